@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The test command (README: `npm ci && npm test`): brings the local stack up,
+# checks format, lint and types, then runs the unit and integration tests
+# against the real stack, and closes with one summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/local/stack up
+set -a; eval "$(deploy/local/stack env)"; set +a
+
+echo '== lint and format (biome)'
+npx biome ci .
+echo '== types (tsc)'
+npx tsc -p tsconfig.json --noEmit
+
+echo '== tests (vitest)'
+mkdir -p .vitest
+rc=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/results.json "$@" || rc=$?
+# A closing line any CI reads, whatever the runner: "N passed, N failed".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".vitest/results.json", "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit $rc
