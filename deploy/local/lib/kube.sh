@@ -114,7 +114,8 @@ apiserver_ready()   { kube_api /readyz; }
 # Controllers run: the default ServiceAccount appears only when the controller manager works.
 controllers_ready() { kube_api /api/v1/namespaces/default/serviceaccounts/default; }
 scheduler_ready()   { kube_api /api/v1/namespaces/kube-system/pods >/dev/null && pid_alive kube-scheduler; }
-node_ready()        { kube_api "/api/v1/nodes/$KUBE_NODE" | grep -q '"type":"Ready","status":"True"'; }
+# The apiserver pretty-prints JSON: drop whitespace before matching.
+node_ready()        { kube_api "/api/v1/nodes/$KUBE_NODE" | tr -d ' \n' | grep -q '"type":"Ready","status":"True"'; }
 
 # The simulated node: kwok manages nodes carrying this annotation.
 kube_create_node() {
