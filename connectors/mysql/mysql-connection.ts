@@ -1,0 +1,46 @@
+import { createConnection } from 'mysql2';
+import type mysql from 'mysql2/promise';
+
+/**
+ * Connection settings shared by the snapshot (mysql2) and the binlog stream
+ * (zongji passes them to mysql2): the driver returns temporal values as the
+ * server's text, JSON as text and 64-bit integers as exact strings, all in UTC,
+ * so that mysqlValue() sees the same representation on both paths.
+ */
+export function mysqlConnectionOptions(url: string): mysql.ConnectionOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 3306,
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: parsed.pathname.slice(1) || undefined,
+    dateStrings: true,
+    jsonStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    timezone: 'Z',
+    charset: 'utf8mb4',
+  };
+}
+
+/** The database named in the URL's path: where unqualified table names live. */
+export function mysqlUrlDatabase(url: string): string {
+  const database = new URL(url).pathname.slice(1);
+  if (!database)
+    throw new TypeError(`the MySQL URL names no database (mysql://user:pass@host:port/<database>)`);
+  return decodeURIComponent(database);
+}
+
+/**
+ * A promise-style connection in UTC. `.connection` is the callback-style core
+ * connection underneath, whose query().stream() reads big results row by row.
+ */
+export async function connectMysql(url: string): Promise<MysqlConnection> {
+  const core = createConnection(mysqlConnectionOptions(url));
+  const connection = Object.assign(core.promise(), { core });
+  await connection.query("SET SESSION time_zone = '+00:00'");
+  return connection;
+}
+
+export type MysqlConnection = mysql.Connection & { core: ReturnType<typeof createConnection> };

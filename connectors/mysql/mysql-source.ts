@@ -1,0 +1,219 @@
+import ZongJi, { type AnyBinlogEvent, type TableMapEntry } from '@vlasky/zongji';
+import type { Logger } from 'pino';
+import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
+import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
+import { mysqlConnectionOptions } from './mysql-connection.js';
+import { type MysqlRowsEventName, rowsEventToChanges } from './mysql-emitter.js';
+import { type MysqlPosition, serializeMysqlPosition } from './mysql-offset.js';
+import { mysqlColumnKind } from './mysql-types.js';
+
+export interface MysqlStreamOptions {
+  source: string;
+  url: string;
+  database: string;
+  /** Current schemas of the captured tables, by table name. */
+  schemas: Map<string, TableSchema>;
+  /** Reloads one table's schema from information_schema (after an ALTER). */
+  reloadSchema: (table: string) => Promise<TableSchema>;
+  /** Where to start: a transaction boundary. */
+  start: MysqlPosition;
+  sink: ChangeSink;
+  /** Server id of this binlog reader; two readers with one id evict each other. */
+  serverId: number;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Called after each commit the sink acknowledged: the position that is now safe. */
+  onCommitted?: (position: MysqlPosition) => void;
+}
+
+const ROW_EVENTS = new Set(['writerows', 'updaterows', 'deleterows']);
+// Pause the binlog socket while this many events wait for the sink.
+const QUEUE_HIGH = 1_000;
+const QUEUE_LOW = 100;
+// Transactions on tables nobody captures still move the position; storing it
+// once a second keeps a restart from re-reading them without a write per commit.
+const IDLE_COMMIT_INTERVAL_MS = 1_000;
+
+/**
+ * Streams the binlog from `start` into the sink until the signal aborts
+ * (resolves) or the connection fails (rejects with a retriable error; the
+ * caller reconnects from the last committed position).
+ *
+ * Events are handled one at a time in binlog order. Row changes are appended
+ * as they come; at a transaction's end (XID, or COMMIT for non-transactional
+ * engines) the position after it is committed. Only then is the position
+ * reported as safe, so a crash anywhere replays the transaction whole.
+ */
+export function streamMysql(options: MysqlStreamOptions): Promise<void> {
+  const { source, database, sink, logger, signal } = options;
+  const zongji = new ZongJi(mysqlConnectionOptions(options.url));
+  const queue: AnyBinlogEvent[] = [];
+  let paused = false;
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+
+  let file = options.start.file;
+  let gtid = options.start.gtid;
+  let changesInTransaction = 0;
+  let lastCommitAt = Date.now();
+
+  zongji.on('binlog', (event) => {
+    queue.push(event);
+    if (!paused && queue.length >= QUEUE_HIGH) {
+      paused = true;
+      zongji.connection?.pause();
+    }
+    wake?.();
+  });
+  zongji.on('error', (error) => {
+    failure ??= new RowkubeError(
+      ErrorCode.SOURCE_CONNECTION,
+      `source ${source}: binlog connection failed: ${error.message}`,
+      true,
+      { cause: error },
+    );
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort);
+
+  zongji.start({
+    serverId: options.serverId,
+    filename: options.start.file,
+    position: options.start.pos,
+    // Without tablemap, zongji drops row events silently (DESIGN.md field notes).
+    includeEvents: [
+      'rotate',
+      'tablemap',
+      'writerows',
+      'updaterows',
+      'deleterows',
+      'xid',
+      'query',
+      'mariadbgtid',
+    ],
+    includeSchema: { [database]: [...options.schemas.keys()] },
+  });
+
+  const schemaFor = async (entry: TableMapEntry): Promise<TableSchema> => {
+    const names = (entry.columns ?? entry.columnSchemas.map((c) => ({ name: c.COLUMN_NAME }))).map(
+      (c) => c.name,
+    );
+    const cached = options.schemas.get(entry.tableName);
+    if (cached && sameColumns(cached, names)) return cached;
+    // The table was altered: its current definition usually matches the event.
+    const reloaded = await options.reloadSchema(entry.tableName);
+    options.schemas.set(entry.tableName, reloaded);
+    if (sameColumns(reloaded, names)) {
+      logger.info({ source, table: entry.tableName, columns: names }, 'table schema changed');
+      return reloaded;
+    }
+    // An event written before a later ALTER (e.g. when catching up): describe
+    // it from the binlog's own column metadata.
+    return schemaFromBinlog(source, database, entry, reloaded.primaryKey);
+  };
+
+  const handle = async (event: AnyBinlogEvent): Promise<void> => {
+    const name = event.getEventName();
+    if (name === 'rotate') {
+      file = (event as { binlogName: string }).binlogName;
+      return;
+    }
+    if (name === 'mariadbgtid') {
+      gtid = (event as { gtid: string }).gtid;
+      return;
+    }
+    if (ROW_EVENTS.has(name)) {
+      const rowsEvent = event as unknown as {
+        tableId: number;
+        tableMap: Record<number, TableMapEntry>;
+        rows: unknown[];
+      };
+      const entry = rowsEvent.tableMap[rowsEvent.tableId];
+      if (!entry || !options.schemas.has(entry.tableName)) return;
+      const schema = await schemaFor(entry);
+      for (const change of rowsEventToChanges(name as MysqlRowsEventName, rowsEvent.rows, schema)) {
+        await sink.append(change);
+        changesInTransaction++;
+      }
+      return;
+    }
+    if (name !== 'xid' && name !== 'query') return;
+    const query = name === 'query' ? String((event as { query?: string }).query ?? '') : '';
+    const isDdl = /^\s*(ALTER|CREATE|DROP|RENAME|TRUNCATE)\b/i.test(query);
+    if (isDdl) {
+      // Forget what may have changed; the next row event re-checks its columns.
+      for (const table of options.schemas.keys()) {
+        if (query.includes(table)) options.schemas.set(table, await options.reloadSchema(table));
+      }
+    }
+    // Safe points: the end of a transaction (XID; COMMIT for non-transactional
+    // engines) and a DDL statement, which stands alone. Never after BEGIN.
+    const safePoint = name === 'xid' || /^\s*COMMIT\s*$/i.test(query) || isDdl;
+    if (!safePoint) return;
+    const idleDue = Date.now() - lastCommitAt >= IDLE_COMMIT_INTERVAL_MS;
+    if (changesInTransaction === 0 && !idleDue) return;
+    const position: MysqlPosition = gtid
+      ? { file, pos: event.nextPosition, gtid }
+      : { file, pos: event.nextPosition };
+    await sink.commit({
+      position: serializeMysqlPosition(position),
+      ...(gtid ? { txId: gtid } : {}),
+      commitTsMs: event.timestamp,
+    });
+    changesInTransaction = 0;
+    lastCommitAt = Date.now();
+    options.onCommitted?.(position);
+  };
+
+  const loop = async (): Promise<void> => {
+    try {
+      for (;;) {
+        if (signal.aborted) return;
+        if (failure) throw failure;
+        const event = queue.shift();
+        if (!event) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        if (paused && queue.length <= QUEUE_LOW) {
+          paused = false;
+          zongji.connection?.resume();
+        }
+        await handle(event);
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      zongji.removeAllListeners('binlog');
+      zongji.stop();
+    }
+  };
+  return loop();
+}
+
+function sameColumns(schema: TableSchema, names: readonly string[]): boolean {
+  return schema.columns.length === names.length && schema.columns.every((c, i) => c.name === names[i]);
+}
+
+function schemaFromBinlog(
+  source: string,
+  database: string,
+  entry: TableMapEntry,
+  primaryKey: string[],
+): TableSchema {
+  return {
+    source,
+    database,
+    table: entry.tableName,
+    columns: entry.columnSchemas.map((c) => ({
+      name: c.COLUMN_NAME,
+      kind: mysqlColumnKind(c.COLUMN_TYPE, false, `${database}.${entry.tableName}.${c.COLUMN_NAME}`),
+      nullable: true,
+      sourceType: c.COLUMN_TYPE,
+    })),
+    primaryKey,
+  };
+}

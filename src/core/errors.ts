@@ -1,0 +1,41 @@
+/**
+ * Stable error codes users can search for. Each names one thing that is wrong,
+ * and the message says where and how to fix it.
+ */
+export const ErrorCode = {
+  BINLOG_DISABLED: 'ROWKUBE_ERR_BINLOG_DISABLED',
+  BINLOG_FORMAT: 'ROWKUBE_ERR_BINLOG_FORMAT',
+  BINLOG_ROW_IMAGE: 'ROWKUBE_ERR_BINLOG_ROW_IMAGE',
+  BINLOG_ROW_METADATA: 'ROWKUBE_ERR_BINLOG_ROW_METADATA',
+  PRIVILEGES: 'ROWKUBE_ERR_PRIVILEGES',
+  WAL_LEVEL: 'ROWKUBE_ERR_WAL_LEVEL',
+  NO_PRIMARY_KEY: 'ROWKUBE_ERR_NO_PRIMARY_KEY',
+  TABLE_NOT_FOUND: 'ROWKUBE_ERR_TABLE_NOT_FOUND',
+  POSITION_PURGED: 'ROWKUBE_ERR_POSITION_PURGED',
+  UNSUPPORTED_TYPE: 'ROWKUBE_ERR_UNSUPPORTED_TYPE',
+  SOURCE_CONNECTION: 'ROWKUBE_ERR_SOURCE_CONNECTION',
+  KAFKA: 'ROWKUBE_ERR_KAFKA',
+  SCHEMA_NOT_FOUND: 'ROWKUBE_ERR_SCHEMA_NOT_FOUND',
+  CONFIG: 'ROWKUBE_ERR_CONFIG',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class RowkubeError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** True when trying again later may succeed (a lost connection); false for a misconfiguration. */
+    readonly retriable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message}`, options);
+    this.name = 'RowkubeError';
+  }
+}
+
+/** Programming errors are never retried, whatever else is known about them. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return false;
+  if (error instanceof RowkubeError) return error.retriable;
+  return false;
+}

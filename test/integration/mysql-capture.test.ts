@@ -1,0 +1,208 @@
+import mysql from 'mysql2/promise';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMysqlCapture } from '../../connectors/mysql/index.js';
+import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../../src/core/change-event.js';
+import { stackEnv, uniqueName } from '../support/stack-env.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** Records what the connector delivers, transaction by transaction, as Kafka would store it. */
+class RecordingSink implements ChangeSink {
+  pending: RowChange[] = [];
+  transactions: { changes: RowChange[]; info: CommitInfo }[] = [];
+  append(change: RowChange): void {
+    this.pending.push(change);
+  }
+  async commit(info: CommitInfo): Promise<void> {
+    this.transactions.push({ changes: this.pending, info });
+    this.pending = [];
+  }
+  get changes(): RowChange[] {
+    return this.transactions.flatMap((t) => t.changes);
+  }
+  lastPosition(): SourcePosition | undefined {
+    return this.transactions.at(-1)?.info.position;
+  }
+}
+
+function startCapture(url: string, tables: string[], sink: RecordingSink, offset?: SourcePosition) {
+  const controller = new AbortController();
+  const done = runMysqlCapture({
+    name: 'appdb',
+    url,
+    tables,
+    sink,
+    loadOffset: async () => offset ?? sink.lastPosition(),
+    signal: controller.signal,
+    logger: pino({ level: 'warn' }),
+  });
+  // A capture that dies fails the waiting test at once, with its own error.
+  const died = done.then(() => {
+    throw new Error('capture ended');
+  });
+  died.catch(() => undefined);
+  const until = <T>(what: string, probe: () => T | undefined) => Promise.race([waitFor(what, probe), died]);
+  return { stop: async () => (controller.abort(), await done), done, until };
+}
+
+describe('MySQL connector > capture', () => {
+  const env = stackEnv();
+  let admin: mysql.Connection;
+  const tables: string[] = [];
+  const table = (prefix: string) => {
+    const name = uniqueName(prefix);
+    tables.push(name);
+    return name;
+  };
+
+  beforeAll(async () => {
+    admin = await mysql.createConnection({ uri: env.mysqlAdminUrl, multipleStatements: true });
+  });
+  afterAll(async () => {
+    for (const t of tables) await admin.query(`DROP TABLE IF EXISTS ${t}`);
+    await admin.end();
+  });
+
+  it('snapshots existing rows, then streams inserts, updates, deletes and key changes in commit order', async () => {
+    const t = table('tenants');
+    await admin.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, name VARCHAR(64), plan VARCHAR(16) NULL)`);
+    await admin.query(`INSERT INTO ${t} VALUES (1, 'acme', 'pro'), (2, 'zoë', NULL)`);
+    const sink = new RecordingSink();
+    const capture = startCapture(env.mysqlUrl, [t], sink);
+    try {
+      await capture.until('the snapshot', () =>
+        sink.transactions.some((x) => x.info.snapshot) ? true : undefined,
+      );
+      expect(sink.changes.map((c) => [c.op, c.after])).toEqual([
+        ['r', { id: 1, name: 'acme', plan: 'pro' }],
+        ['r', { id: 2, name: 'zoë', plan: null }],
+      ]);
+
+      await admin.query(`INSERT INTO ${t} VALUES (3, 'globex', 'free')`);
+      await admin.query(
+        `START TRANSACTION; UPDATE ${t} SET plan = 'team' WHERE id = 3; DELETE FROM ${t} WHERE id = 1; COMMIT`,
+      );
+      await admin.query(`UPDATE ${t} SET id = 20 WHERE id = 2`);
+      await capture.until('the stream', () => (sink.changes.length >= 6 ? true : undefined));
+
+      const streamed = sink.transactions.filter((x) => !x.info.snapshot && x.changes.length > 0);
+      expect(streamed.map((x) => x.changes.map((c) => [c.op, c.before, c.after]))).toEqual([
+        [['c', null, { id: 3, name: 'globex', plan: 'free' }]],
+        [
+          ['u', { id: 3, name: 'globex', plan: 'free' }, { id: 3, name: 'globex', plan: 'team' }],
+          ['d', { id: 1, name: 'acme', plan: 'pro' }, null],
+        ],
+        [['u', { id: 2, name: 'zoë', plan: null }, { id: 20, name: 'zoë', plan: null }]],
+      ]);
+      expect(
+        streamed.every((x) => typeof x.info.position.file === 'string' && Number(x.info.position.pos) > 4),
+      ).toBe(true);
+    } finally {
+      await capture.stop();
+    }
+  });
+
+  it('delivers the type matrix with exact values', async () => {
+    const t = table('types');
+    await admin.query(`CREATE TABLE ${t} (
+      id BIGINT UNSIGNED PRIMARY KEY, flag BOOLEAN, small SMALLINT, big BIGINT, money DECIMAL(30,9), ratio DOUBLE,
+      label VARCHAR(32), mood ENUM('happy','sad'), doc JSON, raw VARBINARY(8), day DATE, clock TIME(6),
+      wall DATETIME(6), instant TIMESTAMP(6) NULL, nothing INT NULL)`);
+    const sink = new RecordingSink();
+    const capture = startCapture(env.mysqlUrl, [t], sink);
+    try {
+      await capture.until('the snapshot', () =>
+        sink.transactions.some((x) => x.info.snapshot) ? true : undefined,
+      );
+      await admin.query(`INSERT INTO ${t} VALUES (18446744073709551615, TRUE, -32768, -9223372036854775808,
+        '12345678901234567890.123456789', 0.5, 'zoë 🚀', 'sad', '{"a": [1, 2]}', X'00FF10', '2024-02-29',
+        '23:59:58.123456', '2024-02-29 23:59:58.123456', '2024-02-29 23:59:58.654321', NULL)`);
+      const change = await capture.until('the insert', () => sink.changes.find((c) => c.op === 'c'));
+      expect(change.after).toEqual({
+        id: 18446744073709551615n,
+        flag: true,
+        small: -32768,
+        big: -9223372036854775808n,
+        money: '12345678901234567890.123456789',
+        ratio: 0.5,
+        label: 'zoë 🚀',
+        mood: 'sad',
+        doc: '{"a": [1, 2]}',
+        raw: Buffer.from([0x00, 0xff, 0x10]),
+        day: '2024-02-29',
+        clock: '23:59:58.123456',
+        wall: '2024-02-29T23:59:58.123456',
+        instant: '2024-02-29T23:59:58.654321Z',
+        nothing: null,
+      });
+      expect(change.table.columns.find((c) => c.name === 'doc')?.kind).toBe('json');
+    } finally {
+      await capture.stop();
+    }
+  });
+
+  it('decodes rows before and after an ALTER TABLE with the right columns', async () => {
+    const t = table('altered');
+    await admin.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, a VARCHAR(8), b VARCHAR(8))`);
+    const sink = new RecordingSink();
+    const capture = startCapture(env.mysqlUrl, [t], sink);
+    try {
+      await capture.until('the snapshot', () =>
+        sink.transactions.some((x) => x.info.snapshot) ? true : undefined,
+      );
+      await admin.query(`INSERT INTO ${t} VALUES (1, 'a1', 'b1')`);
+      await admin.query(`ALTER TABLE ${t} ADD COLUMN c INT NULL AFTER a`);
+      await admin.query(`INSERT INTO ${t} VALUES (2, 'a2', 7, 'b2')`);
+      await admin.query(`ALTER TABLE ${t} DROP COLUMN a`);
+      await admin.query(`ALTER TABLE ${t} RENAME COLUMN b TO bee`);
+      await admin.query(`INSERT INTO ${t} VALUES (3, 8, 'b3')`);
+      await capture.until('three inserts', () =>
+        sink.changes.filter((c) => c.op === 'c').length >= 3 ? true : undefined,
+      );
+      expect(sink.changes.filter((c) => c.op === 'c').map((c) => c.after)).toEqual([
+        { id: 1, a: 'a1', b: 'b1' },
+        { id: 2, a: 'a2', c: 7, b: 'b2' },
+        { id: 3, c: 8, bee: 'b3' },
+      ]);
+    } finally {
+      await capture.stop();
+    }
+  });
+
+  it('resumes from the stored position after a restart: nothing lost, nothing twice', async () => {
+    const t = table('resume');
+    await admin.query(`CREATE TABLE ${t} (id INT PRIMARY KEY)`);
+    const sink = new RecordingSink();
+    let capture = startCapture(env.mysqlUrl, [t], sink);
+    await capture.until('the snapshot', () =>
+      sink.transactions.some((x) => x.info.snapshot) ? true : undefined,
+    );
+    for (let i = 1; i <= 5; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);
+    await capture.until('five inserts', () => (sink.changes.length >= 5 ? true : undefined));
+    await capture.stop();
+
+    for (let i = 6; i <= 10; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);
+    capture = startCapture(env.mysqlUrl, [t], sink);
+    try {
+      await capture.until('ten inserts', () => (sink.changes.length >= 10 ? true : undefined));
+      expect(sink.changes.map((c) => c.after?.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(sink.transactions.filter((x) => x.info.snapshot)).toHaveLength(1);
+    } finally {
+      await capture.stop();
+    }
+  });
+
+  it('refuses a table without a primary key, naming it and the fix', async () => {
+    const t = table('nokey');
+    await admin.query(`CREATE TABLE ${t} (name VARCHAR(8))`);
+    const capture = startCapture(env.mysqlUrl, [t], new RecordingSink());
+    await expect(capture.done).rejects.toThrow(
+      new RegExp(`ROWKUBE_ERR_NO_PRIMARY_KEY: .*${t} has no primary key`),
+    );
+  });
+
+  it('refuses a table that does not exist', async () => {
+    const capture = startCapture(env.mysqlUrl, ['no_such_table'], new RecordingSink());
+    await expect(capture.done).rejects.toThrow(/ROWKUBE_ERR_TABLE_NOT_FOUND: .*no_such_table does not exist/);
+  });
+});
