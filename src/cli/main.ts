@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { RowkubeError } from '../core/errors.js';
+import { validateCommand } from './commands/validate.js';
 import { parseArgs } from './parse-args.js';
 
 const USAGE = `rowkube — database rows as the source of truth for Kubernetes resources
 
 Usage:
-  rowkube help        this text
-  rowkube version     the installed version
+  rowkube validate --config FILE      check a configuration file
+  rowkube capture --config FILE       stream the configured tables' changes into Kafka
+  rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
+               [--from-beginning] [--follow] [--limit N]
+                                      print a rowkube topic's records as JSON lines
+  rowkube version                     the installed version
+  rowkube help                        this text
 
 The local stack (MariaDB, PostgreSQL, Kafka, Kubernetes on 127.0.0.1) is run
 by deploy/local/stack; see README.md.
@@ -19,15 +26,30 @@ function packageVersion(): string {
 /** Runs one CLI invocation and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const request = parseArgs(argv);
-  switch (request.kind) {
-    case 'help':
-      process.stdout.write(USAGE);
-      return 0;
-    case 'version':
-      process.stdout.write(`rowkube ${packageVersion()}\n`);
-      return 0;
-    case 'error':
-      process.stderr.write(`rowkube: ${request.message}\n`);
-      return 2;
+  try {
+    switch (request.kind) {
+      case 'help':
+        process.stdout.write(USAGE);
+        return 0;
+      case 'version':
+        process.stdout.write(`rowkube ${packageVersion()}\n`);
+        return 0;
+      case 'validate':
+        return await validateCommand(request.config, process.stdout);
+      case 'capture':
+      case 'tail':
+        process.stderr.write(`rowkube: '${request.kind}' is not available in this build\n`);
+        return 2;
+      case 'error':
+        process.stderr.write(`rowkube: ${request.message}\n`);
+        return 2;
+    }
+  } catch (error) {
+    // Known errors carry their code and a message written for the user; anything
+    // else is a bug, and its stack is what a report needs.
+    process.stderr.write(
+      `rowkube: ${error instanceof RowkubeError ? error.message : (error as Error).stack}\n`,
+    );
+    return 1;
   }
 }

@@ -1,18 +1,107 @@
+import { parseArgs as parseNodeArgs } from 'node:util';
+
 /** What the command line asks for, before anything runs. */
-export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'error'; message: string };
+export type CliRequest =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'validate'; config: string }
+  | { kind: 'capture'; config: string }
+  | {
+      kind: 'tail';
+      topic: string;
+      config?: string;
+      brokers?: string[];
+      fromBeginning: boolean;
+      follow: boolean;
+      limit?: number;
+    }
+  | { kind: 'error'; message: string };
+
+type Options = NonNullable<Parameters<typeof parseNodeArgs>[0]>['options'];
+
+const CONFIG: Options = { config: { type: 'string', short: 'c' } };
 
 /**
  * Reads the command line. Kept free of I/O so that every way of calling the
- * CLI is covered by unit tests; commands join this table as they are built.
+ * CLI is covered by unit tests; each command lists its own options.
  */
 export function parseArgs(argv: readonly string[]): CliRequest {
-  const [first, ...rest] = argv;
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h')
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h')
     return { kind: 'help' };
-  if (first === 'version' || first === '--version' || first === '-v') {
-    if (rest.length > 0)
-      return { kind: 'error', message: `'version' takes no arguments, got: ${rest.join(' ')}` };
-    return { kind: 'version' };
+  try {
+    switch (command) {
+      case 'version':
+      case '--version':
+      case '-v':
+        parse(command, rest, {}, 0);
+        return { kind: 'version' };
+      case 'validate':
+      case 'capture': {
+        const { values } = parse(command, rest, CONFIG, 0);
+        return { kind: command, config: requireConfig(command, values.config) };
+      }
+      case 'tail': {
+        const { values, positionals } = parse(
+          command,
+          rest,
+          {
+            ...CONFIG,
+            brokers: { type: 'string' },
+            'from-beginning': { type: 'boolean', default: false },
+            follow: { type: 'boolean', short: 'f', default: false },
+            limit: { type: 'string', short: 'n' },
+          },
+          1,
+        );
+        const topic = positionals[0] as string;
+        const config = values.config as string | undefined;
+        const brokers = (values.brokers as string | undefined)?.split(',').filter(Boolean);
+        if (!config && !brokers) throw new Error("'tail' needs --config FILE or --brokers HOST:PORT[,…]");
+        const limit = values.limit === undefined ? undefined : Number(values.limit);
+        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+          throw new Error(`--limit wants a positive whole number, got '${values.limit}'`);
+        }
+        return {
+          kind: 'tail',
+          topic,
+          ...(config ? { config } : {}),
+          ...(brokers ? { brokers } : {}),
+          fromBeginning: values['from-beginning'] as boolean,
+          follow: values.follow as boolean,
+          ...(limit !== undefined ? { limit } : {}),
+        };
+      }
+      default:
+        return {
+          kind: 'error',
+          message: `unknown command '${command}'; run 'rowkube help' for the commands`,
+        };
+    }
+  } catch (error) {
+    return { kind: 'error', message: (error as Error).message };
   }
-  return { kind: 'error', message: `unknown command '${first}'; run 'rowkube help' for the commands` };
+}
+
+function parse(
+  command: string,
+  args: readonly string[],
+  options: Options,
+  positionals: number,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const parsed = parseNodeArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  if (parsed.positionals.length !== positionals) {
+    const wanted =
+      positionals === 0 ? 'no arguments' : `${positionals} argument${positionals > 1 ? 's' : ''}`;
+    throw new Error(`'${command}' takes ${wanted}, got: ${parsed.positionals.join(' ') || 'none'}`);
+  }
+  return {
+    values: parsed.values as Record<string, string | boolean | undefined>,
+    positionals: parsed.positionals,
+  };
+}
+
+function requireConfig(command: string, config: unknown): string {
+  if (typeof config !== 'string' || config === '') throw new Error(`'${command}' needs --config FILE`);
+  return config;
 }

@@ -19,9 +19,43 @@ describe('CLI > parseArgs', () => {
   });
 
   it('refuses arguments that a command does not take', () => {
-    expect(parseArgs(['version', 'extra'])).toMatchObject({
+    expect(parseArgs(['version', 'extra'])).toEqual({
       kind: 'error',
-      message: expect.stringContaining('extra'),
+      message: "'version' takes no arguments, got: extra",
+    });
+  });
+
+  it('reads the config file of validate and capture', () => {
+    expect(parseArgs(['validate', '--config', 'r.yaml'])).toEqual({ kind: 'validate', config: 'r.yaml' });
+    expect(parseArgs(['capture', '-c', 'r.yaml'])).toEqual({ kind: 'capture', config: 'r.yaml' });
+    expect(parseArgs(['capture'])).toEqual({ kind: 'error', message: "'capture' needs --config FILE" });
+  });
+
+  it('reads tail options', () => {
+    expect(
+      parseArgs(['tail', 'rowkube.appdb.tenants', '--brokers', 'a:1,b:2', '--from-beginning', '-n', '5']),
+    ).toEqual({
+      kind: 'tail',
+      topic: 'rowkube.appdb.tenants',
+      brokers: ['a:1', 'b:2'],
+      fromBeginning: true,
+      follow: false,
+      limit: 5,
+    });
+    expect(parseArgs(['tail', 't'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('--brokers'),
+    });
+    expect(parseArgs(['tail', 't', '--brokers', 'a:1', '--limit', 'x'])).toMatchObject({
+      kind: 'error',
+      message: "--limit wants a positive whole number, got 'x'",
+    });
+  });
+
+  it('turns unknown options into an error message, not an exception', () => {
+    expect(parseArgs(['capture', '--confg', 'x'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('--confg'),
     });
   });
 });

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+// The one definition of rowkube's configuration: it validates a file, fills
+// defaults, and its descriptions are the reference (`rowkube validate`, README).
+// Each section is its own schema; later sections (hubs, forms, kubernetes)
+// join the root object as they are built.
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/, 'use lowercase letters, digits, "-" and "_" (at most 63)');
+
+export const kafkaSchema = z
+  .strictObject({
+    brokers: z.array(z.string().min(1)).min(1).describe('Bootstrap brokers, host:port.'),
+    topicPrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]+$/, 'Kafka topic names allow letters, digits, ".", "_" and "-"')
+      .default('rowkube')
+      .describe('First part of every topic name: <prefix>.<source>.<table>, <prefix>.desired, …'),
+    clientId: z.string().default('rowkube').describe('Client id shown in broker logs and metrics.'),
+    partitions: z.number().int().min(1).default(1).describe('Partitions of topics rowkube creates.'),
+    replicationFactor: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe('Replication factor of topics rowkube creates.'),
+  })
+  .describe('Where the change, desired-state and audit topics live.');
+
+const tableName = z
+  .string()
+  .regex(/^[A-Za-z0-9_$]+(\.[A-Za-z0-9_$]+)?$/, 'a table name, optionally qualified as schema.table');
+
+export const mysqlSourceSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^mysql:\/\//, 'a mysql://user:password@host:port/database URL')
+    .describe('Capture user needs REPLICATION SLAVE, REPLICATION CLIENT and SELECT.'),
+  serverId: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 32 - 1)
+    .optional()
+    .describe(
+      'Binlog reader id, unique among the replicas of the server; derived from the source name if unset.',
+    ),
+});
+
+export const postgresSourceSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres://user:password@host:port/database URL')
+    .describe('Capture user needs REPLICATION and SELECT on the captured tables.'),
+  slot: z.string().optional().describe('Replication slot; default rowkube_<source>.'),
+  publication: z.string().optional().describe('Publication; default rowkube_<source>.'),
+});
+
+export const sourceSchema = z
+  .strictObject({
+    name: name.describe('Names the source in topic names and offsets.'),
+    mysql: mysqlSourceSchema.optional(),
+    postgres: postgresSourceSchema.optional(),
+    tables: z.array(tableName).min(1).describe('Tables to capture; each needs a primary key.'),
+  })
+  .refine((s) => (s.mysql ? 1 : 0) + (s.postgres ? 1 : 0) === 1, {
+    message: 'give exactly one of `mysql` or `postgres`',
+  })
+  .describe('A database whose tables rowkube captures.');
+
+export const configSchema = z
+  .strictObject({
+    kafka: kafkaSchema,
+    sources: z
+      .array(sourceSchema)
+      .min(1)
+      .refine((sources) => new Set(sources.map((s) => s.name)).size === sources.length, {
+        message: 'source names must be unique',
+      }),
+  })
+  .describe('rowkube configuration.');
+
+export type RowkubeConfig = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type KafkaConfig = z.infer<typeof kafkaSchema>;
