@@ -38,6 +38,10 @@ export function mysqlUrlDatabase(url: string): string {
  */
 export async function connectMysql(url: string): Promise<MysqlConnection> {
   const core = createConnection(mysqlConnectionOptions(url));
+  // A connection that dies while idle (server restart) emits 'error' with no
+  // query to fail; unheard, that would crash the process. The next query on it
+  // fails with the same error, which is where callers handle it.
+  core.on('error', () => {});
   const connection = Object.assign(core.promise(), { core });
   await connection.query("SET SESSION time_zone = '+00:00'");
   return connection;

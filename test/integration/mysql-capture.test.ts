@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,8 @@ function startCapture(url: string, tables: string[], sink: RecordingSink, offset
     throw new Error('capture ended');
   });
   died.catch(() => undefined);
-  const until = <T>(what: string, probe: () => T | undefined) => Promise.race([waitFor(what, probe), died]);
+  const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 30_000) =>
+    Promise.race([waitFor(what, probe, { timeoutMs }), died]);
   return { stop: async () => (controller.abort(), await done), done, until };
 }
 
@@ -187,6 +189,31 @@ describe('MySQL connector > capture', () => {
       await capture.until('ten inserts', () => (sink.changes.length >= 10 ? true : undefined));
       expect(sink.changes.map((c) => c.after?.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(sink.transactions.filter((x) => x.info.snapshot)).toHaveLength(1);
+    } finally {
+      await capture.stop();
+    }
+  });
+
+  it('reconnects by itself after the database restarts, losing and repeating nothing', async () => {
+    const t = table('restart');
+    await admin.query(`CREATE TABLE ${t} (id INT PRIMARY KEY)`);
+    const sink = new RecordingSink();
+    const capture = startCapture(env.mysqlUrl, [t], sink);
+    try {
+      await capture.until('the snapshot', () =>
+        sink.transactions.some((x) => x.info.snapshot) ? true : undefined,
+      );
+      for (let i = 1; i <= 3; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);
+      await capture.until('three inserts', () => (sink.changes.length >= 3 ? true : undefined));
+
+      await admin.end();
+      execFileSync('deploy/local/stack', ['down', 'mariadb'], { stdio: 'ignore' });
+      execFileSync('deploy/local/stack', ['up', 'mariadb'], { stdio: 'ignore' });
+      admin = await mysql.createConnection({ uri: env.mysqlAdminUrl, multipleStatements: true });
+
+      for (let i = 4; i <= 6; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);
+      await capture.until('six inserts', () => (sink.changes.length >= 6 ? true : undefined), 60_000);
+      expect(sink.changes.map((c) => c.after?.id)).toEqual([1, 2, 3, 4, 5, 6]);
     } finally {
       await capture.stop();
     }
