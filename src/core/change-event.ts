@@ -93,11 +93,21 @@ export interface CommitInfo {
  * not at all; commit() resolves only once Kafka acknowledged them, and only
  * then may the connector acknowledge the position to the database.
  *
- * append() may return a promise to push back; the connector awaits it before
- * reading more, so a huge transaction streams through without being held in
- * memory.
+ * - append() may return a promise to push back; the connector awaits it before
+ *   reading more, so a huge transaction streams through without being held in
+ *   memory.
+ * - commit() need not be awaited before the next transaction's appends: a sink
+ *   may group several source transactions into one Kafka transaction. The
+ *   promises resolve in call order; a rejected one means it and every later
+ *   one failed.
+ * - A commit() with no appends before it only moves the position (the source
+ *   advanced past changes nobody captures), so an idle source does not replay
+ *   from far back after a restart.
+ * - abort() drops what was appended since the last commit(): the connector lost
+ *   its connection inside a transaction and will read that transaction again.
  */
 export interface ChangeSink {
   append(change: RowChange): Promise<void> | void;
   commit(info: CommitInfo): Promise<void>;
+  abort?(): Promise<void> | void;
 }
