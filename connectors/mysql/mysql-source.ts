@@ -33,6 +33,8 @@ const QUEUE_LOW = 100;
 // Transactions on tables nobody captures still move the position; storing it
 // once a second keeps a restart from re-reading them without a write per commit.
 const IDLE_COMMIT_INTERVAL_MS = 1_000;
+// Commits handed to the sink and not yet acknowledged; more waits for the oldest.
+const MAX_COMMITS_IN_FLIGHT = 1_000;
 
 /**
  * Streams the binlog from `start` into the sink until the signal aborts
@@ -55,6 +57,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
   let file = options.start.file;
   let gtid = options.start.gtid;
   let changesInTransaction = 0;
+  const inFlight: Promise<void>[] = [];
   let lastCommitAt = Date.now();
 
   zongji.on('binlog', (event) => {
@@ -156,14 +159,27 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     const position: MysqlPosition = gtid
       ? { file, pos: event.nextPosition, gtid }
       : { file, pos: event.nextPosition };
-    await sink.commit({
-      position: serializeMysqlPosition(position),
-      ...(gtid ? { txId: gtid } : {}),
-      commitTsMs: event.timestamp,
-    });
+    // Not awaited: the sink groups transactions, and waiting for each would
+    // cap throughput at one transaction per Kafka commit. Commits resolve in
+    // order; a failed one stops the stream.
+    const committed = sink
+      .commit({
+        position: serializeMysqlPosition(position),
+        ...(gtid ? { txId: gtid } : {}),
+        commitTsMs: event.timestamp,
+      })
+      .then(
+        () => options.onCommitted?.(position),
+        (error: Error) => {
+          failure ??= error;
+          wake?.();
+        },
+      );
+    inFlight.push(committed);
+    committed.finally(() => inFlight.splice(inFlight.indexOf(committed), 1));
+    if (inFlight.length >= MAX_COMMITS_IN_FLIGHT) await inFlight[0];
     changesInTransaction = 0;
     lastCommitAt = Date.now();
-    options.onCommitted?.(position);
   };
 
   const loop = async (): Promise<void> => {
@@ -189,6 +205,12 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       signal.removeEventListener('abort', onAbort);
       zongji.removeAllListeners('binlog');
       zongji.stop();
+      // A transaction cut short is read again from the last committed position:
+      // what the sink holds of it must not be committed with the next one.
+      if (changesInTransaction > 0) await sink.abort?.();
+      // Return only once every commit handed over has settled, so the caller
+      // knows which position is safe.
+      await Promise.allSettled([...inFlight]);
     }
   };
   return loop();
