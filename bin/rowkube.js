@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// Launcher for the compiled CLI (`npm run build` or `npm ci` makes dist/).
-import { main } from '../dist/src/cli/main.js';
-
-process.exitCode = await main(process.argv.slice(2));
+// Launcher for the compiled CLI (`npm ci` and `npm run build` make dist/).
+import '../dist/src/cli/run.js';

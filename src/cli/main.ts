@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { RowkubeError } from '../core/errors.js';
+import { captureCommand } from './commands/capture.js';
+import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
 import { parseArgs } from './parse-args.js';
 
@@ -37,9 +39,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'validate':
         return await validateCommand(request.config, process.stdout);
       case 'capture':
+        return await captureCommand(request.config);
       case 'tail':
-        process.stderr.write(`rowkube: '${request.kind}' is not available in this build\n`);
-        return 2;
+        return await tailCommand(request, process.stdout);
       case 'error':
         process.stderr.write(`rowkube: ${request.message}\n`);
         return 2;

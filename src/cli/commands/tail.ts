@@ -1,0 +1,38 @@
+import type { Writable } from 'node:stream';
+import { loadConfig } from '../../core/config/load-config.js';
+import { tailToStream } from '../../kafka/index.js';
+import { shutdownSignal } from '../shutdown-signal.js';
+
+export interface TailRequest {
+  topic: string;
+  config?: string;
+  brokers?: string[];
+  fromBeginning: boolean;
+  follow: boolean;
+  limit?: number;
+}
+
+/**
+ * `rowkube tail TOPIC`: decoded records as JSON lines on stdout. Brokers and
+ * the topic prefix (whose `_schemas` topic decodes the records) come from the
+ * config file, or from --brokers with the prefix read off the topic's name.
+ * Without --follow it prints the records the topic holds and exits; with it,
+ * the records that arrive from now on (add --from-beginning for both).
+ */
+export async function tailCommand(request: TailRequest, out: Writable): Promise<number> {
+  const config = request.config ? loadConfig(request.config) : undefined;
+  const brokers = config?.kafka.brokers ?? request.brokers ?? [];
+  const prefix = config?.kafka.topicPrefix ?? request.topic.split('.')[0] ?? 'rowkube';
+  await tailToStream({
+    brokers,
+    topic: request.topic,
+    prefix,
+    // Without --follow, tail prints what the topic holds; with it, what comes next.
+    fromBeginning: request.fromBeginning || !request.follow,
+    follow: request.follow,
+    ...(request.limit !== undefined ? { limit: request.limit } : {}),
+    signal: shutdownSignal(),
+    out,
+  });
+  return 0;
+}

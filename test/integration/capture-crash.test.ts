@@ -1,0 +1,134 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createKafka, readLastPosition, type TailRecord, tailTopic } from '../../src/kafka/index.js';
+import { RowkubeProcess } from '../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../support/stack-env.js';
+import { waitFor } from '../support/wait-for.js';
+
+// The promise of change capture: whatever happens to the capture process, every
+// committed row reaches Kafka, and read_committed consumers see it once.
+const env = stackEnv();
+const ROWS = 3_000;
+const KILL_AT = [700, 1_800];
+
+interface Database {
+  kind: 'mysql' | 'postgres';
+  url: string;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openDatabase(kind: 'mysql' | 'postgres'): Promise<Database> {
+  if (kind === 'mysql') {
+    const connection = await mysql.createConnection(env.mysqlAdminUrl);
+    return {
+      kind,
+      url: env.mysqlUrl,
+      exec: async (sql) => void (await connection.query(sql)),
+      close: () => connection.end(),
+    };
+  }
+  const client = new pg.Client({ connectionString: env.pgAdminUrl });
+  await client.connect();
+  return {
+    kind,
+    url: env.pgUrl,
+    exec: async (sql) => void (await client.query(sql)),
+    close: () => client.end(),
+  };
+}
+
+async function readChanges(topic: string, prefix: string): Promise<TailRecord[]> {
+  const records: TailRecord[] = [];
+  const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
+  await tailTopic({ kafka, topic, prefix, fromBeginning: true, onRecord: (r) => void records.push(r) }).catch(
+    () => 0, // the topic appears with the first change
+  );
+  return records;
+}
+
+/** A failed wait says what the capture process printed last. */
+async function withOutput<T>(process: () => RowkubeProcess, waiting: Promise<T>): Promise<T> {
+  try {
+    return await waiting;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\ncapture output:\n${process().lastOutput()}`);
+  }
+}
+
+describe.each(['mysql', 'postgres'] as const)('capture > crash safety (%s)', (kind) => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it(`keeps every committed row exactly once across SIGKILLs while a writer commits ${ROWS} rows`, async () => {
+    const db = await openDatabase(kind);
+    cleanups.push(() => db.close());
+    const table = uniqueName('crash');
+    const source = uniqueName('src');
+    const prefix = uniqueName('rk');
+    await db.exec(`CREATE TABLE ${table} (id INT PRIMARY KEY, payload VARCHAR(32))`);
+    cleanups.push(() => db.exec(`DROP TABLE IF EXISTS ${table}`));
+    if (kind === 'postgres') {
+      // As a user would: the table owner publishes the table; the capture user
+      // (REPLICATION, read-only) may not.
+      await db.exec(`CREATE PUBLICATION rowkube_${source} FOR TABLE ${table}`);
+      cleanups.push(() => db.exec(`SELECT pg_drop_replication_slot('rowkube_${source}')`));
+      cleanups.push(() => db.exec(`DROP PUBLICATION IF EXISTS rowkube_${source}`));
+    }
+
+    const dir = mkdtempSync(join(tmpdir(), 'rowkube-crash-'));
+    const config = join(dir, 'rowkube.yaml');
+    writeFileSync(
+      config,
+      `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
+sources:
+  - name: ${source}
+    ${kind}: { url: "${db.url}" }
+    tables: [${table}]
+`,
+    );
+    const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
+    const start = () => new RowkubeProcess(['capture', '--config', config]);
+    let capture = start();
+    cleanups.push(() => capture.stop());
+    await withOutput(
+      () => capture,
+      waitFor(`the first snapshot of ${table}`, () => readLastPosition({ kafka, prefix, name: source }), {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      }),
+    );
+
+    for (let id = 1; id <= ROWS; id++) {
+      await db.exec(`INSERT INTO ${table} (id, payload) VALUES (${id}, 'row ${id}')`);
+      if (KILL_AT.includes(id)) {
+        await capture.kill();
+        capture = start();
+      }
+    }
+
+    const topic = `${prefix}.${source}.${table}`;
+    const records = await withOutput(
+      () => capture,
+      waitFor(
+        `${ROWS} changes in ${topic}`,
+        async () => {
+          const seen = await readChanges(topic, prefix);
+          return seen.length >= ROWS ? seen : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 1_000 },
+      ),
+    );
+    const ids = records.map((r) => (r.value as { after: { id: number } }).after.id);
+    expect(ids).toHaveLength(ROWS);
+    expect(new Set(ids).size).toBe(ROWS);
+    expect(ids).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+    expect(await capture.stop()).toBe(0);
+  });
+});

@@ -1,0 +1,43 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+/**
+ * Runs the rowkube CLI from the TypeScript sources as its own process, as a
+ * user would run the installed command; output is kept for failure messages.
+ */
+export class RowkubeProcess {
+  readonly output: string[] = [];
+  private readonly child: ChildProcess;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    this.child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+  }
+
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
+  /** SIGKILL: the process gets no chance to clean up, as in a crash. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await once(this.child, 'exit');
+  }
+
+  /** SIGTERM, then wait for the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    const [code] = await once(this.child, 'exit');
+    return code as number | null;
+  }
+
+  lastOutput(lines = 20): string {
+    return this.output.join('').split('\n').slice(-lines).join('\n');
+  }
+}
