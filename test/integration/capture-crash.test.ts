@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,10 @@ async function readChanges(topic: string, prefix: string): Promise<TailRecord[]>
   return records;
 }
 
+function stack(...args: string[]): void {
+  execFileSync('deploy/local/stack', args, { stdio: 'ignore' });
+}
+
 /** A failed wait says what the capture process printed last. */
 async function withOutput<T>(process: () => RowkubeProcess, waiting: Promise<T>): Promise<T> {
   try {
@@ -66,7 +71,8 @@ describe.each(['mysql', 'postgres'] as const)('capture > crash safety (%s)', (ki
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   });
 
-  it(`keeps every committed row exactly once across SIGKILLs while a writer commits ${ROWS} rows`, async () => {
+  /** A table, a source and a topic prefix of the test's own, and a running capture process. */
+  async function setUp() {
     const db = await openDatabase(kind);
     cleanups.push(() => db.close());
     const table = uniqueName('crash');
@@ -81,7 +87,6 @@ describe.each(['mysql', 'postgres'] as const)('capture > crash safety (%s)', (ki
       cleanups.push(() => db.exec(`SELECT pg_drop_replication_slot('rowkube_${source}')`));
       cleanups.push(() => db.exec(`DROP PUBLICATION IF EXISTS rowkube_${source}`));
     }
-
     const dir = mkdtempSync(join(tmpdir(), 'rowkube-crash-'));
     const config = join(dir, 'rowkube.yaml');
     writeFileSync(
@@ -94,41 +99,70 @@ sources:
 `,
     );
     const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
-    const start = () => new RowkubeProcess(['capture', '--config', config]);
-    let capture = start();
-    cleanups.push(() => capture.stop());
+    const run = { db, table, prefix, capture: new RowkubeProcess(['capture', '--config', config]) };
+    const restart = () => {
+      run.capture = new RowkubeProcess(['capture', '--config', config]);
+    };
+    cleanups.push(() => run.capture.stop());
     await withOutput(
-      () => capture,
+      () => run.capture,
       waitFor(`the first snapshot of ${table}`, () => readLastPosition({ kafka, prefix, name: source }), {
         timeoutMs: 60_000,
         intervalMs: 250,
       }),
     );
+    const expectEveryRowOnce = async () => {
+      const topic = `${prefix}.${source}.${table}`;
+      const records = await withOutput(
+        () => run.capture,
+        waitFor(
+          `${ROWS} changes in ${topic}`,
+          async () => {
+            const seen = await readChanges(topic, prefix);
+            return seen.length >= ROWS ? seen : undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 1_000 },
+        ),
+      );
+      const ids = records.map((r) => (r.value as { after: { id: number } }).after.id);
+      expect(ids).toHaveLength(ROWS);
+      expect(ids).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+    };
+    return { run, restart, expectEveryRowOnce };
+  }
 
+  it(`keeps every committed row exactly once across SIGKILLs while a writer commits ${ROWS} rows`, async () => {
+    const { run, restart, expectEveryRowOnce } = await setUp();
     for (let id = 1; id <= ROWS; id++) {
-      await db.exec(`INSERT INTO ${table} (id, payload) VALUES (${id}, 'row ${id}')`);
+      await run.db.exec(`INSERT INTO ${run.table} (id, payload) VALUES (${id}, 'row ${id}')`);
       if (KILL_AT.includes(id)) {
-        await capture.kill();
-        capture = start();
+        await run.capture.kill();
+        restart();
       }
     }
+    await expectEveryRowOnce();
+    expect(await run.capture.stop()).toBe(0);
+  });
 
-    const topic = `${prefix}.${source}.${table}`;
-    const records = await withOutput(
-      () => capture,
-      waitFor(
-        `${ROWS} changes in ${topic}`,
-        async () => {
-          const seen = await readChanges(topic, prefix);
-          return seen.length >= ROWS ? seen : undefined;
-        },
-        { timeoutMs: 120_000, intervalMs: 1_000 },
-      ),
-    );
-    const ids = records.map((r) => (r.value as { after: { id: number } }).after.id);
-    expect(ids).toHaveLength(ROWS);
-    expect(new Set(ids).size).toBe(ROWS);
-    expect(ids).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
-    expect(await capture.stop()).toBe(0);
+  it(`keeps every committed row exactly once when the database and then the broker restart`, async () => {
+    const { run, expectEveryRowOnce } = await setUp();
+    const part = kind === 'mysql' ? 'mariadb' : 'postgres';
+    for (let id = 1; id <= ROWS; id++) {
+      await run.db.exec(`INSERT INTO ${run.table} (id, payload) VALUES (${id}, 'row ${id}')`);
+      if (id === KILL_AT[0]) {
+        await run.db.close();
+        stack('down', part);
+        stack('up', part);
+        run.db = await openDatabase(kind);
+        cleanups.push(() => run.db.close());
+      }
+      if (id === KILL_AT[1]) {
+        stack('down', 'kafka');
+        stack('up', 'kafka');
+      }
+    }
+    await expectEveryRowOnce();
+    expect(run.capture.exitCode).toBeNull();
+    expect(await run.capture.stop()).toBe(0);
   });
 });
