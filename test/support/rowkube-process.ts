@@ -9,8 +9,9 @@ export class RowkubeProcess {
   readonly output: string[] = [];
   private readonly child: ChildProcess;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+  /** nodeOptions: flags for node itself, e.g. a heap limit. */
+  constructor(args: string[], nodeOptions: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/cli/run.ts', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: process.env,
     });
