@@ -9,7 +9,8 @@ import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
  * |--------------------------------------------------|-----------------|
  * | tinyint(1) / BOOLEAN                             | boolean (0 → false, anything else → true) |
  * | tinyint, smallint, mediumint, int; year          | int             |
- * | int unsigned, bigint (signed or unsigned)        | long (exact)    |
+ * | int unsigned, bigint                             | long (exact)    |
+ * | bigint unsigned (up to 2^64−1, past Avro's long) | decimal (exact string) |
  * | float, double, real                              | double          |
  * | decimal, numeric                                 | decimal (exact string) |
  * | char, varchar, *text, enum, set                  | string          |
@@ -42,7 +43,8 @@ export function mysqlColumnKind(columnType: string, isJson: boolean, where: stri
     case 'integer':
       return unsigned ? 'long' : 'int';
     case 'bigint':
-      return 'long';
+      // An unsigned bigint reaches 2^64−1, which no signed 64-bit long holds.
+      return unsigned ? 'decimal' : 'long';
     case 'float':
     case 'double':
     case 'real':
