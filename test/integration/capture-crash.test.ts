@@ -26,6 +26,7 @@ interface Database {
 async function openDatabase(kind: 'mysql' | 'postgres'): Promise<Database> {
   if (kind === 'mysql') {
     const connection = await mysql.createConnection(env.mysqlAdminUrl);
+    connection.on('error', () => {});
     return {
       kind,
       url: env.mysqlUrl,
@@ -34,6 +35,8 @@ async function openDatabase(kind: 'mysql' | 'postgres'): Promise<Database> {
     };
   }
   const client = new pg.Client({ connectionString: env.pgAdminUrl });
+  // A restart of the database ends idle connections with an 'error' event.
+  client.on('error', () => {});
   await client.connect();
   return {
     kind,
@@ -142,6 +145,7 @@ sources:
     }
     await expectEveryRowOnce();
     expect(await run.capture.stop()).toBe(0);
+    await run.db.close();
   });
 
   it(`keeps every committed row exactly once when the database and then the broker restart`, async () => {
@@ -164,5 +168,5 @@ sources:
     await expectEveryRowOnce();
     expect(run.capture.exitCode).toBeNull();
     expect(await run.capture.stop()).toBe(0);
-  });
+  }, 300_000);
 });
