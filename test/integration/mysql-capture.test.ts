@@ -45,7 +45,11 @@ function startCapture(url: string, tables: string[], sink: RecordingSink, offset
   died.catch(() => undefined);
   const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 30_000) =>
     Promise.race([waitFor(what, probe, { timeoutMs }), died]);
-  return { stop: async () => (controller.abort(), await done), done, until };
+  const stop = async () => {
+    controller.abort();
+    await done;
+  };
+  return { stop, done, until };
 }
 
 describe('MySQL connector > capture', () => {

@@ -39,6 +39,7 @@ describe('Config > loadConfig', () => {
   it('reads a secret from a file next to the config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rowkube-config-'));
     writeFileSync(join(dir, 'password'), 'from-file\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: rowkube's own reference syntax, not a template
     const text = valid.replace('${env:MYSQL_PASSWORD}', '${file:password}');
     const config = parseConfig(text, join(dir, 'rowkube.yaml'), {});
     expect(config.sources[0]?.mysql?.url).toBe('mysql://cdc:from-file@127.0.0.1:3306/app');
@@ -46,6 +47,7 @@ describe('Config > loadConfig', () => {
 
   it('names an unset environment variable and where it is used', () => {
     expect(problemsOf(valid)).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: rowkube's own reference syntax, not a template
       '6: sources[0].mysql.url: ${env:MYSQL_PASSWORD} refers to an environment variable that is not set',
     ]);
   });
