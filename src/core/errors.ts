@@ -17,6 +17,10 @@ export const ErrorCode = {
   KAFKA: 'ROWKUBE_ERR_KAFKA',
   SCHEMA_NOT_FOUND: 'ROWKUBE_ERR_SCHEMA_NOT_FOUND',
   CONFIG: 'ROWKUBE_ERR_CONFIG',
+  /** A template failed for one row: a missing variable, a filter refused its input. */
+  TEMPLATE: 'ROWKUBE_ERR_TEMPLATE',
+  /** A rendered name, namespace or label breaks Kubernetes naming rules. */
+  INVALID_NAME: 'ROWKUBE_ERR_INVALID_NAME',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
