@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import { formSchema } from './form-schema.js';
+import { hubSchema } from './hub-schema.js';
+import { kubernetesSchema } from './kubernetes-schema.js';
 
 // The one definition of rowkube's configuration: it validates a file, fills
 // defaults, and its descriptions are the reference (`rowkube validate`, README).
-// Each section is its own schema; later sections (hubs, forms, kubernetes)
-// join the root object as they are built.
+// Each section is its own schema (this file, hub-schema.ts, form-schema.ts,
+// kubernetes-schema.ts); config-references.ts checks what they say about each
+// other once each is valid.
 
 const name = z
   .string()
@@ -78,6 +82,9 @@ export const configSchema = z
       .refine((sources) => new Set(sources.map((s) => s.name)).size === sources.length, {
         message: 'source names must be unique',
       }),
+    kubernetes: kubernetesSchema.prefault({}),
+    hubs: z.array(hubSchema).default([]).describe('Tables whose rows become nodes.'),
+    forms: z.array(formSchema).default([]).describe('What each hub row becomes in Kubernetes.'),
   })
   .describe('rowkube configuration.');
 

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCode, RowkubeError } from '../errors.js';
+import { checkReferences } from './config-references.js';
 import { configSchema, type RowkubeConfig } from './config-schema.js';
 import { substituteReferences } from './substitute-references.js';
 
@@ -83,6 +84,17 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
         path: formatPath(issue.path),
         line: lineOf(issue.path),
         message: describeIssue(issue),
+      })),
+    );
+  }
+  const references = checkReferences(result.data);
+  if (references.length > 0) {
+    throw new ConfigError(
+      file,
+      references.map((problem) => ({
+        path: formatPath(problem.path),
+        line: lineOf(problem.path),
+        message: problem.message,
       })),
     );
   }

@@ -1,0 +1,99 @@
+import { checkTemplates } from '../../processor/render/index.js';
+import { findCycle } from '../dependency-cycle.js';
+import type { RowkubeConfig } from './config-schema.js';
+
+/** A problem found after the schema passed: a reference that leads nowhere, a cycle, a broken template. */
+export interface ReferenceProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Checks what one section says about another: hubs name sources and their
+ * tables, forms name hubs, resources name each other, and templates parse.
+ * Every problem is reported, each at the place to fix it.
+ */
+export function checkReferences(config: RowkubeConfig): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
+  const sources = new Map(config.sources.map((s) => [s.name, s]));
+  const hubNames = new Set<string>();
+
+  config.hubs.forEach((hub, h) => {
+    if (hubNames.has(hub.name))
+      problems.push({ path: ['hubs', h, 'name'], message: `hub '${hub.name}' is defined twice` });
+    hubNames.add(hub.name);
+    const source = sources.get(hub.source);
+    if (!source) {
+      problems.push({
+        path: ['hubs', h, 'source'],
+        message: `no source is named '${hub.source}'; sources: ${[...sources.keys()].join(', ') || 'none'}`,
+      });
+      return;
+    }
+    const captured = (table: string) => source.tables.includes(table);
+    if (!captured(hub.table)) {
+      problems.push({
+        path: ['hubs', h, 'table'],
+        message: `source '${source.name}' does not capture '${hub.table}'; add it to sources[].tables (captured: ${source.tables.join(', ')})`,
+      });
+    }
+    hub.lookups.forEach((lookup, l) => {
+      if (!captured(lookup.table)) {
+        problems.push({
+          path: ['hubs', h, 'lookups', l, 'table'],
+          message: `source '${source.name}' does not capture '${lookup.table}'; add it to sources[].tables`,
+        });
+      }
+    });
+  });
+
+  const formNames = new Set<string>();
+  config.forms.forEach((form, f) => {
+    if (formNames.has(form.name))
+      problems.push({ path: ['forms', f, 'name'], message: `form '${form.name}' is defined twice` });
+    formNames.add(form.name);
+    if (!hubNames.has(form.hub)) {
+      problems.push({
+        path: ['forms', f, 'hub'],
+        message: `no hub is named '${form.hub}'; hubs: ${[...hubNames].join(', ') || 'none'}`,
+      });
+    }
+    const ids = new Map<string, number>();
+    form.resources.forEach((resource, r) => {
+      if (ids.has(resource.id)) {
+        problems.push({
+          path: ['forms', f, 'resources', r, 'id'],
+          message: `resource id '${resource.id}' is used twice in form '${form.name}'`,
+        });
+      }
+      ids.set(resource.id, r);
+    });
+    form.resources.forEach((resource, r) => {
+      resource.dependIds.forEach((id, d) => {
+        if (!ids.has(id)) {
+          problems.push({
+            path: ['forms', f, 'resources', r, 'dependIds', d],
+            message: `'${resource.id}' depends on '${id}', which form '${form.name}' does not have; ids: ${[...ids.keys()].join(', ')}`,
+          });
+        }
+      });
+      for (const problem of checkTemplates(resource.manifest, { form: form.name, resourceId: resource.id })) {
+        problems.push({
+          path: ['forms', f, 'resources', r, 'manifest', ...problem.segments],
+          message: problem.message,
+        });
+      }
+    });
+    const cycle = findCycle(
+      new Map(form.resources.map((res) => [res.id, res.dependIds.filter((d) => ids.has(d))])),
+    );
+    if (cycle) {
+      const first = ids.get(cycle[0] as string) ?? 0;
+      problems.push({
+        path: ['forms', f, 'resources', first, 'dependIds'],
+        message: `dependency cycle in form '${form.name}': ${cycle.join(' → ')}; remove one of these dependIds`,
+      });
+    }
+  });
+  return problems;
+}

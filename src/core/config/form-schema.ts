@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+export const resourceSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/,
+        'use lowercase letters, digits, "-" and "_" (at most 63)',
+      )
+      .describe('Unique within the form; dependIds refer to it.'),
+    manifest: z
+      .record(z.string(), z.unknown())
+      .refine((m) => typeof m.apiVersion === 'string' && typeof m.kind === 'string', {
+        message: 'a manifest needs apiVersion and kind',
+      })
+      .refine((m) => typeof (m.metadata as { name?: unknown } | undefined)?.name === 'string', {
+        message: 'a manifest needs metadata.name',
+      })
+      .describe('The Kubernetes object; string leaves may hold Liquid templates, keys never do.'),
+    dependIds: z
+      .array(z.string())
+      .default([])
+      .describe('Resources of this form applied (and ready) before this one.'),
+    waitForReady: z.boolean().default(false).describe('Dependents wait until this resource is ready.'),
+    timeoutSeconds: z.number().int().min(1).default(300).describe('How long waitForReady waits.'),
+    skipOnDependencyFailure: z
+      .boolean()
+      .default(true)
+      .describe('Skip this resource when a dependency failed or timed out.'),
+    creationPolicy: z
+      .enum(['WhenNeeded', 'Once'])
+      .default('WhenNeeded')
+      .describe('Once: create, then never touch again.'),
+    deletionPolicy: z
+      .enum(['Delete', 'Retain'])
+      .default('Delete')
+      .describe(
+        'Retain: when the node goes away the object stays, without owner labels, with orphan markers.',
+      ),
+    conflictPolicy: z
+      .enum(['Stuck', 'Force'])
+      .default('Stuck')
+      .describe('Stuck: report a field owned by another manager and leave the object; Force: take it over.'),
+    targetNamespace: z.string().optional().describe('Namespace (template allowed) to create the object in.'),
+    ignoreFields: z
+      .array(z.string())
+      .default([])
+      .describe('Dotted paths rowkube never sets after creation (e.g. spec.replicas under an autoscaler).'),
+  })
+  .describe('One Kubernetes object of a form, with its policies.');
+
+export const formSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: lowercase letters, digits and "-"')
+      .describe('Names the form; node ids are <form>/<uid>.'),
+    hub: z.string().min(1).describe('The hub whose rows this form renders.'),
+    resources: z.array(resourceSchema).min(1),
+  })
+  .describe('The resources rendered for each row of a hub.');
+
+export type FormConfig = z.infer<typeof formSchema>;
+export type ResourceConfig = z.infer<typeof resourceSchema>;

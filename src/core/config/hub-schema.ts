@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+const identifier = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/, 'use lowercase letters, digits, "-" and "_" (at most 63)');
+const column = z.string().min(1).describe('A column of the table, exactly as the database names it.');
+
+export const lookupSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a template variable name: letters, digits and "_"')
+      .describe('Variable under which templates see the matching rows, as a list.'),
+    table: z.string().min(1).describe("A table captured by the hub's source."),
+    key: column.describe('Column of the lookup table that holds the hub row’s uid.'),
+  })
+  .describe('Rows of another table joined to each hub row by key (e.g. feature_flags by tenant_id).');
+
+export const hubSchema = z
+  .strictObject({
+    name: identifier.describe('Names the hub; forms refer to it.'),
+    source: z.string().min(1).describe('The source whose table this is.'),
+    table: z.string().min(1).describe('A table the source captures; one node per row and form.'),
+    uid: column.describe('Column whose value identifies the row: node id = <form>/<uid>.'),
+    activate: column
+      .optional()
+      .describe(
+        'Column that switches a row on: true, 1, "1", "true", "yes", "on" (any case) are active; anything else, NULL included, is not. Unset: every row is active.',
+      ),
+    values: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a template variable name'), column)
+      .default({})
+      .describe('Template variable → column. `uid` and the full row (`row`) are always available.'),
+    filter: z
+      .string()
+      .optional()
+      .describe("A Liquid condition over the hub's variables; rows where it is false are not nodes."),
+    lookups: z.array(lookupSchema).default([]),
+  })
+  .describe('A table whose rows become nodes.');
+
+export type HubConfig = z.infer<typeof hubSchema>;
