@@ -81,7 +81,8 @@ export const configSchema = z
       .min(1)
       .refine((sources) => new Set(sources.map((s) => s.name)).size === sources.length, {
         message: 'source names must be unique',
-      }),
+      })
+      .describe('Databases whose tables rowkube captures; give each exactly one of `mysql` or `postgres`.'),
     kubernetes: kubernetesSchema.prefault({}),
     hubs: z.array(hubSchema).default([]).describe('Tables whose rows become nodes.'),
     forms: z.array(formSchema).default([]).describe('What each hub row becomes in Kubernetes.'),

@@ -35,7 +35,10 @@ export const hubSchema = z
       .string()
       .optional()
       .describe("A Liquid condition over the hub's variables; rows where it is false are not nodes."),
-    lookups: z.array(lookupSchema).default([]),
+    lookups: z
+      .array(lookupSchema)
+      .default([])
+      .describe('Tables joined to each row; a change to one re-renders its nodes.'),
   })
   .describe('A table whose rows become nodes.');
 
