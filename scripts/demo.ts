@@ -115,7 +115,9 @@ sources:
           ? `before=${JSON.stringify(value.before)}`
           : `after=${JSON.stringify(value?.after)}`;
       const what = value === null ? 'tombstone' : `op=${value.op} ${row}`;
-      say(`  → ${topic} key=${JSON.stringify(record.key)} ${what}  (${at - committedAt} ms after ${sql ? 'COMMIT' : 'capture started'})`);
+      say(
+        `  → ${topic} key=${JSON.stringify(record.key)} ${what}  (${at - committedAt} ms after ${sql ? 'COMMIT' : 'capture started'})`,
+      );
     }
   };
   await step('The row that existed before capture started arrives as a snapshot read:', undefined, 1);
