@@ -205,12 +205,14 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       signal.removeEventListener('abort', onAbort);
       zongji.removeAllListeners('binlog');
       zongji.stop();
-      // A transaction cut short is read again from the last committed position:
-      // what the sink holds of it must not be committed with the next one.
-      if (changesInTransaction > 0) await sink.abort?.();
       // Return only once every commit handed over has settled, so the caller
       // knows which position is safe.
       await Promise.allSettled([...inFlight]);
+      // A transaction cut short is read again from the last committed position:
+      // what the sink holds of it must not be committed with the next one. And
+      // a sink that failed (Kafka was away too long) only takes changes again
+      // after abort() gave it a new producer, mid-transaction or not.
+      await sink.abort?.();
     }
   };
   return loop();

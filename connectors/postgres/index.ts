@@ -170,6 +170,8 @@ export async function runPostgresCapture(options: PostgresCaptureOptions): Promi
     initialSchemas,
     sink: options.sink,
     startLsn: offset.lsn,
+    // Lets the stream reset the sink after a retriable failure (a broker restart) instead of ending.
+    loadOffset: options.loadOffset,
     logger,
     signal: options.signal,
     heartbeatIntervalMs: options.heartbeatIntervalMs,

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput } from 'pg-logical-replication';
 import type { Logger } from 'pino';
-import type { ChangeSink, CommitInfo, TableSchema } from '../../src/core/change-event.js';
+import type { ChangeSink, CommitInfo, SourcePosition, TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, isRetriable, RowkubeError } from '../../src/core/errors.js';
 import {
   asSourceError,
@@ -19,7 +19,7 @@ import {
   tableLabel,
 } from './postgres-connection.js';
 import { emitRowChange } from './postgres-emitter.js';
-import { formatLsn, type Lsn, parseLsn, serializeOffset } from './postgres-offset.js';
+import { formatLsn, type Lsn, parseLsn, parseOffset, serializeOffset } from './postgres-offset.js';
 import { acknowledgeLsn, PARSE_FAILURE, TextPgoutputPlugin } from './postgres-pgoutput.js';
 import { type SchemaContext, StreamSchemas } from './postgres-schema.js';
 
@@ -28,6 +28,8 @@ import { type SchemaContext, StreamSchemas } from './postgres-schema.js';
  * to reconnect after a connection was lost in the middle of a transaction
  * (PostgreSQL sends the whole transaction again); without it such a loss ends
  * the capture with a retriable error, and whoever restarts it resets the sink.
+ * After a retriable sink failure, abort() must also make the sink usable
+ * again (KafkaChangeSink does: a Kafka outage fails it until abort()).
  */
 export interface AbortableSink extends ChangeSink {
   abort?(): Promise<void> | void;
@@ -44,6 +46,12 @@ export interface StreamOptions {
   sink: AbortableSink;
   /** The stored position: transactions whose commit starts before it were delivered already. */
   startLsn: Lsn;
+  /**
+   * Reads the sink's stored position. With it and sink.abort, a retriable sink
+   * failure (the broker restarting) does not end the stream: the sink is
+   * reset and streaming resumes from the position it stored last.
+   */
+  loadOffset?: () => Promise<SourcePosition | undefined>;
   logger: Logger;
   /** Aborting ends the stream; runStream() then resolves once no sink call is in flight. */
   signal?: AbortSignal;
@@ -69,10 +77,12 @@ interface StreamProgress {
 
 /**
  * Streams until `signal` aborts (resolves) or a failure that reconnecting
- * cannot fix (rejects): sink errors, misconfiguration, a connection lost
- * inside a transaction when the sink cannot abort. Lost connections are
- * retried with backoff; each new connection resumes at the last acknowledged
- * position (the slot keeps everything after it).
+ * cannot fix (rejects): sink errors that are not retriable (or any, when the
+ * sink cannot be reset: no abort or loadOffset), misconfiguration, a
+ * connection lost inside a transaction when the sink cannot abort. Lost
+ * connections are retried with backoff; each new connection resumes at the
+ * last acknowledged position (the slot keeps everything after it). A
+ * retriable sink failure is retried the same way once the sink is reset.
  */
 export async function runStream(options: StreamOptions): Promise<void> {
   const { logger, signal } = options;
@@ -80,8 +90,32 @@ export async function runStream(options: StreamOptions): Promise<void> {
   const maxDelay = options.reconnect?.maxDelayMs ?? 30_000;
   const progress: StreamProgress = { acked: options.startLsn, lastIdleCommitAt: 0 };
   let delay = initialDelay;
+  // Set after a retriable sink failure: the sink rejects every call until it
+  // is reset, so no session may start before resetSink() succeeded.
+  let sinkNeedsReset = false;
   for (;;) {
     if (signal?.aborted) return;
+    if (sinkNeedsReset) {
+      try {
+        await resetSink(options, progress);
+        sinkNeedsReset = false;
+        logger.info(
+          { action: 'sink-reset', position: formatLsn(progress.acked) },
+          'sink is back; resuming from its stored position',
+        );
+      } catch (error) {
+        if (signal?.aborted) return;
+        if (!isRetriable(error)) throw error;
+        // The broker may still be down: the reset is retried like a reconnect.
+        logger.warn(
+          { err: error, action: 'sink-reset', delayMs: delay },
+          'sink could not be reset yet; retrying',
+        );
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, maxDelay);
+        continue;
+      }
+    }
     const session = new StreamSession(options, progress);
     let failure: unknown;
     try {
@@ -91,8 +125,18 @@ export async function runStream(options: StreamOptions): Promise<void> {
     }
     // A stop wins: the sink may fail because its owner is closing it for the same stop.
     if (signal?.aborted) return;
-    if (session.sinkFailed) throw session.sinkError;
-    if (session.openAppends > 0) {
+    if (session.sinkFailed) {
+      // A Kafka outage (the broker restarting) fails KafkaChangeSink with a
+      // retriable error, and the sink then rejects every call until abort().
+      // Rethrowing it here ended the capture for good on every broker
+      // restart that outlasted kafkajs's retries; instead the sink is reset
+      // and the stream resumes from the stored position, with the same
+      // backoff as after a lost database connection.
+      if (!isRetriable(session.sinkError) || !options.sink.abort || !options.loadOffset)
+        throw session.sinkError;
+      failure = session.sinkError;
+      sinkNeedsReset = true;
+    } else if (session.openAppends > 0) {
       // PostgreSQL sends the whole transaction again on the next connection.
       if (!options.sink.abort) {
         throw new RowkubeError(
@@ -103,7 +147,14 @@ export async function runStream(options: StreamOptions): Promise<void> {
           { cause: failure },
         );
       }
-      await options.sink.abort();
+      try {
+        await options.sink.abort();
+      } catch (error) {
+        // Discarding a chunk already sent to Kafka failed (the broker is down
+        // too): the sink is failed now, and is reset before the next session.
+        if (!isRetriable(error) || !options.loadOffset) throw error;
+        sinkNeedsReset = true;
+      }
     }
     if (failure === undefined) {
       logger.warn(
@@ -115,13 +166,31 @@ export async function runStream(options: StreamOptions): Promise<void> {
     } else {
       logger.warn(
         { err: failure, action: 'reconnect', position: formatLsn(progress.acked), delayMs: delay },
-        'replication connection lost; reconnecting',
+        sinkNeedsReset
+          ? 'sink failed; resetting it, then reconnecting'
+          : 'replication connection lost; reconnecting',
       );
     }
     if (session.started) delay = initialDelay;
     await sleep(delay, signal);
     delay = Math.min(delay * 2, maxDelay);
   }
+}
+
+/**
+ * Makes a failed sink usable again (abort()) and moves the resume position to
+ * what it stored last. That can be past the last acknowledged commit: a Kafka
+ * commit whose reply was lost in the outage may have gone through, and was
+ * rejected all the same. Resuming before it would deliver it twice; the slot
+ * still holds everything after the acknowledged position, so skipping up to
+ * the stored one is safe. Never moves back: the slot has nothing before acked.
+ */
+async function resetSink(options: StreamOptions, progress: StreamProgress): Promise<void> {
+  await options.sink.abort?.();
+  const stored = await options.loadOffset?.();
+  if (stored === undefined) return;
+  const lsn = parseOffset(stored).lsn;
+  if (lsn > progress.acked) progress.acked = lsn;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

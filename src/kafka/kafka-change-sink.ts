@@ -179,10 +179,14 @@ export class KafkaChangeSink implements ChangeSink {
    * again after abort() recovered from a failure.
    */
   loadPosition(): Promise<SourcePosition | undefined> {
+    // Classified like every other Kafka failure of the sink: a broker that is
+    // down is worth waiting for, so connectors retry instead of giving up.
     return readLastPosition({
       kafka: this.options.kafka,
       prefix: this.options.prefix,
       name: this.options.source,
+    }).catch((error: unknown) => {
+      throw toKafkaError(`reading the stored position of source '${this.options.source}'`, error);
     });
   }
 

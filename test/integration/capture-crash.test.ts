@@ -46,6 +46,21 @@ async function openDatabase(kind: 'mysql' | 'postgres'): Promise<Database> {
   };
 }
 
+/**
+ * Cleanup SQL on a connection of its own: by the time cleanups run, the
+ * test's connection is closed (each test closes it; the restart test replaces
+ * it), and cleanups on it failed silently, leaving tables, publications and
+ * replication slots behind (slots pin WAL on the shared stack).
+ */
+async function cleanupExec(kind: 'mysql' | 'postgres', sql: string): Promise<void> {
+  const db = await openDatabase(kind);
+  try {
+    await db.exec(sql);
+  } finally {
+    await db.close();
+  }
+}
+
 async function readChanges(topic: string, prefix: string): Promise<TailRecord[]> {
   const records: TailRecord[] = [];
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
@@ -82,13 +97,26 @@ describe.each(['mysql', 'postgres'] as const)('capture > crash safety (%s)', (ki
     const source = uniqueName('src');
     const prefix = uniqueName('rk');
     await db.exec(`CREATE TABLE ${table} (id INT PRIMARY KEY, payload VARCHAR(32))`);
-    cleanups.push(() => db.exec(`DROP TABLE IF EXISTS ${table}`));
+    cleanups.push(() => cleanupExec(kind, `DROP TABLE IF EXISTS ${table}`));
     if (kind === 'postgres') {
       // As a user would: the table owner publishes the table; the capture user
       // (REPLICATION, read-only) may not.
       await db.exec(`CREATE PUBLICATION rowkube_${source} FOR TABLE ${table}`);
-      cleanups.push(() => db.exec(`SELECT pg_drop_replication_slot('rowkube_${source}')`));
-      cleanups.push(() => db.exec(`DROP PUBLICATION IF EXISTS rowkube_${source}`));
+      // The walsender may hold the slot for a moment after the capture process exited.
+      cleanups.push(() =>
+        waitFor(
+          `slot rowkube_${source} to be dropped`,
+          async () => {
+            await cleanupExec(
+              kind,
+              `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'rowkube_${source}'`,
+            );
+            return true;
+          },
+          { timeoutMs: 10_000, intervalMs: 250 },
+        ),
+      );
+      cleanups.push(() => cleanupExec(kind, `DROP PUBLICATION IF EXISTS rowkube_${source}`));
     }
     const dir = mkdtempSync(join(tmpdir(), 'rowkube-crash-'));
     const config = join(dir, 'rowkube.yaml');

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareLsn, runPostgresCapture } from '../../connectors/postgres/index.js';
-import type { CommitInfo } from '../../src/core/change-event.js';
+import type { CommitInfo, RowChange } from '../../src/core/change-event.js';
+import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { RecordingSink } from '../support/recording-sink.js';
 import { stackEnv, uniqueName } from '../support/stack-env.js';
 import { waitFor } from '../support/wait-for.js';
@@ -208,6 +209,58 @@ describe('connectors > postgres > positions and restarts', () => {
       await admin.query(`INSERT INTO ${table} VALUES (3, 'c')`);
       await waitFor('row 3', () => (ids(sink).includes(3) ? true : undefined));
       expect(ids(sink)).toEqual([1, 2, 3]);
+    } finally {
+      expect(await run.stop()).toBeUndefined();
+    }
+  });
+
+  // Regression: a retriable sink failure (KafkaChangeSink when the broker restarts) ended the
+  // stream for good, so `rowkube capture` stopped the source until someone restarted it.
+  it('resets a sink that failed with a retriable error and resumes from the position it stored', async () => {
+    const table = await newTable('pg_sink_outage');
+    const outage = () => new RowkubeError(ErrorCode.KAFKA, 'the broker went away', true);
+    // Like KafkaChangeSink: after a failure every call rejects until abort(). The commit of
+    // row 2 is stored but reported failed (its reply was lost in the outage).
+    class OutageSink extends RecordingSink {
+      failing = false;
+      failed = false;
+      override async append(change: RowChange): Promise<void> {
+        if (this.failing) throw outage();
+        await super.append(change);
+      }
+      override async commit(info: CommitInfo): Promise<void> {
+        if (this.failing) {
+          this.pending = [];
+          throw outage();
+        }
+        const row2 = this.pending.some((c) => c.after?.id === 2);
+        await super.commit(info);
+        if (row2 && !this.failed) {
+          this.failed = true;
+          this.failing = true;
+          throw outage();
+        }
+      }
+      override abort(): void {
+        super.abort();
+        this.failing = false;
+      }
+    }
+    const sink = new OutageSink();
+    const run = capture(table, sink);
+    await run.started();
+    try {
+      await admin.query(`INSERT INTO ${table} VALUES (1, 'a')`);
+      await admin.query(`INSERT INTO ${table} VALUES (2, 'b')`);
+      await waitFor('the sink to fail', () => (sink.failed ? true : undefined));
+      await admin.query(`INSERT INTO ${table} VALUES (3, 'c')`);
+      await waitFor('row 3 after the reset', () => (ids(sink).includes(3) ? true : undefined));
+      // Row 2 was stored before the failure: resumed from the stored position, not sent again.
+      expect(ids(sink)).toEqual([1, 2, 3]);
+      expect(sink.aborts).toBeGreaterThanOrEqual(1);
+      await waitFor('the slot to confirm the last commit', async () =>
+        (await slotState(table))?.confirmed === sink.lastPosition()?.lsn ? true : undefined,
+      );
     } finally {
       expect(await run.stop()).toBeUndefined();
     }
