@@ -1,0 +1,110 @@
+// `npm run bench:capture`: for MariaDB and PostgreSQL, row events/s that
+// capture delivers into Kafka and COMMIT→consumer latency at a steady write
+// rate, against a floor measured in the same run on the same broker (raw
+// kafkajs transactional produce). Human-readable lines as it goes, then one
+// JSON line with every figure on stdout.
+//
+// It runs capture in this process (connectors + KafkaChangeSink, wired as
+// `rowkube capture` wires them) against the local stack, which it does not
+// start. Knobs: BENCH_ROWS, BENCH_TX_ROWS, BENCH_RATE, BENCH_SECONDS,
+// BENCH_DATABASES (see support/bench-env.ts). The machine is small and
+// shared: figures from one run are noisy; compare a capture figure with the
+// floor of the same run, not with another run's.
+
+import { cpus, loadavg } from 'node:os';
+import { pino } from 'pino';
+import { createKafka } from '../src/kafka/index.js';
+import { BenchEnvError, benchEnv, type DatabaseKind } from './support/bench-env.js';
+import { benchDatabase, type DatabaseFigures } from './support/database-bench.js';
+import { benchFloor, type FloorFigures } from './support/kafka-floor.js';
+
+// Progress on stdout before the final JSON line; rowkube's own logs (warnings
+// and errors only) on stderr, so stdout stays readable.
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const logger = pino({ name: 'rowkube-bench', level: 'warn' }, pino.destination(2));
+
+async function main(): Promise<number> {
+  let env: ReturnType<typeof benchEnv>;
+  try {
+    env = benchEnv();
+  } catch (error) {
+    if (!(error instanceof BenchEnvError)) throw error;
+    process.stderr.write(`bench:capture: ${error.message}\n`);
+    return 2;
+  }
+  const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-bench' });
+  const loadBefore = loadavg()[0] ?? 0;
+  say(
+    `capture bench: ${env.rows} backlog rows (${env.txRows} per transaction), then ${env.rate} rows/s for ` +
+      `${env.seconds} s; ${cpus().length} CPUs, load average ${loadBefore.toFixed(2)} ` +
+      '(other work on this machine skews every figure)',
+  );
+
+  const figures: Partial<Record<DatabaseKind, DatabaseFigures | { error: string }>> = {};
+  let failed = false;
+  for (const kind of env.databases) {
+    try {
+      figures[kind] = await benchDatabase(kind, { env, kafka, logger, say });
+    } catch (error) {
+      failed = true;
+      figures[kind] = { error: describe(error) };
+      say(`${kind}: FAILED: ${describe(error)}`);
+    }
+  }
+  let floor: FloorFigures | { error: string };
+  try {
+    floor = await benchFloor({ kafka, rows: env.rows, rate: env.rate, seconds: env.seconds, say });
+  } catch (error) {
+    failed = true;
+    floor = { error: describe(error) };
+    say(`floor: FAILED: ${describe(error)}`);
+  }
+
+  const ratio: Partial<Record<DatabaseKind, number | null>> = {};
+  for (const kind of env.databases) {
+    const f = figures[kind];
+    ratio[kind] =
+      f !== undefined && 'eventsPerSec' in f && 'eventsPerSec' in floor
+        ? Math.round((f.eventsPerSec / floor.eventsPerSec) * 1000) / 1000
+        : null;
+  }
+  for (const kind of env.databases)
+    say(`${kind}: capture events/s ÷ floor messages/s = ${ratio[kind] ?? 'n/a'}`);
+  const result = {
+    bench: 'capture',
+    rows: env.rows,
+    txRows: env.txRows,
+    rate: env.rate,
+    seconds: env.seconds,
+    ...figures,
+    floor,
+    ratio,
+    machine: {
+      cpus: cpus().length,
+      loadavg1Before: round2(loadBefore),
+      loadavg1After: round2(loadavg()[0] ?? 0),
+    },
+  };
+  say(JSON.stringify(result));
+  return failed ? 1 : 0;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+main().then(
+  (code) => {
+    // kafkajs and the drivers may keep timers alive; everything was closed or
+    // cleaned up already.
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench:capture failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
