@@ -3,29 +3,11 @@ import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMysqlCapture } from '../../connectors/mysql/index.js';
-import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../../src/core/change-event.js';
+import type { SourcePosition } from '../../src/core/change-event.js';
 import { ChangeEncoder, SchemaCodec, VALUE_SCHEMA_HEADER } from '../../src/kafka/index.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { stackEnv, uniqueName } from '../support/stack-env.js';
 import { waitFor } from '../support/wait-for.js';
-
-/** Records what the connector delivers, transaction by transaction, as Kafka would store it. */
-class RecordingSink implements ChangeSink {
-  pending: RowChange[] = [];
-  transactions: { changes: RowChange[]; info: CommitInfo }[] = [];
-  append(change: RowChange): void {
-    this.pending.push(change);
-  }
-  async commit(info: CommitInfo): Promise<void> {
-    this.transactions.push({ changes: this.pending, info });
-    this.pending = [];
-  }
-  get changes(): RowChange[] {
-    return this.transactions.flatMap((t) => t.changes);
-  }
-  lastPosition(): SourcePosition | undefined {
-    return this.transactions.at(-1)?.info.position;
-  }
-}
 
 function startCapture(url: string, tables: string[], sink: RecordingSink, offset?: SourcePosition) {
   const controller = new AbortController();
@@ -80,7 +62,7 @@ describe('MySQL connector > capture', () => {
       await capture.until('the snapshot', () =>
         sink.transactions.some((x) => x.info.snapshot) ? true : undefined,
       );
-      expect(sink.changes.map((c) => [c.op, c.after])).toEqual([
+      expect(sink.changes().map((c) => [c.op, c.after])).toEqual([
         ['r', { id: 1, name: 'acme', plan: 'pro' }],
         ['r', { id: 2, name: 'zoë', plan: null }],
       ]);
@@ -90,7 +72,7 @@ describe('MySQL connector > capture', () => {
         `START TRANSACTION; UPDATE ${t} SET plan = 'team' WHERE id = 3; DELETE FROM ${t} WHERE id = 1; COMMIT`,
       );
       await admin.query(`UPDATE ${t} SET id = 20 WHERE id = 2`);
-      await capture.until('the stream', () => (sink.changes.length >= 6 ? true : undefined));
+      await capture.until('the stream', () => (sink.changes().length >= 6 ? true : undefined));
 
       const streamed = sink.transactions.filter((x) => !x.info.snapshot && x.changes.length > 0);
       expect(streamed.map((x) => x.changes.map((c) => [c.op, c.before, c.after]))).toEqual([
@@ -124,7 +106,7 @@ describe('MySQL connector > capture', () => {
       await admin.query(`INSERT INTO ${t} VALUES (18446744073709551615, TRUE, -32768, -9223372036854775808,
         '12345678901234567890.123456789', 0.5, 'zoë 🚀', 'sad', '{"a": [1, 2]}', X'00FF10', '2024-02-29',
         '23:59:58.123456', '2024-02-29 23:59:58.123456', '2024-02-29 23:59:58.654321', NULL)`);
-      const change = await capture.until('the insert', () => sink.changes.find((c) => c.op === 'c'));
+      const change = await capture.until('the insert', () => sink.changes().find((c) => c.op === 'c'));
       expect(change.after).toEqual({
         id: '18446744073709551615',
         flag: true,
@@ -173,9 +155,14 @@ describe('MySQL connector > capture', () => {
       await admin.query(`ALTER TABLE ${t} RENAME COLUMN b TO bee`);
       await admin.query(`INSERT INTO ${t} VALUES (3, 8, 'b3')`);
       await capture.until('three inserts', () =>
-        sink.changes.filter((c) => c.op === 'c').length >= 3 ? true : undefined,
+        sink.changes().filter((c) => c.op === 'c').length >= 3 ? true : undefined,
       );
-      expect(sink.changes.filter((c) => c.op === 'c').map((c) => c.after)).toEqual([
+      expect(
+        sink
+          .changes()
+          .filter((c) => c.op === 'c')
+          .map((c) => c.after),
+      ).toEqual([
         { id: 1, a: 'a1', b: 'b1' },
         { id: 2, a: 'a2', c: 7, b: 'b2' },
         { id: 3, c: 8, bee: 'b3' },
@@ -194,14 +181,14 @@ describe('MySQL connector > capture', () => {
       sink.transactions.some((x) => x.info.snapshot) ? true : undefined,
     );
     for (let i = 1; i <= 5; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);
-    await capture.until('five inserts', () => (sink.changes.length >= 5 ? true : undefined));
+    await capture.until('five inserts', () => (sink.changes().length >= 5 ? true : undefined));
     await capture.stop();
 
     for (let i = 6; i <= 10; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);
     capture = startCapture(env.mysqlUrl, [t], sink);
     try {
-      await capture.until('ten inserts', () => (sink.changes.length >= 10 ? true : undefined));
-      expect(sink.changes.map((c) => c.after?.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await capture.until('ten inserts', () => (sink.changes().length >= 10 ? true : undefined));
+      expect(sink.changes().map((c) => c.after?.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(sink.transactions.filter((x) => x.info.snapshot)).toHaveLength(1);
     } finally {
       await capture.stop();
@@ -218,7 +205,7 @@ describe('MySQL connector > capture', () => {
         sink.transactions.some((x) => x.info.snapshot) ? true : undefined,
       );
       for (let i = 1; i <= 3; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);
-      await capture.until('three inserts', () => (sink.changes.length >= 3 ? true : undefined));
+      await capture.until('three inserts', () => (sink.changes().length >= 3 ? true : undefined));
 
       await admin.end();
       execFileSync('deploy/local/stack', ['down', 'mariadb'], { stdio: 'ignore' });
@@ -226,8 +213,8 @@ describe('MySQL connector > capture', () => {
       admin = await mysql.createConnection({ uri: env.mysqlAdminUrl, multipleStatements: true });
 
       for (let i = 4; i <= 6; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);
-      await capture.until('six inserts', () => (sink.changes.length >= 6 ? true : undefined), 60_000);
-      expect(sink.changes.map((c) => c.after?.id)).toEqual([1, 2, 3, 4, 5, 6]);
+      await capture.until('six inserts', () => (sink.changes().length >= 6 ? true : undefined), 60_000);
+      expect(sink.changes().map((c) => c.after?.id)).toEqual([1, 2, 3, 4, 5, 6]);
     } finally {
       await capture.stop();
     }

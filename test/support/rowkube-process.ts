@@ -23,6 +23,18 @@ export class RowkubeProcess {
     return this.child.exitCode;
   }
 
+  /** Waits for the process to end by itself; resolves to its exit code. */
+  async exited(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const [code] = await once(this.child, 'exit');
+    return code as number | null;
+  }
+
+  /** What the process printed, as one string. */
+  text(): string {
+    return this.output.join('');
+  }
+
   /** SIGKILL: the process gets no chance to clean up, as in a crash. */
   async kill(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

@@ -1,16 +1,10 @@
 import type { Writable } from 'node:stream';
 import { loadConfig } from '../../core/config/load-config.js';
 import { tailToStream } from '../../kafka/index.js';
+import type { CliRequest } from '../parse-args.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
-export interface TailRequest {
-  topic: string;
-  config?: string;
-  brokers?: string[];
-  fromBeginning: boolean;
-  follow: boolean;
-  limit?: number;
-}
+export type TailRequest = Extract<CliRequest, { kind: 'tail' }>;
 
 /**
  * `rowkube tail TOPIC`: decoded records as JSON lines on stdout. Brokers and
