@@ -21,6 +21,8 @@ export const ErrorCode = {
   TEMPLATE: 'ROWKUBE_ERR_TEMPLATE',
   /** A rendered name, namespace or label breaks Kubernetes naming rules. */
   INVALID_NAME: 'ROWKUBE_ERR_INVALID_NAME',
+  /** A row that cannot become a node: its uid is NULL or empty, or a value the database did not send. */
+  ROW: 'ROWKUBE_ERR_ROW',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
