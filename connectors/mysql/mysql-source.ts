@@ -5,6 +5,7 @@ import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { mysqlConnectionOptions } from './mysql-connection.js';
 import { type MysqlRowsEventName, rowsEventToChanges } from './mysql-emitter.js';
 import { type MysqlPosition, serializeMysqlPosition } from './mysql-offset.js';
+import { columnsMatch } from './mysql-schema.js';
 import { mysqlColumnKind } from './mysql-types.js';
 
 export interface MysqlStreamOptions {
@@ -103,11 +104,11 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       (c) => c.name,
     );
     const cached = options.schemas.get(entry.tableName);
-    if (cached && sameColumns(cached, names)) return cached;
+    if (cached && columnsMatch(cached, names)) return cached;
     // The table was altered: its current definition usually matches the event.
     const reloaded = await options.reloadSchema(entry.tableName);
     options.schemas.set(entry.tableName, reloaded);
-    if (sameColumns(reloaded, names)) {
+    if (columnsMatch(reloaded, names)) {
       logger.info({ source, table: entry.tableName, columns: names }, 'table schema changed');
       return reloaded;
     }
@@ -216,10 +217,6 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     }
   };
   return loop();
-}
-
-function sameColumns(schema: TableSchema, names: readonly string[]): boolean {
-  return schema.columns.length === names.length && schema.columns.every((c, i) => c.name === names[i]);
 }
 
 function schemaFromBinlog(
