@@ -102,7 +102,7 @@ function variableClash(hub: HubConfig): string | undefined {
 }
 
 /** Text of an already converted uid value; undefined when there is none to speak of. */
-function uidText(value: unknown): string | undefined {
+export function uidText(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined; // null, or an object (a JSON column is text, so this is not a uid)

@@ -1,0 +1,12 @@
+// The processor's in-memory core: change records → desired node updates.
+export { affectedNodes, type MaterializerConfig } from './affected-nodes.js';
+export { type DesiredNode, desiredFor } from './desired-for.js';
+export { type ApplyOutcome, MaterializedState, type RowEffect } from './materialized-state.js';
+export { Materializer, type NodeUpdate } from './materializer.js';
+export {
+  type ChangeRecord,
+  keyText,
+  type NodeRef,
+  type TableChange,
+  type TombstoneRecord,
+} from './table-change.js';
