@@ -1,11 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, readLastPosition, type TailRecord, tailTopic } from '../../src/kafka/index.js';
+import { type DatabaseKind, openAdminDatabase, writeCaptureConfig } from '../support/capture-fixture.js';
 import { RowkubeProcess } from '../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../support/stack-env.js';
 import { waitFor } from '../support/wait-for.js';
@@ -16,44 +12,14 @@ const env = stackEnv();
 const ROWS = 3_000;
 const KILL_AT = [700, 1_800];
 
-interface Database {
-  kind: 'mysql' | 'postgres';
-  url: string;
-  exec(sql: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function openDatabase(kind: 'mysql' | 'postgres'): Promise<Database> {
-  if (kind === 'mysql') {
-    const connection = await mysql.createConnection(env.mysqlAdminUrl);
-    connection.on('error', () => {});
-    return {
-      kind,
-      url: env.mysqlUrl,
-      exec: async (sql) => void (await connection.query(sql)),
-      close: () => connection.end(),
-    };
-  }
-  const client = new pg.Client({ connectionString: env.pgAdminUrl });
-  // A restart of the database ends idle connections with an 'error' event.
-  client.on('error', () => {});
-  await client.connect();
-  return {
-    kind,
-    url: env.pgUrl,
-    exec: async (sql) => void (await client.query(sql)),
-    close: () => client.end(),
-  };
-}
-
 /**
  * Cleanup SQL on a connection of its own: by the time cleanups run, the
  * test's connection is closed (each test closes it; the restart test replaces
  * it), and cleanups on it failed silently, leaving tables, publications and
  * replication slots behind (slots pin WAL on the shared stack).
  */
-async function cleanupExec(kind: 'mysql' | 'postgres', sql: string): Promise<void> {
-  const db = await openDatabase(kind);
+async function cleanupExec(kind: DatabaseKind, sql: string): Promise<void> {
+  const db = await openAdminDatabase(kind);
   try {
     await db.exec(sql);
   } finally {
@@ -91,7 +57,7 @@ describe.each(['mysql', 'postgres'] as const)('capture > crash safety (%s)', (ki
 
   /** A table, a source and a topic prefix of the test's own, and a running capture process. */
   async function setUp() {
-    const db = await openDatabase(kind);
+    const db = await openAdminDatabase(kind);
     cleanups.push(() => db.close());
     const table = uniqueName('crash');
     const source = uniqueName('src');
@@ -118,17 +84,7 @@ describe.each(['mysql', 'postgres'] as const)('capture > crash safety (%s)', (ki
       );
       cleanups.push(() => cleanupExec(kind, `DROP PUBLICATION IF EXISTS rowkube_${source}`));
     }
-    const dir = mkdtempSync(join(tmpdir(), 'rowkube-crash-'));
-    const config = join(dir, 'rowkube.yaml');
-    writeFileSync(
-      config,
-      `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
-sources:
-  - name: ${source}
-    ${kind}: { url: "${db.url}" }
-    tables: [${table}]
-`,
-    );
+    const config = writeCaptureConfig({ kind, captureUrl: db.captureUrl, prefix, source, tables: [table] });
     const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
     const run = { db, table, prefix, capture: new RowkubeProcess(['capture', '--config', config]) };
     const restart = () => {
@@ -185,7 +141,7 @@ sources:
         await run.db.close();
         stack('down', part);
         stack('up', part);
-        run.db = await openDatabase(kind);
+        run.db = await openAdminDatabase(kind);
         cleanups.push(() => run.db.close());
       }
       if (id === KILL_AT[1]) {

@@ -1,10 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, readLastPosition, readTopic } from '../../src/kafka/index.js';
+import { openAdminDatabase, writeCaptureConfig } from '../support/capture-fixture.js';
 import { RowkubeProcess } from '../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../support/stack-env.js';
 import { waitFor } from '../support/wait-for.js';
@@ -26,20 +22,9 @@ describe.each(['mysql', 'postgres'] as const)('capture > a 100,000-row transacti
     const table = uniqueName('big');
     const source = uniqueName('src');
     const prefix = uniqueName('rk');
-    let exec: (sql: string) => Promise<unknown>;
-    let url: string;
-    if (kind === 'mysql') {
-      const connection = await mysql.createConnection(env.mysqlAdminUrl);
-      cleanups.push(() => connection.end());
-      exec = (sql) => connection.query(sql);
-      url = env.mysqlUrl;
-    } else {
-      const client = new pg.Client({ connectionString: env.pgAdminUrl });
-      await client.connect();
-      cleanups.push(() => client.end());
-      exec = (sql) => client.query(sql);
-      url = env.pgUrl;
-    }
+    const db = await openAdminDatabase(kind);
+    cleanups.push(() => db.close());
+    const exec = db.exec;
     await exec(`CREATE TABLE ${table} (id INT PRIMARY KEY, payload TEXT NOT NULL)`);
     cleanups.push(() => exec(`DROP TABLE IF EXISTS ${table}`));
     if (kind === 'postgres') {
@@ -47,16 +32,7 @@ describe.each(['mysql', 'postgres'] as const)('capture > a 100,000-row transacti
       cleanups.push(() => exec(`SELECT pg_drop_replication_slot('rowkube_${source}')`));
       cleanups.push(() => exec(`DROP PUBLICATION IF EXISTS rowkube_${source}`));
     }
-    const config = join(mkdtempSync(join(tmpdir(), 'rowkube-big-')), 'rowkube.yaml');
-    writeFileSync(
-      config,
-      `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
-sources:
-  - name: ${source}
-    ${kind}: { url: "${url}" }
-    tables: [${table}]
-`,
-    );
+    const config = writeCaptureConfig({ kind, captureUrl: db.captureUrl, prefix, source, tables: [table] });
     const capture = new RowkubeProcess(['capture', '--config', config], [`--max-old-space-size=${HEAP_MB}`]);
     cleanups.push(() => capture.stop());
     const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
