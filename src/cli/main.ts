@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { RowkubeError } from '../core/errors.js';
 import { captureCommand } from './commands/capture.js';
+import { processCommand } from './commands/process.js';
 import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
 import { parseArgs } from './parse-args.js';
@@ -10,6 +11,7 @@ const USAGE = `rowkube — database rows as the source of truth for Kubernetes r
 Usage:
   rowkube validate --config FILE      check a configuration file
   rowkube capture --config FILE       stream the configured tables' changes into Kafka
+  rowkube process --config FILE       render each hub row's forms into <prefix>.desired
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -40,6 +42,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await validateCommand(request.config, process.stdout);
       case 'capture':
         return await captureCommand(request.config);
+      case 'process':
+        return await processCommand(request.config);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'error':

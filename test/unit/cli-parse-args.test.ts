@@ -25,9 +25,10 @@ describe('CLI > parseArgs', () => {
     });
   });
 
-  it('reads the config file of validate and capture', () => {
+  it('reads the config file of validate, capture and process', () => {
     expect(parseArgs(['validate', '--config', 'r.yaml'])).toEqual({ kind: 'validate', config: 'r.yaml' });
     expect(parseArgs(['capture', '-c', 'r.yaml'])).toEqual({ kind: 'capture', config: 'r.yaml' });
+    expect(parseArgs(['process', '--config', 'r.yaml'])).toEqual({ kind: 'process', config: 'r.yaml' });
     expect(parseArgs(['capture'])).toEqual({ kind: 'error', message: "'capture' needs --config FILE" });
   });
 

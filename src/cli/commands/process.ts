@@ -1,0 +1,24 @@
+import pino, { type Logger } from 'pino';
+import { loadConfig } from '../../core/config/load-config.js';
+import { createKafka } from '../../kafka/index.js';
+import { runProcessor } from '../../processor/process-runner.js';
+import { shutdownSignal } from '../shutdown-signal.js';
+
+/**
+ * `rowkube process --config F`: turns the change topics of every hub into
+ * `<prefix>.desired` until SIGTERM/SIGINT. Exits 0 after a clean shutdown;
+ * a failure that a restart of the processor cannot fix rejects (exit 1).
+ */
+export async function processCommand(
+  configPath: string,
+  logger: Logger = pino({ name: 'rowkube' }),
+): Promise<number> {
+  const config = loadConfig(configPath);
+  const signal = shutdownSignal((s) =>
+    logger.info({ signal: s }, 'stopping: finishing the batch in progress'),
+  );
+  const log = logger.child({ component: 'processor' });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
+  await runProcessor({ config, kafka, logger: log, signal });
+  return 0;
+}

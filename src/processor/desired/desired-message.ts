@@ -1,0 +1,135 @@
+import type { FormConfig } from '../../core/config/form-schema.js';
+import {
+  KEY_SCHEMA_HEADER,
+  type OutgoingMessage,
+  type RegisteredSchema,
+  VALUE_SCHEMA_HEADER,
+} from '../../kafka/index.js';
+import type { NodeUpdate } from '../materializer/index.js';
+import {
+  DESIRED_KEY_SCHEMA,
+  DESIRED_VALUE_SCHEMA,
+  desiredKeyCodec,
+  desiredValueCodec,
+} from './desired-schema.js';
+
+// NodeUpdate (+ the change that caused it) → one `<prefix>.desired` message.
+// A node that is absent (deleted, inactive, filtered) becomes a tombstone.
+
+/** Where a desired record comes from: the change record whose processing produced it. */
+export interface Provenance {
+  /** The configured source name. */
+  source: string;
+  /** The table as the configuration names it. */
+  table: string;
+  /** The source position as JSON text; null for a change-topic tombstone. */
+  position: string | null;
+  /** Commit time by the database clock, ms since epoch; null for a change-topic tombstone. */
+  commitTsMs: bigint | null;
+  /** The changed row's primary key as canonical JSON text. */
+  primaryKey: string;
+}
+
+/** A desired value as encoded (and as decodeNative gives it back). */
+export interface DesiredValue {
+  id: string;
+  form: string;
+  hub: string;
+  uid: string;
+  resources: DesiredResourceValue[];
+  error: { code: string; message: string; resourceId: string | null; path: string | null } | null;
+  contentHash: string;
+  provenance: Provenance;
+}
+
+export interface DesiredResourceValue {
+  id: string;
+  /** JSON text. */
+  manifest: string;
+  dependIds: string[];
+  waitForReady: boolean;
+  timeoutSeconds: number;
+  skipOnDependencyFailure: boolean;
+  creationPolicy: string;
+  deletionPolicy: string;
+  conflictPolicy: string;
+  targetNamespace: string | null;
+  ignoreFields: string[];
+}
+
+export interface EncodedDesired {
+  message: OutgoingMessage;
+  /** Published to `<prefix>._schemas` before or with the message. */
+  schemas: RegisteredSchema[];
+}
+
+/** The value a NodeUpdate stands for, or null for a tombstone. */
+export function desiredValue(
+  update: NodeUpdate,
+  forms: readonly Pick<FormConfig, 'name' | 'hub'>[],
+  provenance: Provenance,
+): DesiredValue | null {
+  const { result } = update;
+  if (result.kind === 'absent') return null;
+  const slash = update.id.indexOf('/');
+  const formName = update.id.slice(0, slash);
+  const form = forms.find((candidate) => candidate.name === formName);
+  if (slash < 0 || form === undefined)
+    throw new Error(`desiredValue: node ${update.id} has no configured form`);
+  const base = { id: update.id, form: form.name, hub: form.hub, uid: update.id.slice(slash + 1) };
+  if (result.kind === 'error') {
+    const { code, message, resourceId, path } = result.error;
+    return {
+      ...base,
+      resources: [],
+      error: { code, message, resourceId: resourceId ?? null, path: path ?? null },
+      contentHash: update.hash,
+      provenance,
+    };
+  }
+  return {
+    ...base,
+    resources: result.resources.map((r) => ({
+      id: r.id,
+      manifest: JSON.stringify(r.manifest),
+      dependIds: r.dependIds,
+      waitForReady: r.waitForReady,
+      timeoutSeconds: r.timeoutSeconds,
+      skipOnDependencyFailure: r.skipOnDependencyFailure,
+      creationPolicy: r.creationPolicy,
+      deletionPolicy: r.deletionPolicy,
+      conflictPolicy: r.conflictPolicy,
+      targetNamespace: r.targetNamespace ?? null,
+      ignoreFields: r.ignoreFields,
+    })),
+    error: null,
+    contentHash: update.hash,
+    provenance,
+  };
+}
+
+/** The Kafka message for a NodeUpdate: key = node id (Avro string), value = DesiredValue or null. */
+export function encodeDesired(
+  topic: string,
+  update: NodeUpdate,
+  forms: readonly Pick<FormConfig, 'name' | 'hub'>[],
+  provenance: Provenance,
+): EncodedDesired {
+  const value = desiredValue(update, forms, provenance);
+  const key = desiredKeyCodec.encode(update.id);
+  if (value === null) {
+    return {
+      message: { topic, key, value: null, headers: { [KEY_SCHEMA_HEADER]: DESIRED_KEY_SCHEMA.id } },
+      schemas: [DESIRED_KEY_SCHEMA],
+    };
+  }
+  return {
+    message: {
+      topic,
+      key,
+      value: desiredValueCodec.encode(value),
+      headers: { [KEY_SCHEMA_HEADER]: DESIRED_KEY_SCHEMA.id, [VALUE_SCHEMA_HEADER]: DESIRED_VALUE_SCHEMA.id },
+    },
+    schemas: [DESIRED_KEY_SCHEMA, DESIRED_VALUE_SCHEMA],
+  };
+}

@@ -1,0 +1,24 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type RegisteredSchema, registerSchema, SchemaCodec } from '../../kafka/index.js';
+
+// The schemas of `<prefix>.desired`: the value is schemas/desired.avsc, the
+// key (the node id) a plain Avro string, so `rowkube tail <prefix>.desired`
+// decodes both through `<prefix>._schemas` like any change topic.
+
+/** schemas/ from src/processor/desired (tsx) or dist/src/processor/desired (built). */
+const CANDIDATES = ['../../../schemas/desired.avsc', '../../../../schemas/desired.avsc'];
+
+function loadValueSchema(): unknown {
+  for (const candidate of CANDIDATES) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  }
+  throw new Error(`schemas/desired.avsc not found next to ${fileURLToPath(import.meta.url)}`);
+}
+
+export const DESIRED_KEY_SCHEMA: RegisteredSchema = registerSchema('string');
+export const DESIRED_VALUE_SCHEMA: RegisteredSchema = registerSchema(loadValueSchema());
+
+export const desiredKeyCodec: SchemaCodec = SchemaCodec.fromText(DESIRED_KEY_SCHEMA.text);
+export const desiredValueCodec: SchemaCodec = SchemaCodec.fromText(DESIRED_VALUE_SCHEMA.text);
