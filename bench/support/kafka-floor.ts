@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
-import { ChangeEncoder, ensureTopics } from '../../src/kafka/index.js';
+import { ChangeEncoder, ensureTopics, openTransactionalProducer } from '../../src/kafka/index.js';
 import { uniqueName } from './bench-env.js';
 import { benchRow, benchTableSchema } from './bench-rows.js';
 import { once, onInterrupt } from './interrupt.js';
@@ -129,20 +128,9 @@ export async function benchFloor({ kafka, rows, rate, seconds, say }: FloorOptio
   }
 }
 
-/** A producer set up as KafkaChangeSink sets up its own (kafka-change-sink.ts, openProducer). */
-async function openProducer(kafka: Kafka, transactionalId: string): Promise<Producer> {
-  const producer = kafka.producer({
-    transactionalId,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    transactionTimeout: 600_000,
-    retry: { retries: 10, initialRetryTime: 5, maxRetryTime: 5_000 },
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
-  await (await producer.transaction()).abort();
-  return producer;
+/** A producer set up exactly as KafkaChangeSink sets up its own. */
+function openProducer(kafka: Kafka, transactionalId: string): Promise<Producer> {
+  return openTransactionalProducer(kafka, { transactionalId, transactionTimeoutMs: 600_000 });
 }
 
 async function floorThroughput(

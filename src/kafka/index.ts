@@ -42,3 +42,4 @@ export {
   type TopicKind,
   type TopicSpec,
 } from './topics.js';
+export { openTransactionalProducer, type TransactionalProducerOptions } from './transactional-producer.js';

@@ -1,5 +1,4 @@
 import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../core/change-event.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
@@ -9,6 +8,7 @@ import { isFenced, toKafkaError } from './kafka-errors.js';
 import { positionRecord, readLastPosition } from './offset-store.js';
 import { SchemaPublisher } from './schema-registry.js';
 import { ensureTopics, offsetsTopic, schemasTopic } from './topics.js';
+import { openTransactionalProducer } from './transactional-producer.js';
 
 // Delivers a connector's stream to Kafka with transactions: the change events
 // of a source transaction and the position after it become visible to
@@ -333,27 +333,12 @@ export class KafkaChangeSink implements ChangeSink {
     await this.admin.disconnect().catch(() => undefined);
   }
 
-  private async openProducer(): Promise<Producer> {
-    const producer = this.options.kafka.producer({
+  private openProducer(): Promise<Producer> {
+    return openTransactionalProducer(this.options.kafka, {
       transactionalId: KafkaChangeSink.transactionalId(this.options.source),
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: this.options.transactionTimeoutMs ?? 600_000,
-      // A Kafka transaction that begins right after the previous commit often
-      // meets CONCURRENT_TRANSACTIONS while the commit markers are written.
-      // kafkajs's default first backoff (300 ms) would cap throughput there,
-      // and even 25 ms put 25-75 ms on p99 COMMIT→Kafka latency; from 5 ms,
-      // doubling, p99 measured ~16 ms (bench/capture-bench.ts) and the retries
-      // still give up after about 5 s in total.
-      retry: { retries: this.options.retries ?? 10, initialRetryTime: 5, maxRetryTime: 5_000 },
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      transactionTimeoutMs: this.options.transactionTimeoutMs ?? 600_000,
+      ...(this.options.retries !== undefined ? { retries: this.options.retries } : {}),
     });
-    await producer.connect();
-    // Initialises the transactional id: fences off an older producer with the
-    // same id and makes the coordinator abort its open transaction.
-    await (await producer.transaction()).abort();
-    return producer;
   }
 
   /** Encodes changes, preceded by the schema records not yet published. */

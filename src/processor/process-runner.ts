@@ -1,5 +1,4 @@
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
@@ -13,6 +12,7 @@ import {
 } from '../kafka/index.js';
 import { isFenced, toKafkaError } from '../kafka/kafka-errors.js';
 import { headersToText } from '../kafka/topic-reader.js';
+import { openTransactionalProducer } from '../kafka/transactional-producer.js';
 import { type DecodedChange, decodeChange, type InputTopic, inputTopics } from './desired/change-input.js';
 import { encodeDesired } from './desired/desired-message.js';
 import { Materializer } from './materializer/index.js';
@@ -206,21 +206,11 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
   }
 }
 
-async function openProducer(kafka: Kafka, prefix: string): Promise<Producer> {
-  const producer = kafka.producer({
+function openProducer(kafka: Kafka, prefix: string): Promise<Producer> {
+  return openTransactionalProducer(kafka, {
     transactionalId: processorTransactionalId(prefix),
-    idempotent: true,
-    maxInFlightRequests: 1,
-    transactionTimeout: 60_000,
-    // As KafkaChangeSink: a transaction right after a commit often meets
-    // CONCURRENT_TRANSACTIONS; a short first backoff keeps latency low.
-    retry: { retries: 10, initialRetryTime: 5, maxRetryTime: 5_000 },
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    transactionTimeoutMs: 60_000,
   });
-  await producer.connect();
-  await (await producer.transaction()).abort();
-  return producer;
 }
 
 /** The group's committed offset per topic and partition; a partition without one is absent. */
