@@ -97,7 +97,8 @@ forms:
     for (const record of records) {
       const value = record.value as { resources: { manifest: string }[] } | null;
       const manifest = value ? JSON.parse(value.resources[0]?.manifest ?? '{}') : null;
-      (history[String(record.key)] ??= []).push(manifest?.data?.features ?? null);
+      const id = String(record.key);
+      history[id] = [...(history[id] ?? []), manifest?.data?.features ?? null];
     }
     return history;
   }
