@@ -47,7 +47,10 @@ postgres_up() {
   touch "$PG_LOG"; chown postgres:postgres "$PG_LOG"
   [ -f "$PG_DATA/PG_VERSION" ] || postgres_init
   # pg_ctl keeps its own pid file (postmaster.pid), so no start_bg here.
-  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start > /dev/null \
+  # Right after an unclean stop the old backends may still be exiting and
+  # holding the port: one more try after they had a moment to go.
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start > /dev/null 2>&1 \
+    || { sleep 3; as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start > /dev/null; } \
     || fail_part postgres "$PG_LOG" "pg_ctl start failed"
   pg_client -d postgres > "$LOG_DIR/postgres-setup.log" 2>&1 <<SQL || fail_part postgres "$LOG_DIR/postgres-setup.log" "creating users failed"
 SELECT 'CREATE ROLE $PG_ADMIN_USER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_ADMIN_USER') \gexec
@@ -69,7 +72,11 @@ postgres_down() {
 }
 
 postgres_status() {
-  [ -f "$PG_DATA/postmaster.pid" ] || { echo "not running"; return 1; }
+  # postmaster.pid outlives a killed server: its first line is the pid to check,
+  # and a killed postmaster nobody reaped lingers as a zombie (state Z).
+  local state=""
+  [ -f "$PG_DATA/postmaster.pid" ] && state=$(ps -o stat= -p "$(head -n 1 "$PG_DATA/postmaster.pid")" 2>/dev/null)
+  case "$state" in ""|Z*) echo "not running"; return 1 ;; esac
   "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 3 \
     || { echo "process runs but does not answer (log: $PG_LOG)"; return 1; }
   echo "127.0.0.1:$PG_PORT"
