@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
+import { abortableSleep } from '../../src/core/abortable-sleep.js';
 import type { ChangeSink, SourcePosition, TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, isRetriable, RowkubeError } from '../../src/core/errors.js';
 import { connectMysql, mysqlUrlDatabase } from './mysql-connection.js';
@@ -84,7 +85,7 @@ export async function runMysqlCapture(options: MysqlCaptureOptions): Promise<voi
         { err: error, retryInMs: backoff },
         'capture interrupted; resuming from the last committed position',
       );
-      await sleep(backoff, options.signal);
+      await abortableSleep(backoff, options.signal);
       backoff = Math.min(backoff * 2, BACKOFF_MS.max);
     }
   }
@@ -134,18 +135,4 @@ function isConnectionError(error: unknown): boolean {
 function defaultServerId(name: string): number {
   // Stable per source, away from the small ids servers themselves use.
   return 100_000 + (createHash('sha1').update(name).digest().readUInt32BE(0) % 1_000_000_000);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

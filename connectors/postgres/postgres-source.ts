@@ -1,3 +1,4 @@
+import { abortableSleep } from '../../src/core/abortable-sleep.js';
 // The streaming source: pgoutput from a logical replication slot, through
 // pg-logical-replication, onto a ChangeSink — one sink transaction per source
 // transaction, acknowledged to the slot only once the sink committed it.
@@ -111,7 +112,7 @@ export async function runStream(options: StreamOptions): Promise<void> {
           { err: error, action: 'sink-reset', delayMs: delay },
           'sink could not be reset yet; retrying',
         );
-        await sleep(delay, signal);
+        await abortableSleep(delay, signal);
         delay = Math.min(delay * 2, maxDelay);
         continue;
       }
@@ -172,7 +173,7 @@ export async function runStream(options: StreamOptions): Promise<void> {
       );
     }
     if (session.started) delay = initialDelay;
-    await sleep(delay, signal);
+    await abortableSleep(delay, signal);
     delay = Math.min(delay * 2, maxDelay);
   }
 }
@@ -191,18 +192,6 @@ async function resetSink(options: StreamOptions, progress: StreamProgress): Prom
   if (stored === undefined) return;
   const lsn = parseOffset(stored).lsn;
   if (lsn > progress.acked) progress.acked = lsn;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 interface OpenTransaction {

@@ -1,5 +1,6 @@
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import {
@@ -68,7 +69,7 @@ export async function runProcessor(options: RunProcessorOptions): Promise<void> 
       const failure = toKafkaError('the processor failed', error);
       if (!failure.retriable) throw failure;
       logger.warn({ err: failure }, 'processor failed; rebuilding from the committed offsets');
-      await sleep(options.restartDelayMs ?? 1_000, signal);
+      await abortableSleep(options.restartDelayMs ?? 1_000, signal);
     }
   }
 }
@@ -82,7 +83,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
   const byTopic = new Map(inputs.map((input) => [input.topic, input]));
   if (inputs.length === 0) {
     logger.warn('no hubs are configured: nothing to process');
-    await sleep(Number.POSITIVE_INFINITY, signal);
+    await abortableSleep(Number.POSITIVE_INFINITY, signal);
     return;
   }
 
@@ -188,7 +189,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
     });
     options.onReady?.();
     logger.info({ groupId, output: outputTopic }, 'processor running');
-    await Promise.race([crash, sleep(Number.POSITIVE_INFINITY, signal)]);
+    await Promise.race([crash, abortableSleep(Number.POSITIVE_INFINITY, signal)]);
   } catch (error) {
     if (isFenced(error)) {
       throw new RowkubeError(
@@ -270,18 +271,4 @@ function groupByTopic(messages: (Message & { topic: string })[]): { topic: strin
     byTopic.set(topic, list);
   }
   return [...byTopic.entries()].map(([topic, list]) => ({ topic, messages: list }));
-}
-
-/** Resolves after ms, or at once when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
-    function done() {
-      if (timer !== undefined) clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
