@@ -11,7 +11,9 @@ const USAGE = `rowkube — database rows as the source of truth for Kubernetes r
 Usage:
   rowkube validate --config FILE      check a configuration file
   rowkube capture --config FILE       stream the configured tables' changes into Kafka
-  rowkube process --config FILE       render each hub row's forms into <prefix>.desired
+  rowkube process --config FILE [--instance NAME]
+                                      render each hub row's forms into <prefix>.desired;
+                                      instances with distinct names share the hubs
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -43,7 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'capture':
         return await captureCommand(request.config);
       case 'process':
-        return await processCommand(request.config);
+        return await processCommand(request.config, request.instance);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'error':

@@ -6,7 +6,7 @@ export type CliRequest =
   | { kind: 'version' }
   | { kind: 'validate'; config: string }
   | { kind: 'capture'; config: string }
-  | { kind: 'process'; config: string }
+  | { kind: 'process'; config: string; instance?: string }
   | {
       kind: 'tail';
       topic: string;
@@ -38,10 +38,22 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         parse(command, rest, {}, 0);
         return { kind: 'version' };
       case 'validate':
-      case 'capture':
-      case 'process': {
+      case 'capture': {
         const { values } = parse(command, rest, CONFIG, 0);
         return { kind: command, config: requireConfig(command, values.config) };
+      }
+      case 'process': {
+        const { values } = parse(command, rest, { ...CONFIG, instance: { type: 'string' } }, 0);
+        const instance = values.instance as string | undefined;
+        if (instance !== undefined && !/^[a-zA-Z0-9._-]{1,100}$/.test(instance))
+          throw new Error(
+            `--instance wants letters, digits, ".", "_" or "-" (a Kafka transactional id part), got '${instance}'`,
+          );
+        return {
+          kind: command,
+          config: requireConfig(command, values.config),
+          ...(instance ? { instance } : {}),
+        };
       }
       case 'tail': {
         const { values, positionals } = parse(

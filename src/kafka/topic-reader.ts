@@ -43,6 +43,12 @@ export interface ReadTopicOptions {
   onRecord: (record: TopicRecord) => unknown;
   /** Stops reading (resolves, does not throw) when aborted. */
   signal?: AbortSignal;
+  /**
+   * With `follow`: called once every record that existed when reading started
+   * has been handed to onRecord (at once for an empty topic), so a follower
+   * knows when it holds the topic's state as of its start.
+   */
+  onCaughtUp?: () => void;
   /** When the topic does not exist: resolve having read nothing (true) or throw (false, default). */
   allowMissing?: boolean;
   /**
@@ -68,6 +74,12 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
   for (const { partition, low, high } of ends)
     if (fromBeginning && high > low) remaining.set(partition, high);
   if (!follow && remaining.size === 0) return;
+  let caughtUp = false;
+  const checkCaughtUp = () => {
+    if (caughtUp || remaining.size > 0) return;
+    caughtUp = true;
+    options.onCaughtUp?.();
+  };
 
   const consumer = kafka.consumer({
     groupId: `rowkube-reader-${randomUUID()}`,
@@ -95,6 +107,7 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
     const end = remaining.get(partition);
     if (end !== undefined && nextOffset >= end) remaining.delete(partition);
     if (!follow && remaining.size === 0) finish();
+    if (follow) checkCaughtUp();
   };
 
   const onAbort = () => finish();
@@ -133,6 +146,7 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
     } catch (error) {
       throw toKafkaError(`reading topic '${topic}' failed`, error);
     }
+    if (follow) checkCaughtUp();
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {

@@ -1,36 +1,46 @@
-import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import {
-  desiredTopic,
-  ensureTopics,
-  readTopic,
-  SchemaPublisher,
-  SchemaRegistry,
-  schemasTopic,
-} from '../kafka/index.js';
+import { desiredTopic, ensureTopics, SchemaPublisher, SchemaRegistry, schemasTopic } from '../kafka/index.js';
 import { isFenced, toKafkaError } from '../kafka/kafka-errors.js';
 import { headersToText } from '../kafka/topic-reader.js';
 import { openTransactionalProducer } from '../kafka/transactional-producer.js';
-import { type DecodedChange, decodeChange, type InputTopic, inputTopics } from './desired/change-input.js';
-import { encodeDesired } from './desired/desired-message.js';
-import { Materializer } from './materializer/index.js';
+import { type DecodedChange, decodeChange, inputTopics } from './desired/change-input.js';
+import type { Provenance } from './desired/desired-message.js';
+import { absentHash, Materializer, type NodeUpdate } from './materializer/index.js';
+import { DesiredOutput, type ProducedUpdate } from './runner/desired-output.js';
+import {
+  committedOffsets,
+  type HubAssignment,
+  type RebuiltLimits,
+  rebuildHubRows,
+} from './runner/hub-rebuild.js';
+import { followLookups } from './runner/lookup-follower.js';
+import { readProducedHashes } from './runner/produced-hashes.js';
+import { SerialQueue } from './runner/serial-queue.js';
 
-// `rowkube process`: change topics → materializer → `<prefix>.desired`, as
-// consume-transform-produce in Kafka transactions: the desired records of a
-// batch and the consumer offsets after it are committed together, so a crash
-// anywhere re-processes exactly the changes whose output is not committed.
+// `rowkube process`: change topics → materializer → `<prefix>.desired`.
 //
-// The materializer's state lives in memory. At start it is rebuilt from the
-// change topics up to the group's committed offsets without producing: what
-// those records caused is already in the desired topic (committed with the
-// offsets), and rebuilding up to the committed offsets, not to the end, makes
-// the changes after them produce their records when they are consumed.
+// Hub tables are partitioned across processor instances by a consumer group;
+// each hub batch's desired records commit in one Kafka transaction with the
+// group offsets after it (consume-transform-produce, exactly once). Lookup
+// tables are followed whole by every instance (lookup-follower.ts).
 //
-// One processor per topic prefix: the transactional id is fixed per prefix, so
-// a second instance fences the first.
+// The state lives in memory. On every partition assignment the instance
+// rebuilds the hub rows it now owns from the compacted change topics up to the
+// committed offsets, reads what `<prefix>.desired` holds, renders every owned
+// node and produces the difference (reconcile). That one step covers a form
+// edited while the processor was down, lookup changes read but not yet
+// produced when an instance died, and a share of the hubs handed over from
+// another instance.
+//
+// Each instance has its own transactional id (prefix + instance name), so a
+// restarted instance fences its own zombie. kafkajs has no KIP-447 group
+// fencing: during a rebalance a zombie of another instance may still commit
+// one batch, which can only duplicate records (the sink is idempotent), never
+// lose them.
 
 export interface RunProcessorOptions {
   config: RowkubeConfig;
@@ -38,7 +48,9 @@ export interface RunProcessorOptions {
   logger: Logger;
   /** Stops the processor: the batch in progress is committed or aborted, then runProcessor resolves. */
   signal: AbortSignal;
-  /** Called once the state is rebuilt and the consumer runs (tests). */
+  /** Names this instance among those sharing the hubs (`--instance`); stable across restarts. Default "0". */
+  instance?: string;
+  /** Called once the lookups are read and the hub consumer runs (tests). */
   onReady?: () => void;
   /** Pause before restarting after a retriable failure. Default 1,000 ms. */
   restartDelayMs?: number;
@@ -48,8 +60,8 @@ export function processorGroupId(prefix: string): string {
   return `rowkube-process-${prefix}`;
 }
 
-export function processorTransactionalId(prefix: string): string {
-  return `rowkube-process-${prefix}`;
+export function processorTransactionalId(prefix: string, instance = '0'): string {
+  return `rowkube-process-${prefix}-${instance}`;
 }
 
 /**
@@ -75,33 +87,29 @@ export async function runProcessor(options: RunProcessorOptions): Promise<void> 
 }
 
 async function runOnce(options: RunProcessorOptions): Promise<void> {
-  const { config, kafka, logger, signal } = options;
+  const { config, kafka, logger } = options;
   const prefix = config.kafka.topicPrefix;
+  const instance = options.instance ?? '0';
   const groupId = processorGroupId(prefix);
   const outputTopic = desiredTopic(prefix);
   const inputs = inputTopics(prefix, config.hubs);
-  const byTopic = new Map(inputs.map((input) => [input.topic, input]));
+  const hubInputs = inputs.filter((input) => input.hub);
+  const byTopic = new Map(hubInputs.map((input) => [input.topic, input]));
   if (inputs.length === 0) {
     logger.warn('no hubs are configured: nothing to process');
-    await abortableSleep(Number.POSITIVE_INFINITY, signal);
+    await abortableSleep(Number.POSITIVE_INFINITY, options.signal);
     return;
   }
 
+  // Stops this attempt's followers when it ends, whether by the caller's signal or a failure.
+  const attempt = new AbortController();
+  const signal = AbortSignal.any([options.signal, attempt.signal]);
   const admin = kafka.admin();
-  let producer: Producer | undefined;
-  const consumer = kafka.consumer({
-    groupId,
-    readUncommitted: false,
-    maxWaitTimeInMs: 20,
-    allowAutoTopicCreation: false,
-    // A batch that failed has already changed the in-memory state: kafkajs
-    // must not redeliver it to this state; runProcessor rebuilds instead.
-    retry: { restartOnFailure: async () => false },
-  });
+  let consumer: Consumer | undefined;
+  let txProducer: Producer | undefined;
   try {
     await admin.connect();
-    const replicationFactor = config.kafka.replicationFactor;
-    const partitions = config.kafka.partitions;
+    const { replicationFactor, partitions } = config.kafka;
     await ensureTopics(admin, [
       { name: schemasTopic(prefix), kind: 'schemas', replicationFactor },
       { name: outputTopic, kind: 'desired', partitions, replicationFactor },
@@ -114,161 +122,193 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
     ]);
 
     // The producer first: taking over the transactional id aborts what an
-    // earlier instance left open, so the committed offsets read next are final.
-    producer = await openProducer(kafka, prefix);
-    const committed = await committedOffsets(admin, groupId, inputs);
-
+    // earlier run of this instance left open, so what is read next is final.
+    txProducer = await openTransactionalProducer(kafka, {
+      transactionalId: processorTransactionalId(prefix, instance),
+      transactionTimeoutMs: 60_000,
+    });
     const registry = await SchemaRegistry.open({ kafka, prefix });
     const materializer = new Materializer({ hubs: config.hubs, forms: config.forms });
-    const rebuilt = await rebuild(kafka, inputs, committed, registry, materializer, signal);
-    logger.info({ records: rebuilt, topics: inputs.map((i) => i.topic) }, 'processor state rebuilt');
-    if (signal.aborted) return;
+    const desired = new DesiredOutput(
+      txProducer,
+      new SchemaPublisher(schemasTopic(prefix)),
+      outputTopic,
+      config.forms,
+    );
+    const queue = new SerialQueue();
 
-    const publisher = new SchemaPublisher(schemasTopic(prefix));
-    const txProducer = producer;
+    const produce = (decoded: DecodedChange, updates: NodeUpdate[]): ProducedUpdate[] =>
+      updates.map((update) => ({ update, provenance: decoded.provenance }));
+
+    const lookups = followLookups({
+      kafka,
+      inputs: inputs.filter((input) => input.lookup),
+      resolver: registry,
+      signal,
+      onChange: (decoded) =>
+        queue.run(async () => {
+          const updates = materializer.apply(decoded.change, 'lookup');
+          await desired.commit(produce(decoded, updates));
+        }),
+    });
+    await Promise.race([lookups.caughtUp, lookups.done]);
+    if (signal.aborted) return;
+    logger.info({ topics: inputs.filter((i) => i.lookup).map((i) => i.topic) }, 'lookups read');
+
+    // The assignment the state was rebuilt for, and where each partition's rebuild stopped.
+    let owned: HubAssignment = new Map();
+    let limits: RebuiltLimits = new Map();
+    const takeOver = async (assignment: HubAssignment): Promise<void> => {
+      const started = Date.now();
+      materializer.resetHubs();
+      owned = assignment;
+      limits = await committedOffsets(
+        admin,
+        groupId,
+        hubInputs.map((input) => input.topic),
+      );
+      const rebuilt = await rebuildHubRows({
+        kafka,
+        inputs: hubInputs,
+        assignment,
+        limits,
+        resolver: registry,
+        materializer,
+        signal,
+      });
+      const produced = await readProducedHashes(kafka, outputTopic, registry, signal);
+      materializer.seedProduced(produced);
+      const reconciled = [
+        ...materializer
+          .reconcile()
+          .map((update) => ({ update, provenance: reconcileProvenance(config, materializer, update) })),
+        ...removedFormTombstones(config, produced),
+      ];
+      await desired.commit(reconciled);
+      logger.info(
+        {
+          assignment: Object.fromEntries(assignment),
+          rebuilt,
+          reconciled: reconciled.length,
+          ms: Date.now() - started,
+        },
+        'hub partitions taken over',
+      );
+    };
+
     let crashed: (error: unknown) => void = () => undefined;
     const crash = new Promise<never>((_, reject) => {
       crashed = reject;
     });
     crash.catch(() => undefined);
-    consumer.on(consumer.events.CRASH, ({ payload }) => crashed(payload.error));
+    lookups.done.catch((error) => crashed(error));
 
-    await consumer.connect();
-    await consumer.subscribe({ topics: inputs.map((input) => input.topic), fromBeginning: true });
-    await consumer.run({
+    const groupConsumer = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 20,
+      allowAutoTopicCreation: false,
+      // A batch that failed has already changed the in-memory state: kafkajs
+      // must not redeliver it to this state; runProcessor rebuilds instead.
+      retry: { restartOnFailure: async () => false },
+    });
+    consumer = groupConsumer;
+    groupConsumer.on(groupConsumer.events.CRASH, ({ payload }) => crashed(payload.error));
+    // Emitted synchronously after each join, before fetching resumes: the
+    // take-over is queued ahead of the first batch of the new assignment.
+    groupConsumer.on(groupConsumer.events.GROUP_JOIN, ({ payload }) => {
+      const assignment = new Map(Object.entries(payload.memberAssignment));
+      queue.run(() => takeOver(assignment)).catch((error) => crashed(error));
+    });
+
+    await groupConsumer.connect();
+    await groupConsumer.subscribe({ topics: hubInputs.map((input) => input.topic), fromBeginning: true });
+    await groupConsumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const input = byTopic.get(batch.topic);
         if (input === undefined || batch.messages.length === 0) return;
-        if (!isRunning() || isStale()) return;
-        const decoded: DecodedChange[] = [];
-        for (const message of batch.messages) {
-          decoded.push(
-            await decodeChange(
+        await queue.run(async () => {
+          if (!isRunning() || isStale()) return;
+          if (!(owned.get(batch.topic) ?? []).includes(batch.partition)) return;
+          const rebuiltUpTo = limits.get(batch.topic)?.get(batch.partition) ?? 0n;
+          const produced: ProducedUpdate[] = [];
+          let changes = 0;
+          for (const message of batch.messages) {
+            // Already part of the rebuilt state (a fetch from before the take-over).
+            if (BigInt(message.offset) < rebuiltUpTo) continue;
+            const decoded = await decodeChange(
               input,
               { key: message.key, value: message.value, headers: headersToText(message.headers) },
               registry,
-            ),
-          );
-        }
-        const outgoing: (Message & { topic: string })[] = [];
-        for (const { change, provenance } of decoded) {
-          for (const update of materializer.apply(change)) {
-            const encoded = encodeDesired(outputTopic, update, config.forms, provenance);
-            for (const record of publisher.recordsFor(encoded.schemas))
-              outgoing.push({ topic: publisher.topic, key: record.key, value: record.value });
-            outgoing.push(encoded.message);
+            );
+            produced.push(...produce(decoded, materializer.apply(decoded.change, 'hub')));
+            changes += 1;
           }
-        }
-        const last = batch.messages[batch.messages.length - 1]?.offset as string;
-        const tx = await txProducer.transaction();
-        try {
-          if (outgoing.length > 0) await tx.sendBatch({ topicMessages: groupByTopic(outgoing) });
-          await tx.sendOffsets({
-            consumerGroupId: groupId,
-            topics: [
-              {
-                topic: batch.topic,
-                partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
-              },
-            ],
-          });
-          await tx.commit();
-        } catch (error) {
-          await tx.abort().catch(() => undefined);
-          // The batch changed the state and its schemas may be unpublished: start over.
-          throw toKafkaError(`committing the desired records of ${batch.topic}[${batch.partition}]`, error);
-        }
-        const desired = outgoing.filter((m) => m.topic === outputTopic).length;
-        if (desired > 0)
-          logger.debug({ topic: batch.topic, changes: decoded.length, desired }, 'batch committed');
-        resolveOffset(last);
+          const last = batch.messages[batch.messages.length - 1]?.offset as string;
+          const next = BigInt(last) + 1n;
+          await desired.commit(produced, { groupId, topic: batch.topic, partition: batch.partition, next });
+          limits.get(batch.topic)?.set(batch.partition, next);
+          if (produced.length > 0)
+            logger.debug({ topic: batch.topic, changes, desired: produced.length }, 'batch committed');
+          resolveOffset(last);
+        });
         await heartbeat();
       },
     });
     options.onReady?.();
-    logger.info({ groupId, output: outputTopic }, 'processor running');
-    await Promise.race([crash, abortableSleep(Number.POSITIVE_INFINITY, signal)]);
+    logger.info({ groupId, instance, output: outputTopic }, 'processor running');
+    await Promise.race([crash, abortableSleep(Number.POSITIVE_INFINITY, options.signal)]);
   } catch (error) {
     if (isFenced(error)) {
       throw new RowkubeError(
         ErrorCode.KAFKA,
-        `another processor of prefix '${prefix}' took over the transactional id ${processorTransactionalId(prefix)}; only one may run`,
+        `another processor took over the transactional id ${processorTransactionalId(prefix, instance)}; give each instance its own --instance name`,
         false,
         { cause: error },
       );
     }
     throw error;
   } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer?.disconnect().catch(() => undefined);
+    attempt.abort();
+    await consumer?.disconnect().catch(() => undefined);
+    await txProducer?.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
   }
 }
 
-function openProducer(kafka: Kafka, prefix: string): Promise<Producer> {
-  return openTransactionalProducer(kafka, {
-    transactionalId: processorTransactionalId(prefix),
-    transactionTimeoutMs: 60_000,
-  });
-}
-
-/** The group's committed offset per topic and partition; a partition without one is absent. */
-async function committedOffsets(
-  admin: Admin,
-  groupId: string,
-  inputs: readonly InputTopic[],
-): Promise<Map<string, Map<number, bigint>>> {
-  const result = new Map<string, Map<number, bigint>>();
-  const offsets = await admin.fetchOffsets({ groupId, topics: inputs.map((input) => input.topic) });
-  for (const { topic, partitions } of offsets) {
-    const byPartition = new Map<number, bigint>();
-    for (const { partition, offset } of partitions) {
-      if (BigInt(offset) >= 0n) byPartition.set(partition, BigInt(offset));
-    }
-    result.set(topic, byPartition);
-  }
-  return result;
-}
-
-/** Applies every record before the committed offsets, producing nothing; returns how many. */
-async function rebuild(
-  kafka: Kafka,
-  inputs: readonly InputTopic[],
-  committed: Map<string, Map<number, bigint>>,
-  registry: SchemaRegistry,
+/** A reconciled node was caused by no single change: it names its hub row, without a position. */
+function reconcileProvenance(
+  config: RowkubeConfig,
   materializer: Materializer,
-  signal: AbortSignal,
-): Promise<number> {
-  let count = 0;
-  for (const input of inputs) {
-    const limits = committed.get(input.topic);
-    if (limits === undefined || limits.size === 0) continue;
-    await readTopic({
-      kafka,
-      topic: input.topic,
-      fromBeginning: true,
-      follow: false,
-      signal,
-      onRecord: async (record) => {
-        const limit = limits.get(record.partition);
-        if (limit === undefined || BigInt(record.offset) >= limit) return;
-        const { change } = await decodeChange(input, record, registry);
-        materializer.apply(change);
-        count += 1;
-      },
+  update: NodeUpdate,
+): Provenance {
+  const slash = update.id.indexOf('/');
+  const form = config.forms.find((f) => f.name === update.id.slice(0, slash));
+  const hub = config.hubs.find((h) => h.name === form?.hub);
+  if (hub === undefined) throw new Error(`reconcileProvenance: node ${update.id} has no configured hub`);
+  const [key] = materializer.state.hubKeys(hub.name, update.id.slice(slash + 1));
+  return { source: hub.source, table: hub.table, position: null, commitTsMs: null, primaryKey: key ?? '' };
+}
+
+/**
+ * Nodes of a form no longer in the configuration: their records would keep
+ * their objects in the cluster for good, so they get tombstones. Every
+ * instance finds them; a second tombstone is harmless.
+ */
+function removedFormTombstones(
+  config: RowkubeConfig,
+  produced: ReadonlyMap<string, string>,
+): ProducedUpdate[] {
+  const forms = new Set(config.forms.map((form) => form.name));
+  const result: ProducedUpdate[] = [];
+  for (const [id, hash] of produced) {
+    if (forms.has(id.slice(0, id.indexOf('/'))) || hash === absentHash(id)) continue;
+    result.push({
+      update: { id, result: { kind: 'absent', id, reason: 'deleted' }, hash: absentHash(id) },
+      provenance: { source: '', table: '', position: null, commitTsMs: null, primaryKey: '' },
     });
   }
-  return count;
-}
-
-function groupByTopic(messages: (Message & { topic: string })[]): { topic: string; messages: Message[] }[] {
-  const byTopic = new Map<string, Message[]>();
-  for (const { topic, ...message } of messages) {
-    const list = byTopic.get(topic) ?? [];
-    list.push(message);
-    byTopic.set(topic, list);
-  }
-  return [...byTopic.entries()].map(([topic, list]) => ({ topic, messages: list }));
+  return result;
 }

@@ -32,6 +32,18 @@ describe('CLI > parseArgs', () => {
     expect(parseArgs(['capture'])).toEqual({ kind: 'error', message: "'capture' needs --config FILE" });
   });
 
+  it('names a processor instance', () => {
+    expect(parseArgs(['process', '-c', 'r.yaml', '--instance', 'p-1'])).toEqual({
+      kind: 'process',
+      config: 'r.yaml',
+      instance: 'p-1',
+    });
+    expect(parseArgs(['process', '-c', 'r.yaml', '--instance', 'a b'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('--instance wants letters'),
+    });
+  });
+
   it('reads tail options', () => {
     expect(
       parseArgs(['tail', 'rowkube.appdb.tenants', '--brokers', 'a:1,b:2', '--from-beginning', '-n', '5']),

@@ -112,13 +112,16 @@ describe('processor > desired records', () => {
     expect(value).toMatchObject({ id: 'web/Bad_Tenant', resources: [], error: { resourceId: 'ns' } });
   });
 
-  it('reads the change topics of every hub table and lookup table once', () => {
+  it('reads the change topics of every hub table and lookup table once, knowing their role', () => {
     expect(inputTopics('rk', [hub, { ...hub, name: 'other' }])).toEqual([
-      { topic: 'rk.appdb.tenants', source: 'appdb', table: 'tenants' },
-      { topic: 'rk.appdb.feature_flags', source: 'appdb', table: 'feature_flags' },
+      { topic: 'rk.appdb.tenants', source: 'appdb', table: 'tenants', hub: true, lookup: false },
+      { topic: 'rk.appdb.feature_flags', source: 'appdb', table: 'feature_flags', hub: false, lookup: true },
     ]);
     expect(inputTopics('rk', [{ ...hub, table: 'crm.accounts', lookups: [] }])).toEqual([
-      { topic: 'rk.appdb.crm.accounts', source: 'appdb', table: 'crm.accounts' },
+      { topic: 'rk.appdb.crm.accounts', source: 'appdb', table: 'crm.accounts', hub: true, lookup: false },
     ]);
+    // One table that is a hub of its own and a lookup of another hub has both roles.
+    const both = inputTopics('rk', [hub, { ...hub, name: 'flags', table: 'feature_flags', lookups: [] }]);
+    expect(both.find((input) => input.table === 'feature_flags')).toMatchObject({ hub: true, lookup: true });
   });
 });

@@ -5,12 +5,13 @@ import { runProcessor } from '../../processor/process-runner.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
 /**
- * `rowkube process --config F`: turns the change topics of every hub into
+ * `rowkube process --config F [--instance NAME]`: turns the change topics of every hub into
  * `<prefix>.desired` until SIGTERM/SIGINT. Exits 0 after a clean shutdown;
  * a failure that a restart of the processor cannot fix rejects (exit 1).
  */
 export async function processCommand(
   configPath: string,
+  instance: string | undefined,
   logger: Logger = pino({ name: 'rowkube' }),
 ): Promise<number> {
   const config = loadConfig(configPath);
@@ -19,6 +20,6 @@ export async function processCommand(
   );
   const log = logger.child({ component: 'processor' });
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
-  await runProcessor({ config, kafka, logger: log, signal });
+  await runProcessor({ config, kafka, logger: log, signal, ...(instance ? { instance } : {}) });
   return 0;
 }

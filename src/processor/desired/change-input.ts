@@ -19,13 +19,21 @@ export interface InputTopic {
   topic: string;
   source: string;
   table: string;
+  /** Some hub's own table: partitioned across processor instances. */
+  hub: boolean;
+  /** Some hub's lookup table: read whole by every instance. */
+  lookup: boolean;
 }
 
 /** One topic per (source, table) that a hub or one of its lookups names. */
 export function inputTopics(prefix: string, hubs: readonly HubConfig[]): InputTopic[] {
   const byTopic = new Map<string, InputTopic>();
   for (const hub of hubs) {
-    for (const table of [hub.table, ...hub.lookups.map((lookup) => lookup.table)]) {
+    const tables = [
+      { table: hub.table, role: 'hub' as const },
+      ...hub.lookups.map((lookup) => ({ table: lookup.table, role: 'lookup' as const })),
+    ];
+    for (const { table, role } of tables) {
       // A qualified name is PostgreSQL's schema.table (topics.ts drops "public").
       const dot = table.indexOf('.');
       const parts =
@@ -33,7 +41,9 @@ export function inputTopics(prefix: string, hubs: readonly HubConfig[]): InputTo
           ? { source: hub.source, table }
           : { source: hub.source, schema: table.slice(0, dot), table: table.slice(dot + 1) };
       const topic = changeTopic(prefix, { ...parts, database: '' });
-      byTopic.set(topic, { topic, source: hub.source, table });
+      const input = byTopic.get(topic) ?? { topic, source: hub.source, table, hub: false, lookup: false };
+      input[role] = true;
+      byTopic.set(topic, input);
     }
   }
   return [...byTopic.values()];

@@ -1,8 +1,13 @@
 // The processor's in-memory core: change records → desired node updates.
 export { affectedNodes, type MaterializerConfig } from './affected-nodes.js';
 export { type DesiredNode, desiredFor } from './desired-for.js';
-export { type ApplyOutcome, MaterializedState, type RowEffect } from './materialized-state.js';
-export { Materializer, type NodeUpdate } from './materializer.js';
+export {
+  type ApplyOutcome,
+  MaterializedState,
+  type RowEffect,
+  type TableRole,
+} from './materialized-state.js';
+export { absentHash, Materializer, type NodeUpdate } from './materializer.js';
 export {
   type ChangeRecord,
   keyText,

@@ -9,6 +9,9 @@ import { keyText, type TableChange } from './table-change.js';
 
 type LookupConfig = HubConfig['lookups'][number];
 
+/** Which stored tables a change is written to: hub tables, lookup tables, or both. */
+export type TableRole = 'hub' | 'lookup' | 'any';
+
 /** What one change did to one stored table. `before` is the stored row (or the envelope's, if none was stored). */
 export type RowEffect =
   | { kind: 'hub'; hub: string; key: string; before: Row | null; after: Row | null }
@@ -81,17 +84,22 @@ export class MaterializedState {
     }
   }
 
-  /** Upserts (c, r, u) or deletes (d, tombstone) the row in every hub and lookup over this table. */
-  apply(change: TableChange): ApplyOutcome {
+  /**
+   * Upserts (c, r, u) or deletes (d, tombstone) the row in every hub and
+   * lookup over this table; `role` limits it to hub tables or lookup tables,
+   * for a processor that reads the two from different places (hub partitions
+   * it owns, lookups whole).
+   */
+  apply(change: TableChange, role: TableRole = 'any'): ApplyOutcome {
     const outcome: ApplyOutcome = { effects: [], unfilled: [] };
     for (const { hub, rows, lookups } of this.hubs.values()) {
       if (change.source !== undefined && change.source !== hub.source) continue;
-      if (hub.table === change.table) {
+      if (role !== 'lookup' && hub.table === change.table) {
         const [before, after] = this.write(rows, change, outcome);
         outcome.effects.push({ kind: 'hub', hub: hub.name, key: change.key, before, after });
       }
       for (const { lookup, table } of lookups.values()) {
-        if (lookup.table !== change.table) continue;
+        if (role === 'hub' || lookup.table !== change.table) continue;
         const [before, after] = this.write(table, change, outcome);
         outcome.effects.push({
           kind: 'lookup',
@@ -104,6 +112,16 @@ export class MaterializedState {
       }
     }
     return outcome;
+  }
+
+  /** Forgets every hub row (lookups stay): the hub partitions this processor owns changed. */
+  clearHubRows(): void {
+    for (const tables of this.hubs.values()) tables.rows = new IndexedTable(tables.hub.uid);
+  }
+
+  /** Every uid some row of the hub has, sorted. */
+  hubUids(hub: string): string[] {
+    return [...(this.hubs.get(hub)?.rows.byValue.keys() ?? [])].sort();
   }
 
   /** Keys of the hub's rows whose uid has this text (more than one is a data problem the renderer reports). */

@@ -1,8 +1,8 @@
 import { contentHash } from '../canonical-json.js';
 import { affectedNodes, type MaterializerConfig } from './affected-nodes.js';
 import { type DesiredNode, desiredFor } from './desired-for.js';
-import { MaterializedState } from './materialized-state.js';
-import type { TableChange } from './table-change.js';
+import { MaterializedState, type TableRole } from './materialized-state.js';
+import type { NodeRef, TableChange } from './table-change.js';
 
 // Change records in, desired-state updates out. Remembers what it last
 // produced per node, so an update that changes nothing a form renders (a
@@ -24,10 +24,40 @@ export class Materializer {
     this.state = new MaterializedState(config.hubs);
   }
 
-  apply(change: TableChange): NodeUpdate[] {
-    const { effects } = this.state.apply(change);
+  apply(change: TableChange, role: TableRole = 'any'): NodeUpdate[] {
+    const { effects } = this.state.apply(change, role);
+    return this.render(affectedNodes(this.config, this.state, effects));
+  }
+
+  /** Forgets the hub rows and what was produced: the processor is about to rebuild another share of the hubs. */
+  resetHubs(): void {
+    this.state.clearHubRows();
+    this.lastHash.clear();
+  }
+
+  /** Takes what the desired topic holds as already produced (node id → contentHash, or absentHash for a tombstone). */
+  seedProduced(hashes: ReadonlyMap<string, string>): void {
+    for (const [id, hash] of hashes) this.lastHash.set(id, hash);
+  }
+
+  /**
+   * Renders every node of the rows held and returns those that differ from
+   * what was produced (or seeded). After a restart this is what a changed
+   * form, a lookup change that was read but not yet produced, or a config
+   * that now filters rows out amounts to.
+   */
+  reconcile(): NodeUpdate[] {
+    const refs: NodeRef[] = [];
+    for (const form of this.config.forms) {
+      for (const uid of this.state.hubUids(form.hub))
+        refs.push({ id: `${form.name}/${uid}`, form: form.name, hub: form.hub, uid });
+    }
+    return this.render(refs);
+  }
+
+  private render(refs: readonly NodeRef[]): NodeUpdate[] {
     const updates: NodeUpdate[] = [];
-    for (const ref of affectedNodes(this.config, this.state, effects)) {
+    for (const ref of refs) {
       const result = desiredFor(this.config, this.state, ref);
       const hash = hashOf(result);
       if (this.lastHash.get(ref.id) === hash) continue;
@@ -38,6 +68,11 @@ export class Materializer {
   }
 }
 
+/** The hash every absent result of a node has: what a tombstone in the desired topic stands for. */
+export function absentHash(id: string): string {
+  return contentHash({ kind: 'absent', id });
+}
+
 /**
  * Inactive, filtered and deleted all become the same tombstone, so they hash
  * alike: a node that goes inactive, then is deleted, yields one tombstone. A
@@ -45,5 +80,5 @@ export class Materializer {
  * may hold it from before a restart, and a tombstone is harmless.
  */
 function hashOf(result: DesiredNode): string {
-  return contentHash(result.kind === 'absent' ? { kind: 'absent', id: result.id } : result);
+  return result.kind === 'absent' ? absentHash(result.id) : contentHash(result);
 }

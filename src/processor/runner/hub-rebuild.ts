@@ -1,0 +1,69 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { readTopic, type SchemaResolver } from '../../kafka/index.js';
+import { decodeChange, type InputTopic } from '../desired/change-input.js';
+import type { Materializer } from '../materializer/index.js';
+
+// A processor instance holds the hub rows of the partitions the consumer
+// group assigned to it. On every assignment it reads them again from the
+// compacted change topics, up to the group's committed offsets and without
+// producing: what those records caused is already in the desired topic,
+// committed in the same transactions as the offsets. The records after the
+// committed offsets are the consumer's to process.
+
+/** Topic → the partitions this instance owns. */
+export type HubAssignment = ReadonlyMap<string, readonly number[]>;
+
+/** Topic → partition → the first offset the consumer processes (what the rebuild stopped before). */
+export type RebuiltLimits = Map<string, Map<number, bigint>>;
+
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<RebuiltLimits> {
+  const result: RebuiltLimits = new Map();
+  const offsets = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  for (const { topic, partitions } of offsets) {
+    const byPartition = new Map<number, bigint>();
+    // -1: nothing committed yet; the consumer starts from the beginning.
+    for (const { partition, offset } of partitions)
+      byPartition.set(partition, BigInt(offset) >= 0n ? BigInt(offset) : 0n);
+    result.set(topic, byPartition);
+  }
+  return result;
+}
+
+/** Applies the owned partitions' records before the committed offsets to the hub tables; returns how many. */
+export async function rebuildHubRows(options: {
+  kafka: Kafka;
+  inputs: readonly InputTopic[];
+  assignment: HubAssignment;
+  limits: RebuiltLimits;
+  resolver: SchemaResolver;
+  materializer: Materializer;
+  signal: AbortSignal;
+}): Promise<number> {
+  const { kafka, inputs, assignment, limits, resolver, materializer, signal } = options;
+  let count = 0;
+  for (const input of inputs) {
+    const owned = new Set(assignment.get(input.topic) ?? []);
+    const limit = limits.get(input.topic);
+    const anythingToRead = [...owned].some((partition) => (limit?.get(partition) ?? 0n) > 0n);
+    if (!anythingToRead) continue;
+    await readTopic({
+      kafka,
+      topic: input.topic,
+      fromBeginning: true,
+      follow: false,
+      signal,
+      onRecord: async (record) => {
+        if (!owned.has(record.partition)) return;
+        if (BigInt(record.offset) >= (limit?.get(record.partition) ?? 0n)) return;
+        const { change } = await decodeChange(input, record, resolver);
+        materializer.apply(change, 'hub');
+        count += 1;
+      },
+    });
+  }
+  return count;
+}
