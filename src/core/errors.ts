@@ -23,6 +23,20 @@ export const ErrorCode = {
   INVALID_NAME: 'ROWKUBE_ERR_INVALID_NAME',
   /** A row that cannot become a node: its uid is NULL or empty, or a value the database did not send. */
   ROW: 'ROWKUBE_ERR_ROW',
+  /** The Kubernetes API server failed a request or could not be reached; the message has its status and reason. */
+  KUBERNETES: 'ROWKUBE_ERR_KUBERNETES',
+  /** The API server rejected an object as invalid (HTTP 400/422): a bad name, a missing field, a wrong type. */
+  KUBERNETES_INVALID: 'ROWKUBE_ERR_KUBERNETES_INVALID',
+  /** The API server refused the request for rowkube's credentials (HTTP 401/403): grant the verb in RBAC. */
+  KUBERNETES_FORBIDDEN: 'ROWKUBE_ERR_KUBERNETES_FORBIDDEN',
+  /** The API server serves no resource of this apiVersion and kind: a typo, or a CRD that is not installed. */
+  UNKNOWN_KIND: 'ROWKUBE_ERR_UNKNOWN_KIND',
+  /** Server-side apply found fields owned by another field manager (HTTP 409); conflictPolicy Force takes them. */
+  APPLY_CONFLICT: 'ROWKUBE_ERR_APPLY_CONFLICT',
+  /** An object's namespace is not in `kubernetes.allowedNamespaces`: the sink refuses to touch it. */
+  FORBIDDEN_NAMESPACE: 'ROWKUBE_ERR_FORBIDDEN_NAMESPACE',
+  /** waitForReady: an object did not become ready within its timeoutSeconds. */
+  READY_TIMEOUT: 'ROWKUBE_ERR_READY_TIMEOUT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -25,6 +25,11 @@ export interface OwnedManifestOptions {
    * A cluster-scoped object ignores targetNamespace.
    */
   readonly namespaced: boolean;
+  /**
+   * Recorded on the object: once a resource leaves its form, the object is
+   * all that is left to say whether pruning deletes or retains it.
+   */
+  readonly deletionPolicy?: 'Delete' | 'Retain';
 }
 
 /**
@@ -60,6 +65,7 @@ export function ownedManifest(
     [OwnerAnnotation.prefix]: owner.prefix,
     [OwnerAnnotation.nodeId]: owner.nodeId,
   };
+  if (options.deletionPolicy !== undefined) annotations[OwnerAnnotation.deletionPolicy] = options.deletionPolicy;
   metadata.annotations = annotations;
 
   // Hashed before provenance goes in: a newer position with the same content

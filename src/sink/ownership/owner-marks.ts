@@ -36,6 +36,8 @@ export const OwnerAnnotation = {
   sourcePosition: 'rowkube.io/source-position',
   /** The commit time of that change by the database clock, ISO 8601. */
   commitTime: 'rowkube.io/commit-time',
+  /** The resource's deletionPolicy, read back when the resource is pruned after leaving its form. */
+  deletionPolicy: 'rowkube.io/deletion-policy',
   /** sha256 of what rowkube applies, provenance aside: equal hashes mean nothing to write. */
   contentHash: 'rowkube.io/content-hash',
 } as const;

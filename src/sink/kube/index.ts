@@ -1,0 +1,29 @@
+// The sink's access to Kubernetes: the KubeApi port, its real adapter
+// KubeClient, objects and references, and the classified errors.
+export type {
+  ApplyOptions,
+  DeleteOptions,
+  DeleteOutcome,
+  DeletePropagation,
+  KubeApi,
+  ListOptions,
+  MergePatch,
+} from './kube-api.js';
+export { DEFAULT_LIST_PAGE_SIZE, KubeClient, type KubeClientOptions } from './kube-client.js';
+export type { KubeResource } from './kube-discovery.js';
+export {
+  ApplyConflictError,
+  type FieldConflict,
+  fieldConflicts,
+  KubeApiError,
+  type KubeVerb,
+} from './kube-errors.js';
+export {
+  describeRef,
+  type KubeObject,
+  type KubeObjectMeta,
+  type ManagedFieldsEntry,
+  type ObjectRef,
+  refOf,
+} from './kube-object.js';
+export { DEFAULT_MAX_SOCKETS, DEFAULT_REQUEST_TIMEOUT_MS } from './kube-transport.js';

@@ -1,0 +1,57 @@
+import type { KubeObject, ObjectRef } from './kube-object.js';
+
+// The port the sink's applier depends on: what it needs from a cluster, and
+// nothing else. KubeClient is the real adapter; tests of pure sink logic can
+// hand in any object with these methods.
+//
+// Every failure is a RowkubeError (KubeApiError) whose message starts with the
+// object (`Deployment/tenant-a/web: apply failed (HTTP 422 Invalid): …`) and
+// whose `retriable` says whether the same call may succeed later: true for
+// network failures, timeouts, 429, 5xx, optimistic-concurrency 409s and a
+// namespace that is missing or terminating; false for invalid objects
+// (KUBERNETES_INVALID), permissions (KUBERNETES_FORBIDDEN), unknown kinds
+// (UNKNOWN_KIND) and field-manager conflicts (ApplyConflictError).
+
+export interface ApplyOptions {
+  /** The field manager that owns what this apply sets, e.g. `rowkube`. */
+  fieldManager: string;
+  /** Take fields another manager owns instead of failing with ApplyConflictError. */
+  force: boolean;
+  /** Let the server compute the result without persisting it (`dryRun=All`). Default false. */
+  dryRun?: boolean;
+}
+
+export type DeletePropagation = 'Background' | 'Foreground';
+
+export interface DeleteOptions {
+  /** Background: dependents are removed after the owner; Foreground: the owner waits for them. */
+  propagation: DeletePropagation;
+}
+
+/** 'deleted': the server accepted the deletion (finalizers may keep the object a while); 'absent': it did not exist. */
+export type DeleteOutcome = 'deleted' | 'absent';
+
+export interface ListOptions {
+  /** Objects per request; the list follows `continue` tokens until the end. Default 500. */
+  pageSize?: number;
+}
+
+/** A JSON merge patch (RFC 7386): objects merge, `null` removes a key. */
+export type MergePatch = { [key: string]: unknown };
+
+export interface KubeApi {
+  /** Server-side apply; resolves with the object as the server returned it. */
+  apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>;
+  /** The object, or undefined when it does not exist. */
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  delete(ref: ObjectRef, options: DeleteOptions): Promise<DeleteOutcome>;
+  /** A JSON merge patch (no field manager ownership); undefined when the object does not exist. */
+  mergePatch(ref: ObjectRef, patch: MergePatch): Promise<KubeObject | undefined>;
+  /**
+   * Every object of a kind matching `labelSelector`, across all namespaces for
+   * a namespaced kind. Each item carries apiVersion and kind.
+   */
+  list(apiVersion: string, kind: string, labelSelector: string, options?: ListOptions): Promise<KubeObject[]>;
+  /** Whether objects of the kind live in a namespace. */
+  isNamespaced(apiVersion: string, kind: string): Promise<boolean>;
+}

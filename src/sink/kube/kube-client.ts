@@ -1,0 +1,175 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { ErrorCode, RowkubeError } from '../../core/errors.js';
+import type {
+  ApplyOptions,
+  DeleteOptions,
+  DeleteOutcome,
+  KubeApi,
+  ListOptions,
+  MergePatch,
+} from './kube-api.js';
+import { collectionPath, KubeDiscovery, objectPath } from './kube-discovery.js';
+import { type KubeFailure, kubeNetworkError, kubeStatusError } from './kube-errors.js';
+import { type KubeObject, type ObjectRef, refOf } from './kube-object.js';
+import {
+  type KubeRequest,
+  type KubeResponse,
+  KubeTransport,
+  type KubeTransportOptions,
+} from './kube-transport.js';
+
+// The sink's Kubernetes client: server-side apply, get, delete, merge patch,
+// paginated list and discovery, over raw JSON and one pool of kept-alive
+// connections. Errors are classified once, in kube-errors.ts.
+
+export type KubeClientOptions = KubeTransportOptions;
+
+export const DEFAULT_LIST_PAGE_SIZE = 500;
+
+const APPLY_PATCH = 'application/apply-patch+yaml';
+const MERGE_PATCH = 'application/merge-patch+json';
+
+export class KubeClient implements KubeApi {
+  private readonly transport: KubeTransport;
+  private readonly discovery: KubeDiscovery;
+
+  constructor(kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
+    this.transport = new KubeTransport(kubeConfig, options);
+    this.discovery = new KubeDiscovery(this.transport);
+  }
+
+  /** A client for the current context of a kubeconfig file. */
+  static fromKubeconfigFile(path: string, options: KubeClientOptions = {}): KubeClient {
+    const kubeConfig = new KubeConfig();
+    try {
+      kubeConfig.loadFromFile(path);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new RowkubeError(ErrorCode.CONFIG, `kubeconfig ${path} cannot be read: ${reason}`, false, {
+        cause: error,
+      });
+    }
+    return new KubeClient(kubeConfig, options);
+  }
+
+  async apply(
+    object: KubeObject,
+    { fieldManager, force, dryRun = false }: ApplyOptions,
+  ): Promise<KubeObject> {
+    const ref = refOf(object);
+    const failure: KubeFailure = { verb: dryRun ? 'dry-run apply' : 'apply', subject: { ref } };
+    const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);
+    const response = await this.send(failure, {
+      method: 'PATCH',
+      path: objectPath(resource, ref),
+      query: { fieldManager, force: force ? 'true' : undefined, dryRun: dryRun ? 'All' : undefined },
+      // JSON is YAML: the apply content type takes it as it is.
+      body: JSON.stringify(object),
+      contentType: APPLY_PATCH,
+    });
+    if (isSuccess(response)) return response.body as KubeObject;
+    throw this.failed(failure, response);
+  }
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    const failure: KubeFailure = { verb: 'get', subject: { ref } };
+    const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);
+    const response = await this.send(failure, { method: 'GET', path: objectPath(resource, ref) });
+    if (isSuccess(response)) return response.body as KubeObject;
+    if (response.status === 404) return undefined;
+    throw this.failed(failure, response);
+  }
+
+  async delete(ref: ObjectRef, { propagation }: DeleteOptions): Promise<DeleteOutcome> {
+    const failure: KubeFailure = { verb: 'delete', subject: { ref } };
+    const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);
+    const response = await this.send(failure, {
+      method: 'DELETE',
+      path: objectPath(resource, ref),
+      query: { propagationPolicy: propagation },
+    });
+    if (isSuccess(response)) return 'deleted';
+    if (response.status === 404) return 'absent';
+    throw this.failed(failure, response);
+  }
+
+  async mergePatch(ref: ObjectRef, patch: MergePatch): Promise<KubeObject | undefined> {
+    const failure: KubeFailure = { verb: 'merge-patch', subject: { ref } };
+    const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);
+    const response = await this.send(failure, {
+      method: 'PATCH',
+      path: objectPath(resource, ref),
+      body: JSON.stringify(patch),
+      contentType: MERGE_PATCH,
+    });
+    if (isSuccess(response)) return response.body as KubeObject;
+    if (response.status === 404) return undefined;
+    throw this.failed(failure, response);
+  }
+
+  async list(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+    { pageSize = DEFAULT_LIST_PAGE_SIZE }: ListOptions = {},
+  ): Promise<KubeObject[]> {
+    const failure: KubeFailure = {
+      verb: 'list',
+      subject: { what: `${kind} (${apiVersion}) with labels '${labelSelector}'` },
+    };
+    const resource = await this.discovery.resource(apiVersion, kind, failure.verb);
+    const path = collectionPath(resource);
+    const objects: KubeObject[] = [];
+    let continueToken: string | undefined;
+    do {
+      const response = await this.send(failure, {
+        method: 'GET',
+        path,
+        query: { labelSelector, limit: String(pageSize), continue: continueToken },
+      });
+      if (!isSuccess(response)) throw this.failed(failure, response);
+      const page = response.body as { items?: KubeObject[]; metadata?: { continue?: string } };
+      // Items of a list carry no apiVersion and kind; callers compare and
+      // re-apply them as objects, so give them back their identity.
+      for (const item of page.items ?? []) objects.push({ ...item, apiVersion, kind });
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken !== undefined);
+    return objects;
+  }
+
+  async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.discovery.resource(apiVersion, kind, 'discovery')).namespaced;
+  }
+
+  /** Closes the pooled connections; calls in flight fail with a retriable error. */
+  close(): void {
+    this.transport.close();
+  }
+
+  private async send(failure: KubeFailure, request: KubeRequest): Promise<KubeResponse> {
+    try {
+      return await this.transport.request(request);
+    } catch (error) {
+      throw kubeNetworkError(failure, error);
+    }
+  }
+
+  private failed(failure: KubeFailure, response: KubeResponse): Error {
+    const retryAfterMs = retryAfter(response);
+    return kubeStatusError(
+      { ...failure, status: response.status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+      response.body,
+    );
+  }
+}
+
+function isSuccess(response: KubeResponse): boolean {
+  return response.status >= 200 && response.status <= 299;
+}
+
+/** Retry-After in seconds (the API server never sends the HTTP-date form). */
+function retryAfter(response: KubeResponse): number | undefined {
+  const header = response.headers['retry-after'];
+  const seconds = header === undefined ? Number.NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}

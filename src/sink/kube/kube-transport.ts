@@ -1,0 +1,226 @@
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ErrorCode, RowkubeError } from '../../core/errors.js';
+
+// HTTP to the API server over one pool of kept-alive connections.
+//
+// Why not the generated client of @kubernetes/client-node 1.4.0: its
+// KubeConfig.applySecurityAuthentication builds a new https.Agent (without
+// keepAlive) for every request (kubernetes-client/javascript#2893), so each
+// apply pays a TCP connect and a TLS handshake and leaves a socket behind —
+// at 30,000 applies that dominates. Its typed models also drop fields they do
+// not know and turn timestamps into Dates. KubeConfig still does what it is
+// good at: reading kubeconfig files and producing credentials.
+
+export interface KubeTransportOptions {
+  /**
+   * Most connections open to the API server at once; requests beyond it wait
+   * for a free connection. Keep it at or above the caller's concurrency.
+   * Default 64.
+   */
+  maxSockets?: number;
+  /** A request that sees no activity on its connection for this long fails (retriable). Default 30,000. */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_MAX_SOCKETS = 64;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface KubeRequest {
+  method: 'GET' | 'PATCH' | 'DELETE';
+  /** Path below the server URL, starting with `/api` or `/apis`. */
+  path: string;
+  /** Query parameters; undefined values are left out. */
+  query?: Record<string, string | undefined>;
+  /** JSON text. */
+  body?: string;
+  contentType?: string;
+}
+
+export interface KubeResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON when the server sent JSON, the text otherwise ('' for no body). */
+  body: unknown;
+}
+
+/** The credentials that go with every request, as `KubeConfig` produces them. */
+interface Credentials {
+  headers: Record<string, string>;
+}
+
+/** Connection errors that mean a kept-alive connection was closed by the server just as it was reused. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+export class KubeTransport {
+  private readonly server: URL;
+  private readonly client: typeof http | typeof https;
+  private readonly requestTimeoutMs: number;
+  /** Created on the first request: KubeConfig produces TLS material asynchronously. */
+  private agent: Promise<http.Agent> | undefined;
+  /** Static credentials (certificates, a fixed token) are read once; exec and auth-provider tokens rotate. */
+  private readonly credentialsRotate: boolean;
+  private staticCredentials: Promise<Credentials> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly options: KubeTransportOptions = {},
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (cluster === null) {
+      throw new RowkubeError(
+        ErrorCode.CONFIG,
+        `kubeconfig: the current context '${kubeConfig.getCurrentContext()}' names no cluster`,
+      );
+    }
+    this.server = new URL(cluster.server);
+    if (this.server.protocol !== 'https:' && this.server.protocol !== 'http:') {
+      throw new RowkubeError(
+        ErrorCode.CONFIG,
+        `kubeconfig: cluster '${cluster.name}' has server '${cluster.server}', which is neither https nor http`,
+      );
+    }
+    this.client = this.server.protocol === 'https:' ? https : http;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const user = kubeConfig.getCurrentUser();
+    this.credentialsRotate = Boolean(user?.exec || user?.authProvider);
+  }
+
+  /**
+   * Sends one request and reads the whole answer. Resolves for any HTTP
+   * status; rejects only when no answer came (refused, reset, timed out,
+   * closed), with the underlying error. A request that fails because a
+   * kept-alive connection was closed under it is sent once more on a new one.
+   */
+  async request(request: KubeRequest): Promise<KubeResponse> {
+    try {
+      return await this.send(request);
+    } catch (error) {
+      if (isStaleSocket(error) && !this.closed) return this.send(request);
+      throw error;
+    }
+  }
+
+  /** Closes every pooled connection; requests in flight fail. */
+  close(): void {
+    this.closed = true;
+    void this.agent?.then((agent) => agent.destroy()).catch(() => undefined);
+  }
+
+  private async send(request: KubeRequest): Promise<KubeResponse> {
+    if (this.closed) throw new Error('the Kubernetes client is closed');
+    const [agent, credentials] = await Promise.all([this.sharedAgent(), this.credentials()]);
+    const url = this.url(request);
+    const headers: Record<string, string> = {
+      ...credentials.headers,
+      accept: 'application/json',
+      'user-agent': 'rowkube',
+    };
+    if (request.body !== undefined) {
+      headers['content-type'] = request.contentType ?? 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(request.body));
+    }
+    return new Promise<KubeResponse>((resolve, reject) => {
+      const req = this.client.request(url, { method: request.method, agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parseBody(text, res.headers) });
+        });
+      });
+      req.setTimeout(this.requestTimeoutMs, () => {
+        req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`));
+      });
+      req.on('error', (error: Error & { reusedSocket?: boolean }) => {
+        // Only a reused connection can be stale; on a fresh one the error is real.
+        if (req.reusedSocket) Object.assign(error, { reusedSocket: true });
+        reject(error);
+      });
+      req.end(request.body);
+    });
+  }
+
+  private url(request: KubeRequest): URL {
+    // The server URL may carry a path (a proxy in front of the API server).
+    const base = this.server.pathname.replace(/\/+$/, '');
+    const url = new URL(`${base}${request.path}`, this.server);
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    return url;
+  }
+
+  private sharedAgent(): Promise<http.Agent> {
+    this.agent ??= this.makeAgent();
+    return this.agent;
+  }
+
+  private async makeAgent(): Promise<http.Agent> {
+    const tls: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(tls);
+    const cluster = this.kubeConfig.getCurrentCluster();
+    // With a proxy, KubeConfig's own agent knows how to tunnel; it is built
+    // once here, so at least the TLS setup is shared.
+    if (cluster?.proxyUrl && tls.agent instanceof http.Agent) return tls.agent;
+    // TLS material is read once, here: a credential plugin that rotates
+    // client certificates (rather than tokens) needs a new client.
+    const pool = {
+      keepAlive: true,
+      maxSockets: this.options.maxSockets ?? DEFAULT_MAX_SOCKETS,
+      // Idle connections stay open this long, then close on their own.
+      timeout: 60_000,
+    };
+    if (this.client === http) return new http.Agent(pool);
+    return new https.Agent({
+      ...pool,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      pfx: tls.pfx,
+      passphrase: tls.passphrase,
+      servername: tls.servername,
+      ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
+    });
+  }
+
+  private credentials(): Promise<Credentials> {
+    if (this.credentialsRotate) return this.readCredentials();
+    this.staticCredentials ??= this.readCredentials();
+    return this.staticCredentials;
+  }
+
+  private async readCredentials(): Promise<Credentials> {
+    const options: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (value !== undefined)
+        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
+    // applyToHTTPSOptions also made an agent for these options; ours is shared.
+    (options.agent as http.Agent | undefined)?.destroy();
+    return { headers };
+  }
+}
+
+function isStaleSocket(error: unknown): boolean {
+  const e = error as { code?: unknown; reusedSocket?: unknown } | undefined;
+  return e?.reusedSocket === true && typeof e.code === 'string' && STALE_SOCKET_CODES.has(e.code);
+}
+
+function parseBody(text: string, headers: IncomingHttpHeaders): unknown {
+  if (text === '') return '';
+  if (headers['content-type']?.includes('json')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
