@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { RowkubeError } from '../core/errors.js';
+import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
 import { processCommand } from './commands/process.js';
 import { tailCommand } from './commands/tail.js';
@@ -14,6 +15,7 @@ Usage:
   rowkube process --config FILE [--instance NAME]
                                       render each hub row's forms into <prefix>.desired;
                                       instances with distinct names share the hubs
+  rowkube apply --config FILE         apply <prefix>.desired to Kubernetes, audit to <prefix>.audit
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -44,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await validateCommand(request.config, process.stdout);
       case 'capture':
         return await captureCommand(request.config);
+      case 'apply':
+        return await applyCommand(request.config);
       case 'process':
         return await processCommand(request.config, request.instance);
       case 'tail':

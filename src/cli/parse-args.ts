@@ -6,6 +6,7 @@ export type CliRequest =
   | { kind: 'version' }
   | { kind: 'validate'; config: string }
   | { kind: 'capture'; config: string }
+  | { kind: 'apply'; config: string }
   | { kind: 'process'; config: string; instance?: string }
   | {
       kind: 'tail';
@@ -38,7 +39,8 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         parse(command, rest, {}, 0);
         return { kind: 'version' };
       case 'validate':
-      case 'capture': {
+      case 'capture':
+      case 'apply': {
         const { values } = parse(command, rest, CONFIG, 0);
         return { kind: command, config: requireConfig(command, values.config) };
       }

@@ -27,3 +27,4 @@ export {
   refOf,
 } from './kube-object.js';
 export { DEFAULT_MAX_SOCKETS, DEFAULT_REQUEST_TIMEOUT_MS } from './kube-transport.js';
+export { openKubeClient } from './open-kube-client.js';

@@ -37,7 +37,8 @@ export interface ListOptions {
 }
 
 /** A JSON merge patch (RFC 7386): objects merge, `null` removes a key. */
-export type MergePatch = { [key: string]: unknown };
+/** A JSON merge patch (RFC 7386): any JSON object; null values remove fields. */
+export type MergePatch = object;
 
 export interface KubeApi {
   /** Server-side apply; resolves with the object as the server returned it. */

@@ -65,7 +65,8 @@ export function ownedManifest(
     [OwnerAnnotation.prefix]: owner.prefix,
     [OwnerAnnotation.nodeId]: owner.nodeId,
   };
-  if (options.deletionPolicy !== undefined) annotations[OwnerAnnotation.deletionPolicy] = options.deletionPolicy;
+  if (options.deletionPolicy !== undefined)
+    annotations[OwnerAnnotation.deletionPolicy] = options.deletionPolicy;
   metadata.annotations = annotations;
 
   // Hashed before provenance goes in: a newer position with the same content

@@ -1,0 +1,28 @@
+import pino, { type Logger } from 'pino';
+import { loadConfig } from '../../core/config/load-config.js';
+import { createKafka } from '../../kafka/index.js';
+import { openKubeClient } from '../../sink/kube/index.js';
+import { runSink } from '../../sink/sink-runner.js';
+import { shutdownSignal } from '../shutdown-signal.js';
+
+/**
+ * `rowkube apply --config F`: applies `<prefix>.desired` to the cluster and
+ * audits every action in `<prefix>.audit` until SIGTERM/SIGINT. Exits 0 after
+ * a clean shutdown (handled records committed).
+ */
+export async function applyCommand(
+  configPath: string,
+  logger: Logger = pino({ name: 'rowkube' }),
+): Promise<number> {
+  const config = loadConfig(configPath);
+  const signal = shutdownSignal((s) => logger.info({ signal: s }, 'stopping: committing what is handled'));
+  const log = logger.child({ component: 'sink' });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
+  const kube = openKubeClient(config.kubernetes.kubeconfig, config.kubernetes.concurrency * 2);
+  try {
+    await runSink({ config, kafka, kube, logger: log, signal });
+  } finally {
+    kube.close();
+  }
+  return 0;
+}

@@ -1,0 +1,91 @@
+import { ErrorCode, RowkubeError } from '../../core/errors.js';
+import { refKey } from '../inventory.js';
+import { ApplyConflictError, type KubeObject } from '../kube/index.js';
+import { adoptionPatch, OrphanLabel, OwnerAnnotation, withIgnoredFields } from '../ownership/index.js';
+import type { PreparedResource } from './prepared-resource.js';
+import type { NodeAudit, SinkContext } from './sink-context.js';
+
+// One resource's server-side apply, with its policies: creationPolicy Once,
+// ignoreFields, conflictPolicy Stuck | Force. Writes only when the content
+// differs from what rowkube last applied (the content-hash annotation), unless
+// asked to verify (drift correction), where an apply of unchanged content is
+// a no-op on the server anyway.
+
+/** ok: the object is as desired (or left alone on purpose); failed: final for this record. */
+export type ResourceOutcome = 'ok' | 'failed';
+
+export async function applyResource(
+  context: SinkContext,
+  prepared: PreparedResource,
+  audit: NodeAudit,
+  verify: boolean,
+): Promise<ResourceOutcome> {
+  const { resource, object, ref } = prepared;
+  const key = refKey(ref);
+  const hash = object.metadata.annotations?.[OwnerAnnotation.contentHash] ?? '';
+  const details = { resourceId: resource.id, ref };
+  const needsLive = verify || resource.creationPolicy === 'Once' || resource.ignoreFields.length > 0;
+
+  if (!needsLive && context.appliedHashes.get(key) === hash) {
+    audit.record('unchanged', { ...details, reason: 'same content as last applied' });
+    return 'ok';
+  }
+  const live = await context.limiter.run(() => context.kube.get(ref));
+  if (live !== undefined && resource.creationPolicy === 'Once') {
+    audit.record('unchanged', {
+      ...details,
+      reason: 'creationPolicy Once: the object exists and is left as it is',
+    });
+    return 'ok';
+  }
+  if (live !== undefined && !verify && liveHash(live) === hash && resource.ignoreFields.length === 0) {
+    context.appliedHashes.set(key, hash);
+    audit.record('unchanged', { ...details, reason: 'the object already has this content' });
+    return 'ok';
+  }
+
+  const desired =
+    live === undefined ? object : (withIgnoredFields(object, live, resource.ignoreFields) as KubeObject);
+  let applied: KubeObject;
+  try {
+    applied = await context.limiter.run(() =>
+      context.kube.apply(desired, {
+        fieldManager: context.fieldManager,
+        force: resource.conflictPolicy === 'Force',
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ApplyConflictError) {
+      audit.record('conflict', {
+        ...details,
+        reason: `${error.summary}; conflictPolicy Stuck leaves the object as it is (Force takes the fields over)`,
+        errorCode: ErrorCode.APPLY_CONFLICT,
+      });
+      return 'failed';
+    }
+    throw error;
+  }
+  // An object orphaned earlier (Retain) and now desired again is rowkube's once more.
+  if (live?.metadata.labels?.[OrphanLabel] !== undefined)
+    await context.limiter.run(() => context.kube.mergePatch(ref, adoptionPatch()));
+  context.appliedHashes.set(key, hash);
+  const changed = live === undefined || applied.metadata.resourceVersion !== live.metadata.resourceVersion;
+  const action = live === undefined ? 'created' : changed ? 'configured' : 'unchanged';
+  const reason =
+    action === 'created'
+      ? 'created'
+      : action === 'configured'
+        ? 'applied a changed object'
+        : 'the server found nothing to change';
+  audit.record(action, { ...details, reason });
+  return 'ok';
+}
+
+function liveHash(live: KubeObject): string | undefined {
+  return live.metadata.annotations?.[OwnerAnnotation.contentHash];
+}
+
+/** Failures that the record cannot fix by waiting: reported as failed, not retried. */
+export function isFinal(error: unknown): boolean {
+  return error instanceof RowkubeError && !error.retriable;
+}

@@ -1,0 +1,53 @@
+import type { AuditEvent, AuditObject, AuditProvenance } from '../audit/index.js';
+import type { Inventory } from '../inventory.js';
+import type { KubeApi, ObjectRef } from '../kube/index.js';
+import type { RequestLimiter } from '../runner/request-limiter.js';
+
+// What applying a node needs, shared by every node the sink handles.
+
+export interface SinkContext {
+  kube: KubeApi;
+  /** Every Kubernetes request goes through it: bounded concurrency across nodes. */
+  limiter: RequestLimiter;
+  prefix: string;
+  fieldManager: string;
+  namespaceAllowed: (namespace: string) => boolean;
+  inventory: Inventory;
+  /** Object → content hash rowkube last applied (or found on it): equal means nothing to write. */
+  appliedHashes: Map<string, string>;
+  /** How often a resource waiting for readiness is looked at, ms. */
+  readinessPollMs: number;
+}
+
+/** A node's handling as it goes: the events to publish once it is done. */
+export class NodeAudit {
+  readonly events: AuditEvent[] = [];
+
+  constructor(
+    private readonly base: Pick<AuditEvent, 'nodeId' | 'hub' | 'form' | 'fieldManager'>,
+    private readonly provenance: AuditProvenance,
+  ) {}
+
+  record(
+    action: AuditEvent['action'],
+    details: { resourceId?: string | null; ref?: ObjectRef; reason: string; errorCode?: string | null },
+  ): void {
+    const appliedAtMs = BigInt(Date.now());
+    const { commitTsMs } = this.provenance;
+    this.events.push({
+      ...this.base,
+      resourceId: details.resourceId ?? null,
+      object: details.ref === undefined ? null : auditObject(details.ref),
+      action,
+      reason: details.reason,
+      errorCode: details.errorCode ?? null,
+      provenance: this.provenance,
+      appliedAtMs,
+      latencyMs: commitTsMs === null ? null : appliedAtMs - commitTsMs,
+    });
+  }
+}
+
+function auditObject(ref: ObjectRef): AuditObject {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace ?? null, name: ref.name };
+}

@@ -1,0 +1,77 @@
+import type { Message, Producer } from 'kafkajs';
+import { SchemaPublisher } from '../../kafka/index.js';
+import { toKafkaError } from '../../kafka/kafka-errors.js';
+import type { AuditEvent } from './audit-event.js';
+import { encodeAudit } from './audit-message.js';
+import { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA } from './audit-schema.js';
+
+// Sends audit events to `<prefix>.audit`. Events recorded while a send is in
+// flight go out together in the next one, so the sink writes few large
+// batches under load and one small batch at a time when idle. A node's record
+// counts as handled only after its events are acknowledged (publish resolves),
+// so a crash can repeat an event but never lose one.
+
+interface Pending {
+  messages: Message[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class AuditPublisher {
+  private queue: Pending[] = [];
+  private sending = false;
+
+  private constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+  ) {}
+
+  /** Publishes the audit schemas to `<prefix>._schemas` first, so every event can be decoded. */
+  static async open(producer: Producer, topic: string, schemasTopic: string): Promise<AuditPublisher> {
+    const schemas = new SchemaPublisher(schemasTopic).recordsFor([AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA]);
+    try {
+      await producer.send({
+        topic: schemasTopic,
+        messages: schemas.map((s) => ({ key: s.key, value: s.value })),
+      });
+    } catch (error) {
+      throw toKafkaError(`publishing the audit schemas to ${schemasTopic}`, error);
+    }
+    return new AuditPublisher(producer, topic);
+  }
+
+  /** Resolves once the events are acknowledged by the broker. */
+  publish(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    const messages = events.map((event) => {
+      const { message } = encodeAudit(this.topic, event);
+      return { key: message.key, value: message.value, headers: message.headers };
+    });
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ messages, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.sending || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.sending = true;
+    this.producer
+      .send({ topic: this.topic, messages: batch.flatMap((pending) => pending.messages) })
+      .then(
+        () => {
+          for (const pending of batch) pending.resolve();
+        },
+        (error: unknown) => {
+          const failure = toKafkaError(`publishing audit events to ${this.topic}`, error);
+          for (const pending of batch) pending.reject(failure);
+        },
+      )
+      .finally(() => {
+        this.sending = false;
+        this.pump();
+      });
+  }
+}

@@ -1,0 +1,95 @@
+import type { FormConfig } from '../core/config/form-schema.js';
+import type { KubeApi, KubeObject, ObjectRef } from './kube/index.js';
+import { OwnerAnnotation, ownerOf, ownerSelector } from './ownership/index.js';
+import type { RequestLimiter } from './runner/request-limiter.js';
+
+// What rowkube has in the cluster, per node: the objects to prune when a
+// resource leaves its form or the node goes away. Kept in memory and seeded at
+// start by listing every object that carries this installation's owner labels,
+// for every kind the forms produce; the objects themselves (labels and the
+// deletion-policy annotation) are the record, so nothing else has to be stored.
+
+export interface OwnedObject {
+  ref: ObjectRef;
+  resourceId: string;
+  deletionPolicy: 'Delete' | 'Retain';
+}
+
+export class Inventory {
+  private readonly byNode = new Map<string, Map<string, OwnedObject>>();
+
+  objectsOf(nodeId: string): OwnedObject[] {
+    return [...(this.byNode.get(nodeId)?.values() ?? [])];
+  }
+
+  nodes(): string[] {
+    return [...this.byNode.keys()];
+  }
+
+  /** Replaces what a node owns. */
+  set(nodeId: string, objects: readonly OwnedObject[]): void {
+    if (objects.length === 0) this.byNode.delete(nodeId);
+    else this.byNode.set(nodeId, new Map(objects.map((object) => [refKey(object.ref), object])));
+  }
+
+  add(nodeId: string, object: OwnedObject): void {
+    const objects = this.byNode.get(nodeId) ?? new Map<string, OwnedObject>();
+    objects.set(refKey(object.ref), object);
+    this.byNode.set(nodeId, objects);
+  }
+
+  remove(nodeId: string, ref: ObjectRef): void {
+    const objects = this.byNode.get(nodeId);
+    objects?.delete(refKey(ref));
+    if (objects?.size === 0) this.byNode.delete(nodeId);
+  }
+
+  /** Lists this installation's objects of every kind the forms name; returns how many. */
+  async seed(
+    kube: KubeApi,
+    limiter: RequestLimiter,
+    prefix: string,
+    forms: readonly FormConfig[],
+  ): Promise<number> {
+    let count = 0;
+    for (const { apiVersion, kind } of formKinds(forms)) {
+      const objects = await limiter.run(() => kube.list(apiVersion, kind, ownerSelector(prefix)));
+      for (const object of objects) {
+        const owner = ownerOf(object);
+        if (owner === undefined || owner.prefix !== prefix) continue;
+        this.add(owner.nodeId, ownedObject(object, owner.resourceId));
+        count += 1;
+      }
+    }
+    return count;
+  }
+}
+
+export function ownedObject(object: KubeObject, resourceId: string): OwnedObject {
+  const { apiVersion, kind, metadata } = object;
+  const ref: ObjectRef = { apiVersion, kind, name: metadata.name ?? '' };
+  if (metadata.namespace) ref.namespace = metadata.namespace;
+  const policy = metadata.annotations?.[OwnerAnnotation.deletionPolicy];
+  return { ref, resourceId, deletionPolicy: policy === 'Retain' ? 'Retain' : 'Delete' };
+}
+
+export function refKey(ref: ObjectRef): string {
+  return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+}
+
+/**
+ * The kinds the forms produce, by their manifests' literal apiVersion and
+ * kind. A kind that is itself a template cannot be known before rendering; its
+ * objects are still pruned while the sink runs, but not found after a restart.
+ */
+export function formKinds(forms: readonly FormConfig[]): { apiVersion: string; kind: string }[] {
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const form of forms) {
+    for (const { manifest } of form.resources) {
+      const { apiVersion, kind } = manifest as { apiVersion: string; kind: string };
+      if (apiVersion.includes('{') || kind.includes('{')) continue;
+      kinds.set(`${apiVersion}|${kind}`, { apiVersion, kind });
+    }
+  }
+  return [...kinds.values()];
+}

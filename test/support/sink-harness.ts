@@ -1,0 +1,221 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import pino from 'pino';
+import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
+import { loadConfig } from '../../src/core/config/load-config.js';
+import {
+  auditTopic,
+  createKafka,
+  desiredTopic,
+  KEY_SCHEMA_HEADER,
+  readTopic,
+  SchemaPublisher,
+  schemasTopic,
+  VALUE_SCHEMA_HEADER,
+} from '../../src/kafka/index.js';
+import type { DesiredResourceValue, DesiredValue } from '../../src/processor/desired/desired-message.js';
+import {
+  DESIRED_KEY_SCHEMA,
+  DESIRED_VALUE_SCHEMA,
+  desiredKeyCodec,
+  desiredValueCodec,
+} from '../../src/processor/desired/desired-schema.js';
+import { type DecodedAuditEvent, decodeAudit } from '../../src/sink/audit/index.js';
+import { KubeClient } from '../../src/sink/kube/index.js';
+import { runSink } from '../../src/sink/sink-runner.js';
+import { stackEnv, uniqueName } from './stack-env.js';
+
+// Drives the sink against the real stack: desired records written straight
+// into `<prefix>.desired` (as the processor writes them), the sink run in
+// process, the cluster read back through the same client, and the audit
+// topic decoded.
+
+export const FORM = 'web';
+export const HUB = 'tenants';
+
+/** A resource with the form defaults; `manifest` is the object. */
+export function resource(
+  id: string,
+  manifest: object,
+  policies: Partial<DesiredResourceValue> = {},
+): DesiredResourceValue {
+  return {
+    id,
+    manifest: JSON.stringify(manifest),
+    dependIds: [],
+    waitForReady: false,
+    timeoutSeconds: 300,
+    skipOnDependencyFailure: true,
+    creationPolicy: 'WhenNeeded',
+    deletionPolicy: 'Delete',
+    conflictPolicy: 'Stuck',
+    targetNamespace: null,
+    ignoreFields: [],
+    ...policies,
+  };
+}
+
+export function node(
+  uid: string,
+  resources: DesiredResourceValue[],
+  commitTsMs = BigInt(Date.now()),
+): DesiredValue {
+  return {
+    id: `${FORM}/${uid}`,
+    form: FORM,
+    hub: HUB,
+    uid,
+    resources,
+    error: null,
+    contentHash: `${uid}-${Math.random()}`,
+    provenance: {
+      source: 'appdb',
+      table: 'tenants',
+      position: '{"lsn":"0/1"}',
+      commitTsMs,
+      primaryKey: `{"id":"${uid}"}`,
+    },
+  };
+}
+
+export class SinkHarness {
+  readonly env = stackEnv();
+  readonly prefix = uniqueName('rk');
+  readonly namespace = uniqueName('sink').replaceAll('_', '-');
+  readonly kafka: Kafka = createKafka({ brokers: this.env.kafkaBrokers, clientId: 'rowkube-test' });
+  readonly kube = KubeClient.fromKubeconfigFile(this.env.kubeconfig);
+  readonly config: RowkubeConfig;
+  private readonly publisher = new SchemaPublisher(schemasTopic(this.prefix));
+  private running: { controller: AbortController; done: Promise<void> } | undefined;
+
+  /** `kubernetes` is YAML for the kubernetes section's extra keys, e.g. "driftIntervalSeconds: 2". */
+  constructor(kubernetes = '') {
+    const path = join(mkdtempSync(join(tmpdir(), 'rowkube-sink-')), 'rowkube.yaml');
+    writeFileSync(
+      path,
+      `kafka: { brokers: [${this.env.kafkaBrokers.join(', ')}], topicPrefix: ${this.prefix} }
+kubernetes:
+  kubeconfig: ${this.env.kubeconfig}
+  allowedNamespaces: ["${this.namespace}*"]
+  retry: { initialSeconds: 0.2, maxSeconds: 1 }
+  ${kubernetes}
+sources:
+  - name: appdb
+    postgres: { url: "postgres://unused@127.0.0.1:1/unused" }
+    tables: [tenants]
+hubs:
+  - { name: ${HUB}, source: appdb, table: tenants, uid: id }
+forms:
+  - name: ${FORM}
+    hub: ${HUB}
+    resources:
+      - id: ns
+        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "x" } }
+      - id: config
+        manifest: { apiVersion: v1, kind: ConfigMap, metadata: { name: "x" } }
+      - id: app
+        manifest: { apiVersion: apps/v1, kind: Deployment, metadata: { name: "x" } }
+      - id: svc
+        manifest: { apiVersion: v1, kind: Service, metadata: { name: "x" } }
+`,
+    );
+    this.config = loadConfig(path);
+  }
+
+  async setUp(): Promise<void> {
+    await this.kube.apply(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } },
+      { fieldManager: 'test-setup', force: true },
+    );
+  }
+
+  async tearDown(): Promise<void> {
+    await this.stop();
+    const namespaces = await this.kube.list('v1', 'Namespace', '');
+    for (const ns of namespaces) {
+      const name = ns.metadata.name ?? '';
+      if (name.startsWith(this.namespace))
+        await this.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name }, { propagation: 'Background' });
+    }
+    this.kube.close();
+  }
+
+  start(): void {
+    const controller = new AbortController();
+    const done = runSink({
+      config: this.config,
+      kafka: this.kafka,
+      kube: this.kube,
+      logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
+      signal: controller.signal,
+      readinessPollMs: 100,
+      restartDelayMs: 200,
+    });
+    done.catch(() => undefined);
+    this.running = { controller, done };
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    running?.controller.abort();
+    await running?.done;
+  }
+
+  /** Writes desired records (null value: tombstone for that id). */
+  async write(records: (DesiredValue | { id: string; value: null })[]): Promise<void> {
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const schemas = this.publisher.recordsFor([DESIRED_KEY_SCHEMA, DESIRED_VALUE_SCHEMA]);
+      if (schemas.length > 0)
+        await producer.send({
+          topic: schemasTopic(this.prefix),
+          messages: schemas.map((s) => ({ key: s.key, value: s.value })),
+        });
+      await producer.send({
+        topic: desiredTopic(this.prefix),
+        messages: records.map((record) => {
+          const key = desiredKeyCodec.encode(record.id);
+          if ('value' in record && record.value === null)
+            return { key, value: null, headers: { [KEY_SCHEMA_HEADER]: DESIRED_KEY_SCHEMA.id } };
+          return {
+            key,
+            value: desiredValueCodec.encode(record),
+            headers: {
+              [KEY_SCHEMA_HEADER]: DESIRED_KEY_SCHEMA.id,
+              [VALUE_SCHEMA_HEADER]: DESIRED_VALUE_SCHEMA.id,
+            },
+          };
+        }),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  /** Every audit event so far, in order per node. */
+  async audit(): Promise<DecodedAuditEvent[]> {
+    const events: DecodedAuditEvent[] = [];
+    await readTopic({
+      kafka: this.kafka,
+      topic: auditTopic(this.prefix),
+      fromBeginning: true,
+      follow: false,
+      allowMissing: true,
+      onRecord: (record) => {
+        if (record.value !== null) events.push(decodeAudit(record.value));
+      },
+    });
+    return events;
+  }
+
+  /** Audit actions of one resource of a node, in order. */
+  async actions(uid: string, resourceId: string): Promise<string[]> {
+    return (await this.audit())
+      .filter((event) => event.nodeId === `${FORM}/${uid}` && event.resourceId === resourceId)
+      .map((event) => event.action);
+  }
+}
