@@ -241,3 +241,45 @@ describe('Processor > materializer > unchanged TOAST and errors', () => {
     ]);
   });
 });
+
+describe('Processor > materializer > take-over and reconcile', () => {
+  it('produces only what differs from what the desired topic holds', () => {
+    const before = seeded('acme', 'globex');
+    const produced = new Map<string, string>();
+    for (const id of ['acme', 'globex']) {
+      const [update] = new Materializer(config).apply(insert(tenant(id)));
+      if (update) produced.set(update.id, update.hash);
+    }
+    // A fresh instance with the same rows and what was produced: nothing to do.
+    const fresh = new Materializer(config);
+    for (const id of ['acme', 'globex']) fresh.apply(insert(tenant(id)), 'hub');
+    fresh.seedProduced(produced);
+    expect(fresh.reconcile()).toEqual([]);
+
+    // One record is stale (say, the form changed): only that node is produced again.
+    produced.set('web/globex', 'an older hash');
+    const again = new Materializer(config);
+    for (const id of ['acme', 'globex']) again.apply(insert(tenant(id)), 'hub');
+    again.seedProduced(produced);
+    expect(summary(again.reconcile())).toEqual([
+      { id: 'web/globex', data: { domain: 'globex.example.com', features: '' } },
+    ]);
+    expect(before.reconcile()).toEqual([]);
+  });
+
+  it('keeps lookups when the hub rows are reset, and applies each role to its own tables', () => {
+    const materializer = new Materializer(config);
+    materializer.apply(flag('f1', 'acme', 'sso'), 'lookup');
+    // A hub row arriving on the lookup role is not a hub row.
+    expect(materializer.apply(insert(tenant('acme')), 'lookup')).toEqual([]);
+    expect(summary(materializer.apply(insert(tenant('acme')), 'hub'))).toEqual([
+      { id: 'web/acme', data: { domain: 'acme.example.com', features: 'sso' } },
+    ]);
+    materializer.resetHubs();
+    expect(materializer.reconcile()).toEqual([]);
+    // After the reset the same row renders again (nothing is remembered as produced), with its lookup.
+    expect(summary(materializer.apply(insert(tenant('acme')), 'hub'))).toEqual([
+      { id: 'web/acme', data: { domain: 'acme.example.com', features: 'sso' } },
+    ]);
+  });
+});
