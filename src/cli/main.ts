@@ -3,6 +3,7 @@ import { RowkubeError } from '../core/errors.js';
 import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
 import { processCommand } from './commands/process.js';
+import { runCommand } from './commands/run.js';
 import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
 import { parseArgs } from './parse-args.js';
@@ -10,6 +11,7 @@ import { parseArgs } from './parse-args.js';
 const USAGE = `rowkube — database rows as the source of truth for Kubernetes resources
 
 Usage:
+  rowkube run --config FILE           capture, process and apply in one process
   rowkube validate --config FILE      check a configuration file
   rowkube capture --config FILE       stream the configured tables' changes into Kafka
   rowkube process --config FILE [--instance NAME]
@@ -46,6 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await validateCommand(request.config, process.stdout);
       case 'capture':
         return await captureCommand(request.config);
+      case 'run':
+        return await runCommand(request.config);
       case 'apply':
         return await applyCommand(request.config);
       case 'process':

@@ -7,6 +7,7 @@ export type CliRequest =
   | { kind: 'validate'; config: string }
   | { kind: 'capture'; config: string }
   | { kind: 'apply'; config: string }
+  | { kind: 'run'; config: string }
   | { kind: 'process'; config: string; instance?: string }
   | {
       kind: 'tail';
@@ -40,7 +41,8 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         return { kind: 'version' };
       case 'validate':
       case 'capture':
-      case 'apply': {
+      case 'apply':
+      case 'run': {
         const { values } = parse(command, rest, CONFIG, 0);
         return { kind: command, config: requireConfig(command, values.config) };
       }

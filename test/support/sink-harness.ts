@@ -9,6 +9,7 @@ import {
   auditTopic,
   createKafka,
   desiredTopic,
+  ensureTopics,
   KEY_SCHEMA_HEADER,
   readTopic,
   SchemaPublisher,
@@ -24,8 +25,9 @@ import {
 } from '../../src/processor/desired/desired-schema.js';
 import { type DecodedAuditEvent, decodeAudit } from '../../src/sink/audit/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
-import { runSink } from '../../src/sink/sink-runner.js';
+import { runSink, sinkGroupId } from '../../src/sink/sink-runner.js';
 import { stackEnv, uniqueName } from './stack-env.js';
+import { waitFor } from './wait-for.js';
 
 // Drives the sink against the real stack: desired records written straight
 // into `<prefix>.desired` (as the processor writes them), the sink run in
@@ -87,6 +89,8 @@ export class SinkHarness {
   readonly kafka: Kafka = createKafka({ brokers: this.env.kafkaBrokers, clientId: 'rowkube-test' });
   readonly kube = KubeClient.fromKubeconfigFile(this.env.kubeconfig);
   readonly config: RowkubeConfig;
+  /** The config file the harness wrote, for `rowkube apply --config` run as its own process. */
+  readonly configPath: string;
   private readonly publisher = new SchemaPublisher(schemasTopic(this.prefix));
   private running: { controller: AbortController; done: Promise<void> } | undefined;
 
@@ -121,6 +125,7 @@ forms:
         manifest: { apiVersion: v1, kind: Service, metadata: { name: "x" } }
 `,
     );
+    this.configPath = path;
     this.config = loadConfig(path);
   }
 
@@ -214,8 +219,109 @@ forms:
 
   /** Audit actions of one resource of a node, in order. */
   async actions(uid: string, resourceId: string): Promise<string[]> {
-    return (await this.audit())
-      .filter((event) => event.nodeId === `${FORM}/${uid}` && event.resourceId === resourceId)
-      .map((event) => event.action);
+    return (await this.events(uid, resourceId)).map((event) => event.action);
+  }
+
+  /** Audit events of one node (of one of its resources when given), in order. */
+  async events(uid: string, resourceId?: string): Promise<DecodedAuditEvent[]> {
+    return (await this.audit()).filter(
+      (event) =>
+        event.nodeId === `${FORM}/${uid}` && (resourceId === undefined || event.resourceId === resourceId),
+    );
+  }
+
+  /**
+   * Waits for the `count`-th audit event (1 = the first) with `action` for
+   * one resource of a node, and returns it. Counting lets a test wait for a
+   * later occurrence of an action it has seen before (a drift re-apply).
+   */
+  async untilEvent(
+    uid: string,
+    resourceId: string,
+    action: string,
+    { count = 1, timeoutMs = 30_000 } = {},
+  ): Promise<DecodedAuditEvent> {
+    return waitFor(
+      `audit event #${count} '${action}' of ${FORM}/${uid} ${resourceId}`,
+      async () => (await this.events(uid, resourceId)).filter((e) => e.action === action)[count - 1],
+      { timeoutMs, intervalMs: 200 },
+    );
+  }
+}
+
+/**
+ * Creates the sink's topics as the sink would, so that records can be written
+ * (and the audit topic followed) before any sink runs: a backlog to start on.
+ */
+export async function createSinkTopics(harness: SinkHarness): Promise<void> {
+  const admin = harness.kafka.admin();
+  await admin.connect();
+  try {
+    const { partitions, replicationFactor } = harness.config.kafka;
+    await ensureTopics(admin, [
+      { name: schemasTopic(harness.prefix), kind: 'schemas', replicationFactor },
+      { name: desiredTopic(harness.prefix), kind: 'desired', partitions, replicationFactor },
+      { name: auditTopic(harness.prefix), kind: 'audit', partitions, replicationFactor },
+    ]);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The sink group's committed offsets of `<prefix>.desired`, per partition: the
+ * next record a restarted sink reads. -1n where nothing is committed yet.
+ */
+export async function committedOffsets(harness: SinkHarness): Promise<Map<number, bigint>> {
+  const admin = harness.kafka.admin();
+  await admin.connect();
+  try {
+    const [topic] = await admin.fetchOffsets({
+      groupId: sinkGroupId(harness.prefix),
+      topics: [desiredTopic(harness.prefix)],
+    });
+    return new Map((topic?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The audit topic read as it grows, from its start, by one long-lived reader:
+ * tests that wait on hundreds of events look at `events` instead of reading
+ * the whole topic again for every probe. The topic must exist (createSinkTopics).
+ */
+export class AuditLog {
+  readonly events: DecodedAuditEvent[] = [];
+  private readonly controller = new AbortController();
+  private readonly reading: Promise<void>;
+
+  constructor(harness: SinkHarness) {
+    this.reading = readTopic({
+      kafka: harness.kafka,
+      topic: auditTopic(harness.prefix),
+      fromBeginning: true,
+      follow: true,
+      signal: this.controller.signal,
+      onRecord: (record) => {
+        if (record.value !== null) this.events.push(decodeAudit(record.value));
+      },
+    });
+    // A failed read shows as events that never come; stop() reports it.
+    this.reading.catch(() => undefined);
+  }
+
+  /** Events of one node (of one of its resources when given), in order. */
+  of(uid: string, resourceId?: string): DecodedAuditEvent[] {
+    return this.events.filter(
+      (event) =>
+        event.nodeId === `${FORM}/${uid}` && (resourceId === undefined || event.resourceId === resourceId),
+    );
+  }
+
+  /** Stops reading; throws if reading had failed. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.reading;
   }
 }

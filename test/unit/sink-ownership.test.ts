@@ -317,6 +317,7 @@ describe('Sink > ownership > orphan and adoption patches', () => {
           'rowkube.io/source-position': null,
           'rowkube.io/commit-time': null,
           'rowkube.io/content-hash': null,
+          'rowkube.io/deletion-policy': null,
           'rowkube.io/orphaned-at': '2025-01-15T10:30:00.000Z',
           'rowkube.io/orphaned-reason': 'NodeDeleted',
         },

@@ -40,6 +40,8 @@ export async function applyNode(
   const byId = new Map(node.resources.map((resource) => [resource.id, resource]));
   const retries: unknown[] = [];
   const prepared = new Map<string, PreparedResource>();
+  /** Resources whose object carries this node's owner marks after the apply. */
+  const owned = new Set<string>();
   const applied = new Map<string, Promise<Settled>>();
   const settled = new Map<string, Promise<Settled>>();
 
@@ -67,7 +69,8 @@ export async function applyNode(
       try {
         const ready = prepared.get(id) ?? (await prepareResource(context, node, resource));
         prepared.set(id, ready);
-        const outcome = await applyResource(context, ready, audit, options.verify);
+        const { outcome, owned: ours } = await applyResource(context, ready, audit, options.verify);
+        if (ours) owned.add(id);
         markApplied(outcome);
         if (outcome !== 'ok' || !resource.waitForReady) return outcome;
         const readiness = await waitReady(context, ready, audit, options.signal);
@@ -95,14 +98,19 @@ export async function applyNode(
   };
   for (const wave of schedule.waves) for (const id of wave) start(id);
   await Promise.all(settled.values());
-  if (retries.length > 0) throw retries[0];
-  if (options.signal.aborted) return;
 
   // Objects of this node that no resource of the record names any more.
   const current = new Set([...prepared.values()].map((p) => refKey(p.ref)));
   const stale = context.inventory.objectsOf(node.id).filter((object) => !current.has(refKey(object.ref)));
+  // Only objects that are rowkube's: a Stuck conflict or an object Once found
+  // in place belongs to someone else, and the inventory is what gets deleted.
+  // Recorded also when the record is retried or superseded (a tombstone right
+  // behind it): what was applied is in the cluster either way.
   for (const { ref, resource } of prepared.values())
-    context.inventory.add(node.id, ownedEntry(ref, resource.id, resource.deletionPolicy));
+    if (owned.has(resource.id))
+      context.inventory.add(node.id, ownedEntry(ref, resource.id, resource.deletionPolicy));
+  if (retries.length > 0) throw retries[0];
+  if (options.signal.aborted) return;
   // A resource whose object could not even be prepared keeps what it had.
   const unprepared = new Set(node.resources.filter((r) => !prepared.has(r.id)).map((r) => r.id));
   const prunable = stale.filter((object) => !unprepared.has(object.resourceId));

@@ -1,7 +1,14 @@
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
 import { refKey } from '../inventory.js';
 import { ApplyConflictError, type KubeObject } from '../kube/index.js';
-import { adoptionPatch, OrphanLabel, OwnerAnnotation, withIgnoredFields } from '../ownership/index.js';
+import {
+  adoptionPatch,
+  type NodeOwner,
+  OrphanLabel,
+  OwnerAnnotation,
+  ownerOf,
+  withIgnoredFields,
+} from '../ownership/index.js';
 import type { PreparedResource } from './prepared-resource.js';
 import type { NodeAudit, SinkContext } from './sink-context.js';
 
@@ -14,12 +21,22 @@ import type { NodeAudit, SinkContext } from './sink-context.js';
 /** ok: the object is as desired (or left alone on purpose); failed: final for this record. */
 export type ResourceOutcome = 'ok' | 'failed';
 
+export interface ResourceResult {
+  outcome: ResourceOutcome;
+  /**
+   * Whether the object carries this node's owner marks now. Only such objects
+   * may enter the inventory: an object another manager kept (a conflict) or
+   * that Once found already there is not rowkube's to prune or delete.
+   */
+  owned: boolean;
+}
+
 export async function applyResource(
   context: SinkContext,
   prepared: PreparedResource,
   audit: NodeAudit,
   verify: boolean,
-): Promise<ResourceOutcome> {
+): Promise<ResourceResult> {
   const { resource, object, ref } = prepared;
   const key = refKey(ref);
   const hash = object.metadata.annotations?.[OwnerAnnotation.contentHash] ?? '';
@@ -28,7 +45,7 @@ export async function applyResource(
 
   if (!needsLive && context.appliedHashes.get(key) === hash) {
     audit.record('unchanged', { ...details, reason: 'same content as last applied' });
-    return 'ok';
+    return { outcome: 'ok', owned: true };
   }
   const live = await context.limiter.run(() => context.kube.get(ref));
   if (live !== undefined && resource.creationPolicy === 'Once') {
@@ -36,12 +53,12 @@ export async function applyResource(
       ...details,
       reason: 'creationPolicy Once: the object exists and is left as it is',
     });
-    return 'ok';
+    return { outcome: 'ok', owned: sameNode(ownerOf(live), ownerOf(object)) };
   }
   if (live !== undefined && !verify && liveHash(live) === hash && resource.ignoreFields.length === 0) {
     context.appliedHashes.set(key, hash);
     audit.record('unchanged', { ...details, reason: 'the object already has this content' });
-    return 'ok';
+    return { outcome: 'ok', owned: true };
   }
 
   const desired =
@@ -61,7 +78,7 @@ export async function applyResource(
         reason: `${error.summary}; conflictPolicy Stuck leaves the object as it is (Force takes the fields over)`,
         errorCode: ErrorCode.APPLY_CONFLICT,
       });
-      return 'failed';
+      return { outcome: 'failed', owned: false };
     }
     throw error;
   }
@@ -78,7 +95,11 @@ export async function applyResource(
         ? 'applied a changed object'
         : 'the server found nothing to change';
   audit.record(action, { ...details, reason });
-  return 'ok';
+  return { outcome: 'ok', owned: true };
+}
+
+function sameNode(a: NodeOwner | undefined, b: NodeOwner | undefined): boolean {
+  return a !== undefined && b !== undefined && a.prefix === b.prefix && a.nodeId === b.nodeId;
 }
 
 function liveHash(live: KubeObject): string | undefined {
