@@ -30,6 +30,7 @@ export {
   VALUE_SCHEMA_HEADER,
 } from './schema-id.js';
 export { SchemaPublisher, SchemaRegistry, type SchemaResolver } from './schema-registry.js';
+export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
 export { readTopic, type TopicRecord } from './topic-reader.js';
 export {

@@ -136,6 +136,18 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
       config.forms,
     );
     const queue = new SerialQueue();
+    // After any failure nothing more may be processed: kafkajs would go on
+    // with the next batch and commit offsets past the one that failed.
+    let broken: unknown;
+    let fail: (error: unknown) => void = () => undefined;
+    const crash = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    crash.catch(() => undefined);
+    const crashed = (error: unknown) => {
+      broken ??= error;
+      fail(error);
+    };
 
     const produce = (decoded: DecodedChange, updates: NodeUpdate[]): ProducedUpdate[] =>
       updates.map((update) => ({ update, provenance: decoded.provenance }));
@@ -147,6 +159,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
       signal,
       onChange: (decoded) =>
         queue.run(async () => {
+          if (broken !== undefined) throw broken;
           const updates = materializer.apply(decoded.change, 'lookup');
           await desired.commit(produce(decoded, updates));
         }),
@@ -196,11 +209,6 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
       );
     };
 
-    let crashed: (error: unknown) => void = () => undefined;
-    const crash = new Promise<never>((_, reject) => {
-      crashed = reject;
-    });
-    crash.catch(() => undefined);
     lookups.done.catch((error) => crashed(error));
 
     const groupConsumer = kafka.consumer({
@@ -209,8 +217,9 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
       maxWaitTimeInMs: 20,
       allowAutoTopicCreation: false,
       // A batch that failed has already changed the in-memory state: kafkajs
-      // must not redeliver it to this state; runProcessor rebuilds instead.
-      retry: { restartOnFailure: async () => false },
+      // must neither retry it against this state nor skip it; runProcessor
+      // rebuilds instead.
+      retry: { retries: 0, restartOnFailure: async () => false },
     });
     consumer = groupConsumer;
     groupConsumer.on(groupConsumer.events.CRASH, ({ payload }) => crashed(payload.error));
@@ -229,31 +238,37 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const input = byTopic.get(batch.topic);
         if (input === undefined || batch.messages.length === 0) return;
-        await queue.run(async () => {
-          if (!isRunning() || isStale()) return;
-          if (!(owned.get(batch.topic) ?? []).includes(batch.partition)) return;
-          const rebuiltUpTo = limits.get(batch.topic)?.get(batch.partition) ?? 0n;
-          const produced: ProducedUpdate[] = [];
-          let changes = 0;
-          for (const message of batch.messages) {
-            // Already part of the rebuilt state (a fetch from before the take-over).
-            if (BigInt(message.offset) < rebuiltUpTo) continue;
-            const decoded = await decodeChange(
-              input,
-              { key: message.key, value: message.value, headers: headersToText(message.headers) },
-              registry,
-            );
-            produced.push(...produce(decoded, materializer.apply(decoded.change, 'hub')));
-            changes += 1;
-          }
-          const last = batch.messages[batch.messages.length - 1]?.offset as string;
-          const next = BigInt(last) + 1n;
-          await desired.commit(produced, { groupId, topic: batch.topic, partition: batch.partition, next });
-          limits.get(batch.topic)?.set(batch.partition, next);
-          if (produced.length > 0)
-            logger.debug({ topic: batch.topic, changes, desired: produced.length }, 'batch committed');
-          resolveOffset(last);
-        });
+        await queue
+          .run(async () => {
+            if (broken !== undefined) throw broken;
+            if (!isRunning() || isStale()) return;
+            if (!(owned.get(batch.topic) ?? []).includes(batch.partition)) return;
+            const rebuiltUpTo = limits.get(batch.topic)?.get(batch.partition) ?? 0n;
+            const produced: ProducedUpdate[] = [];
+            let changes = 0;
+            for (const message of batch.messages) {
+              // Already part of the rebuilt state (a fetch from before the take-over).
+              if (BigInt(message.offset) < rebuiltUpTo) continue;
+              const decoded = await decodeChange(
+                input,
+                { key: message.key, value: message.value, headers: headersToText(message.headers) },
+                registry,
+              );
+              produced.push(...produce(decoded, materializer.apply(decoded.change, 'hub')));
+              changes += 1;
+            }
+            const last = batch.messages[batch.messages.length - 1]?.offset as string;
+            const next = BigInt(last) + 1n;
+            await desired.commit(produced, { groupId, topic: batch.topic, partition: batch.partition, next });
+            limits.get(batch.topic)?.set(batch.partition, next);
+            if (produced.length > 0)
+              logger.debug({ topic: batch.topic, changes, desired: produced.length }, 'batch committed');
+            resolveOffset(last);
+          })
+          .catch((error: unknown) => {
+            crashed(error);
+            throw error;
+          });
         await heartbeat();
       },
     });

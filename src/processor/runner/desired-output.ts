@@ -1,6 +1,6 @@
 import type { Message, Producer } from 'kafkajs';
 import type { FormConfig } from '../../core/config/form-schema.js';
-import type { SchemaPublisher } from '../../kafka/index.js';
+import { chunksBySize, type SchemaPublisher } from '../../kafka/index.js';
 import { toKafkaError } from '../../kafka/kafka-errors.js';
 import { encodeDesired, type Provenance } from '../desired/desired-message.js';
 import type { NodeUpdate } from '../materializer/index.js';
@@ -42,7 +42,8 @@ export class DesiredOutput {
     }
     const tx = await this.producer.transaction();
     try {
-      if (messages.length > 0) await tx.sendBatch({ topicMessages: groupByTopic(messages) });
+      // In order, in sends the broker accepts: a backlog batch renders megabytes.
+      for (const chunk of chunksBySize(messages)) await tx.sendBatch({ topicMessages: groupByTopic(chunk) });
       if (offsets !== undefined) {
         await tx.sendOffsets({
           consumerGroupId: offsets.groupId,

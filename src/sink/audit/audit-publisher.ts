@@ -1,5 +1,5 @@
 import type { Message, Producer } from 'kafkajs';
-import { SchemaPublisher } from '../../kafka/index.js';
+import { chunksBySize, SchemaPublisher } from '../../kafka/index.js';
 import { toKafkaError } from '../../kafka/kafka-errors.js';
 import type { AuditEvent } from './audit-event.js';
 import { encodeAudit } from './audit-message.js';
@@ -58,8 +58,8 @@ export class AuditPublisher {
     const batch = this.queue;
     this.queue = [];
     this.sending = true;
-    this.producer
-      .send({ topic: this.topic, messages: batch.flatMap((pending) => pending.messages) })
+    const messages = batch.flatMap((pending) => pending.messages);
+    sendInChunks(this.producer, this.topic, messages)
       .then(
         () => {
           for (const pending of batch) pending.resolve();
@@ -74,4 +74,9 @@ export class AuditPublisher {
         this.pump();
       });
   }
+}
+
+/** In order, in sends the broker accepts: under load many nodes' events queue up for one send. */
+async function sendInChunks(producer: Producer, topic: string, messages: Message[]): Promise<void> {
+  for (const chunk of chunksBySize(messages)) await producer.send({ topic, messages: chunk });
 }

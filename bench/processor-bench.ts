@@ -1,0 +1,132 @@
+// `npm run bench:process`: the stream processor's desired records/s from a
+// backlog of tenants and the latency it adds at a steady rate of tenant
+// updates, against a floor measured in the same run (a raw kafkajs
+// consume-transform-produce loop with the processor's consumer settings and
+// transactions, and a transform that does nothing). Human-readable lines as
+// it goes, then one JSON line with every figure on stdout.
+//
+// It runs capture and the processor in this process, wired as `rowkube
+// capture` and `rowkube process` wire them, against the local stack, which it
+// does not start. Knobs: BENCH_TENANTS, BENCH_FLAGGED_EVERY, BENCH_RATE,
+// BENCH_SECONDS, BENCH_CPU_PROFILE (see support/processor-env.ts), and
+// BENCH_LOG_LEVEL for rowkube's and kafkajs's logs on stderr. The machine
+// is small and shared: compare the processor's figures with the floor of the
+// same run, not with another run's.
+
+import { cpus, loadavg } from 'node:os';
+import { pino } from 'pino';
+import { createKafka } from '../src/kafka/index.js';
+import {
+  type ProcessorBenchEnv,
+  ProcessorBenchEnvError,
+  processorBenchEnv,
+} from './support/processor-env.js';
+import { runProcessorScenario, type ScenarioFigures } from './support/processor-scenario.js';
+
+// Progress on stdout before the final JSON line; rowkube's own logs (warnings
+// and errors only) on stderr, so stdout stays readable.
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const logger = pino(
+  { name: 'rowkube-bench', level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
+  pino.destination(2),
+);
+
+async function main(): Promise<number> {
+  let env: ProcessorBenchEnv;
+  try {
+    env = processorBenchEnv();
+  } catch (error) {
+    if (!(error instanceof ProcessorBenchEnvError)) throw error;
+    process.stderr.write(`bench:process: ${error.message}\n`);
+    return 2;
+  }
+  const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-bench', logger });
+  const loadBefore = loadavg()[0] ?? 0;
+  say(
+    `processor bench: backlog of ${env.tenants} tenants (1 in ${env.flaggedEvery} with 2 feature flags), then ` +
+      `${env.rate} tenant updates/s for ${env.seconds} s; ${cpus().length} CPUs, load average ${loadBefore.toFixed(2)} ` +
+      '(other work on this machine skews every figure)',
+  );
+
+  let figures: ScenarioFigures | { error: string };
+  try {
+    figures = await runProcessorScenario({ env, kafka, logger, say });
+  } catch (error) {
+    figures = { error: describe(error) };
+    say(`FAILED: ${describe(error)}`);
+  }
+
+  const ratio = ratios(figures);
+  say(
+    `processor ÷ floor: throughput ${ratio.throughput ?? 'n/a'}, ` +
+      `added latency p50 ${ratio.latencyP50 ?? 'n/a'}, p99 ${ratio.latencyP99 ?? 'n/a'}`,
+  );
+  const result = {
+    bench: 'process',
+    tenants: env.tenants,
+    flaggedEvery: env.flaggedEvery,
+    rate: env.rate,
+    seconds: env.seconds,
+    ...('error' in figures ? { error: figures.error } : figures),
+    ratio,
+    machine: {
+      cpus: cpus().length,
+      loadavg1Before: round2(loadBefore),
+      loadavg1After: round2(loadavg()[0] ?? 0),
+    },
+  };
+  say(JSON.stringify(result));
+  return failed(figures) ? 1 : 0;
+}
+
+/** Processor ÷ floor: desired records/s over floor records/s, and added latency over the floor's. */
+function ratios(figures: ScenarioFigures | { error: string }): {
+  throughput: number | null;
+  latencyP50: number | null;
+  latencyP99: number | null;
+} {
+  const none = { throughput: null, latencyP50: null, latencyP99: null };
+  if ('error' in figures || 'error' in figures.processor || 'error' in figures.floor) return none;
+  const { processor, floor } = figures;
+  const latency =
+    'error' in processor.latency || 'error' in floor.latency
+      ? { latencyP50: null, latencyP99: null }
+      : {
+          latencyP50: ratio(processor.latency.addedMs.p50, floor.latency.addedMs.p50),
+          latencyP99: ratio(processor.latency.addedMs.p99, floor.latency.addedMs.p99),
+        };
+  return {
+    throughput: ratio(processor.throughput.desiredPerSec, floor.throughput.recordsPerSec),
+    ...latency,
+  };
+}
+
+function ratio(a: number, b: number): number | null {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
+}
+
+function failed(figures: ScenarioFigures | { error: string }): boolean {
+  if ('error' in figures) return true;
+  const { processor, floor } = figures;
+  return 'error' in processor || 'error' in processor.latency || 'error' in floor || 'error' in floor.latency;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+main().then(
+  (code) => {
+    // kafkajs and the drivers may keep timers alive; everything was closed or
+    // cleaned up already.
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench:process failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

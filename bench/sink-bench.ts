@@ -1,0 +1,218 @@
+// `npm run bench:apply [-- --nodes N] [--concurrency N]`: Kubernetes objects
+// per second that the sink applies for N nodes (default 10,000) of 3 objects
+// each, against a floor measured in the same run on the same API server:
+// plain server-side apply of the same objects with the same number of
+// requests in flight. Human-readable lines as it goes, then one JSON line
+// with every figure on stdout.
+//
+// The sink runs in this process (runSink, wired as `rowkube apply` wires it)
+// against the local stack, which it does not start. The machine is small and
+// shared: compare the sink's figure with the floor of the same run, not with
+// another run's.
+
+import { cpus, loadavg } from 'node:os';
+import { pino } from 'pino';
+import { createKafka } from '../src/kafka/index.js';
+import { KubeClient } from '../src/sink/kube/index.js';
+import { uniqueName } from './support/bench-env.js';
+import { once, onInterrupt } from './support/interrupt.js';
+import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
+import { BENCH_FORM, OBJECTS_PER_NODE, sinkBenchConfig } from './support/sink-config.js';
+import type { CpuFigures } from './support/sink-cpu.js';
+import { type SinkBenchEnv, SinkBenchEnvError, sinkBenchEnv } from './support/sink-env.js';
+import { benchApplyFloor, type FloorFigures, floorObjects } from './support/sink-floor.js';
+import { type InputFigures, writeDesiredBacklog } from './support/sink-input.js';
+import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
+import { renderBenchNodes } from './support/sink-nodes.js';
+import { benchSinkRun, type SinkRunFigures } from './support/sink-run.js';
+import { countOwnedObjects } from './support/sink-verify.js';
+
+// Progress on stdout before the final JSON line; rowkube's own logs (warnings
+// and errors only) on stderr, so stdout stays readable.
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const logger = pino({ name: 'rowkube-bench', level: 'warn' }, pino.destination(2));
+
+type Failed = { error: string };
+
+async function main(): Promise<number> {
+  let env: SinkBenchEnv;
+  try {
+    env = sinkBenchEnv();
+  } catch (error) {
+    if (!(error instanceof SinkBenchEnvError)) throw error;
+    process.stderr.write(`bench:apply: ${error.message}\n`);
+    return 2;
+  }
+  const objects = env.nodes * OBJECTS_PER_NODE;
+  const loadBefore = loadavg()[0] ?? 0;
+  say(
+    `sink bench: ${env.nodes} nodes × ${OBJECTS_PER_NODE} objects = ${objects} objects, ${env.concurrency} requests ` +
+      `in flight; ${cpus().length} CPUs, load average ${loadBefore.toFixed(2)} (other work on this machine skews every figure)`,
+  );
+
+  // One name for the run: topic prefix, and (DNS-safe) the namespaces.
+  const prefix = uniqueName('rkbench');
+  const run = prefix.replaceAll('_', '-');
+  const floorNamespace = `${run}-floor`;
+  const sinkNamespace = `${run}-sink`;
+  const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-bench' });
+  // One client per phase: each starts with a fresh connection pool.
+  const floorKube = KubeClient.fromKubeconfigFile(env.kubeconfig);
+  const sinkKube = KubeClient.fromKubeconfigFile(env.kubeconfig);
+  const config = sinkBenchConfig({
+    prefix,
+    kafkaBrokers: env.kafkaBrokers,
+    kubeconfig: env.kubeconfig,
+    namespace: sinkNamespace,
+    concurrency: env.concurrency,
+  });
+  const leftovers = await leftoverNamespaces(floorKube);
+  if (leftovers.length > 0)
+    say(
+      `warning: ${leftovers.length} namespaces of earlier runs are still there (${leftovers.join(', ')}); ` +
+        'while the API server deletes their objects, both figures are low. Wait until they are gone for clean figures.',
+    );
+  const cleanUp = once(async () => {
+    await deleteNamespaces(floorKube, [floorNamespace, sinkNamespace]);
+    await deleteTopicsWithPrefix(kafka, prefix);
+  });
+  const unregister = onInterrupt(cleanUp);
+
+  let input: InputFigures | Failed = { error: 'not run' };
+  let floor: FloorFigures | Failed = { error: 'not run' };
+  let sink: SinkRunFigures | Failed = { error: 'not run' };
+  let inCluster: Record<string, number> | Failed = { error: 'not run' };
+  let failed = false;
+  try {
+    let nodes: ReturnType<typeof renderBenchNodes>;
+    try {
+      nodes = renderBenchNodes(config, env.nodes, Date.now());
+      input = await writeDesiredBacklog(kafka, config, nodes);
+      say(
+        `input: ${input.records} desired records (${input.avgValueBytes} B values) written to ` +
+          `${prefix}.desired in ${input.seconds} s`,
+      );
+      await createNamespaces(floorKube, [floorNamespace, sinkNamespace]);
+    } catch (error) {
+      failed = true;
+      input = { error: describe(error) };
+      say(`input: FAILED: ${describe(error)}`);
+      throw error;
+    }
+
+    try {
+      // The same objects under another owner prefix: the sink lists its
+      // prefix's objects at start, and must not find (or prune) the floor's.
+      const objectsForFloor = floorObjects(nodes, `${prefix}_floor`, floorNamespace);
+      floor = await benchApplyFloor(floorKube, objectsForFloor, {
+        concurrency: env.concurrency,
+        fieldManager: config.kubernetes.fieldManager,
+      });
+      say(
+        `floor: raw server-side apply: ${floor.objectsPerSec} objects/s (${floor.objects} in ${floor.seconds} s); ` +
+          `CPU ${cpuLine(floor.cpu)}`,
+      );
+    } catch (error) {
+      failed = true;
+      floor = { error: describe(error) };
+      say(`floor: FAILED: ${describe(error)}`);
+    }
+
+    try {
+      sink = await benchSinkRun({
+        config,
+        kafka,
+        kube: sinkKube,
+        logger,
+        objects,
+        cpuProfileDir: env.cpuProfileDir,
+      });
+      say(
+        `sink: ${sink.objectsPerSec} objects/s (${sink.objects} in ${sink.seconds} s; start-up ${sink.startupMs} ms, ` +
+          `steady ${sink.steadyObjectsPerSec} objects/s, audit lag ${sink.auditLagMs} ms); CPU ${cpuLine(sink.cpu)}`,
+      );
+      say(`sink: audit events by action: ${JSON.stringify(sink.actions)}`);
+    } catch (error) {
+      failed = true;
+      sink = { error: describe(error) };
+      say(`sink: FAILED: ${describe(error)}`);
+    }
+
+    try {
+      const kinds = (config.forms.find((f) => f.name === BENCH_FORM)?.resources ?? []).map((r) => ({
+        apiVersion: String(r.manifest.apiVersion),
+        kind: String(r.manifest.kind),
+      }));
+      inCluster = await countOwnedObjects(sinkKube, prefix, kinds);
+      const short = Object.entries(inCluster).filter(([, count]) => count !== env.nodes);
+      say(
+        `cluster: the sink's objects per kind: ${JSON.stringify(inCluster)}` +
+          (short.length === 0 ? '' : ` — expected ${env.nodes} of each`),
+      );
+      if (short.length > 0) failed = true;
+    } catch (error) {
+      failed = true;
+      inCluster = { error: describe(error) };
+      say(`cluster: counting the sink's objects FAILED: ${describe(error)}`);
+    }
+  } catch {
+    // Reported above; the JSON line below still says what ran.
+  } finally {
+    unregister();
+    await cleanUp();
+    floorKube.close();
+    sinkKube.close();
+  }
+
+  const ratio =
+    'objectsPerSec' in sink && 'objectsPerSec' in floor
+      ? Math.round((sink.objectsPerSec / floor.objectsPerSec) * 1000) / 1000
+      : null;
+  say(`sink objects/s ÷ floor objects/s = ${ratio ?? 'n/a'}`);
+  const result = {
+    bench: 'apply',
+    nodes: env.nodes,
+    objectsPerNode: OBJECTS_PER_NODE,
+    objects,
+    concurrency: env.concurrency,
+    input,
+    floor,
+    sink,
+    inCluster,
+    ratio,
+    leftoverNamespacesAtStart: leftovers.length,
+    machine: {
+      cpus: cpus().length,
+      loadavg1Before: round2(loadBefore),
+      loadavg1After: round2(loadavg()[0] ?? 0),
+    },
+  };
+  say(JSON.stringify(result));
+  return failed ? 1 : 0;
+}
+
+function cpuLine(cpu: CpuFigures): string {
+  const servers = Object.entries(cpu.serversPct ?? {})
+    .map(([name, pct]) => `, ${name} ${pct} %`)
+    .join('');
+  return `this process ${cpu.processPct} %${servers} (of one core)`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+main().then(
+  (code) => {
+    // kafkajs and the HTTP agents may keep timers alive; everything was closed or cleaned up already.
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench:apply failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+// CPU spent during a phase: by this process (the floor's client, or the sink,
+// which runs in-process) and by the API server and etcd, read from /proc. On
+// a 2-core machine the server side and the client compete for the same
+// cores, so a throughput figure is read together with where the CPU went.
+// Percentages are of one core (200 % = both cores of a 2-core machine).
+
+/** The processes the stack runs for Kubernetes' write path, by their /proc comm. */
+const SERVER_PROCESSES = ['kube-apiserver', 'etcd'] as const;
+
+export interface CpuFigures {
+  /** This process: user + system CPU ÷ wall time, in % of one core. */
+  processPct: number;
+  processCpuSeconds: number;
+  /** Per server process, % of one core; absent where /proc cannot be read (not Linux). */
+  serversPct?: Partial<Record<(typeof SERVER_PROCESSES)[number], number>>;
+}
+
+/** Starts measuring; the returned function gives the figures since the start. */
+export function startCpuMeter(): () => CpuFigures {
+  const wallStart = performance.now();
+  const processStart = process.cpuUsage();
+  const serversStart = serverTicks();
+  return () => {
+    const wallSeconds = (performance.now() - wallStart) / 1000;
+    const used = process.cpuUsage(processStart);
+    const processCpuSeconds = (used.user + used.system) / 1e6;
+    const figures: CpuFigures = {
+      processPct: pct(processCpuSeconds, wallSeconds),
+      processCpuSeconds: Math.round(processCpuSeconds * 100) / 100,
+    };
+    const serversEnd = serverTicks();
+    if (serversStart !== undefined && serversEnd !== undefined) {
+      const ticksPerSecond = clockTicks();
+      figures.serversPct = {};
+      for (const name of SERVER_PROCESSES) {
+        const start = serversStart.get(name);
+        const end = serversEnd.get(name);
+        if (start !== undefined && end !== undefined)
+          figures.serversPct[name] = pct((end - start) / ticksPerSecond, wallSeconds);
+      }
+    }
+    return figures;
+  };
+}
+
+function pct(cpuSeconds: number, wallSeconds: number): number {
+  return wallSeconds > 0 ? Math.round((cpuSeconds / wallSeconds) * 1000) / 10 : 0;
+}
+
+/** utime + stime in clock ticks per server process name (summed over processes of that name). */
+function serverTicks(): Map<string, number> | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return undefined;
+  }
+  const ticks = new Map<string, number>();
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state …": comm may hold spaces, so split after its ')'.
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(open + 1, close);
+    if (!(SERVER_PROCESSES as readonly string[]).includes(comm)) continue;
+    const fields = stat.slice(close + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after "state".
+    const used = Number(fields[11]) + Number(fields[12]);
+    ticks.set(comm, (ticks.get(comm) ?? 0) + used);
+  }
+  return ticks;
+}
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100; // Linux's USER_HZ on every common architecture
+    }
+  }
+  return ticksPerSecond;
+}
