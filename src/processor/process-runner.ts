@@ -220,6 +220,10 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
       // must neither retry it against this state nor skip it; runProcessor
       // rebuilds instead.
       retry: { retries: 0, restartOnFailure: async () => false },
+      // A crashed instance's partitions move on after 15 s, not 30 s; a
+      // take-over (reading hub partitions) stays well within it.
+      sessionTimeout: 15_000,
+      heartbeatInterval: 1_000,
     });
     consumer = groupConsumer;
     groupConsumer.on(groupConsumer.events.CRASH, ({ payload }) => crashed(payload.error));

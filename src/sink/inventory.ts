@@ -44,12 +44,17 @@ export class Inventory {
     if (objects?.size === 0) this.byNode.delete(nodeId);
   }
 
-  /** Lists this installation's objects of every kind the forms name; returns how many. */
+  /**
+   * Lists this installation's objects of every kind the forms name; returns
+   * how many. Their content-hash annotations go into `hashes`, so after a
+   * restart an unchanged object is recognised without asking the server again.
+   */
   async seed(
     kube: KubeApi,
     limiter: RequestLimiter,
     prefix: string,
     forms: readonly FormConfig[],
+    hashes: Map<string, string>,
   ): Promise<number> {
     let count = 0;
     for (const { apiVersion, kind } of formKinds(forms)) {
@@ -57,7 +62,10 @@ export class Inventory {
       for (const object of objects) {
         const owner = ownerOf(object);
         if (owner === undefined || owner.prefix !== prefix) continue;
-        this.add(owner.nodeId, ownedObject(object, owner.resourceId));
+        const owned = ownedObject(object, owner.resourceId);
+        this.add(owner.nodeId, owned);
+        const hash = object.metadata.annotations?.[OwnerAnnotation.contentHash];
+        if (hash !== undefined) hashes.set(refKey(owned.ref), hash);
         count += 1;
       }
     }

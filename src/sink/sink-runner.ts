@@ -125,7 +125,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       appliedHashes: new Map(),
       readinessPollMs: options.readinessPollMs ?? 250,
     };
-    const owned = await context.inventory.seed(kube, limiter, prefix, config.forms);
+    const owned = await context.inventory.seed(kube, limiter, prefix, config.forms, context.appliedHashes);
 
     // The newest desired state of every node: what drift checks re-apply.
     const latest = new Map<string, DesiredValue | null>();
@@ -213,18 +213,28 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       );
     else for (const nodeId of gone) nodes.submit({ nodeId, payload: { value: null, verify: false } });
 
-    let crashed: (error: unknown) => void = () => undefined;
+    let broken: unknown;
+    let fail: (error: unknown) => void = () => undefined;
     const crash = new Promise<never>((_, reject) => {
-      crashed = reject;
+      fail = reject;
     });
     crash.catch(() => undefined);
+    const crashed = (error: unknown) => {
+      broken ??= error;
+      fail(error);
+    };
 
     const groupConsumer = kafka.consumer({
       groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 20,
       allowAutoTopicCreation: false,
-      retry: { restartOnFailure: async () => false },
+      // A record that cannot be decoded must stop the sink, not be skipped
+      // (kafkajs would retry past it and the offsets could move beyond it).
+      retry: { retries: 0, restartOnFailure: async () => false },
+      // A crashed instance's partitions move on after 10 s, not kafkajs's 30 s.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
     });
     consumer = groupConsumer;
     groupConsumer.on(groupConsumer.events.CRASH, ({ payload }) => crashed(payload.error));
@@ -239,6 +249,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       autoCommit: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         for (const message of batch.messages) {
+          if (broken !== undefined) throw broken;
           if (!isRunning() || isStale()) return;
           while (tracker.inFlight >= MAX_IN_FLIGHT && !signal.aborted) {
             await abortableSleep(50, signal);
@@ -248,6 +259,9 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
             key: message.key,
             value: message.value,
             headers: headersToText(message.headers),
+          }).catch((error: unknown) => {
+            crashed(error);
+            throw error;
           });
           const offset = BigInt(message.offset);
           tracker.started(batch.partition, offset);

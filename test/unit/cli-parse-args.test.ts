@@ -25,10 +25,12 @@ describe('CLI > parseArgs', () => {
     });
   });
 
-  it('reads the config file of validate, capture and process', () => {
+  it('reads the config file of validate, capture, process, apply and run', () => {
     expect(parseArgs(['validate', '--config', 'r.yaml'])).toEqual({ kind: 'validate', config: 'r.yaml' });
     expect(parseArgs(['capture', '-c', 'r.yaml'])).toEqual({ kind: 'capture', config: 'r.yaml' });
     expect(parseArgs(['process', '--config', 'r.yaml'])).toEqual({ kind: 'process', config: 'r.yaml' });
+    expect(parseArgs(['apply', '--config', 'r.yaml'])).toEqual({ kind: 'apply', config: 'r.yaml' });
+    expect(parseArgs(['run', '-c', 'r.yaml'])).toEqual({ kind: 'run', config: 'r.yaml' });
     expect(parseArgs(['capture'])).toEqual({ kind: 'error', message: "'capture' needs --config FILE" });
   });
 

@@ -43,9 +43,12 @@ export async function applyResource(
   const details = { resourceId: resource.id, ref };
   const needsLive = verify || resource.creationPolicy === 'Once' || resource.ignoreFields.length > 0;
 
-  if (!needsLive && context.appliedHashes.get(key) === hash) {
-    audit.record('unchanged', { ...details, reason: 'same content as last applied' });
-    return { outcome: 'ok', owned: true };
+  if (!needsLive) {
+    if (context.appliedHashes.get(key) === hash) {
+      audit.record('unchanged', { ...details, reason: 'same content as last applied' });
+      return { outcome: 'ok', owned: true };
+    }
+    return applyWithoutLooking(context, prepared, audit, hash);
   }
   const live = await context.limiter.run(() => context.kube.get(ref));
   if (live !== undefined && resource.creationPolicy === 'Once') {
@@ -96,6 +99,57 @@ export async function applyResource(
         : 'the server found nothing to change';
   audit.record(action, { ...details, reason });
   return { outcome: 'ok', owned: true };
+}
+
+/**
+ * The common case, one request: no policy needs the live object, and the
+ * content differs from what rowkube knows the object holds (or it knows of no
+ * such object). The server says whether it created the object.
+ */
+async function applyWithoutLooking(
+  context: SinkContext,
+  prepared: PreparedResource,
+  audit: NodeAudit,
+  hash: string,
+): Promise<ResourceResult> {
+  const { resource, object, ref } = prepared;
+  const details = { resourceId: resource.id, ref };
+  const known = context.appliedHashes.has(refKey(ref));
+  let applied: { object: KubeObject; created: boolean };
+  try {
+    applied = await context.limiter.run(() =>
+      context.kube.applyReporting(object, {
+        fieldManager: context.fieldManager,
+        force: resource.conflictPolicy === 'Force',
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ApplyConflictError) return conflict(audit, details, error);
+    throw error;
+  }
+  if (applied.object.metadata.labels?.[OrphanLabel] !== undefined)
+    await context.limiter.run(() => context.kube.mergePatch(ref, adoptionPatch()));
+  context.appliedHashes.set(refKey(ref), hash);
+  if (applied.created) audit.record('created', { ...details, reason: 'created' });
+  else
+    audit.record('configured', {
+      ...details,
+      reason: known ? 'applied a changed object' : 'applied over an object that already existed',
+    });
+  return { outcome: 'ok', owned: true };
+}
+
+function conflict(
+  audit: NodeAudit,
+  details: { resourceId: string; ref: PreparedResource['ref'] },
+  error: ApplyConflictError,
+): ResourceResult {
+  audit.record('conflict', {
+    ...details,
+    reason: `${error.summary}; conflictPolicy Stuck leaves the object as it is (Force takes the fields over)`,
+    errorCode: ErrorCode.APPLY_CONFLICT,
+  });
+  return { outcome: 'failed', owned: false };
 }
 
 function sameNode(a: NodeOwner | undefined, b: NodeOwner | undefined): boolean {

@@ -1,6 +1,7 @@
 // The sink's access to Kubernetes: the KubeApi port, its real adapter
 // KubeClient, objects and references, and the classified errors.
 export type {
+  AppliedObject,
   ApplyOptions,
   DeleteOptions,
   DeleteOutcome,

@@ -40,9 +40,17 @@ export interface ListOptions {
 /** A JSON merge patch (RFC 7386): any JSON object; null values remove fields. */
 export type MergePatch = object;
 
+/** What a server-side apply returned, and whether it created the object. */
+export interface AppliedObject {
+  object: KubeObject;
+  created: boolean;
+}
+
 export interface KubeApi {
   /** Server-side apply; resolves with the object as the server returned it. */
   apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>;
+  /** apply, telling a created object from an existing one (HTTP 201 vs 200) without a GET first. */
+  applyReporting(object: KubeObject, options: ApplyOptions): Promise<AppliedObject>;
   /** The object, or undefined when it does not exist. */
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   delete(ref: ObjectRef, options: DeleteOptions): Promise<DeleteOutcome>;

@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
 import type {
+  AppliedObject,
   ApplyOptions,
   DeleteOptions,
   DeleteOutcome,
@@ -52,10 +53,14 @@ export class KubeClient implements KubeApi {
     return new KubeClient(kubeConfig, options);
   }
 
-  async apply(
+  async apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject> {
+    return (await this.applyReporting(object, options)).object;
+  }
+
+  async applyReporting(
     object: KubeObject,
     { fieldManager, force, dryRun = false }: ApplyOptions,
-  ): Promise<KubeObject> {
+  ): Promise<AppliedObject> {
     const ref = refOf(object);
     const failure: KubeFailure = { verb: dryRun ? 'dry-run apply' : 'apply', subject: { ref } };
     const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);
@@ -67,7 +72,8 @@ export class KubeClient implements KubeApi {
       body: JSON.stringify(object),
       contentType: APPLY_PATCH,
     });
-    if (isSuccess(response)) return response.body as KubeObject;
+    // 201 Created, or 200 for an object that existed.
+    if (isSuccess(response)) return { object: response.body as KubeObject, created: response.status === 201 };
     throw this.failed(failure, response);
   }
 
