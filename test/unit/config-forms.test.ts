@@ -47,7 +47,13 @@ function problemsOf(text: string): string[] {
 describe('Config > hubs and forms', () => {
   it('reads the design sketch and fills every policy default', () => {
     const config = parseConfig(sketch, 'rowkube.yaml', {});
-    expect(config.kubernetes).toEqual({ fieldManager: 'rowkube', allowedNamespaces: ['tenant-*'] });
+    expect(config.kubernetes).toEqual({
+      fieldManager: 'rowkube',
+      allowedNamespaces: ['tenant-*'],
+      concurrency: 16,
+      driftIntervalSeconds: 600,
+      retry: { initialSeconds: 1, maxSeconds: 60 },
+    });
     expect(config.hubs[0]?.lookups).toEqual([{ name: 'features', table: 'feature_flags', key: 'tenant_id' }]);
     expect(config.forms[0]?.resources[0]).toMatchObject({
       id: 'ns',
