@@ -1,7 +1,7 @@
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
 import { parseConfig } from '../../src/core/config/load-config.js';
 
-// The configuration the processor bench runs: examples/tenants-mariadb.yaml's
+// The configuration the processor bench runs: examples/saas-mariadb.yaml's
 // hub and form, with a few more templated leaves (a row filter, sha1, trunc63,
 // from_json, a revision annotation) so that each node costs what a realistic
 // form costs. It goes through parseConfig, so it is validated exactly as a

@@ -1,5 +1,5 @@
 // The processor bench's rows: a tenants hub table and a feature_flags lookup
-// table, shaped like examples/tenants-mariadb.yaml's, so that every node
+// table, shaped like examples/saas-mariadb.yaml's, so that every node
 // renders from real column values (a URL to reduce to a host, a JSON text to
 // parse, a revision that changes on every update).
 

@@ -1,0 +1,26 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/core/config/load-config.js';
+
+// Every example a new user starts from must load: a broken example is the
+// first thing they would meet.
+const directory = 'examples';
+const env = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  MYSQL_URL: 'mysql://cdc:secret@127.0.0.1:3306/app',
+  PG_URL: 'postgres://cdc:secret@127.0.0.1:5432/app',
+};
+
+describe('examples', () => {
+  const files = readdirSync(directory).filter((file) => file.endsWith('.yaml'));
+
+  it('has the SaaS tenant stack for both databases', () => {
+    expect(files).toEqual(expect.arrayContaining(['saas-mariadb.yaml', 'saas-postgres.yaml']));
+  });
+
+  it.each(files)('%s is a valid configuration', (file) => {
+    const config = loadConfig(join(directory, file), env);
+    expect(config.sources.length).toBeGreaterThan(0);
+  });
+});
