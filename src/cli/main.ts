@@ -3,6 +3,7 @@ import { RowkubeError } from '../core/errors.js';
 import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
 import { processCommand } from './commands/process.js';
+import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
@@ -18,6 +19,9 @@ Usage:
                                       render each hub row's forms into <prefix>.desired;
                                       instances with distinct names share the hubs
   rowkube apply --config FILE         apply <prefix>.desired to Kubernetes, audit to <prefix>.audit
+  rowkube replay --config FILE --kubeconfig FILE [--at TIME]
+                                      rebuild every live node into a cluster from
+                                      <prefix>.desired, now or as of TIME (ISO or ms)
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -54,6 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await applyCommand(request.config);
       case 'process':
         return await processCommand(request.config, request.instance);
+      case 'replay':
+        return await replayCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'error':

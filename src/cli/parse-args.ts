@@ -1,4 +1,5 @@
 import { parseArgs as parseNodeArgs } from 'node:util';
+import { parseReplayTime } from '../replay/replay-time.js';
 
 /** What the command line asks for, before anything runs. */
 export type CliRequest =
@@ -9,6 +10,7 @@ export type CliRequest =
   | { kind: 'apply'; config: string }
   | { kind: 'run'; config: string }
   | { kind: 'process'; config: string; instance?: string }
+  | { kind: 'replay'; config: string; kubeconfig: string; at?: number }
   | {
       kind: 'tail';
       topic: string;
@@ -57,6 +59,26 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           kind: command,
           config: requireConfig(command, values.config),
           ...(instance ? { instance } : {}),
+        };
+      }
+      case 'replay': {
+        const { values } = parse(
+          command,
+          rest,
+          { ...CONFIG, kubeconfig: { type: 'string' }, at: { type: 'string' } },
+          0,
+        );
+        const kubeconfig = values.kubeconfig;
+        // Never the configured cluster by default: a replay into the live
+        // cluster by mistake would fight the sink that applies to it.
+        if (typeof kubeconfig !== 'string' || kubeconfig === '')
+          throw new Error("'replay' needs --kubeconfig FILE: the cluster to rebuild");
+        const at = values.at === undefined ? undefined : parseReplayTime(String(values.at));
+        return {
+          kind: command,
+          config: requireConfig(command, values.config),
+          kubeconfig,
+          ...(at === undefined ? {} : { at }),
         };
       }
       case 'tail': {

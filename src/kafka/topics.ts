@@ -80,6 +80,9 @@ export interface TopicSpec {
   replicationFactor?: number;
 }
 
+/** How long every version of a node's desired state is kept (replay --at): one day. */
+export const DESIRED_HISTORY_MS = 24 * 60 * 60_000;
+
 /** Per kind: compacted topics keep the latest record per key, so a replay from earliest gives current state. */
 const CONFIG_OF_KIND: Record<TopicKind, ITopicConfig['configEntries']> = {
   change: [{ name: 'cleanup.policy', value: 'compact' }],
@@ -92,7 +95,15 @@ const CONFIG_OF_KIND: Record<TopicKind, ITopicConfig['configEntries']> = {
     { name: 'segment.ms', value: String(10 * 60_000) },
     { name: 'min.cleanable.dirty.ratio', value: '0.1' },
   ],
-  desired: [{ name: 'cleanup.policy', value: 'compact' }],
+  // `rowkube replay --at` rebuilds a cluster as of a past time from the
+  // versions this topic still holds; the cleaner never compacts records younger
+  // than min.compaction.lag.ms, so every version of the last day is kept.
+  // Longer windows cost the sink's start-up, which reads the whole topic:
+  // operators change it per topic (docs/replay.md).
+  desired: [
+    { name: 'cleanup.policy', value: 'compact' },
+    { name: 'min.compaction.lag.ms', value: String(DESIRED_HISTORY_MS) },
+  ],
   audit: [{ name: 'cleanup.policy', value: 'delete' }],
 };
 

@@ -2,6 +2,11 @@
 # kube-controller-manager and kube-scheduler built from the Go module proxy, and
 # kwok playing the kubelet of one simulated node so that pods get scheduled,
 # become Ready and Deployments become Available.
+#
+# The helpers below work on "the selected cluster": the variables from KUBE_DIR
+# to KUBE_PID_PREFIX. They select the main cluster (part `kube`); the part
+# `kube-replay` (kube-replay.sh) selects a second one in a subshell and runs
+# the same kube_cluster_* functions, so the two clusters are built alike.
 
 KUBE_VERSION=1.33.13
 KWOK_VERSION=0.7.0
@@ -12,11 +17,24 @@ KUBE_PKI=$KUBE_DIR/pki
 KUBECONFIG_ADMIN=$KUBE_DIR/admin.kubeconfig
 KUBE_NODE=kwok-node-0
 KUBE_PROCESSES=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# The selected cluster's part name (messages) and the prefix of its pid and log files.
+KUBE_PART=kube
+KUBE_PID_PREFIX=
 
 # kube_build: compile the binaries once per version into the cache. The wrapper
 # module's go.sum pins every dependency, so a build is reproducible offline
-# once the module cache holds them.
+# once the module cache holds them. Both clusters (kube, kube-replay) need the
+# binaries and `stack up` starts parts side by side: one builds, the other
+# waits on the lock and then finds them.
 kube_build() {
+  mkdir -p "$ROWKUBE_CACHE"
+  (
+    flock 9
+    kube_build_unlocked
+  ) 9>"$ROWKUBE_CACHE/kube-build.lock"
+}
+
+kube_build_unlocked() {
   local missing=0 b
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
     [ -x "$KUBE_BIN/$b" ] || missing=1
@@ -42,13 +60,13 @@ kube_build() {
   log "kube: built in $((SECONDS - started)) s"
 }
 
-# kube_certs: one CA; a serving certificate for 127.0.0.1 and the in-cluster
-# names; an admin client certificate in group system:masters; a service account
-# signing key. Made once per state directory.
+# kube_certs: one CA; a serving certificate for 127.0.0.1 and the
+# in-cluster names; an admin client certificate in group system:masters; a
+# service account signing key. Made once per cluster's state directory.
 kube_certs() {
-  [ -f "$KUBE_PKI/admin.key" ] && return 0
-  mkdir -p "$KUBE_PKI"
   local p=$KUBE_PKI
+  [ -f "$p/admin.key" ] && return 0
+  mkdir -p "$p"
   {
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=rowkube-local-ca" \
       -keyout "$p/ca.key" -out "$p/ca.crt"
@@ -63,48 +81,52 @@ kube_certs() {
     openssl genrsa -out "$p/sa.key" 2048
     openssl rsa -in "$p/sa.key" -pubout -out "$p/sa.pub"
     mv "$p/admin.key.tmp" "$p/admin.key"
-  } > "$LOG_DIR/kube-certs.log" 2>&1 || fail_part kube "$LOG_DIR/kube-certs.log" "making certificates with openssl failed"
+  } > "$LOG_DIR/$KUBE_PART-certs.log" 2>&1 || fail_part "$KUBE_PART" "$LOG_DIR/$KUBE_PART-certs.log" "making certificates with openssl failed"
 }
 
+# The selected cluster's admin kubeconfig; the context is named after the part.
 kube_write_kubeconfig() {
+  local file=$KUBECONFIG_ADMIN pki=$KUBE_PKI port=$APISERVER_PORT cluster=rowkube-local
+  [ "$KUBE_PART" = kube ] || cluster=rowkube-$KUBE_PART
   local b64="base64 -w0"
-  cat > "$KUBECONFIG_ADMIN" <<KCFG
+  cat > "$file" <<KCFG
 apiVersion: v1
 kind: Config
 clusters:
-- name: rowkube-local
+- name: $cluster
   cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority-data: $($b64 < "$KUBE_PKI/ca.crt")
+    server: https://127.0.0.1:$port
+    certificate-authority-data: $($b64 < "$pki/ca.crt")
 users:
 - name: rowkube-admin
   user:
-    client-certificate-data: $($b64 < "$KUBE_PKI/admin.crt")
-    client-key-data: $($b64 < "$KUBE_PKI/admin.key")
+    client-certificate-data: $($b64 < "$pki/admin.crt")
+    client-key-data: $($b64 < "$pki/admin.key")
 contexts:
-- name: rowkube-local
-  context: { cluster: rowkube-local, user: rowkube-admin }
-current-context: rowkube-local
+- name: $cluster
+  context: { cluster: $cluster, user: rowkube-admin }
+current-context: $cluster
 KCFG
 }
 
-# kube_api PATH [CURL ARGS...]: call the apiserver as the admin.
+# kube_api PATH [CURL ARGS...]: call the selected cluster's apiserver as the admin.
 kube_api() {
   local path=$1; shift
   curl -sf --max-time 5 --cacert "$KUBE_PKI/ca.crt" --cert "$KUBE_PKI/admin.crt" --key "$KUBE_PKI/admin.key" \
     "$@" "https://127.0.0.1:$APISERVER_PORT$path"
 }
 
-# kube_start NAME SECONDS CHECK COMMAND...: start one process unless it runs,
-# then wait for CHECK; a process that exits or never passes CHECK fails the part.
+# kube_start NAME SECONDS CHECK COMMAND...: start one process of the selected
+# cluster unless it runs, then wait for CHECK; a process that exits or never
+# passes CHECK fails the part.
 kube_start() {
-  local name=$1 seconds=$2 check=$3; shift 3
+  local name=$KUBE_PID_PREFIX$1 seconds=$2 check=$3; shift 3
   local logfile=$LOG_DIR/$name.log
   pid_alive "$name" || start_bg "$name" "$logfile" "$@"
   local deadline=$((SECONDS + seconds))
   until $check >/dev/null 2>&1; do
-    pid_alive "$name" || fail_part "kube ($name)" "$logfile" "the process exited"
-    [ $SECONDS -lt $deadline ] || fail_part "kube ($name)" "$logfile" "not ready after $seconds s"
+    pid_alive "$name" || fail_part "$KUBE_PART ($name)" "$logfile" "the process exited"
+    [ $SECONDS -lt $deadline ] || fail_part "$KUBE_PART ($name)" "$logfile" "not ready after $seconds s"
     sleep 0.5
   done
 }
@@ -113,7 +135,7 @@ etcd_healthy()      { curl -sf --max-time 3 "http://127.0.0.1:$ETCD_PORT/health"
 apiserver_ready()   { kube_api /readyz; }
 # Controllers run: the default ServiceAccount appears only when the controller manager works.
 controllers_ready() { kube_api /api/v1/namespaces/default/serviceaccounts/default; }
-scheduler_ready()   { kube_api /api/v1/namespaces/kube-system/pods >/dev/null && pid_alive kube-scheduler; }
+scheduler_ready()   { kube_api /api/v1/namespaces/kube-system/pods >/dev/null && pid_alive "${KUBE_PID_PREFIX}kube-scheduler"; }
 # The apiserver pretty-prints JSON: drop whitespace before matching.
 node_ready()        { kube_api "/api/v1/nodes/$KUBE_NODE" | tr -d ' \n' | grep -q '"type":"Ready","status":"True"'; }
 
@@ -136,8 +158,8 @@ kube_create_node() {
 NODE
 }
 
-kube_up() {
-  if kube_status >/dev/null 2>&1; then log "kube: already running"; return 0; fi
+kube_cluster_up() {
+  if kube_cluster_status >/dev/null 2>&1; then log "$KUBE_PART: already running"; return 0; fi
   kube_build
   mkdir -p "$KUBE_DIR" "$LOG_DIR"
   kube_certs
@@ -163,27 +185,31 @@ kube_up() {
     --cluster-signing-cert-file "$p/ca.crt" --cluster-signing-key-file "$p/ca.key"
   kube_start kube-scheduler 60 scheduler_ready "$KUBE_BIN/kube-scheduler" \
     --kubeconfig "$KUBECONFIG_ADMIN" --leader-elect=false --secure-port 0
-  kube_create_node || fail_part kube "$LOG_DIR/kube-apiserver.log" "creating node $KUBE_NODE failed"
+  kube_create_node || fail_part "$KUBE_PART" "$LOG_DIR/${KUBE_PID_PREFIX}kube-apiserver.log" "creating node $KUBE_NODE failed"
   kube_start kwok 60 node_ready "$KUBE_BIN/kwok" --kubeconfig "$KUBECONFIG_ADMIN" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --cidr 10.0.1.0/24 --node-ip 10.0.1.1 --node-lease-duration-seconds 40
-  log "kube: ready at https://127.0.0.1:$APISERVER_PORT (kubeconfig: $KUBECONFIG_ADMIN)"
+  log "$KUBE_PART: ready at https://127.0.0.1:$APISERVER_PORT (kubeconfig: $KUBECONFIG_ADMIN)"
 }
 
-kube_down() {
+kube_cluster_down() {
   local i
-  for ((i=${#KUBE_PROCESSES[@]}-1; i>=0; i--)); do stop_pid "${KUBE_PROCESSES[$i]}"; done
+  for ((i=${#KUBE_PROCESSES[@]}-1; i>=0; i--)); do stop_pid "$KUBE_PID_PREFIX${KUBE_PROCESSES[$i]}"; done
 }
 
-kube_status() {
+kube_cluster_status() {
   local name
   for name in "${KUBE_PROCESSES[@]}"; do
-    pid_alive "$name" || { echo "$name is not running"; return 1; }
+    pid_alive "$KUBE_PID_PREFIX$name" || { echo "$KUBE_PID_PREFIX$name is not running"; return 1; }
   done
-  apiserver_ready >/dev/null 2>&1 || { echo "kube-apiserver does not answer /readyz (log: $LOG_DIR/kube-apiserver.log)"; return 1; }
-  node_ready || { echo "node $KUBE_NODE is not Ready (log: $LOG_DIR/kwok.log)"; return 1; }
+  apiserver_ready >/dev/null 2>&1 || { echo "kube-apiserver does not answer /readyz (log: $LOG_DIR/${KUBE_PID_PREFIX}kube-apiserver.log)"; return 1; }
+  node_ready || { echo "node $KUBE_NODE is not Ready (log: $LOG_DIR/${KUBE_PID_PREFIX}kwok.log)"; return 1; }
   echo "https://127.0.0.1:$APISERVER_PORT, node $KUBE_NODE Ready"
 }
+
+kube_up()     { kube_cluster_up; }
+kube_down()   { kube_cluster_down; }
+kube_status() { kube_cluster_status; }
 
 kube_env() {
   echo "KUBECONFIG=$KUBECONFIG_ADMIN"

@@ -1,0 +1,309 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { abortableSleep } from '../core/abortable-sleep.js';
+import type { RowkubeConfig } from '../core/config/config-schema.js';
+import { ErrorCode, RowkubeError } from '../core/errors.js';
+import {
+  auditTopic,
+  decodeNative,
+  desiredTopic,
+  ensureTopics,
+  readTopic,
+  SchemaRegistry,
+  schemasTopic,
+} from '../kafka/index.js';
+import type { DesiredValue } from '../processor/desired/desired-message.js';
+import { applyNode, removeNode } from '../sink/apply/apply-node.js';
+import { isFinal } from '../sink/apply/apply-resource.js';
+import { NodeAudit, type SinkContext } from '../sink/apply/sink-context.js';
+import { AuditPublisher } from '../sink/audit/audit-publisher.js';
+import type { AuditEvent } from '../sink/audit/index.js';
+import { Inventory } from '../sink/inventory.js';
+import type { KubeApi } from '../sink/kube/index.js';
+import { namespaceMatcher } from '../sink/ownership/index.js';
+import { nodeParts } from '../sink/runner/desired-work.js';
+import { RequestLimiter } from '../sink/runner/request-limiter.js';
+import { compactionLagMs, historyWarning } from './desired-history.js';
+import { type ReplaySelection, ReplayState } from './replay-selection.js';
+import { type NodeFailure, ReplayTally } from './replay-tally.js';
+
+// `rowkube replay`: rebuilds a cluster from `<prefix>.desired`. The topic is
+// read from earliest to its current end (read_committed), each node's state
+// is picked (the newest, or the newest as of --at), and every live node is
+// applied with the sink's own code — schedule order, readiness, policies,
+// pruning, the same request limiter — into the target cluster. Every action
+// goes to `<prefix>.audit` like the sink's, with "replay" in its reason.
+//
+// The target is meant to be a new, empty cluster that no sink applies to. If
+// it already holds objects of this prefix, they are listed first (as the sink
+// does at start): unchanged ones are left alone, and nodes that are not live
+// in the replayed state are removed, so the cluster ends as of that state.
+
+export interface ReplayOptions {
+  config: RowkubeConfig;
+  kafka: Kafka;
+  /** The cluster to rebuild. */
+  kube: KubeApi;
+  logger: Logger;
+  /** Stops the replay: nodes in progress stop at their next step, no new node starts. */
+  signal: AbortSignal;
+  /** Rebuild the state as of this time (ms since the epoch); default the current state. */
+  atMs?: number;
+  /** Called with a progress line every progressIntervalMs while nodes are applied. */
+  onProgress?: (line: string) => void;
+  /** Default 2,000 ms. */
+  progressIntervalMs?: number;
+  /** How often readiness is looked at first, ms (default 250, as the sink). */
+  readinessPollMs?: number;
+  /** Attempts per node when the API server cannot be reached (default 5), with the sink's backoff. */
+  maxAttempts?: number;
+}
+
+export interface ReplayReport {
+  topic: string;
+  atMs: number | undefined;
+  selection: Omit<ReplaySelection, 'live' | 'unrendered'> & { live: number; unrendered: string[] };
+  /** Nodes of this prefix in the target that are not live in the replayed state: removed. */
+  removed: string[];
+  /** Nodes applied (or removed) without any failure. */
+  succeeded: number;
+  failures: NodeFailure[];
+  /** Audit actions and how many of each, in AUDIT_ACTIONS order. */
+  actions: [string, number][];
+  objects: number;
+  /** Objects of this prefix found in the target before the replay. */
+  objectsBefore: number;
+  /** When the history cannot be trusted as far back as --at. */
+  warning?: string;
+  /** The replay was stopped before every node was handled. */
+  stopped: boolean;
+  durationMs: number;
+}
+
+/** Nodes handled at once. Requests are bounded by the limiter; this bounds memory and open waits. */
+const NODES_IN_FLIGHT = 256;
+
+type NodeJob = { nodeId: string; value: DesiredValue | null };
+
+export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
+  const { config, kafka, kube, logger, signal, atMs } = options;
+  const started = Date.now();
+  const prefix = config.kafka.topicPrefix;
+  const topic = desiredTopic(prefix);
+
+  const admin = kafka.admin();
+  let producer: Producer | undefined;
+  try {
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic))
+      throw new RowkubeError(
+        ErrorCode.KAFKA,
+        `nothing to replay: topic '${topic}' does not exist (is kafka.topicPrefix '${prefix}' right?)`,
+      );
+    const lagMs = await compactionLagMs(admin, topic);
+    const warning = atMs === undefined ? undefined : historyWarning(atMs, Date.now(), lagMs);
+    if (warning !== undefined) logger.warn({ topic, lagMs }, warning);
+
+    const state = await readDesired(kafka, topic, prefix, atMs, signal);
+    const selection = state.selection();
+    logger.info(
+      {
+        topic,
+        records: selection.records,
+        live: selection.live.length,
+        deleted: selection.deleted.length,
+        unrendered: selection.unrendered.length,
+      },
+      'desired state read',
+    );
+
+    const { replicationFactor, partitions } = config.kafka;
+    await ensureTopics(admin, [
+      { name: schemasTopic(prefix), kind: 'schemas', replicationFactor },
+      { name: auditTopic(prefix), kind: 'audit', partitions, replicationFactor },
+    ]);
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const audit = await AuditPublisher.open(producer, auditTopic(prefix), schemasTopic(prefix));
+
+    const limiter = new RequestLimiter(config.kubernetes.concurrency);
+    const context: SinkContext = {
+      kube,
+      limiter,
+      prefix,
+      fieldManager: config.kubernetes.fieldManager,
+      namespaceAllowed: namespaceMatcher(config.kubernetes.allowedNamespaces),
+      inventory: new Inventory(),
+      appliedHashes: new Map(),
+      readinessPollMs: options.readinessPollMs ?? 250,
+    };
+    const objectsBefore = await context.inventory.seed(
+      kube,
+      limiter,
+      prefix,
+      config.forms,
+      context.appliedHashes,
+    );
+
+    // Objects of an unrendered node stay as they are, as the sink leaves them.
+    const keep = new Set([...selection.live, ...selection.unrendered].map((value) => value.id));
+    const removed = context.inventory.nodes().filter((nodeId) => !keep.has(nodeId));
+    const jobs: NodeJob[] = [
+      ...selection.live.map((value) => ({ nodeId: value.id, value })),
+      ...removed.map((nodeId) => ({ nodeId, value: null })),
+    ];
+    const tally = new ReplayTally(jobs.length);
+    const marker = atMs === undefined ? 'replay' : `replay as of ${new Date(atMs).toISOString()}`;
+
+    // An empty target has nothing to compare with: apply straight away. A
+    // target that already holds objects is checked object by object, so that
+    // changes made there are undone, as drift correction does.
+    const verify = objectsBefore > 0;
+    const maxAttempts = options.maxAttempts ?? 5;
+    const handle = async (job: NodeJob): Promise<void> => {
+      let pauseMs = config.kubernetes.retry.initialSeconds * 1_000;
+      const events: AuditEvent[] = [];
+      for (let attempt = 1; ; attempt += 1) {
+        const nodeAudit = newNodeAudit(config, job);
+        try {
+          if (job.value === null) await removeNode(context, job.nodeId, nodeAudit);
+          else await applyNode(context, job.value, nodeAudit, { verify, signal });
+          events.push(...nodeAudit.events);
+          await audit.publish(asReplayEvents(nodeAudit.events, marker));
+          tally.nodeDone(
+            job.nodeId,
+            events,
+            signal.aborted ? 'stopped before the node was complete' : undefined,
+          );
+          return;
+        } catch (error) {
+          // Final failures (an invalid object) are audited inside applyNode and
+          // do not throw; what throws is the API server out of reach.
+          const retry = !isFinal(error) && attempt < maxAttempts && !signal.aborted;
+          const message = error instanceof Error ? error.message : String(error);
+          nodeAudit.record('failed', {
+            reason: retry
+              ? `${message}; retrying in ${pauseMs} ms`
+              : `${message} (attempt ${attempt}, giving up)`,
+            errorCode: (error as { code?: string }).code ?? null,
+          });
+          await audit.publish(asReplayEvents(nodeAudit.events, marker));
+          if (!retry) {
+            tally.nodeDone(job.nodeId, [...events, ...nodeAudit.events]);
+            return;
+          }
+          logger.warn({ node: job.nodeId, err: error, retryInMs: pauseMs }, 'node failed; retrying');
+          await abortableSleep(pauseMs, signal);
+          pauseMs = Math.min(pauseMs * 2, config.kubernetes.retry.maxSeconds * 1_000);
+        }
+      }
+    };
+
+    const progress = setInterval(
+      () => options.onProgress?.(tally.progressLine(Date.now() - started)),
+      options.progressIntervalMs ?? 2_000,
+    );
+    try {
+      await inPool(jobs, NODES_IN_FLIGHT, signal, handle);
+    } finally {
+      clearInterval(progress);
+    }
+    options.onProgress?.(tally.progressLine(Date.now() - started));
+
+    return {
+      topic,
+      atMs,
+      selection: {
+        ...selection,
+        live: selection.live.length,
+        unrendered: selection.unrendered.map((value) => value.id),
+      },
+      removed,
+      succeeded: tally.succeeded,
+      failures: tally.failures,
+      actions: tally.actionCounts(),
+      objects: tally.objects,
+      objectsBefore,
+      ...(warning === undefined ? {} : { warning }),
+      stopped: tally.nodesDone < jobs.length || signal.aborted,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await producer?.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** The whole desired topic, each node's state as of atMs picked as the records go by. */
+async function readDesired(
+  kafka: Kafka,
+  topic: string,
+  prefix: string,
+  atMs: number | undefined,
+  signal: AbortSignal,
+): Promise<ReplayState> {
+  const registry = await SchemaRegistry.open({ kafka, prefix });
+  const state = new ReplayState(atMs);
+  await readTopic({
+    kafka,
+    topic,
+    fromBeginning: true,
+    follow: false,
+    isolation: 'read_committed',
+    signal,
+    onRecord: async (record) => {
+      const { key, value } = await decodeNative(record, registry);
+      state.offer({
+        nodeId: String(key),
+        value: value as DesiredValue | null,
+        timestampMs: Number(record.timestamp),
+      });
+    },
+  });
+  if (signal.aborted) throw new RowkubeError(ErrorCode.KAFKA, `reading '${topic}' was stopped`);
+  return state;
+}
+
+function newNodeAudit(config: RowkubeConfig, job: NodeJob): NodeAudit {
+  const provenance = job.value?.provenance;
+  return new NodeAudit(
+    {
+      nodeId: job.nodeId,
+      ...nodeParts(job.nodeId, job.value, config.forms),
+      fieldManager: config.kubernetes.fieldManager,
+    },
+    {
+      source: provenance?.source ?? '',
+      table: provenance?.table ?? '',
+      position: provenance?.position ?? null,
+      commitTsMs: provenance?.commitTsMs ?? null,
+    },
+  );
+}
+
+/**
+ * A replay's events say so in their reason, and carry no latency: the action
+ * is not the reaction to the commit, and a COMMIT→apply histogram fed from the
+ * audit stream must not count the age of the history as latency.
+ */
+function asReplayEvents(events: readonly AuditEvent[], marker: string): AuditEvent[] {
+  return events.map((event) => ({ ...event, reason: `${marker}: ${event.reason}`, latencyMs: null }));
+}
+
+/** Runs handle over items, at most `size` at a time; stops starting new ones when the signal aborts. */
+async function inPool<T>(
+  items: readonly T[],
+  size: number,
+  signal: AbortSignal,
+  handle: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal.aborted) {
+      const item = items[next] as T;
+      next += 1;
+      await handle(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
