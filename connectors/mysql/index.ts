@@ -23,6 +23,8 @@ export interface MysqlCaptureOptions {
   serverId?: number;
   logger?: Logger;
   signal: AbortSignal;
+  /** Told when the binlog stream is connected (true) and when it was lost (false): readiness. */
+  onStreaming?: (streaming: boolean) => void;
 }
 
 const BACKOFF_MS = { first: 500, max: 30_000 };
@@ -74,12 +76,14 @@ export async function runMysqlCapture(options: MysqlCaptureOptions): Promise<voi
           onCommitted: () => {
             backoff = BACKOFF_MS.first;
           },
+          onStreaming: () => options.onStreaming?.(true),
         });
       } finally {
         await reloadConnection.end().catch(() => undefined);
       }
     } catch (error) {
       if (options.signal.aborted) return;
+      options.onStreaming?.(false);
       if (!isRetriable(error) && !isConnectionError(error)) throw error;
       log.warn(
         { err: error, retryInMs: backoff },

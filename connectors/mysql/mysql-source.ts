@@ -25,6 +25,8 @@ export interface MysqlStreamOptions {
   signal: AbortSignal;
   /** Called after each commit the sink acknowledged: the position that is now safe. */
   onCommitted?: (position: MysqlPosition) => void;
+  /** Called when the binlog connection is up and streaming. */
+  onStreaming?: () => void;
 }
 
 const ROW_EVENTS = new Set(['writerows', 'updaterows', 'deleterows']);
@@ -80,6 +82,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
   });
   const onAbort = () => wake?.();
   signal.addEventListener('abort', onAbort);
+  zongji.on('ready', () => options.onStreaming?.());
 
   zongji.start({
     serverId: options.serverId,

@@ -73,6 +73,8 @@ export interface PostgresCaptureOptions {
   heartbeatIntervalMs?: number;
   /** Reconnect backoff (ms). Defaults 500 → 30 000. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Told when the replication stream is connected (true) and when it was lost (false): readiness. */
+  onStreaming?: (streaming: boolean) => void;
 }
 
 /**
@@ -176,5 +178,6 @@ export async function runPostgresCapture(options: PostgresCaptureOptions): Promi
     signal: options.signal,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     reconnect: options.reconnect,
+    onStreaming: options.onStreaming,
   });
 }

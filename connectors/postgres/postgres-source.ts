@@ -67,6 +67,8 @@ export interface StreamOptions {
   idleTimeoutMs?: number;
   /** Reconnect backoff (ms): doubles from initialDelayMs to maxDelayMs. Defaults 500 and 30 000. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Told when a connection starts streaming (true) and when it ended (false): readiness. */
+  onStreaming?: ((streaming: boolean) => void) | undefined;
 }
 
 /** What one connection attempt hands to the next. */
@@ -126,6 +128,7 @@ export async function runStream(options: StreamOptions): Promise<void> {
     }
     // A stop wins: the sink may fail because its owner is closing it for the same stop.
     if (signal?.aborted) return;
+    options.onStreaming?.(false);
     if (session.sinkFailed) {
       // A Kafka outage (the broker restarting) fails KafkaChangeSink with a
       // retriable error, and the sink then rejects every call until abort().
@@ -272,6 +275,7 @@ class StreamSession {
     service.on('error', (error: Error) => this.fail(streamError(error, options)));
     service.on('start', () => {
       this.started = true;
+      options.onStreaming?.(true);
       this.logger.info(
         { action: 'stream-start', slot: options.slot, position: formatLsn(this.resumeFrom) },
         'streaming from the replication slot',

@@ -7,6 +7,7 @@ import { desiredTopic, ensureTopics, SchemaPublisher, SchemaRegistry, schemasTop
 import { isFenced, toKafkaError } from '../kafka/kafka-errors.js';
 import { headersToText } from '../kafka/topic-reader.js';
 import { openTransactionalProducer } from '../kafka/transactional-producer.js';
+import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
 import { type DecodedChange, decodeChange, inputTopics } from './desired/change-input.js';
 import type { Provenance } from './desired/desired-message.js';
 import { absentHash, Materializer, type NodeUpdate } from './materializer/index.js';
@@ -54,6 +55,8 @@ export interface RunProcessorOptions {
   onReady?: () => void;
   /** Pause before restarting after a retriable failure. Default 1,000 ms. */
   restartDelayMs?: number;
+  /** Where the processor reports records committed, failures and readiness (component `processor`). */
+  metrics?: PipelineMetrics;
 }
 
 export function processorGroupId(prefix: string): string {
@@ -71,7 +74,7 @@ export function processorTransactionalId(prefix: string, instance = '0'): string
  * rejects.
  */
 export async function runProcessor(options: RunProcessorOptions): Promise<void> {
-  const { signal, logger } = options;
+  const { signal, logger, metrics } = options;
   while (!signal.aborted) {
     try {
       await runOnce(options);
@@ -79,6 +82,12 @@ export async function runProcessor(options: RunProcessorOptions): Promise<void> 
     } catch (error) {
       if (signal.aborted) return;
       const failure = toKafkaError('the processor failed', error);
+      metrics?.stageFailed('processor', failure);
+      metrics?.componentState(
+        'processor',
+        false,
+        failure.retriable ? `restarting: ${failure.message}` : `stopped: ${failure.message}`,
+      );
       if (!failure.retriable) throw failure;
       logger.warn({ err: failure }, 'processor failed; rebuilding from the committed offsets');
       await abortableSleep(options.restartDelayMs ?? 1_000, signal);
@@ -97,6 +106,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
   const byTopic = new Map(hubInputs.map((input) => [input.topic, input]));
   if (inputs.length === 0) {
     logger.warn('no hubs are configured: nothing to process');
+    options.metrics?.componentState('processor', true, 'no hubs are configured');
     await abortableSleep(Number.POSITIVE_INFINITY, options.signal);
     return;
   }
@@ -129,12 +139,19 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
     });
     const registry = await SchemaRegistry.open({ kafka, prefix });
     const materializer = new Materializer({ hubs: config.hubs, forms: config.forms });
-    const desired = new DesiredOutput(
+    const output = new DesiredOutput(
       txProducer,
       new SchemaPublisher(schemasTopic(prefix)),
       outputTopic,
       config.forms,
     );
+    const desired = {
+      commit: async (...args: Parameters<DesiredOutput['commit']>) => {
+        const records = await output.commit(...args);
+        options.metrics?.desiredCommitted(args[0].map((produced) => produced.update.result));
+        return records;
+      },
+    };
     const queue = new SerialQueue();
     // After any failure nothing more may be processed: kafkajs would go on
     // with the next batch and commit offsets past the one that failed.
@@ -173,6 +190,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
     let limits: RebuiltLimits = new Map();
     const takeOver = async (assignment: HubAssignment): Promise<void> => {
       const started = Date.now();
+      options.metrics?.componentState('processor', false, 'taking over hub partitions');
       materializer.resetHubs();
       owned = assignment;
       limits = await committedOffsets(
@@ -207,6 +225,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
         },
         'hub partitions taken over',
       );
+      options.metrics?.componentState('processor', true);
     };
 
     lookups.done.catch((error) => crashed(error));

@@ -13,6 +13,7 @@ import {
 } from '../kafka/index.js';
 import { toKafkaError } from '../kafka/kafka-errors.js';
 import { headersToText } from '../kafka/topic-reader.js';
+import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
 import type { DesiredValue } from '../processor/desired/desired-message.js';
 import { applyNode, removeNode } from './apply/apply-node.js';
 import { isFinal } from './apply/apply-resource.js';
@@ -53,6 +54,8 @@ export interface RunSinkOptions {
   readinessPollMs?: number;
   /** Pause before restarting after a retriable failure. Default 1,000 ms. */
   restartDelayMs?: number;
+  /** Where the sink reports its actions (audit events), failures and readiness (component `sink`). */
+  metrics?: PipelineMetrics;
 }
 
 /** Records read but not handled before the consumer waits: bounds memory, not speed. */
@@ -64,7 +67,7 @@ export function sinkGroupId(prefix: string): string {
 }
 
 export async function runSink(options: RunSinkOptions): Promise<void> {
-  const { signal, logger } = options;
+  const { signal, logger, metrics } = options;
   while (!signal.aborted) {
     try {
       await runOnce(options);
@@ -72,6 +75,12 @@ export async function runSink(options: RunSinkOptions): Promise<void> {
     } catch (error) {
       if (signal.aborted) return;
       const failure = toKafkaError('the sink failed', error);
+      metrics?.stageFailed('sink', failure);
+      metrics?.componentState(
+        'sink',
+        false,
+        failure.retriable ? `restarting: ${failure.message}` : `stopped: ${failure.message}`,
+      );
       if (!failure.retriable) throw failure;
       logger.warn({ err: failure }, 'sink failed; starting over from the committed offsets');
       await abortableSleep(options.restartDelayMs ?? 1_000, signal);
@@ -170,6 +179,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       } finally {
         // What was done before a failure happened too: it is reported either way.
         await audit.publish(nodeAudit.events);
+        options.metrics?.sinkAudited(nodeAudit.events);
       }
     };
 
@@ -190,7 +200,10 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
           reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
           errorCode: (error as { code?: string }).code ?? null,
         });
-        audit.publish(nodeAudit.events).catch((failure) => logger.warn({ err: failure }, 'audit event lost'));
+        audit
+          .publish(nodeAudit.events)
+          .then(() => options.metrics?.sinkAudited(nodeAudit.events))
+          .catch((failure) => logger.warn({ err: failure }, 'audit event lost'));
       },
       onFinished: (work, outcome) => {
         const { record } = work.payload;
@@ -288,6 +301,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       }, driftMs);
     }
     options.onReady?.();
+    options.metrics?.componentState('sink', true);
     logger.info({ groupId, topic, concurrency: config.kubernetes.concurrency }, 'sink running');
     await Promise.race([crash, abortableSleep(Number.POSITIVE_INFINITY, options.signal)]);
   } finally {

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../core/config/load-config.js';
 import { createKafka } from '../../kafka/index.js';
+import { sinkLagGroup, startObservability } from '../../observability/index.js';
 import { openKubeClient } from '../../sink/kube/index.js';
 import { runSink } from '../../sink/sink-runner.js';
 import { shutdownSignal } from '../shutdown-signal.js';
@@ -18,11 +19,18 @@ export async function applyCommand(
   const signal = shutdownSignal((s) => logger.info({ signal: s }, 'stopping: committing what is handled'));
   const log = logger.child({ component: 'sink' });
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
+  const observability = await startObservability({
+    config,
+    components: ['sink'],
+    lagGroups: [sinkLagGroup(config)],
+    logger: logger.child({ component: 'observability' }),
+  });
   const kube = openKubeClient(config.kubernetes.kubeconfig, config.kubernetes.concurrency * 2);
   try {
-    await runSink({ config, kafka, kube, logger: log, signal });
+    await runSink({ config, kafka, kube, logger: log, signal, metrics: observability.metrics });
   } finally {
     kube.close();
+    await observability.close();
   }
   return 0;
 }

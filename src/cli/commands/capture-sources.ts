@@ -3,24 +3,43 @@ import { runMysqlCapture } from '../../../connectors/mysql/index.js';
 import { runPostgresCapture } from '../../../connectors/postgres/index.js';
 import type { KafkaConfig, RowkubeConfig, SourceConfig } from '../../core/config/config-schema.js';
 import { createKafka, KafkaChangeSink } from '../../kafka/index.js';
+import { ObservedChangeSink } from '../../observability/observed-change-sink.js';
+import type { PipelineMetrics } from '../../observability/pipeline-metrics.js';
 
 // Change capture of every configured source, as `rowkube capture` and
 // `rowkube run` start it.
 
-/** Runs every source until the signal stops them; returns how many failed for good (each is logged). */
+/** The readiness component of one source's capture. */
+export function captureComponent(source: string): string {
+  return `capture/${source}`;
+}
+
+/**
+ * Runs every source until the signal stops them; returns how many failed for
+ * good (each is logged). With metrics, each source reports its change events
+ * and whether it streams (component `capture/<source>`).
+ */
 export async function captureSources(
   config: RowkubeConfig,
   signal: AbortSignal,
   logger: Logger,
+  metrics?: PipelineMetrics,
 ): Promise<number> {
   const results = await Promise.allSettled(
-    config.sources.map((source) => captureSource(source, config.kafka, signal, logger)),
+    config.sources.map((source) => captureSource(source, config.kafka, signal, logger, metrics)),
   );
   let failed = 0;
   results.forEach((result, i) => {
     if (result.status === 'rejected') {
       failed++;
-      logger.error({ source: config.sources[i]?.name, err: result.reason }, 'source stopped');
+      const source = config.sources[i]?.name ?? '';
+      metrics?.stageFailed('capture', result.reason);
+      metrics?.componentState(
+        captureComponent(source),
+        false,
+        `stopped: ${(result.reason as Error).message}`,
+      );
+      logger.error({ source, err: result.reason }, 'source stopped');
     }
   });
   return failed;
@@ -31,12 +50,13 @@ async function captureSource(
   kafkaConfig: KafkaConfig,
   signal: AbortSignal,
   logger: Logger,
+  metrics: PipelineMetrics | undefined,
 ) {
   const log = logger.child({ source: source.name });
   const kafka = createKafka({ brokers: kafkaConfig.brokers, clientId: kafkaConfig.clientId, logger: log });
   // The sink first: creating it fences any earlier instance of this source, and
   // Kafka finishes or aborts what that one left open before the position is read.
-  const sink = await KafkaChangeSink.create({
+  const kafkaSink = await KafkaChangeSink.create({
     kafka,
     prefix: kafkaConfig.topicPrefix,
     source: source.name,
@@ -44,8 +64,19 @@ async function captureSource(
     replicationFactor: kafkaConfig.replicationFactor,
     logger: log,
   });
+  const sink = new ObservedChangeSink(kafkaSink, {
+    source: source.name,
+    logger: log,
+    ...(metrics === undefined ? {} : { metrics }),
+  });
+  const onStreaming = (streaming: boolean) =>
+    metrics?.componentState(
+      captureComponent(source.name),
+      streaming,
+      streaming ? undefined : 'connecting to the database',
+    );
   try {
-    const loadOffset = () => sink.loadPosition();
+    const loadOffset = () => kafkaSink.loadPosition();
     if (source.mysql) {
       await runMysqlCapture({
         name: source.name,
@@ -56,6 +87,7 @@ async function captureSource(
         ...(source.mysql.serverId !== undefined ? { serverId: source.mysql.serverId } : {}),
         logger: log,
         signal,
+        onStreaming,
       });
     } else if (source.postgres) {
       await runPostgresCapture({
@@ -68,9 +100,10 @@ async function captureSource(
         loadOffset,
         logger: log,
         signal,
+        onStreaming,
       });
     }
   } finally {
-    await sink.close();
+    await kafkaSink.close();
   }
 }

@@ -1,7 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../core/config/load-config.js';
+import { startObservability } from '../../observability/index.js';
 import { shutdownSignal } from '../shutdown-signal.js';
-import { captureSources } from './capture-sources.js';
+import { captureComponent, captureSources } from './capture-sources.js';
 
 /**
  * `rowkube capture --config F`: streams every configured source into Kafka
@@ -15,6 +16,16 @@ export async function captureCommand(
 ): Promise<number> {
   const config = loadConfig(configPath);
   const signal = shutdownSignal((s) => logger.info({ signal: s }, 'stopping: finishing in-flight work'));
-  const failed = await captureSources(config, signal, logger);
-  return failed > 0 ? 1 : 0;
+  const observability = await startObservability({
+    config,
+    components: config.sources.map((source) => captureComponent(source.name)),
+    lagGroups: [],
+    logger: logger.child({ component: 'observability' }),
+  });
+  try {
+    const failed = await captureSources(config, signal, logger, observability.metrics);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await observability.close();
+  }
 }

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../core/config/load-config.js';
 import { createKafka } from '../../kafka/index.js';
+import { processorLagGroup, startObservability } from '../../observability/index.js';
 import { runProcessor } from '../../processor/process-runner.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
@@ -20,6 +21,23 @@ export async function processCommand(
   );
   const log = logger.child({ component: 'processor' });
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
-  await runProcessor({ config, kafka, logger: log, signal, ...(instance ? { instance } : {}) });
+  const observability = await startObservability({
+    config,
+    components: ['processor'],
+    lagGroups: [processorLagGroup(config)],
+    logger: logger.child({ component: 'observability' }),
+  });
+  try {
+    await runProcessor({
+      config,
+      kafka,
+      logger: log,
+      signal,
+      metrics: observability.metrics,
+      ...(instance ? { instance } : {}),
+    });
+  } finally {
+    await observability.close();
+  }
   return 0;
 }

@@ -1,11 +1,12 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../core/config/load-config.js';
 import { createKafka } from '../../kafka/index.js';
+import { processorLagGroup, sinkLagGroup, startObservability } from '../../observability/index.js';
 import { runProcessor } from '../../processor/process-runner.js';
 import { openKubeClient } from '../../sink/kube/index.js';
 import { runSink } from '../../sink/sink-runner.js';
 import { shutdownSignal } from '../shutdown-signal.js';
-import { captureSources } from './capture-sources.js';
+import { captureComponent, captureSources } from './capture-sources.js';
 
 /**
  * `rowkube run --config F`: capture, process and apply in one process — the
@@ -34,6 +35,13 @@ export async function runCommand(
       kafka: createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log }),
     };
   };
+  const observability = await startObservability({
+    config,
+    components: [...config.sources.map((source) => captureComponent(source.name)), 'processor', 'sink'],
+    lagGroups: [processorLagGroup(config), sinkLagGroup(config)],
+    logger: logger.child({ component: 'observability' }),
+  });
+  const { metrics } = observability;
   const kube = openKubeClient(config.kubernetes.kubeconfig, config.kubernetes.concurrency * 2);
   let failed = false;
   const fatal = (stage: string) => (error: unknown) => {
@@ -45,20 +53,23 @@ export async function runCommand(
     const processor = kafkaFor('processor');
     const sink = kafkaFor('sink');
     await Promise.all([
-      captureSources(config, signal, logger.child({ component: 'capture' })).then((sources) => {
+      captureSources(config, signal, logger.child({ component: 'capture' }), metrics).then((sources) => {
         if (sources === 0) return;
         failed = true;
         // Every source failed before shutdown: nothing can flow, so say so by exiting.
         if (!signal.aborted && sources === config.sources.length)
           fatal('capture')(new Error('every source failed'));
       }),
-      runProcessor({ config, kafka: processor.kafka, logger: processor.log, signal }).catch(
+      runProcessor({ config, kafka: processor.kafka, logger: processor.log, signal, metrics }).catch(
         fatal('the processor'),
       ),
-      runSink({ config, kafka: sink.kafka, kube, logger: sink.log, signal }).catch(fatal('the sink')),
+      runSink({ config, kafka: sink.kafka, kube, logger: sink.log, signal, metrics }).catch(
+        fatal('the sink'),
+      ),
     ]);
   } finally {
     kube.close();
+    await observability.close();
   }
   return failed ? 1 : 0;
 }

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { formSchema } from './form-schema.js';
 import { hubSchema } from './hub-schema.js';
 import { kubernetesSchema } from './kubernetes-schema.js';
+import { observabilitySchema } from './observability-schema.js';
 
 // The one definition of rowkube's configuration: it validates a file, fills
 // defaults, and its descriptions are the reference (`rowkube validate`, README).
 // Each section is its own schema (this file, hub-schema.ts, form-schema.ts,
-// kubernetes-schema.ts); config-references.ts checks what they say about each
+// kubernetes-schema.ts, observability-schema.ts); config-references.ts checks what they say about each
 // other once each is valid.
 
 const name = z
@@ -86,6 +87,7 @@ export const configSchema = z
     kubernetes: kubernetesSchema.prefault({}),
     hubs: z.array(hubSchema).default([]).describe('Tables whose rows become nodes.'),
     forms: z.array(formSchema).default([]).describe('What each hub row becomes in Kubernetes.'),
+    observability: observabilitySchema.prefault({}),
   })
   .describe('rowkube configuration.');
 

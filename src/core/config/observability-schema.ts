@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+export const observabilitySchema = z
+  .strictObject({
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65_535)
+      .default(9464)
+      .describe(
+        'TCP port of the HTTP server for /metrics (Prometheus), /healthz and /readyz; 0 turns it off. ' +
+          'A port already in use is logged and the pipeline runs without the server.',
+      ),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address the server listens on; "0.0.0.0" to let a scraper on another host reach it.'),
+    lagIntervalSeconds: z
+      .number()
+      .min(0.5)
+      .default(5)
+      .describe(
+        "How often the processor's and the sink's consumer lag (end offsets minus committed offsets) is read from Kafka.",
+      ),
+  })
+  .describe('Metrics, health and readiness over HTTP (docs/observability.md).');
+
+export type ObservabilityConfig = z.infer<typeof observabilitySchema>;

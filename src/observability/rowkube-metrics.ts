@@ -1,0 +1,184 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditAction, AuditEvent } from '../sink/audit/index.js';
+import {
+  type CommittedDesired,
+  errorCodeOf,
+  type PipelineMetrics,
+  type StageName,
+} from './pipeline-metrics.js';
+import { Readiness } from './readiness.js';
+
+// rowkube's Prometheus metrics (docs/observability.md), on a registry of
+// their own so that several pipelines in one process (tests) do not collide.
+
+export const MetricName = {
+  CHANGE_EVENTS: 'rowkube_capture_change_events_total',
+  DESIRED_RECORDS: 'rowkube_processor_desired_records_total',
+  SINK_ACTIONS: 'rowkube_sink_actions_total',
+  COMMIT_TO_APPLY: 'rowkube_commit_to_apply_latency_seconds',
+  ERRORS: 'rowkube_errors_total',
+  CONSUMER_LAG: 'rowkube_consumer_lag_records',
+  LAST_APPLIED_COMMIT: 'rowkube_sink_last_applied_commit_timestamp_seconds',
+  LAST_APPLIED_COMMIT_AGE: 'rowkube_sink_last_applied_commit_age_seconds',
+  COMPONENT_READY: 'rowkube_component_ready',
+} as const;
+
+/** From a commit on loopback (tens of ms) to a slow rollout waiting for readiness (a minute). */
+export const LATENCY_BUCKETS_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Actions that wrote the desired state to the cluster: what the latency histogram measures. */
+const WRITES: ReadonlySet<AuditAction> = new Set(['created', 'configured']);
+/** Actions after which the cluster holds the commit's desired state (nothing left to do for it). */
+const APPLIED: ReadonlySet<AuditAction> = new Set([
+  'created',
+  'configured',
+  'unchanged',
+  'pruned',
+  'retained',
+  'deleted',
+]);
+
+export interface RowkubeMetricsOptions {
+  /** Node.js process metrics (prom-client's default metrics: CPU, memory, event loop, GC). Default true. */
+  processMetrics?: boolean;
+  /** Clock for the age of the last applied commit, ms since epoch. */
+  now?: () => number;
+}
+
+export class RowkubeMetrics implements PipelineMetrics {
+  readonly registry = new Registry();
+  readonly readiness = new Readiness();
+  private readonly now: () => number;
+  /** Commit time of the newest change the sink applied, ms since epoch. */
+  private lastAppliedCommitMs: number | undefined;
+
+  private readonly changeEvents: Counter<'source' | 'table'>;
+  private readonly desiredRecords: Counter<'kind'>;
+  private readonly sinkActions: Counter<'action'>;
+  private readonly latency: Histogram<'action'>;
+  private readonly errors: Counter<'stage' | 'code'>;
+  private readonly lag: Gauge<'stage' | 'topic'>;
+  private readonly componentReady: Gauge<'component'>;
+
+  constructor(options: RowkubeMetricsOptions = {}) {
+    this.now = options.now ?? Date.now;
+    const registers = [this.registry];
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.changeEvents = new Counter({
+      name: MetricName.CHANGE_EVENTS,
+      help: 'Change events captured and acknowledged by Kafka, by source and table.',
+      labelNames: ['source', 'table'],
+      registers,
+    });
+    this.desiredRecords = new Counter({
+      name: MetricName.DESIRED_RECORDS,
+      help: 'Desired-state records the processor committed: node (resources), absent (tombstone), error.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.sinkActions = new Counter({
+      name: MetricName.SINK_ACTIONS,
+      help: 'Actions of the sink on the cluster (audit events), by action.',
+      labelNames: ['action'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: MetricName.COMMIT_TO_APPLY,
+      help: 'Time from the database COMMIT to the object created or configured in Kubernetes.',
+      labelNames: ['action'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.errors = new Counter({
+      name: MetricName.ERRORS,
+      help: 'Failures by stage and ROWKUBE_ERR_* code: node errors, stage restarts, sources that stopped.',
+      labelNames: ['stage', 'code'],
+      registers,
+    });
+    this.lag = new Gauge({
+      name: MetricName.CONSUMER_LAG,
+      help: "Records of a topic not yet committed by the stage's consumer group (end offsets minus committed offsets).",
+      labelNames: ['stage', 'topic'],
+      registers,
+    });
+    const lastApplied = () => this.lastAppliedCommitMs;
+    new Gauge({
+      name: MetricName.LAST_APPLIED_COMMIT,
+      help: 'Commit time of the newest change the sink applied, seconds since epoch; NaN before the first.',
+      registers,
+      collect() {
+        const ms = lastApplied();
+        this.set(ms === undefined ? Number.NaN : ms / 1_000);
+      },
+    });
+    const now = this.now;
+    new Gauge({
+      name: MetricName.LAST_APPLIED_COMMIT_AGE,
+      help: 'Seconds since the commit of the newest change the sink applied; NaN before the first.',
+      registers,
+      collect() {
+        const ms = lastApplied();
+        this.set(ms === undefined ? Number.NaN : (now() - ms) / 1_000);
+      },
+    });
+    this.componentReady = new Gauge({
+      name: MetricName.COMPONENT_READY,
+      help: 'Whether a component started in this process is running (1) or not (0).',
+      labelNames: ['component'],
+      registers,
+    });
+  }
+
+  /** Components the command starts: not ready until each reports (see Readiness.expect). */
+  expect(components: readonly string[]): void {
+    this.readiness.expect(components);
+    for (const component of components) this.componentReady.set({ component }, 0);
+  }
+
+  componentState(component: string, ready: boolean, reason?: string): void {
+    this.readiness.set(component, ready, reason);
+    this.componentReady.set({ component }, ready ? 1 : 0);
+  }
+
+  changesCaptured(source: string, table: string, events: number): void {
+    this.changeEvents.inc({ source, table }, events);
+  }
+
+  desiredCommitted(records: readonly CommittedDesired[]): void {
+    for (const record of records) {
+      this.desiredRecords.inc({ kind: record.kind });
+      if (record.kind === 'error')
+        this.errors.inc({ stage: 'processor', code: record.error?.code ?? 'unclassified' });
+    }
+  }
+
+  sinkAudited(events: readonly AuditEvent[]): void {
+    for (const event of events) {
+      this.sinkActions.inc({ action: event.action });
+      if (event.errorCode !== null) this.errors.inc({ stage: 'sink', code: event.errorCode });
+      if (WRITES.has(event.action) && event.latencyMs !== null)
+        this.latency.observe({ action: event.action }, Number(event.latencyMs) / 1_000);
+      const commitMs = event.provenance.commitTsMs;
+      if (APPLIED.has(event.action) && commitMs !== null)
+        this.lastAppliedCommitMs = Math.max(this.lastAppliedCommitMs ?? 0, Number(commitMs));
+    }
+  }
+
+  stageFailed(stage: StageName, error: unknown): void {
+    this.errors.inc({ stage, code: errorCodeOf(error) });
+  }
+
+  /** The lag of one topic for a stage's consumer group, in records. */
+  setConsumerLag(stage: StageName, topic: string, records: number): void {
+    this.lag.set({ stage, topic }, records);
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

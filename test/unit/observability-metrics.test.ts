@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { MetricName, RowkubeMetrics } from '../../src/observability/index.js';
+import type { AuditEvent } from '../../src/sink/audit/index.js';
+
+function event(action: AuditEvent['action'], fields: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    nodeId: 'web/acme',
+    hub: 'tenants',
+    form: 'web',
+    resourceId: 'ns',
+    object: null,
+    action,
+    reason: '',
+    errorCode: null,
+    provenance: { source: 'appdb', table: 'tenants', position: null, commitTsMs: 1_000n },
+    appliedAtMs: 1_250n,
+    latencyMs: 250n,
+    fieldManager: 'rowkube',
+    ...fields,
+  };
+}
+
+const metrics = () => new RowkubeMetrics({ processMetrics: false, now: () => 11_000 });
+
+describe('Observability > RowkubeMetrics', () => {
+  it('observes the COMMIT→apply latency of created and configured objects only, in seconds', async () => {
+    const m = metrics();
+    m.sinkAudited([event('created'), event('configured', { latencyMs: 40_000n }), event('unchanged')]);
+    const text = await m.exposition();
+    expect(text).toContain(`${MetricName.COMMIT_TO_APPLY}_count{action="created"} 1`);
+    expect(text).toContain(`${MetricName.COMMIT_TO_APPLY}_sum{action="created"} 0.25`);
+    expect(text).toContain(`${MetricName.COMMIT_TO_APPLY}_bucket{le="0.25",action="created"} 1`);
+    expect(text).toContain(`${MetricName.COMMIT_TO_APPLY}_bucket{le="30",action="configured"} 0`);
+    expect(text).toContain(`${MetricName.COMMIT_TO_APPLY}_bucket{le="60",action="configured"} 1`);
+    expect(text).not.toContain(`${MetricName.COMMIT_TO_APPLY}_count{action="unchanged"}`);
+    expect(text).toContain(`${MetricName.SINK_ACTIONS}{action="unchanged"} 1`);
+  });
+
+  it('counts error codes of failed actions and leaves out events without a commit time', async () => {
+    const m = metrics();
+    m.sinkAudited([
+      event('failed', { errorCode: 'ROWKUBE_ERR_KUBERNETES_INVALID', latencyMs: 10n }),
+      event('created', {
+        latencyMs: null,
+        provenance: { source: '', table: '', position: null, commitTsMs: null },
+      }),
+    ]);
+    const text = await m.exposition();
+    expect(text).toContain(`${MetricName.ERRORS}{stage="sink",code="ROWKUBE_ERR_KUBERNETES_INVALID"} 1`);
+    expect(text).not.toContain(`${MetricName.COMMIT_TO_APPLY}_count`);
+    // prom-client writes NaN as "Nan"; Prometheus reads either spelling.
+    expect(text).toMatch(new RegExp(`^${MetricName.LAST_APPLIED_COMMIT_AGE} nan$`, 'im'));
+  });
+
+  it('reports the age of the newest applied commit at scrape time', async () => {
+    const m = metrics();
+    m.sinkAudited([
+      event('created', { provenance: { source: 'a', table: 't', position: null, commitTsMs: 6_000n } }),
+    ]);
+    m.sinkAudited([
+      event('deleted', { provenance: { source: 'a', table: 't', position: null, commitTsMs: 1_000n } }),
+    ]);
+    const text = await m.exposition();
+    expect(text).toContain(`${MetricName.LAST_APPLIED_COMMIT_AGE} 5`);
+    expect(text).toContain(`${MetricName.LAST_APPLIED_COMMIT} 6`);
+  });
+
+  it('counts captured events, desired records by kind and node errors by code', async () => {
+    const m = metrics();
+    m.changesCaptured('appdb', 'tenants', 3);
+    m.desiredCommitted([
+      { kind: 'node' },
+      { kind: 'absent' },
+      { kind: 'error', error: { code: 'ROWKUBE_ERR_TEMPLATE' } },
+    ]);
+    m.stageFailed('processor', Object.assign(new Error('x'), { code: 'ROWKUBE_ERR_KAFKA' }));
+    m.stageFailed('capture', new TypeError('a bug'));
+    const text = await m.exposition();
+    expect(text).toContain(`${MetricName.CHANGE_EVENTS}{source="appdb",table="tenants"} 3`);
+    expect(text).toContain(`${MetricName.DESIRED_RECORDS}{kind="error"} 1`);
+    expect(text).toContain(`${MetricName.ERRORS}{stage="processor",code="ROWKUBE_ERR_TEMPLATE"} 1`);
+    expect(text).toContain(`${MetricName.ERRORS}{stage="processor",code="ROWKUBE_ERR_KAFKA"} 1`);
+    expect(text).toContain(`${MetricName.ERRORS}{stage="capture",code="unclassified"} 1`);
+  });
+
+  it('is ready only once every expected component reported itself running', () => {
+    const m = metrics();
+    m.expect(['capture/appdb', 'sink']);
+    m.componentState('sink', true);
+    expect(m.readiness.report()).toEqual({
+      ready: false,
+      components: { 'capture/appdb': { ready: false, reason: 'starting' }, sink: { ready: true } },
+    });
+    m.componentState('capture/appdb', true);
+    expect(m.readiness.report().ready).toBe(true);
+    m.componentState('sink', false, 'restarting');
+    expect(m.readiness.report().ready).toBe(false);
+  });
+
+  it('includes the process metrics unless told not to', async () => {
+    expect(await new RowkubeMetrics().exposition()).toContain('process_cpu_user_seconds_total');
+    expect(await metrics().exposition()).not.toContain('process_cpu_user_seconds_total');
+  });
+});
