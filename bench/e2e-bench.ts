@@ -1,0 +1,350 @@
+// `npm run bench:e2e [-- --tenants N] [--seconds N] [--rate N] [--concurrency N]`:
+// the whole pipeline, row to cluster, as `rowkube run` runs it (capture,
+// process and apply in this process) against the local stack's MariaDB,
+// Kafka and kube-apiserver, which it does not start:
+//
+// - bulk: N tenants (default 10,000) inserted in a few large transactions,
+//   3 objects each; first COMMIT → the last object in place, next to the
+//   floor measured in the same run: plain server-side apply of the same
+//   objects with the same number of requests in flight.
+// - latency: a steady rate of tenant updates (default 50/s for 60 s), each
+//   changing one ConfigMap; per update, COMMIT returned to the writer → the
+//   sink's audit event for that ConfigMap (its appliedAtMs).
+//
+// Human-readable lines as it goes, then one JSON line with every figure on
+// stdout. The machine is small and shared: read each figure next to its
+// run's floor and load average.
+
+import { cpus, loadavg } from 'node:os';
+import { pino } from 'pino';
+import { createKafka } from '../src/kafka/index.js';
+import { KubeClient } from '../src/sink/kube/index.js';
+import { uniqueName } from './support/bench-env.js';
+import { E2eAuditLog } from './support/e2e-audit.js';
+import { BULK_TX_TENANTS, type BulkFigures, runBulk } from './support/e2e-bulk.js';
+import { e2eConfig, OBJECTS_PER_TENANT, UPDATED_RESOURCE } from './support/e2e-config.js';
+import { type E2eDatabase, openE2eDatabase } from './support/e2e-database.js';
+import { type E2eBenchEnv, E2eBenchEnvError, e2eBenchEnv } from './support/e2e-env.js';
+import { benchE2eFloor } from './support/e2e-floor.js';
+import { type PipelineRun, startPipeline } from './support/e2e-pipeline.js';
+import { runSteady, type SteadyFigures } from './support/e2e-steady.js';
+import { once, onInterrupt } from './support/interrupt.js';
+import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
+import type { CpuFigures } from './support/sink-cpu.js';
+import type { FloorFigures } from './support/sink-floor.js';
+import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
+import { countOwnedObjects } from './support/sink-verify.js';
+
+// Progress on stdout before the final JSON line; rowkube's own logs (warnings
+// and errors only) on stderr, so stdout stays readable.
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const logger = pino(
+  { name: 'rowkube-bench', level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
+  pino.destination(2),
+);
+
+/** The warm-up tenant, provisioned before the bulk so that start-up stays out of both figures. */
+const WARM_UP_TENANT = 0;
+/** No audit event for this long means the pipeline is stuck, not slow. */
+const STALL_MS = 60_000;
+/** The aims of issue 6, printed next to the figures. */
+const AIM = { latencyP50Ms: 100, latencyP99Ms: 500, bulkRatio: 1.5 };
+
+type Failed = { error: string };
+
+/** A phase's figures before it ran; typed as the union so that assignments made in closures are not narrowed away. */
+const notRun = <T>(): T | Failed => ({ error: 'not run' });
+
+interface WarmUpFigures {
+  /** Pipeline started → the warm-up tenant's objects all in place: capture, processor and sink start-up. */
+  startupSeconds: number;
+  /** The warm-up tenant's COMMIT → its last object in place, with every stage cold. */
+  firstTenantMs: number;
+}
+
+async function main(): Promise<number> {
+  let env: E2eBenchEnv;
+  try {
+    env = e2eBenchEnv();
+  } catch (error) {
+    if (!(error instanceof E2eBenchEnvError)) throw error;
+    process.stderr.write(`bench:e2e: ${error.message}\n`);
+    return 2;
+  }
+  const objects = env.tenants * OBJECTS_PER_TENANT;
+  const loadBefore = loadavg()[0] ?? 0;
+  say(
+    `e2e bench: rowkube run on MariaDB; bulk of ${env.tenants} tenants × ${OBJECTS_PER_TENANT} objects = ${objects} ` +
+      `objects, then ${env.rate} updates/s for ${env.seconds} s; ${env.concurrency} requests in flight; ` +
+      `${cpus().length} CPUs, load average ${loadBefore.toFixed(2)} (other work on this machine skews every figure)`,
+  );
+
+  // One name for the run: topic prefix, table, source, and (DNS-safe) the namespaces.
+  const prefix = uniqueName('rke2e');
+  const run = prefix.replaceAll('_', '-');
+  const namespace = `${run}-e2e`;
+  const floorNamespace = `${run}-floor`;
+  const table = `${prefix}_tenants`;
+  const config = e2eConfig({
+    prefix,
+    kafkaBrokers: env.kafkaBrokers,
+    kubeconfig: env.kubeconfig,
+    mysqlUrl: env.mysqlUrl,
+    source: prefix,
+    table,
+    namespace,
+    concurrency: env.concurrency,
+  });
+  const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-bench' });
+  const kube = KubeClient.fromKubeconfigFile(env.kubeconfig);
+  const leftovers = await leftoverNamespaces(kube);
+  if (leftovers.length > 0)
+    say(
+      `warning: ${leftovers.length} namespaces of earlier runs are still there (${leftovers.join(', ')}); ` +
+        'while the API server deletes their objects, every figure is low. Wait until they are gone for clean figures.',
+    );
+
+  let db: E2eDatabase | undefined;
+  let pipeline: PipelineRun | undefined;
+  const audit = new E2eAuditLog(kafka, prefix, UPDATED_RESOURCE);
+  const cleanUp = once(async () => {
+    await pipeline?.stop();
+    await audit.close().catch(() => undefined);
+    await deleteNamespaces(kube, [namespace, floorNamespace]);
+    await deleteTopicsWithPrefix(kafka, prefix);
+    await db
+      ?.cleanUp()
+      .catch((error: unknown) => say(`clean-up: dropping the table failed: ${describe(error)}`));
+  });
+  const unregister = onInterrupt(cleanUp);
+
+  let setUp = notRun<'done'>();
+  let floor = notRun<FloorFigures>();
+  let warmUp = notRun<WarmUpFigures>();
+  let bulk = notRun<BulkFigures>();
+  let steady = notRun<SteadyFigures>();
+  let inCluster = notRun<Record<string, number>>();
+  let failed = false;
+  // Runs one phase; a failure is noted (onError keeps it for the JSON line) and rethrown.
+  const phase = async <T>(name: string, body: () => Promise<T>, onError: (error: Failed) => void) => {
+    try {
+      return await body();
+    } catch (error) {
+      failed = true;
+      onError({ error: describe(error) });
+      say(`${name}: FAILED: ${describe(error)}`);
+      throw error;
+    }
+  };
+
+  try {
+    const database = await phase(
+      'set-up',
+      async () => {
+        const opened = await openE2eDatabase(env.mysqlAdminUrl, table);
+        db = opened;
+        await opened.setUp();
+        await createNamespaces(kube, [namespace, floorNamespace]);
+        setUp = 'done';
+        return opened;
+      },
+      (error) => {
+        setUp = error;
+      },
+    );
+
+    // The floor first, with nothing else running: etcd then holds its objects
+    // while the pipeline's are created, as in the sink bench.
+    await phase(
+      'floor',
+      async () => {
+        const figures = await benchE2eFloor(kube, {
+          config,
+          firstId: 1,
+          count: env.tenants,
+          ownerPrefix: `${prefix}_floor`,
+          namespace: floorNamespace,
+        });
+        floor = figures;
+        say(
+          `floor: raw server-side apply: ${figures.objects} objects in ${figures.seconds} s ` +
+            `(${figures.objectsPerSec} objects/s); CPU ${cpuLine(figures.cpu)}`,
+        );
+      },
+      (error) => {
+        floor = error;
+      },
+    ).catch(() => undefined); // the pipeline's figures are still worth having
+
+    const { failed: pipelineFailed } = await phase(
+      'warm-up',
+      async () => {
+        const startedAtMs = Date.now();
+        const started = startPipeline(config, logger);
+        pipeline = started;
+        const { failed: stageFailed } = started;
+        await audit.start(stageFailed);
+        const committedAtMs = await database
+          .insertTenants(WARM_UP_TENANT, 1, 1)
+          .then((r) => r.firstCommitAtMs);
+        await audit.waitFor(
+          'the warm-up tenant',
+          () => audit.objectsInPlace >= OBJECTS_PER_TENANT,
+          STALL_MS,
+          stageFailed,
+        );
+        const lastAtMs = audit.lastInPlaceAtMs;
+        warmUp = {
+          startupSeconds: round2((lastAtMs - startedAtMs) / 1000),
+          firstTenantMs: lastAtMs - committedAtMs,
+        };
+        say(
+          `warm-up: rowkube run started → the first tenant's ${OBJECTS_PER_TENANT} objects in place in ` +
+            `${warmUp.startupSeconds} s (that tenant's COMMIT → in place: ${warmUp.firstTenantMs} ms)`,
+        );
+        return started;
+      },
+      (error) => {
+        warmUp = error;
+      },
+    );
+
+    await phase(
+      'bulk',
+      async () => {
+        bulk = await runBulk({
+          database,
+          audit,
+          tenants: env.tenants,
+          objectsBefore: OBJECTS_PER_TENANT,
+          stallMs: STALL_MS,
+          pipelineFailed,
+          say,
+        });
+        say(
+          `bulk: first COMMIT → last object in place: ${bulk.seconds} s (${bulk.objectsPerSec} objects/s); ` +
+            `CPU ${cpuLine(bulk.cpu)}`,
+        );
+        say(`bulk: audit events by action so far: ${JSON.stringify(audit.actions)}`);
+      },
+      (error) => {
+        bulk = error;
+      },
+    ).catch(() => undefined); // the latency phase still runs if the bulk stalled partway
+
+    await phase(
+      'latency',
+      async () => {
+        const figures = await runSteady({
+          database,
+          audit,
+          tenants: env.tenants,
+          rate: env.rate,
+          seconds: env.seconds,
+          pipelineFailed,
+        });
+        steady = figures;
+        const latency = figures.commitToAppliedMs;
+        say(
+          `latency: ${latency.writes} updates at ${figures.achievedRate}/s (writer at most ` +
+            `${figures.writerMaxBehindMs} ms behind); COMMIT → applied p50 ${latency.p50} ms, p95 ${latency.p95} ms, ` +
+            `p99 ${latency.p99} ms, max ${latency.max} ms, mean ${latency.mean} ms; ${latency.seen} seen, ` +
+            `${latency.missing} missing; CPU ${cpuLine(figures.cpu)}`,
+        );
+        // Missing updates are a finding next to the figures, not a lost phase.
+        if (figures.error !== undefined) throw new Error(figures.error);
+      },
+      (error) => {
+        if (!('commitToAppliedMs' in steady)) steady = error;
+      },
+    ).catch(() => undefined);
+
+    await phase(
+      'cluster',
+      async () => {
+        const kinds = (config.forms[0]?.resources ?? []).map((r) => ({
+          apiVersion: String(r.manifest.apiVersion),
+          kind: String(r.manifest.kind),
+        }));
+        const counts = await countOwnedObjects(kube, prefix, kinds);
+        inCluster = counts;
+        const expected = env.tenants + 1;
+        const short = Object.entries(counts).filter(([, count]) => count !== expected);
+        say(
+          `cluster: the pipeline's objects per kind: ${JSON.stringify(counts)}` +
+            (short.length === 0 ? '' : ` — expected ${expected} of each`),
+        );
+        if (short.length > 0) failed = true;
+      },
+      (error) => {
+        inCluster = error;
+      },
+    );
+  } catch {
+    // Reported above; the JSON line below still says what ran.
+  } finally {
+    unregister();
+    await cleanUp();
+    kube.close();
+  }
+
+  const bulkRatio =
+    'seconds' in bulk && 'seconds' in floor ? Math.round((bulk.seconds / floor.seconds) * 1000) / 1000 : null;
+  const latency = 'commitToAppliedMs' in steady ? steady.commitToAppliedMs : undefined;
+  say(
+    `bulk seconds ÷ floor seconds = ${bulkRatio ?? 'n/a'} (aim ≤ ${AIM.bulkRatio}); ` +
+      `latency p50 ${latency?.p50 ?? 'n/a'} ms (aim ≤ ${AIM.latencyP50Ms}), ` +
+      `p99 ${latency?.p99 ?? 'n/a'} ms (aim ≤ ${AIM.latencyP99Ms})`,
+  );
+  const result = {
+    bench: 'e2e',
+    database: 'mariadb',
+    tenants: env.tenants,
+    objectsPerTenant: OBJECTS_PER_TENANT,
+    objects,
+    concurrency: env.concurrency,
+    bulkTransactionTenants: BULK_TX_TENANTS,
+    setUp,
+    floor,
+    warmUp,
+    bulk,
+    bulkRatio,
+    steady,
+    inCluster,
+    aim: AIM,
+    leftoverNamespacesAtStart: leftovers.length,
+    machine: {
+      cpus: cpus().length,
+      loadavg1Before: round2(loadBefore),
+      loadavg1After: round2(loadavg()[0] ?? 0),
+    },
+  };
+  say(JSON.stringify(result));
+  return failed ? 1 : 0;
+}
+
+function cpuLine(cpu: CpuFigures): string {
+  const servers = Object.entries(cpu.serversPct ?? {})
+    .map(([name, pct]) => `, ${name} ${pct} %`)
+    .join('');
+  return `this process ${cpu.processPct} %${servers} (of one core)`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+main().then(
+  (code) => {
+    // kafkajs and the HTTP agents may keep timers alive; everything was closed or cleaned up already.
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench:e2e failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,69 @@
+import { percentile, round1 } from './percentiles.js';
+
+// COMMIT → applied for the steady-rate phase, matched from outside: each
+// write is one tenant's update, committed at a time the writer took; its
+// applied time is the appliedAtMs of the first `configured` event of that
+// tenant's ConfigMap at or after the commit that no earlier write of the
+// same tenant claimed. A tenant is updated again only after every other
+// tenant was (seconds later at the default rate and size), so an event is
+// never the answer to a neighbour's write.
+
+export interface CommittedWrite {
+  nodeId: string;
+  /** Date.now() right after COMMIT returned. */
+  committedAtMs: number;
+}
+
+export interface LatencyFigures {
+  /** Writes committed. */
+  writes: number;
+  /** Writes whose applied event was seen. */
+  seen: number;
+  /** Writes without one: changes lost, or still on their way when the bench stopped waiting. */
+  missing: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** appliedAtMs per node, oldest first: E2eAuditLog.updatesOf. */
+export type UpdatesOf = (nodeId: string) => readonly number[];
+
+/** Commit → applied of each write that has its event, in ms; the rest are counted as missing. */
+export function matchWrites(writes: readonly CommittedWrite[], updatesOf: UpdatesOf): number[] {
+  const byNode = new Map<string, number[]>();
+  for (const { nodeId, committedAtMs } of writes) {
+    const commits = byNode.get(nodeId) ?? [];
+    commits.push(committedAtMs);
+    byNode.set(nodeId, commits);
+  }
+  const latencies: number[] = [];
+  for (const [nodeId, commits] of byNode) {
+    const applied = [...updatesOf(nodeId)].sort((a, b) => a - b);
+    let next = 0;
+    for (const committedAtMs of commits.sort((a, b) => a - b)) {
+      while (next < applied.length && (applied[next] as number) < committedAtMs) next++;
+      if (next === applied.length) break;
+      latencies.push((applied[next] as number) - committedAtMs);
+      next++;
+    }
+  }
+  return latencies;
+}
+
+export function latencyFigures(writes: number, latencies: readonly number[]): LatencyFigures {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  return {
+    writes,
+    seen: sorted.length,
+    missing: writes - sorted.length,
+    p50: round1(percentile(sorted, 50)),
+    p95: round1(percentile(sorted, 95)),
+    p99: round1(percentile(sorted, 99)),
+    max: round1(sorted[sorted.length - 1] ?? Number.NaN),
+    mean: round1(sorted.length === 0 ? Number.NaN : sum / sorted.length),
+  };
+}

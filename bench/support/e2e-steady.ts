@@ -1,0 +1,87 @@
+import type { E2eAuditLog } from './e2e-audit.js';
+import { E2E_FORM } from './e2e-config.js';
+import type { E2eDatabase } from './e2e-database.js';
+import { type CommittedWrite, type LatencyFigures, latencyFigures, matchWrites } from './e2e-latency.js';
+import { tenantUid } from './e2e-rows.js';
+import { writePaced } from './paced-writer.js';
+import { percentile, round1 } from './percentiles.js';
+import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
+
+// The latency phase: tenant updates at a steady rate, each one a transaction
+// of its own that changes one ConfigMap, with `rowkube run` running; per
+// update, COMMIT returned → the sink's `configured` event for that ConfigMap
+// (support/e2e-latency.ts matches them).
+
+/** After the last update, how long the stragglers may take before they count as missing. */
+const STRAGGLER_STALL_MS = 30_000;
+
+export interface SteadyFigures {
+  rate: number;
+  seconds: number;
+  achievedRate: number;
+  writerMaxBehindMs: number;
+  /** COMMIT returned to the writer → the ConfigMap's `configured` event (appliedAtMs). */
+  commitToAppliedMs: LatencyFigures;
+  /** The same events' own latencyMs: the binlog's commit time has whole seconds, so this reads up to 1 s high. */
+  auditLatencyMs: { count: number; p50: number; p99: number };
+  /** CPU while the writer ran. */
+  cpu: CpuFigures;
+  /** Why some updates are missing, when they are. */
+  error?: string;
+}
+
+export interface SteadyOptions {
+  database: E2eDatabase;
+  audit: E2eAuditLog;
+  /** Tenants 1 … tenants exist and are updated in turn. */
+  tenants: number;
+  rate: number;
+  seconds: number;
+  /** Rejects when a stage of the pipeline fails. */
+  pipelineFailed: Promise<unknown>;
+}
+
+export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> {
+  const { database, audit, tenants, rate, seconds } = options;
+  const stopCpu = startCpuMeter();
+  const committed: CommittedWrite[] = [];
+  const paced = await writePaced(rate, seconds, async (i) => {
+    // Each tenant in turn: a tenant comes round again only after every other one.
+    const id = 1 + (i % tenants);
+    const committedAtMs = await database.updateTenant(id);
+    committed.push({ nodeId: `${E2E_FORM}/${tenantUid(id)}`, committedAtMs });
+  });
+  const cpu = stopCpu();
+  const updatesOf = (nodeId: string) => audit.updatesOf(nodeId);
+  let late: string | undefined;
+  await audit
+    .waitFor(
+      `the applied events of ${committed.length} updates`,
+      () => matchWrites(committed, updatesOf).length >= committed.length,
+      STRAGGLER_STALL_MS,
+      options.pipelineFailed,
+    )
+    .catch((error: unknown) => {
+      late = error instanceof Error ? error.message : String(error);
+    });
+  const figures = latencyFigures(committed.length, matchWrites(committed, updatesOf));
+  const byAudit = [...audit.updateLatencyByAuditMs].sort((a, b) => a - b);
+  return {
+    rate,
+    seconds,
+    achievedRate: paced.achievedRate,
+    writerMaxBehindMs: paced.maxBehindMs,
+    commitToAppliedMs: figures,
+    auditLatencyMs: {
+      count: byAudit.length,
+      p50: round1(percentile(byAudit, 50)),
+      p99: round1(percentile(byAudit, 99)),
+    },
+    cpu,
+    ...(figures.missing > 0
+      ? {
+          error: `${figures.missing} of ${figures.writes} updates never showed as applied${late ? `: ${late}` : ''}`,
+        }
+      : {}),
+  };
+}
