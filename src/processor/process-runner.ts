@@ -2,9 +2,11 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
+import { CrashLatch } from '../core/crash-latch.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { desiredTopic, ensureTopics, SchemaPublisher, SchemaRegistry, schemasTopic } from '../kafka/index.js';
-import { isFenced, toKafkaError } from '../kafka/kafka-errors.js';
+import { isFenced } from '../kafka/kafka-errors.js';
+import { runRestarting } from '../kafka/restarting-stage.js';
 import { headersToText } from '../kafka/topic-reader.js';
 import { openTransactionalProducer } from '../kafka/transactional-producer.js';
 import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
@@ -74,25 +76,18 @@ export function processorTransactionalId(prefix: string, instance = '0'): string
  * rejects.
  */
 export async function runProcessor(options: RunProcessorOptions): Promise<void> {
-  const { signal, logger, metrics } = options;
-  while (!signal.aborted) {
-    try {
-      await runOnce(options);
-      return;
-    } catch (error) {
-      if (signal.aborted) return;
-      const failure = toKafkaError('the processor failed', error);
-      metrics?.stageFailed('processor', failure);
-      metrics?.componentState(
-        'processor',
-        false,
-        failure.retriable ? `restarting: ${failure.message}` : `stopped: ${failure.message}`,
-      );
-      if (!failure.retriable) throw failure;
-      logger.warn({ err: failure }, 'processor failed; rebuilding from the committed offsets');
-      await abortableSleep(options.restartDelayMs ?? 1_000, signal);
-    }
-  }
+  const { signal, logger, metrics, restartDelayMs } = options;
+  await runRestarting(
+    {
+      stage: 'processor',
+      signal,
+      logger,
+      metrics,
+      restartDelayMs,
+      restarting: 'rebuilding from the committed offsets',
+    },
+    () => runOnce(options),
+  );
 }
 
 async function runOnce(options: RunProcessorOptions): Promise<void> {
@@ -155,16 +150,8 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
     const queue = new SerialQueue();
     // After any failure nothing more may be processed: kafkajs would go on
     // with the next batch and commit offsets past the one that failed.
-    let broken: unknown;
-    let fail: (error: unknown) => void = () => undefined;
-    const crash = new Promise<never>((_, reject) => {
-      fail = reject;
-    });
-    crash.catch(() => undefined);
-    const crashed = (error: unknown) => {
-      broken ??= error;
-      fail(error);
-    };
+    const latch = new CrashLatch();
+    const crashed = (error: unknown) => latch.crash(error);
 
     const produce = (decoded: DecodedChange, updates: NodeUpdate[]): ProducedUpdate[] =>
       updates.map((update) => ({ update, provenance: decoded.provenance }));
@@ -176,7 +163,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
       signal,
       onChange: (decoded) =>
         queue.run(async () => {
-          if (broken !== undefined) throw broken;
+          latch.check();
           const updates = materializer.apply(decoded.change, 'lookup');
           await desired.commit(produce(decoded, updates));
         }),
@@ -263,7 +250,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
         if (input === undefined || batch.messages.length === 0) return;
         await queue
           .run(async () => {
-            if (broken !== undefined) throw broken;
+            latch.check();
             if (!isRunning() || isStale()) return;
             if (!(owned.get(batch.topic) ?? []).includes(batch.partition)) return;
             const rebuiltUpTo = limits.get(batch.topic)?.get(batch.partition) ?? 0n;
@@ -297,7 +284,7 @@ async function runOnce(options: RunProcessorOptions): Promise<void> {
     });
     options.onReady?.();
     logger.info({ groupId, instance, output: outputTopic }, 'processor running');
-    await Promise.race([crash, abortableSleep(Number.POSITIVE_INFINITY, options.signal)]);
+    await Promise.race([latch.crashed, abortableSleep(Number.POSITIVE_INFINITY, options.signal)]);
   } catch (error) {
     if (isFenced(error)) {
       throw new RowkubeError(

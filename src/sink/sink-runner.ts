@@ -2,6 +2,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
+import { CrashLatch } from '../core/crash-latch.js';
 import {
   auditTopic,
   decodeNative,
@@ -11,7 +12,7 @@ import {
   SchemaRegistry,
   schemasTopic,
 } from '../kafka/index.js';
-import { toKafkaError } from '../kafka/kafka-errors.js';
+import { runRestarting } from '../kafka/restarting-stage.js';
 import { headersToText } from '../kafka/topic-reader.js';
 import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
 import type { DesiredValue } from '../processor/desired/desired-message.js';
@@ -67,25 +68,18 @@ export function sinkGroupId(prefix: string): string {
 }
 
 export async function runSink(options: RunSinkOptions): Promise<void> {
-  const { signal, logger, metrics } = options;
-  while (!signal.aborted) {
-    try {
-      await runOnce(options);
-      return;
-    } catch (error) {
-      if (signal.aborted) return;
-      const failure = toKafkaError('the sink failed', error);
-      metrics?.stageFailed('sink', failure);
-      metrics?.componentState(
-        'sink',
-        false,
-        failure.retriable ? `restarting: ${failure.message}` : `stopped: ${failure.message}`,
-      );
-      if (!failure.retriable) throw failure;
-      logger.warn({ err: failure }, 'sink failed; starting over from the committed offsets');
-      await abortableSleep(options.restartDelayMs ?? 1_000, signal);
-    }
-  }
+  const { signal, logger, metrics, restartDelayMs } = options;
+  await runRestarting(
+    {
+      stage: 'sink',
+      signal,
+      logger,
+      metrics,
+      restartDelayMs,
+      restarting: 'starting over from the committed offsets',
+    },
+    () => runOnce(options),
+  );
 }
 
 async function runOnce(options: RunSinkOptions): Promise<void> {
@@ -226,16 +220,8 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       );
     else for (const nodeId of gone) nodes.submit({ nodeId, payload: { value: null, verify: false } });
 
-    let broken: unknown;
-    let fail: (error: unknown) => void = () => undefined;
-    const crash = new Promise<never>((_, reject) => {
-      fail = reject;
-    });
-    crash.catch(() => undefined);
-    const crashed = (error: unknown) => {
-      broken ??= error;
-      fail(error);
-    };
+    const latch = new CrashLatch();
+    const crashed = (error: unknown) => latch.crash(error);
 
     const groupConsumer = kafka.consumer({
       groupId,
@@ -262,7 +248,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       autoCommit: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         for (const message of batch.messages) {
-          if (broken !== undefined) throw broken;
+          latch.check();
           if (!isRunning() || isStale()) return;
           while (tracker.inFlight >= MAX_IN_FLIGHT && !signal.aborted) {
             await abortableSleep(50, signal);
@@ -303,7 +289,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
     options.onReady?.();
     options.metrics?.componentState('sink', true);
     logger.info({ groupId, topic, concurrency: config.kubernetes.concurrency }, 'sink running');
-    await Promise.race([crash, abortableSleep(Number.POSITIVE_INFINITY, options.signal)]);
+    await Promise.race([latch.crashed, abortableSleep(Number.POSITIVE_INFINITY, options.signal)]);
   } finally {
     clearInterval(commitTimer);
     clearInterval(driftTimer);
