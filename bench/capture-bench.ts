@@ -17,6 +17,7 @@ import { createKafka } from '../src/kafka/index.js';
 import { BenchEnvError, benchEnv, type DatabaseKind } from './support/bench-env.js';
 import { benchDatabase, type DatabaseFigures } from './support/database-bench.js';
 import { benchFloor, type FloorFigures } from './support/kafka-floor.js';
+import { describe, machineInfo } from './support/report.js';
 
 // Progress on stdout before the final JSON line; rowkube's own logs (warnings
 // and errors only) on stderr, so stdout stays readable.
@@ -79,22 +80,10 @@ async function main(): Promise<number> {
     ...figures,
     floor,
     ratio,
-    machine: {
-      cpus: cpus().length,
-      loadavg1Before: round2(loadBefore),
-      loadavg1After: round2(loadavg()[0] ?? 0),
-    },
+    machine: machineInfo(loadBefore),
   };
   say(JSON.stringify(result));
   return failed ? 1 : 0;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 main().then(

@@ -30,7 +30,8 @@ import { type PipelineRun, startPipeline } from './support/e2e-pipeline.js';
 import { runSteady, type SteadyFigures } from './support/e2e-steady.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
-import type { CpuFigures } from './support/sink-cpu.js';
+import { describe, machineInfo, round2 } from './support/report.js';
+import { cpuLine } from './support/sink-cpu.js';
 import type { FloorFigures } from './support/sink-floor.js';
 import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
 import { countOwnedObjects } from './support/sink-verify.js';
@@ -313,29 +314,10 @@ async function main(): Promise<number> {
     inCluster,
     aim: AIM,
     leftoverNamespacesAtStart: leftovers.length,
-    machine: {
-      cpus: cpus().length,
-      loadavg1Before: round2(loadBefore),
-      loadavg1After: round2(loadavg()[0] ?? 0),
-    },
+    machine: machineInfo(loadBefore),
   };
   say(JSON.stringify(result));
   return failed ? 1 : 0;
-}
-
-function cpuLine(cpu: CpuFigures): string {
-  const servers = Object.entries(cpu.serversPct ?? {})
-    .map(([name, pct]) => `, ${name} ${pct} %`)
-    .join('');
-  return `this process ${cpu.processPct} %${servers} (of one core)`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 main().then(

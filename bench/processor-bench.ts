@@ -22,6 +22,7 @@ import {
   processorBenchEnv,
 } from './support/processor-env.js';
 import { runProcessorScenario, type ScenarioFigures } from './support/processor-scenario.js';
+import { describe, machineInfo } from './support/report.js';
 
 // Progress on stdout before the final JSON line; rowkube's own logs (warnings
 // and errors only) on stderr, so stdout stays readable.
@@ -69,11 +70,7 @@ async function main(): Promise<number> {
     seconds: env.seconds,
     ...('error' in figures ? { error: figures.error } : figures),
     ratio,
-    machine: {
-      cpus: cpus().length,
-      loadavg1Before: round2(loadBefore),
-      loadavg1After: round2(loadavg()[0] ?? 0),
-    },
+    machine: machineInfo(loadBefore),
   };
   say(JSON.stringify(result));
   return failed(figures) ? 1 : 0;
@@ -109,14 +106,6 @@ function failed(figures: ScenarioFigures | { error: string }): boolean {
   if ('error' in figures) return true;
   const { processor, floor } = figures;
   return 'error' in processor || 'error' in processor.latency || 'error' in floor || 'error' in floor.latency;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 main().then(

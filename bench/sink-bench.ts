@@ -17,8 +17,9 @@ import { KubeClient } from '../src/sink/kube/index.js';
 import { uniqueName } from './support/bench-env.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
+import { describe, machineInfo } from './support/report.js';
 import { BENCH_FORM, OBJECTS_PER_NODE, sinkBenchConfig } from './support/sink-config.js';
-import type { CpuFigures } from './support/sink-cpu.js';
+import { cpuLine } from './support/sink-cpu.js';
 import { type SinkBenchEnv, SinkBenchEnvError, sinkBenchEnv } from './support/sink-env.js';
 import { benchApplyFloor, type FloorFigures, floorObjects } from './support/sink-floor.js';
 import { type InputFigures, writeDesiredBacklog } from './support/sink-input.js';
@@ -181,29 +182,10 @@ async function main(): Promise<number> {
     inCluster,
     ratio,
     leftoverNamespacesAtStart: leftovers.length,
-    machine: {
-      cpus: cpus().length,
-      loadavg1Before: round2(loadBefore),
-      loadavg1After: round2(loadavg()[0] ?? 0),
-    },
+    machine: machineInfo(loadBefore),
   };
   say(JSON.stringify(result));
   return failed ? 1 : 0;
-}
-
-function cpuLine(cpu: CpuFigures): string {
-  const servers = Object.entries(cpu.serversPct ?? {})
-    .map(([name, pct]) => `, ${name} ${pct} %`)
-    .join('');
-  return `this process ${cpu.processPct} %${servers} (of one core)`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 main().then(

@@ -12,6 +12,7 @@ import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
 import { type LatencyProbe, measureLatency } from './latency-phase.js';
 import { type LatencyStages, latencyStages } from './latency-stages.js';
 import type { LatencySummary } from './percentiles.js';
+import { describe } from './report.js';
 import { TopicWatcher } from './topic-watcher.js';
 
 // One database, in three steps on a table, source and topic prefix of its own:
@@ -58,10 +59,6 @@ export interface DatabaseBenchOptions {
   say: (line: string) => void;
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const SNAPSHOT_TIMEOUT_MS = 120_000;
 const BACKLOG_TIMEOUT_MS = 180_000;
 
@@ -85,7 +82,7 @@ export async function benchDatabase(
     await db
       .cleanUp()
       .catch((error: unknown) =>
-        say(`${kind}: CLEAN-UP FAILED, drop ${leftovers} by hand (${describeError(error)})`),
+        say(`${kind}: CLEAN-UP FAILED, drop ${leftovers} by hand (${describe(error)})`),
       );
     await deleteTopicsWithPrefix(kafka, prefix);
   });

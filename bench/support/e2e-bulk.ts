@@ -1,6 +1,7 @@
 import type { E2eAuditLog } from './e2e-audit.js';
 import { OBJECTS_PER_TENANT } from './e2e-config.js';
 import type { E2eDatabase } from './e2e-database.js';
+import { round2 } from './report.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
 
 // The bulk phase: many tenants committed at once, as an import or a
@@ -60,8 +61,4 @@ export async function runBulk(options: BulkOptions): Promise<BulkFigures> {
     commitSeconds,
     cpu: stopCpu(),
   };
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import { OutputCollector } from './output-collector.js';
 import { pollUntil } from './poll-until.js';
+import { round2 } from './report.js';
 import { FloorLoop, type OffsetLimits } from './transform-floor.js';
 
 // The floor's throughput, measured as the processor's is: the same backlog
@@ -78,8 +79,4 @@ export async function measureFloorThroughput(options: FloorThroughputOptions): P
   } finally {
     await collector.stop();
   }
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }

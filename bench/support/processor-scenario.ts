@@ -10,6 +10,7 @@ import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
 import type { ProcessorBenchEnv } from './processor-env.js';
 import type { ProcessorRun } from './processor-run.js';
 import { measureProcessorThroughput, type ProcessorThroughput } from './processor-throughput.js';
+import { describe } from './report.js';
 import { writeTenantBacklog } from './tenant-backlog.js';
 import { tenantConfig } from './tenant-config.js';
 import { openTenantDatabase } from './tenant-database.js';
@@ -274,8 +275,4 @@ function sayLatency(say: (line: string) => void, label: string, figures: AddedLa
       `max ${addedMs.max} ms (${addedMs.count}/${figures.sent} updates, writer at ${figures.achievedRate}/s; ` +
       `COMMIT→change p50 ${commitToChangeMs.p50} ms, COMMIT→output p50 ${commitToOutputMs.p50} ms, p99 ${commitToOutputMs.p99} ms)`,
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

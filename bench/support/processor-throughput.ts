@@ -8,6 +8,7 @@ import { checkDesired, type DesiredCheck } from './desired-check.js';
 import { OutputCollector } from './output-collector.js';
 import { pollUntil } from './poll-until.js';
 import { type ProcessorRun, startProcessor } from './processor-run.js';
+import { round2 } from './report.js';
 
 // Throughput: the backlog is in the change topics before the processor
 // starts; it then renders every tenant. The clock runs from the first desired
@@ -133,8 +134,4 @@ export async function measureProcessorThroughput(
   } finally {
     await collector.stop();
   }
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }

@@ -92,3 +92,11 @@ function clockTicks(): number {
   }
   return ticksPerSecond;
 }
+
+/** CPU figures as one line of a report. */
+export function cpuLine(cpu: CpuFigures): string {
+  const servers = Object.entries(cpu.serversPct ?? {})
+    .map(([name, pct]) => `, ${name} ${pct} %`)
+    .join('');
+  return `this process ${cpu.processPct} %${servers} (of one core)`;
+}

@@ -9,6 +9,7 @@ import {
   schemasTopic,
 } from '../../src/kafka/index.js';
 import { encodeDesired } from '../../src/processor/desired/index.js';
+import { round2 } from './report.js';
 import type { BenchNode } from './sink-nodes.js';
 
 // The sink's backlog: one `<prefix>.desired` record per node, encoded with
@@ -80,8 +81,4 @@ export async function writeDesiredBacklog(
     seconds: round2((performance.now() - t0) / 1000),
     avgValueBytes: Math.round(valueBytes / Math.max(1, messages.length)),
   };
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
