@@ -15,13 +15,13 @@ import {
 import type { DesiredValue } from '../processor/desired/desired-message.js';
 import { applyNode, removeNode } from '../sink/apply/apply-node.js';
 import { isFinal } from '../sink/apply/apply-resource.js';
-import { NodeAudit, type SinkContext } from '../sink/apply/sink-context.js';
+import type { SinkContext } from '../sink/apply/sink-context.js';
 import { AuditPublisher } from '../sink/audit/audit-publisher.js';
 import type { AuditEvent } from '../sink/audit/index.js';
 import { Inventory } from '../sink/inventory.js';
 import type { KubeApi } from '../sink/kube/index.js';
 import { namespaceMatcher } from '../sink/ownership/index.js';
-import { nodeParts } from '../sink/runner/desired-work.js';
+import { nodeAuditFor } from '../sink/runner/desired-work.js';
 import { RequestLimiter } from '../sink/runner/request-limiter.js';
 import { compactionLagMs, historyWarning } from './desired-history.js';
 import { type ReplaySelection, ReplayState } from './replay-selection.js';
@@ -164,7 +164,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       let pauseMs = config.kubernetes.retry.initialSeconds * 1_000;
       const events: AuditEvent[] = [];
       for (let attempt = 1; ; attempt += 1) {
-        const nodeAudit = newNodeAudit(config, job);
+        const nodeAudit = nodeAuditFor(job.nodeId, job.value, config);
         try {
           if (job.value === null) await removeNode(context, job.nodeId, nodeAudit);
           else await applyNode(context, job.value, nodeAudit, { verify, signal });
@@ -262,23 +262,6 @@ async function readDesired(
   });
   if (signal.aborted) throw new RowkubeError(ErrorCode.KAFKA, `reading '${topic}' was stopped`);
   return state;
-}
-
-function newNodeAudit(config: RowkubeConfig, job: NodeJob): NodeAudit {
-  const provenance = job.value?.provenance;
-  return new NodeAudit(
-    {
-      nodeId: job.nodeId,
-      ...nodeParts(job.nodeId, job.value, config.forms),
-      fieldManager: config.kubernetes.fieldManager,
-    },
-    {
-      source: provenance?.source ?? '',
-      table: provenance?.table ?? '',
-      position: provenance?.position ?? null,
-      commitTsMs: provenance?.commitTsMs ?? null,
-    },
-  );
 }
 
 /**

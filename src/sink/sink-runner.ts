@@ -18,12 +18,12 @@ import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
 import type { DesiredValue } from '../processor/desired/desired-message.js';
 import { applyNode, removeNode } from './apply/apply-node.js';
 import { isFinal } from './apply/apply-resource.js';
-import { NodeAudit, type SinkContext } from './apply/sink-context.js';
+import type { SinkContext } from './apply/sink-context.js';
 import { AuditPublisher } from './audit/audit-publisher.js';
 import { Inventory } from './inventory.js';
 import type { KubeApi } from './kube/index.js';
 import { namespaceMatcher } from './ownership/index.js';
-import { type DesiredWork, nodeParts } from './runner/desired-work.js';
+import { type DesiredWork, nodeAuditFor } from './runner/desired-work.js';
 import { NodeScheduler } from './runner/node-scheduler.js';
 import { OffsetTracker } from './runner/offset-tracker.js';
 import { RequestLimiter } from './runner/request-limiter.js';
@@ -156,17 +156,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
 
     const handle = async (nodeId: string, work: DesiredWork, nodeSignal: AbortSignal) => {
       const { value } = work;
-      const parts = nodeParts(nodeId, value, config.forms);
-      const provenance = value?.provenance ?? { source: '', table: '', position: null, commitTsMs: null };
-      const nodeAudit = new NodeAudit(
-        { nodeId, ...parts, fieldManager: config.kubernetes.fieldManager },
-        {
-          source: provenance.source,
-          table: provenance.table,
-          position: provenance.position,
-          commitTsMs: provenance.commitTsMs,
-        },
-      );
+      const nodeAudit = nodeAuditFor(nodeId, value, config);
       try {
         if (value === null) await removeNode(context, nodeId, nodeAudit);
         else await applyNode(context, value, nodeAudit, { verify: work.verify, signal: nodeSignal });
@@ -185,11 +175,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
         const log = { node: work.nodeId, err: error, retryInMs };
         if (retryInMs === undefined) logger.error(log, 'node failed');
         else logger.warn(log, 'node failed; retrying');
-        const parts = nodeParts(work.nodeId, work.payload.value, config.forms);
-        const nodeAudit = new NodeAudit(
-          { nodeId: work.nodeId, ...parts, fieldManager: config.kubernetes.fieldManager },
-          { source: '', table: '', position: null, commitTsMs: null, ...work.payload.value?.provenance },
-        );
+        const nodeAudit = nodeAuditFor(work.nodeId, work.payload.value, config);
         nodeAudit.record('failed', {
           reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
           errorCode: (error as { code?: string }).code ?? null,
