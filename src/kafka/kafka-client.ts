@@ -1,5 +1,6 @@
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import { kafkajsLevel } from './kafkajs-log-level.js';
 
 // One place that builds kafkajs clients, so that every rowkube process logs
 // kafkajs through pino (structured, one stream) instead of kafkajs's console
@@ -32,7 +33,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
       if (message.startsWith('Limiting retries for the idempotent producer')) return;
       const record = { kafkajs: entry.namespace, ...fields };
       if (logger === undefined) return;
-      switch (entry.level) {
+      switch (kafkajsLevel(entry)) {
         case logLevel.ERROR:
           logger.error(record, message);
           break;

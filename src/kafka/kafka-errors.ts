@@ -42,3 +42,41 @@ export function toKafkaError(what: string, error: unknown): RowkubeError {
   }
   return new RowkubeError(ErrorCode.KAFKA, `${what}: ${message}`, true, { cause: error });
 }
+
+/** kafkajs errors that mean no broker answered, rather than that a broker refused a request. */
+const UNREACHABLE_NAMES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSRequestTimeoutError',
+]);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
+
+/**
+ * True when the brokers could not be reached (refused, reset, timed out, no
+ * broker known): a restart waits for Kafka to come back rather than for a bug
+ * to be fixed. kafkajs wraps the connection error in its retrier's
+ * KafkaJSNumberOfRetriesExceeded, and rowkube in a RowkubeError (`cause`).
+ */
+export function isKafkaUnreachable(error: unknown, seen = new Set<unknown>()): boolean {
+  if (error === null || typeof error !== 'object' || seen.has(error)) return false;
+  seen.add(error);
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    originalError?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (typeof e.name === 'string' && UNREACHABLE_NAMES.has(e.name)) return true;
+  if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+  const inner = [e.originalError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  return inner.some((cause) => isKafkaUnreachable(cause, seen));
+}

@@ -23,6 +23,7 @@ import { AuditPublisher } from './audit/audit-publisher.js';
 import { Inventory } from './inventory.js';
 import type { KubeApi } from './kube/index.js';
 import { namespaceMatcher } from './ownership/index.js';
+import { ApiserverGate, unreachableApiserver } from './runner/apiserver-gate.js';
 import { type DesiredWork, nodeAuditFor } from './runner/desired-work.js';
 import { NodeScheduler } from './runner/node-scheduler.js';
 import { OffsetTracker } from './runner/offset-tracker.js';
@@ -77,6 +78,7 @@ export async function runSink(options: RunSinkOptions): Promise<void> {
       metrics,
       restartDelayMs,
       restarting: 'starting over from the committed offsets',
+      unreachable: unreachableApiserver,
     },
     () => runOnce(options),
   );
@@ -167,6 +169,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       }
     };
 
+    const apiserver = ApiserverGate.forSink(kube, { logger, signal, metrics: options.metrics });
     const nodes = new NodeScheduler<DesiredWork>({
       handle: (work, nodeSignal) => handle(work.nodeId, work.payload, nodeSignal),
       retriable: (error) => !isFinal(error),
@@ -191,6 +194,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
       },
       retryInitialMs: config.kubernetes.retry.initialSeconds * 1_000,
       retryMaxMs: config.kubernetes.retry.maxSeconds * 1_000,
+      beforeRetry: (error, nodeSignal) => apiserver.beforeRetry(error, nodeSignal),
       signal,
     });
     scheduler = nodes;

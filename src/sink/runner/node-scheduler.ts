@@ -24,6 +24,8 @@ export interface NodeSchedulerOptions<T> {
   onFinished: (work: NodeWork<T>, outcome: WorkOutcome) => void;
   retryInitialMs: number;
   retryMaxMs: number;
+  /** Awaited after the pause, before a retry: e.g. until an API server that did not answer answers again. */
+  beforeRetry?: (error: unknown, signal: AbortSignal) => Promise<void>;
   /** Stops everything: work in progress ends as 'stopped'. */
   signal: AbortSignal;
 }
@@ -104,6 +106,7 @@ export class NodeScheduler<T> {
         }
         onFailure(work, error, pause);
         await abortableSleep(pause, signal);
+        await this.options.beforeRetry?.(error, signal);
         pause = Math.min(pause * 2, retryMaxMs);
       }
     }
