@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseKind } from '../support/capture-fixture.js';
+import {
+  expectQuietOutage,
+  FaultPipeline,
+  type OutageWatch,
+  reasonsOf,
+  watchOutage,
+} from '../support/fault-pipeline.js';
+import { startStackParts, stopStackParts } from '../support/stack-control.js';
+
+// Issue 10, "start-up that waits", mid-run: the Kubernetes control plane
+// (`stack down kube`: etcd, kube-apiserver and the controllers; etcd keeps its
+// data) stops for 20 s while rows change — an insert, updates, a delete. The
+// sink must wait it out without losing anything: afterwards every tenant's
+// objects hold the newest values and the deleted tenant's are gone. /readyz
+// names the API server meanwhile. One outage for both databases, each with
+// its own `rowkube run`. Stops stack parts: run under the stack lock.
+
+const KINDS: DatabaseKind[] = ['mysql', 'postgres'];
+const OUTAGE_MS = 20_000;
+
+describe('Faults > the Kubernetes API server stops for 20 s while rows change', () => {
+  const pipelines = new Map(KINDS.map((kind) => [kind, new FaultPipeline(kind)]));
+  const watches = new Map<DatabaseKind, OutageWatch>();
+  const outage = { from: 0, to: 0 };
+  let stopped = false;
+
+  beforeAll(async () => {
+    for (const pipeline of pipelines.values()) {
+      await pipeline.prepare();
+      pipeline.start();
+    }
+    for (const pipeline of pipelines.values()) {
+      for (const uid of ['alpha', 'bravo', 'charlie']) await pipeline.upsert(uid, 'basic');
+    }
+    for (const pipeline of pipelines.values()) {
+      await pipeline.until('the three tenants applied', async () =>
+        (await pipeline.plan('alpha')) === 'basic' &&
+        (await pipeline.plan('bravo')) === 'basic' &&
+        (await pipeline.plan('charlie')) === 'basic'
+          ? true
+          : undefined,
+      );
+    }
+
+    stopped = true;
+    await stopStackParts(['kube']);
+    outage.from = Date.now();
+    // Rows change while the API server is away: a new tenant, updates (one
+    // twice: only the newest value may land), a delete.
+    for (const pipeline of pipelines.values()) {
+      await pipeline.upsert('delta', 'gold');
+      await pipeline.upsert('alpha', 'silver');
+      await pipeline.upsert('charlie', 'silver');
+      await pipeline.upsert('charlie', 'platinum');
+      await pipeline.remove('bravo');
+    }
+    const seen = await watchOutage([...pipelines.values()], OUTAGE_MS - (Date.now() - outage.from));
+    outage.to = Date.now();
+    for (const [i, kind] of KINDS.entries()) watches.set(kind, seen[i] as OutageWatch);
+    await startStackParts(['kube']);
+    stopped = false;
+  }, 240_000);
+
+  afterAll(async () => {
+    // Whatever happened, the shared stack is left whole.
+    if (stopped) await startStackParts(['kube']);
+    for (const pipeline of pipelines.values()) await pipeline.close();
+  }, 180_000);
+
+  it.each(KINDS)('%s: rowkube kept running, /readyz named the API server, warnings not errors', (kind) => {
+    const pipeline = pipelines.get(kind) as FaultPipeline;
+    const watch = watches.get(kind) as OutageWatch;
+    expect(
+      watch.exitCode,
+      `rowkube run exited during the outage:\n${pipeline.rowkube.lastOutput(15)}`,
+    ).toBeNull();
+    const reasons = reasonsOf(watch, 'sink');
+    expect(
+      reasons.some((reason) => reason.startsWith('waiting for the Kubernetes API server: ')),
+      reasons.join('\n'),
+    ).toBe(true);
+    expectQuietOutage(pipeline, outage.from, outage.to);
+  });
+
+  it.each(KINDS)('%s: the cluster converges with nothing lost; ready again', async (kind) => {
+    const pipeline = pipelines.get(kind) as FaultPipeline;
+    const expected = { alpha: 'silver', bravo: undefined, charlie: 'platinum', delta: 'gold' };
+    const converged = await pipeline.until('the cluster to hold the newest rows', async () => {
+      const plans = {
+        alpha: await pipeline.plan('alpha'),
+        bravo: await pipeline.plan('bravo'),
+        charlie: await pipeline.plan('charlie'),
+        delta: await pipeline.plan('delta'),
+      };
+      return JSON.stringify(plans) === JSON.stringify(expected) ? plans : undefined;
+    });
+    expect(converged).toEqual(expected);
+    const ready = await pipeline.until('/readyz 200', async () => {
+      const answer = await pipeline.readyz();
+      return answer?.status === 200 ? answer : undefined;
+    });
+    expect(ready.report.ready).toBe(true);
+  });
+});
