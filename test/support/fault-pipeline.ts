@@ -153,21 +153,23 @@ forms:
     }
   }
 
-  /** Waits for a condition, failing at once (with the process's last words) if rowkube exited. */
-  until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-    return waitFor(
-      what,
-      async () => {
-        if (this.rowkube.exitCode !== null)
-          throw new Error(
-            `rowkube run exited with ${this.rowkube.exitCode}:\n${this.rowkube.lastOutput(15)}`,
-          );
-        return probe();
-      },
-      { timeoutMs, intervalMs: 250 },
-    ).catch((error: Error) => {
-      throw new Error(`${this.kind}: ${error.message}\nrowkube run said:\n${this.rowkube.lastOutput(15)}`);
+  /** Waits for a condition, failing at once (with the process's last words) if rowkube exits. */
+  async until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+    const rowkube = this.rowkube;
+    const stopWatching = new AbortController();
+    const exited = rowkube.exited().then((code) => {
+      if (stopWatching.signal.aborted) return undefined as never;
+      throw new Error(`rowkube run exited with ${code}`);
     });
+    try {
+      return await Promise.race([waitFor(what, probe, { timeoutMs, intervalMs: 250 }), exited]);
+    } catch (error) {
+      throw new Error(
+        `${this.kind}: ${(error as Error).message}\nrowkube run said:\n${rowkube.lastOutput(15)}`,
+      );
+    } finally {
+      stopWatching.abort();
+    }
   }
 
   /** The readiness component of this pipeline's capture. */
