@@ -20,7 +20,10 @@ export interface RestartingStageOptions {
   metrics?: PipelineMetrics | undefined;
   /** First pause before restarting after a retriable failure; it doubles, with jitter. Default 1,000 ms. */
   restartDelayMs?: number | undefined;
-  /** The longest pause between restarts. Default 15,000 ms. */
+  /**
+   * The longest pause between restarts. Default 5,000 ms: an attempt against
+   * brokers that are away takes ~10 s by itself (kafkajs retries inside it).
+   */
   maxRestartDelayMs?: number | undefined;
   /** Logged on a restart, e.g. 'rebuilding from the committed offsets'. */
   restarting: string;
@@ -33,7 +36,7 @@ export interface RestartingStageOptions {
 }
 
 /** An attempt that ran this long was healthy: the next failure starts the backoff over. */
-const HEALTHY_ATTEMPT_MS = 60_000;
+const HEALTHY_ATTEMPT_MS = 30_000;
 
 export async function runRestarting(
   options: RestartingStageOptions,
@@ -43,7 +46,7 @@ export async function runRestarting(
   const initialMs = options.restartDelayMs ?? 1_000;
   const backoff = new RetryBackoff({
     initialMs,
-    maxMs: Math.max(initialMs, options.maxRestartDelayMs ?? 15_000),
+    maxMs: Math.max(initialMs, options.maxRestartDelayMs ?? 5_000),
   });
   while (!signal.aborted) {
     const started = Date.now();

@@ -197,6 +197,10 @@ forms:
 
   async close(): Promise<void> {
     await this.process?.stop();
+    // For a look at what rowkube logged through an outage that passed.
+    const keep = process.env.ROWKUBE_FAULT_LOG_DIR;
+    if (keep !== undefined && this.process !== undefined)
+      writeFileSync(join(keep, `${this.prefix}-${this.kind}.log`), this.process.text());
     for (const uid of this.uids)
       await this.kube
         .delete(
