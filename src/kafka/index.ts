@@ -1,6 +1,9 @@
 // The Kafka side of rowkube: Avro change envelopes, the schema and offsets
-// topics, the transactional change sink and `tail`. Other folders import from
-// here.
+// topics, the transactional change sink, the stages' consumer loop, the
+// compacted-topic reader and `tail`. Other folders import from here; this
+// folder is the only one that imports kafkajs.
+
+export type { Kafka } from 'kafkajs';
 
 export { isValidAvroName, toAvroName } from './avro-names.js';
 export { Attr, connectorOf, SOURCE_RECORD, type TableAvroSchemas, tableAvroSchemas } from './avro-schemas.js';
@@ -11,15 +14,47 @@ export {
   type OutgoingMessage,
   type SourceContext,
 } from './change-encoder.js';
+export {
+  type CompactedEntry,
+  foldCompactedTopic,
+  LatestByKey,
+  type ReadCompactedTopicOptions,
+  readCompactedTopic,
+} from './compacted-topic.js';
+export {
+  type ConsumerStageOptions,
+  runConsumerStage,
+  type StageAttempt,
+  type StageHandler,
+  type TrackedHandler,
+  type TransactionalHandler,
+} from './consumer-loop.js';
+export type {
+  Assignment,
+  BatchControls,
+  ConsumedBatch,
+  ConsumedRecord,
+  GroupSettings,
+} from './group-consumer.js';
 export { type JsonValue, toJsonValue } from './json-value.js';
+export {
+  type CommittedOffsets,
+  type GroupPartitionOffset,
+  KafkaAdmin,
+  type PartitionEnds,
+} from './kafka-admin.js';
 export {
   KafkaChangeSink,
   type KafkaChangeSinkOptions,
   type KafkaChangeSinkStats,
 } from './kafka-change-sink.js';
 export { createKafka, type KafkaClientOptions } from './kafka-client.js';
+export { isFenced, toKafkaError } from './kafka-errors.js';
 export { parsePosition, positionRecord, readLastPosition, readPositions } from './offset-store.js';
+export { OffsetTracker } from './offset-tracker.js';
 export { type ChangeEnvelope, decodeJson, decodeNative, type RawRecord } from './record-decoder.js';
+export { type OutgoingRecord, RecordProducer, type TopicOutgoingRecord } from './record-producer.js';
+export { type RestartingStageOptions, runRestarting, type StageReports } from './restarting-stage.js';
 export { SchemaCodec } from './schema-codec.js';
 export {
   canonicalSchemaText,
@@ -30,9 +65,10 @@ export {
   VALUE_SCHEMA_HEADER,
 } from './schema-id.js';
 export { SchemaPublisher, SchemaRegistry, type SchemaResolver } from './schema-registry.js';
+export { SerialQueue } from './serial-queue.js';
 export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
-export { readTopic, type TopicRecord } from './topic-reader.js';
+export { headersToText, readTopic, type TopicRecord } from './topic-reader.js';
 export {
   auditTopic,
   changeTopic,
@@ -43,4 +79,10 @@ export {
   type TopicKind,
   type TopicSpec,
 } from './topics.js';
+export { TrackedCommits } from './tracked-commits.js';
+export {
+  type ConsumedOffsets,
+  TransactionalOutput,
+  type TransactionalOutputOptions,
+} from './transactional-output.js';
 export { openTransactionalProducer, type TransactionalProducerOptions } from './transactional-producer.js';

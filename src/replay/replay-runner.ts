@@ -1,14 +1,14 @@
-import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import {
   auditTopic,
-  decodeNative,
   desiredTopic,
-  ensureTopics,
-  readTopic,
+  foldCompactedTopic,
+  type Kafka,
+  KafkaAdmin,
+  RecordProducer,
   SchemaRegistry,
   schemasTopic,
 } from '../kafka/index.js';
@@ -23,7 +23,7 @@ import type { KubeApi } from '../sink/kube/index.js';
 import { namespaceMatcher } from '../sink/ownership/index.js';
 import { nodeAuditFor } from '../sink/runner/desired-work.js';
 import { RequestLimiter } from '../sink/runner/request-limiter.js';
-import { compactionLagMs, historyWarning } from './desired-history.js';
+import { historyWarning } from './desired-history.js';
 import { type ReplaySelection, ReplayState } from './replay-selection.js';
 import { type NodeFailure, ReplayTally } from './replay-tally.js';
 
@@ -91,16 +91,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const prefix = config.kafka.topicPrefix;
   const topic = desiredTopic(prefix);
 
-  const admin = kafka.admin();
-  let producer: Producer | undefined;
+  const admin = KafkaAdmin.lazy(kafka);
+  let producer: RecordProducer | undefined;
   try {
     await admin.connect();
-    if (!(await admin.listTopics()).includes(topic))
+    if (!(await admin.topicExists(topic)))
       throw new RowkubeError(
         ErrorCode.KAFKA,
         `nothing to replay: topic '${topic}' does not exist (is kafka.topicPrefix '${prefix}' right?)`,
       );
-    const lagMs = await compactionLagMs(admin, topic);
+    const lagMs = await admin.compactionLagMs(topic);
     const warning = atMs === undefined ? undefined : historyWarning(atMs, Date.now(), lagMs);
     if (warning !== undefined) logger.warn({ topic, lagMs }, warning);
 
@@ -118,12 +118,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     );
 
     const { replicationFactor, partitions } = config.kafka;
-    await ensureTopics(admin, [
+    await admin.ensureTopics([
       { name: schemasTopic(prefix), kind: 'schemas', replicationFactor },
       { name: auditTopic(prefix), kind: 'audit', partitions, replicationFactor },
     ]);
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    producer = await RecordProducer.open(kafka);
     const audit = await AuditPublisher.open(producer, auditTopic(prefix), schemasTopic(prefix));
 
     const limiter = new RequestLimiter(config.kubernetes.concurrency);
@@ -229,8 +228,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       durationMs: Date.now() - started,
     };
   } finally {
-    await producer?.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    await producer?.close();
+    await admin.close();
   }
 }
 
@@ -244,22 +243,9 @@ async function readDesired(
 ): Promise<ReplayState> {
   const registry = await SchemaRegistry.open({ kafka, prefix });
   const state = new ReplayState(atMs);
-  await readTopic({
-    kafka,
-    topic,
-    fromBeginning: true,
-    follow: false,
-    isolation: 'read_committed',
-    signal,
-    onRecord: async (record) => {
-      const { key, value } = await decodeNative(record, registry);
-      state.offer({
-        nodeId: String(key),
-        value: value as DesiredValue | null,
-        timestampMs: Number(record.timestamp),
-      });
-    },
-  });
+  await foldCompactedTopic<DesiredValue>({ kafka, topic, resolver: registry, signal }, (entry) =>
+    state.offer({ nodeId: entry.key, value: entry.value, timestampMs: entry.timestampMs }),
+  );
   if (signal.aborted) throw new RowkubeError(ErrorCode.KAFKA, `reading '${topic}' was stopped`);
   return state;
 }

@@ -1,5 +1,4 @@
-import type { Kafka } from 'kafkajs';
-import { readTopic, type SchemaResolver, type TopicRecord } from '../../kafka/index.js';
+import { type Kafka, readTopic, type SchemaResolver, type TopicRecord } from '../../kafka/index.js';
 import { type DecodedChange, decodeChange, type InputTopic } from '../desired/change-input.js';
 
 // Lookup tables (a tenant's feature flags) join hub rows by a column, not by

@@ -1,6 +1,7 @@
-// Runs async tasks one at a time, in the order they were queued. The
-// processor's state and its transactional producer are shared by the hub
-// consumer, the lookup followers and rebalances; each of those is a task.
+// Runs async tasks one at a time, in the order they were queued. A
+// transactional stage's state and its producer are shared by its batches, its
+// take-overs after a rebalance and whatever else it writes (the processor's
+// lookup followers); each of those is a task.
 
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();

@@ -1,9 +1,10 @@
-// Which offsets of `<prefix>.desired` the sink may commit. A record is done
-// when its node was fully handled (applied, pruned, or superseded by a newer
-// record of the same node). Records finish out of order — a slow node does
-// not hold up the others — so the committable offset of a partition is the
-// first one not yet done: a crash re-reads from there and re-applies,
-// idempotently, whatever finished after it.
+// Which offsets of a topic a consumer with tracked commits (the sink) may
+// commit. A record is done when its handler says so (the sink: its node was
+// fully handled — applied, pruned, or superseded by a newer record of the same
+// node). Records finish out of order — a slow node does not hold up the others
+// — so the committable offset of a partition is the first one not yet done: a
+// crash re-reads from there and handles again, idempotently, whatever finished
+// after it.
 
 export class OffsetTracker {
   /** Partition → offsets read but not done, as a sorted-by-insertion set (offsets arrive in order). */
