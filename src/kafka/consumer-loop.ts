@@ -2,12 +2,12 @@ import type { Kafka } from 'kafkajs';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import { CrashLatch } from '../core/crash-latch.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
+import { trackedRecords, transactionalBatches } from './batch-handlers.js';
 import {
   type Assignment,
   type ConsumedBatch,
   type ConsumedRecord,
   type GroupConsumer,
-  type GroupConsumerHandlers,
   type GroupSettings,
   startGroupConsumer,
 } from './group-consumer.js';
@@ -141,8 +141,8 @@ async function runAttempt<S extends string>(options: ConsumerStageOptions<S>): P
       kafka,
       handler.group,
       handler.commits === 'transactional'
-        ? transactionalHandlers(handler, latch, queue)
-        : trackedHandlers(handler, commits as TrackedCommits, latch, signal),
+        ? transactionalBatches(handler, latch, queue)
+        : trackedRecords(handler, commits as TrackedCommits, latch, signal),
     );
     if (commits !== undefined) {
       const tracked = commits;
@@ -172,68 +172,4 @@ async function runAttempt<S extends string>(options: ConsumerStageOptions<S>): P
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await admin.close();
   }
-}
-
-function transactionalHandlers(
-  handler: TransactionalHandler,
-  latch: CrashLatch,
-  queue: SerialQueue,
-): GroupConsumerHandlers {
-  const { groupId } = handler.group;
-  return {
-    autoResolve: false,
-    onCrash: (error) => latch.crash(error),
-    // Emitted synchronously after each join, before fetching resumes: the
-    // take-over is queued ahead of the first batch of the new assignment.
-    onAssignment: (assignment) => {
-      const { onAssignment } = handler;
-      if (onAssignment === undefined) return;
-      queue.run(() => onAssignment(assignment)).catch((error) => latch.crash(error));
-    },
-    onBatch: async (batch, controls) => {
-      await queue
-        .run(async () => {
-          latch.check();
-          if (!controls.active()) return;
-          const offsets = { groupId, topic: batch.topic, partition: batch.partition, next: batch.next };
-          if (await handler.onBatch(batch, offsets)) controls.resolve();
-        })
-        .catch((error: unknown) => {
-          latch.crash(error);
-          throw error;
-        });
-      await controls.heartbeat();
-    },
-  };
-}
-
-function trackedHandlers(
-  handler: TrackedHandler,
-  commits: TrackedCommits,
-  latch: CrashLatch,
-  signal: AbortSignal,
-): GroupConsumerHandlers {
-  const { tracker, maxInFlight } = handler;
-  return {
-    // What the sink fed kafkajs before: a batch returns only once all of it was handed over.
-    autoResolve: true,
-    onCrash: (error) => latch.crash(error),
-    onAssignment: (assignment) => commits.assigned(assignment),
-    onBatch: async (batch, controls) => {
-      for (const record of batch.records) {
-        latch.check();
-        if (!controls.active()) return;
-        while (tracker.inFlight >= maxInFlight && !signal.aborted) {
-          await abortableSleep(50, signal);
-          await controls.heartbeat();
-        }
-        tracker.started(record.partition, record.offset);
-        await handler.onRecord(record).catch((error: unknown) => {
-          latch.crash(error);
-          throw error;
-        });
-      }
-      await controls.heartbeat();
-    },
-  };
 }

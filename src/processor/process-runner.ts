@@ -14,12 +14,13 @@ import {
 } from '../kafka/index.js';
 import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
 import { type DecodedChange, decodeChange, type InputTopic, inputTopics } from './desired/change-input.js';
-import type { Provenance } from './desired/desired-message.js';
-import { absentHash, Materializer, type NodeUpdate } from './materializer/index.js';
+import { Materializer, type NodeUpdate } from './materializer/index.js';
 import { DesiredOutput, type ProducedUpdate } from './runner/desired-output.js';
-import { type HubAssignment, type RebuiltLimits, rebuildHubRows } from './runner/hub-rebuild.js';
+import { type HubAssignment, rebuildHubRows } from './runner/hub-rebuild.js';
+import { HubShare } from './runner/hub-share.js';
 import { followLookups } from './runner/lookup-follower.js';
 import { readProducedHashes } from './runner/produced-hashes.js';
+import { reconciledUpdates } from './runner/reconcile.js';
 
 // `rowkube process`: change topics → materializer → `<prefix>.desired`.
 //
@@ -165,18 +166,16 @@ async function openProcessor(
   logger.info({ topics: inputs.filter((i) => i.lookup).map((i) => i.topic) }, 'lookups read');
   lookups.done.catch((error) => attempt.crash(error));
 
-  // The assignment the state was rebuilt for, and where each partition's rebuild stopped.
-  let owned: HubAssignment = new Map();
-  let limits: RebuiltLimits = new Map();
+  const share = new HubShare();
   const takeOver = async (assignment: HubAssignment): Promise<void> => {
     const started = Date.now();
     options.metrics?.componentState('processor', false, 'taking over hub partitions');
     materializer.resetHubs();
-    owned = assignment;
-    limits = await attempt.admin.committedOffsets(
+    const limits = await attempt.admin.committedOffsets(
       groupId,
       hubInputs.map((input) => input.topic),
     );
+    share.reset(assignment, limits);
     const rebuilt = await rebuildHubRows({
       kafka,
       inputs: hubInputs,
@@ -188,12 +187,7 @@ async function openProcessor(
     });
     const produced = await readProducedHashes(kafka, outputTopic, registry, signal);
     materializer.seedProduced(produced);
-    const reconciled = [
-      ...materializer
-        .reconcile()
-        .map((update) => ({ update, provenance: reconcileProvenance(config, materializer, update) })),
-      ...removedFormTombstones(config, produced),
-    ];
+    const reconciled = reconciledUpdates(config, materializer, produced);
     await desired.commit(reconciled);
     logger.info(
       {
@@ -220,8 +214,8 @@ async function openProcessor(
     onBatch: async (batch, offsets) => {
       const input = byTopic.get(batch.topic);
       if (input === undefined) return false;
-      if (!(owned.get(batch.topic) ?? []).includes(batch.partition)) return false;
-      const rebuiltUpTo = limits.get(batch.topic)?.get(batch.partition) ?? 0n;
+      if (!share.owns(batch.topic, batch.partition)) return false;
+      const rebuiltUpTo = share.upTo(batch.topic, batch.partition);
       const produced: ProducedUpdate[] = [];
       let changes = 0;
       for (const record of batch.records) {
@@ -232,7 +226,7 @@ async function openProcessor(
         changes += 1;
       }
       await desired.commit(produced, offsets);
-      limits.get(batch.topic)?.set(batch.partition, offsets.next);
+      share.advance(batch.topic, batch.partition, offsets.next);
       if (produced.length > 0)
         logger.debug({ topic: batch.topic, changes, desired: produced.length }, 'batch committed');
       return true;
@@ -242,39 +236,4 @@ async function openProcessor(
       logger.info({ groupId, instance, output: outputTopic }, 'processor running');
     },
   };
-}
-
-/** A reconciled node was caused by no single change: it names its hub row, without a position. */
-function reconcileProvenance(
-  config: RowkubeConfig,
-  materializer: Materializer,
-  update: NodeUpdate,
-): Provenance {
-  const slash = update.id.indexOf('/');
-  const form = config.forms.find((f) => f.name === update.id.slice(0, slash));
-  const hub = config.hubs.find((h) => h.name === form?.hub);
-  if (hub === undefined) throw new Error(`reconcileProvenance: node ${update.id} has no configured hub`);
-  const [key] = materializer.state.hubKeys(hub.name, update.id.slice(slash + 1));
-  return { source: hub.source, table: hub.table, position: null, commitTsMs: null, primaryKey: key ?? '' };
-}
-
-/**
- * Nodes of a form no longer in the configuration: their records would keep
- * their objects in the cluster for good, so they get tombstones. Every
- * instance finds them; a second tombstone is harmless.
- */
-function removedFormTombstones(
-  config: RowkubeConfig,
-  produced: ReadonlyMap<string, string>,
-): ProducedUpdate[] {
-  const forms = new Set(config.forms.map((form) => form.name));
-  const result: ProducedUpdate[] = [];
-  for (const [id, hash] of produced) {
-    if (forms.has(id.slice(0, id.indexOf('/'))) || hash === absentHash(id)) continue;
-    result.push({
-      update: { id, result: { kind: 'absent', id, reason: 'deleted' }, hash: absentHash(id) },
-      provenance: { source: '', table: '', position: null, commitTsMs: null, primaryKey: '' },
-    });
-  }
-  return result;
 }

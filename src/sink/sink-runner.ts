@@ -16,15 +16,12 @@ import {
 } from '../kafka/index.js';
 import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
 import type { DesiredValue } from '../processor/desired/desired-message.js';
-import { applyNode, removeNode } from './apply/apply-node.js';
-import { isFinal } from './apply/apply-resource.js';
 import type { SinkContext } from './apply/sink-context.js';
 import { AuditPublisher } from './audit/audit-publisher.js';
 import { Inventory } from './inventory.js';
 import type { KubeApi } from './kube/index.js';
 import { namespaceMatcher } from './ownership/index.js';
-import { type DesiredWork, nodeAuditFor } from './runner/desired-work.js';
-import { NodeScheduler } from './runner/node-scheduler.js';
+import { desiredScheduler } from './runner/desired-scheduler.js';
 import { RequestLimiter } from './runner/request-limiter.js';
 
 // `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`.
@@ -123,44 +120,14 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   const latest = new Map<string, DesiredValue | null>(desired.latest);
   logger.info({ objects: owned, nodes: desired.keys }, 'inventory listed and desired state read');
 
-  const handle = async (nodeId: string, work: DesiredWork, nodeSignal: AbortSignal) => {
-    const { value } = work;
-    const nodeAudit = nodeAuditFor(nodeId, value, config);
-    try {
-      if (value === null) await removeNode(context, nodeId, nodeAudit);
-      else await applyNode(context, value, nodeAudit, { verify: work.verify, signal: nodeSignal });
-    } finally {
-      // What was done before a failure happened too: it is reported either way.
-      await audit.publish(nodeAudit.events);
-      options.metrics?.sinkAudited(nodeAudit.events);
-    }
-  };
-
   const tracker = new OffsetTracker();
-  const nodes = new NodeScheduler<DesiredWork>({
-    handle: (work, nodeSignal) => handle(work.nodeId, work.payload, nodeSignal),
-    retriable: (error) => !isFinal(error),
-    onFailure: (work, error, retryInMs) => {
-      const message = error instanceof Error ? error.message : String(error);
-      const log = { node: work.nodeId, err: error, retryInMs };
-      if (retryInMs === undefined) logger.error(log, 'node failed');
-      else logger.warn(log, 'node failed; retrying');
-      const nodeAudit = nodeAuditFor(work.nodeId, work.payload.value, config);
-      nodeAudit.record('failed', {
-        reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
-        errorCode: (error as { code?: string }).code ?? null,
-      });
-      audit
-        .publish(nodeAudit.events)
-        .then(() => options.metrics?.sinkAudited(nodeAudit.events))
-        .catch((failure) => logger.warn({ err: failure }, 'audit event lost'));
-    },
-    onFinished: (work, outcome) => {
-      const { record } = work.payload;
-      if (record !== undefined && outcome !== 'stopped') tracker.done(record.partition, record.offset);
-    },
-    retryInitialMs: config.kubernetes.retry.initialSeconds * 1_000,
-    retryMaxMs: config.kubernetes.retry.maxSeconds * 1_000,
+  const nodes = desiredScheduler({
+    config,
+    context,
+    audit,
+    logger,
+    metrics: options.metrics,
+    onHandled: (record) => tracker.done(record.partition, record.offset),
     signal,
   });
 
