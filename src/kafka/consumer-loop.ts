@@ -8,6 +8,7 @@ import {
   type ConsumedBatch,
   type ConsumedRecord,
   type GroupConsumer,
+  type GroupConsumerHandlers,
   type GroupSettings,
   startGroupConsumer,
 } from './group-consumer.js';
@@ -129,29 +130,22 @@ async function runAttempt<S extends string>(options: ConsumerStageOptions<S>): P
       onClose: (close) => closers.push(close),
     });
     if (handler === undefined || signal.aborted) return;
-    if (handler.commits === 'tracked') {
-      const [topic] = handler.group.topics;
-      if (topic === undefined || handler.group.topics.length > 1)
-        throw new TypeError('runConsumerStage: tracked commits read exactly one topic');
+    let handlers: GroupConsumerHandlers;
+    if (handler.commits === 'transactional') handlers = transactionalBatches(handler, latch, queue);
+    else {
+      const topic = singleTopic(handler.group);
+      // Called only while the consumer runs: by the timer below and once at the end.
       commits = new TrackedCommits(topic, handler.tracker, (offsets) =>
         (consumer as GroupConsumer).commitOffsets(topic, offsets),
       );
+      handlers = trackedRecords(handler, commits, latch, signal);
     }
-    consumer = await startGroupConsumer(
-      kafka,
-      handler.group,
-      handler.commits === 'transactional'
-        ? transactionalBatches(handler, latch, queue)
-        : trackedRecords(handler, commits as TrackedCommits, latch, signal),
-    );
-    if (commits !== undefined) {
+    consumer = await startGroupConsumer(kafka, handler.group, handlers);
+    if (handler.commits === 'tracked' && commits !== undefined) {
       const tracked = commits;
-      commitTimer = setInterval(
-        () => {
-          tracked.commit().catch(crash);
-        },
-        (handler as TrackedHandler).commitIntervalMs,
-      );
+      commitTimer = setInterval(() => {
+        tracked.commit().catch(crash);
+      }, handler.commitIntervalMs);
     }
     handler.onRunning?.();
     await Promise.race([latch.crashed, abortableSleep(Number.POSITIVE_INFINITY, options.signal)]);
@@ -172,4 +166,14 @@ async function runAttempt<S extends string>(options: ConsumerStageOptions<S>): P
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await admin.close();
   }
+}
+
+/** Tracked offsets are kept per partition of one topic. */
+function singleTopic(group: GroupSettings): string {
+  const [topic] = group.topics;
+  if (topic === undefined || group.topics.length > 1)
+    throw new TypeError(
+      `runConsumerStage: tracked commits read exactly one topic, not ${group.topics.length}`,
+    );
+  return topic;
 }
