@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { auditTopic, createKafka, readTopic } from '../src/kafka/index.js';
-import { type DecodedAuditEvent, decodeAudit } from '../src/sink/audit/index.js';
+import { auditTopic, type DecodedAuditEvent } from '../src/contracts/index.js';
+import { createKafka, decodeAudit, readTopic } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
 import { RowkubeProcess } from '../test/support/rowkube-process.js';
 

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { changeTopic, KEY_SCHEMA_HEADER, SchemaRegistry } from '../../src/kafka/index.js';
+import { changeTopic } from '../../src/contracts/index.js';
+import { KEY_SCHEMA_HEADER, SchemaRegistry } from '../../src/kafka/index.js';
 import { openBenchDatabase } from './bench-database.js';
 import { type BenchEnv, type DatabaseKind, uniqueName } from './bench-env.js';
 import { type CaptureRun, startCapture } from './capture-run.js';

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
-import { auditTopic, readTopic } from '../../src/kafka/index.js';
-import { type DecodedAuditEvent, decodeAudit } from '../../src/sink/audit/index.js';
+import { auditTopic, type DecodedAuditEvent } from '../../src/contracts/index.js';
+import { decodeAudit, readTopic } from '../../src/kafka/index.js';
 
 // The end-to-end bench's only view of the cluster side: `<prefix>.audit`,
 // followed read_committed as any audit consumer reads it. The times come from

@@ -1,5 +1,5 @@
+import { canonicalJson, contentHash } from '../../src/contracts/index.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import { canonicalJson, contentHash } from '../../src/processor/canonical-json.js';
 import { renderNode } from '../../src/processor/render-node.js';
 import type { KubeApi } from '../../src/sink/kube/index.js';
 import { E2E_FORM } from './e2e-config.js';

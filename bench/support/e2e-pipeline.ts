@@ -1,11 +1,12 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { captureSources } from '../../src/cli/commands/capture-sources.js';
+import { processorGroupId, sinkGroupId } from '../../src/contracts/index.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
 import { createKafka } from '../../src/kafka/index.js';
-import { processorGroupId, runProcessor } from '../../src/processor/process-runner.js';
+import { runProcessor } from '../../src/processor/process-runner.js';
 import { openKubeClient } from '../../src/sink/kube/index.js';
-import { runSink, sinkGroupId } from '../../src/sink/sink-runner.js';
+import { runSink } from '../../src/sink/sink-runner.js';
 import { once } from './interrupt.js';
 
 // `rowkube run` in this process: capture, process and apply wired exactly as

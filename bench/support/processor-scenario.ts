@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { desiredTopic, ensureTopics, SchemaRegistry } from '../../src/kafka/index.js';
+import { desiredTopic } from '../../src/contracts/index.js';
+import { ensureTopics, SchemaRegistry } from '../../src/kafka/index.js';
 import { type AddedLatencyFigures, measureAddedLatency } from './added-latency.js';
 import { uniqueName } from './bench-env.js';
 import type { CaptureRun } from './capture-run.js';

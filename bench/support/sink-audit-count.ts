@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
-import { auditTopic, readTopic } from '../../src/kafka/index.js';
-import { decodeAudit } from '../../src/sink/audit/index.js';
+import { auditTopic } from '../../src/contracts/index.js';
+import { decodeAudit, readTopic } from '../../src/kafka/index.js';
 
 // The sink phase's finish line: follows `<prefix>.audit` (read_committed, as
 // any audit consumer reads it) and notes when every object of the run has an

@@ -1,13 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { type Kafka, type Message, Partitioners } from 'kafkajs';
+import { auditTopic, desiredTopic, schemasTopic } from '../../src/contracts/index.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import {
-  auditTopic,
-  desiredTopic,
-  ensureTopics,
-  SchemaPublisher,
-  schemasTopic,
-} from '../../src/kafka/index.js';
+import { ensureTopics, SchemaPublisher } from '../../src/kafka/index.js';
 import { encodeDesired } from '../../src/processor/desired/index.js';
 import { round2 } from './report.js';
 import type { BenchNode } from './sink-nodes.js';

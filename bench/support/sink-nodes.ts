@@ -1,6 +1,6 @@
+import type { Provenance } from '../../src/contracts/index.js';
+import { canonicalJson, contentHash } from '../../src/contracts/index.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import { canonicalJson, contentHash } from '../../src/processor/canonical-json.js';
-import type { Provenance } from '../../src/processor/desired/index.js';
 import type { NodeUpdate } from '../../src/processor/materializer/index.js';
 import { renderNode } from '../../src/processor/render-node.js';
 import { BENCH_FORM, BENCH_HUB } from './sink-config.js';

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { sinkGroupId } from '../../src/contracts/index.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
 import type { KubeApi } from '../../src/sink/kube/index.js';
-import { runSink, sinkGroupId } from '../../src/sink/sink-runner.js';
+import { runSink } from '../../src/sink/sink-runner.js';
 import { withCpuProfile } from './cpu-profile.js';
 import { type LatencySummary, percentile, summarize } from './percentiles.js';
 import { AuditCounter } from './sink-audit-count.js';

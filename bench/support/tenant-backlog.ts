@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { changeTopic } from '../../src/kafka/index.js';
+import { changeTopic } from '../../src/contracts/index.js';
 import { type CaptureRun, startCapture } from './capture-run.js';
 import type { TenantDatabase } from './tenant-database.js';
 import { flagRows } from './tenant-rows.js';

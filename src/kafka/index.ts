@@ -1,7 +1,10 @@
-// The Kafka side of rowkube: Avro change envelopes, the schema and offsets
-// topics, the transactional change sink and `tail`. Other folders import from
-// here.
+// The Kafka side of rowkube: Avro change envelopes, the codecs of the desired
+// and audit records, the schema and offsets topics, the transactional change
+// sink and `tail`. Other folders import from here; topic names are in
+// src/contracts.
 
+export { decodeAudit, type EncodedAudit, encodeAudit } from './audit-message.js';
+export { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA, auditKeyCodec, auditValueCodec } from './audit-schema.js';
 export { isValidAvroName, toAvroName } from './avro-names.js';
 export { Attr, connectorOf, SOURCE_RECORD, type TableAvroSchemas, tableAvroSchemas } from './avro-schemas.js';
 export { avroType, bigintLongType } from './avro-type.js';
@@ -11,6 +14,12 @@ export {
   type OutgoingMessage,
   type SourceContext,
 } from './change-encoder.js';
+export {
+  DESIRED_KEY_SCHEMA,
+  DESIRED_VALUE_SCHEMA,
+  desiredKeyCodec,
+  desiredValueCodec,
+} from './desired-schema.js';
 export { type JsonValue, toJsonValue } from './json-value.js';
 export {
   KafkaChangeSink,
@@ -33,14 +42,5 @@ export { SchemaPublisher, SchemaRegistry, type SchemaResolver } from './schema-r
 export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
 export { readTopic, type TopicRecord } from './topic-reader.js';
-export {
-  auditTopic,
-  changeTopic,
-  desiredTopic,
-  ensureTopics,
-  offsetsTopic,
-  schemasTopic,
-  type TopicKind,
-  type TopicSpec,
-} from './topics.js';
+export { ensureTopics, type TopicKind, type TopicSpec } from './topics.js';
 export { openTransactionalProducer, type TransactionalProducerOptions } from './transactional-producer.js';

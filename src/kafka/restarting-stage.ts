@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import type { PipelineMetrics, StageName } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
-import type { PipelineMetrics, StageName } from '../observability/pipeline-metrics.js';
 import { toKafkaError } from './kafka-errors.js';
 
 // How the processor and the sink survive trouble: run until the signal

@@ -1,17 +1,23 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { PipelineMetrics, Provenance } from '../contracts/index.js';
+import {
+  desiredTopic,
+  inputTopics,
+  processorGroupId,
+  processorTransactionalId,
+  schemasTopic,
+} from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { CrashLatch } from '../core/crash-latch.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import { desiredTopic, ensureTopics, SchemaPublisher, SchemaRegistry, schemasTopic } from '../kafka/index.js';
+import { ensureTopics, SchemaPublisher, SchemaRegistry } from '../kafka/index.js';
 import { isFenced } from '../kafka/kafka-errors.js';
 import { runRestarting } from '../kafka/restarting-stage.js';
 import { headersToText } from '../kafka/topic-reader.js';
 import { openTransactionalProducer } from '../kafka/transactional-producer.js';
-import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
-import { type DecodedChange, decodeChange, inputTopics } from './desired/change-input.js';
-import type { Provenance } from './desired/desired-message.js';
+import { type DecodedChange, decodeChange } from './desired/change-input.js';
 import { absentHash, Materializer, type NodeUpdate } from './materializer/index.js';
 import { DesiredOutput, type ProducedUpdate } from './runner/desired-output.js';
 import {
@@ -59,14 +65,6 @@ export interface RunProcessorOptions {
   restartDelayMs?: number;
   /** Where the processor reports records committed, failures and readiness (component `processor`). */
   metrics?: PipelineMetrics;
-}
-
-export function processorGroupId(prefix: string): string {
-  return `rowkube-process-${prefix}`;
-}
-
-export function processorTransactionalId(prefix: string, instance = '0'): string {
-  return `rowkube-process-${prefix}-${instance}`;
 }
 
 /**

@@ -1,23 +1,15 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { AuditEvent, DesiredValue } from '../contracts/index.js';
+import { auditTopic, desiredTopic, schemasTopic } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import {
-  auditTopic,
-  decodeNative,
-  desiredTopic,
-  ensureTopics,
-  readTopic,
-  SchemaRegistry,
-  schemasTopic,
-} from '../kafka/index.js';
-import type { DesiredValue } from '../processor/desired/desired-message.js';
+import { decodeNative, ensureTopics, readTopic, SchemaRegistry } from '../kafka/index.js';
 import { applyNode, removeNode } from '../sink/apply/apply-node.js';
 import { isFinal } from '../sink/apply/apply-resource.js';
 import type { SinkContext } from '../sink/apply/sink-context.js';
 import { AuditPublisher } from '../sink/audit/audit-publisher.js';
-import type { AuditEvent } from '../sink/audit/index.js';
 import { Inventory } from '../sink/inventory.js';
 import type { KubeApi } from '../sink/kube/index.js';
 import { namespaceMatcher } from '../sink/ownership/index.js';

@@ -1,21 +1,13 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { DesiredValue, PipelineMetrics } from '../contracts/index.js';
+import { auditTopic, desiredTopic, schemasTopic, sinkGroupId } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { CrashLatch } from '../core/crash-latch.js';
-import {
-  auditTopic,
-  decodeNative,
-  desiredTopic,
-  ensureTopics,
-  readTopic,
-  SchemaRegistry,
-  schemasTopic,
-} from '../kafka/index.js';
+import { decodeNative, ensureTopics, readTopic, SchemaRegistry } from '../kafka/index.js';
 import { runRestarting } from '../kafka/restarting-stage.js';
 import { headersToText } from '../kafka/topic-reader.js';
-import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
-import type { DesiredValue } from '../processor/desired/desired-message.js';
 import { applyNode, removeNode } from './apply/apply-node.js';
 import { isFinal } from './apply/apply-resource.js';
 import type { SinkContext } from './apply/sink-context.js';
@@ -62,10 +54,6 @@ export interface RunSinkOptions {
 /** Records read but not handled before the consumer waits: bounds memory, not speed. */
 const MAX_IN_FLIGHT = 5_000;
 const COMMIT_INTERVAL_MS = 200;
-
-export function sinkGroupId(prefix: string): string {
-  return `rowkube-apply-${prefix}`;
-}
 
 export async function runSink(options: RunSinkOptions): Promise<void> {
   const { signal, logger, metrics, restartDelayMs } = options;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecodedAuditEvent } from '../../src/sink/audit/index.js';
+import type { DecodedAuditEvent } from '../../src/contracts/index.js';
 import type { KubeObject } from '../../src/sink/kube/index.js';
 import { ownerSelector } from '../../src/sink/ownership/index.js';
 import { RowkubeProcess } from '../support/rowkube-process.js';

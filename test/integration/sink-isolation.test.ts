@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DecodedAuditEvent } from '../../src/contracts/index.js';
 import { ErrorCode } from '../../src/core/errors.js';
-import type { DecodedAuditEvent } from '../../src/sink/audit/index.js';
 import {
   AuditLog,
   committedOffsets,

@@ -3,29 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
+import type { DesiredResourceValue, DesiredValue } from '../../src/contracts/index.js';
+import {
+  auditTopic,
+  type DecodedAuditEvent,
+  desiredTopic,
+  schemasTopic,
+  sinkGroupId,
+} from '../../src/contracts/index.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import {
-  auditTopic,
   createKafka,
-  desiredTopic,
+  DESIRED_KEY_SCHEMA,
+  DESIRED_VALUE_SCHEMA,
+  decodeAudit,
+  desiredKeyCodec,
+  desiredValueCodec,
   ensureTopics,
   KEY_SCHEMA_HEADER,
   readTopic,
   SchemaPublisher,
-  schemasTopic,
   VALUE_SCHEMA_HEADER,
 } from '../../src/kafka/index.js';
-import type { DesiredResourceValue, DesiredValue } from '../../src/processor/desired/desired-message.js';
-import {
-  DESIRED_KEY_SCHEMA,
-  DESIRED_VALUE_SCHEMA,
-  desiredKeyCodec,
-  desiredValueCodec,
-} from '../../src/processor/desired/desired-schema.js';
-import { type DecodedAuditEvent, decodeAudit } from '../../src/sink/audit/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
-import { runSink, sinkGroupId } from '../../src/sink/sink-runner.js';
+import { runSink } from '../../src/sink/sink-runner.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
 

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { runMysqlCapture } from '../../../connectors/mysql/index.js';
 import { runPostgresCapture } from '../../../connectors/postgres/index.js';
+import type { PipelineMetrics } from '../../contracts/index.js';
 import type { KafkaConfig, RowkubeConfig, SourceConfig } from '../../core/config/config-schema.js';
 import { createKafka, KafkaChangeSink } from '../../kafka/index.js';
 import { ObservedChangeSink } from '../../observability/observed-change-sink.js';
-import type { PipelineMetrics } from '../../observability/pipeline-metrics.js';
 
 // Change capture of every configured source, as `rowkube capture` and
 // `rowkube run` start it.

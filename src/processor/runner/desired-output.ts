@@ -1,8 +1,9 @@
 import type { Message, Producer } from 'kafkajs';
+import type { Provenance } from '../../contracts/index.js';
 import type { FormConfig } from '../../core/config/form-schema.js';
 import { chunksBySize, type SchemaPublisher } from '../../kafka/index.js';
 import { toKafkaError } from '../../kafka/kafka-errors.js';
-import { encodeDesired, type Provenance } from '../desired/desired-message.js';
+import { encodeDesired } from '../desired/desired-message.js';
 import type { NodeUpdate } from '../materializer/index.js';
 
 // Writes desired records in one Kafka transaction, with the consumer offsets

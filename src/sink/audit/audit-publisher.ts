@@ -1,9 +1,13 @@
 import type { Message, Producer } from 'kafkajs';
-import { chunksBySize, SchemaPublisher } from '../../kafka/index.js';
+import type { AuditEvent } from '../../contracts/index.js';
+import {
+  AUDIT_KEY_SCHEMA,
+  AUDIT_VALUE_SCHEMA,
+  chunksBySize,
+  encodeAudit,
+  SchemaPublisher,
+} from '../../kafka/index.js';
 import { toKafkaError } from '../../kafka/kafka-errors.js';
-import type { AuditEvent } from './audit-event.js';
-import { encodeAudit } from './audit-message.js';
-import { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA } from './audit-schema.js';
 
 // Sends audit events to `<prefix>.audit`. Events recorded while a send is in
 // flight go out together in the next one, so the sink writes few large

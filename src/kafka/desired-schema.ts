@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type RegisteredSchema, registerSchema, SchemaCodec } from '../../kafka/index.js';
+import { SchemaCodec } from './schema-codec.js';
+import { type RegisteredSchema, registerSchema } from './schema-id.js';
 
 // The schemas of `<prefix>.desired`: the value is schemas/desired.avsc, the
 // key (the node id) a plain Avro string, so `rowkube tail <prefix>.desired`
 // decodes both through `<prefix>._schemas` like any change topic.
 
-/** schemas/ from src/processor/desired (tsx) or dist/src/processor/desired (built). */
-const CANDIDATES = ['../../../schemas/desired.avsc', '../../../../schemas/desired.avsc'];
+/** schemas/ from src/kafka (tsx) or dist/src/kafka (built). */
+const CANDIDATES = ['../../schemas/desired.avsc', '../../../schemas/desired.avsc'];
 
 function loadValueSchema(): unknown {
   for (const candidate of CANDIDATES) {

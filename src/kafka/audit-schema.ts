@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type RegisteredSchema, registerSchema, SchemaCodec } from '../../kafka/index.js';
+import { SchemaCodec } from './schema-codec.js';
+import { type RegisteredSchema, registerSchema } from './schema-id.js';
 
 // The schemas of `<prefix>.audit`: the value is schemas/audit.avsc, the key
 // (the node id) a plain Avro string, so `rowkube tail <prefix>.audit` decodes
 // both through `<prefix>._schemas` like any other rowkube topic.
 
-/** schemas/ from src/sink/audit (tsx) or dist/src/sink/audit (built). */
-const CANDIDATES = ['../../../schemas/audit.avsc', '../../../../schemas/audit.avsc'];
+/** schemas/ from src/kafka (tsx) or dist/src/kafka (built). */
+const CANDIDATES = ['../../schemas/audit.avsc', '../../../schemas/audit.avsc'];
 
 function loadValueSchema(): unknown {
   for (const candidate of CANDIDATES) {

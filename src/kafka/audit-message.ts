@@ -1,17 +1,10 @@
-import {
-  KEY_SCHEMA_HEADER,
-  type OutgoingMessage,
-  type RegisteredSchema,
-  VALUE_SCHEMA_HEADER,
-} from '../../kafka/index.js';
-import { type AuditEvent, isAuditAction } from './audit-event.js';
+import { type AuditEvent, type DecodedAuditEvent, isAuditAction } from '../contracts/audit-event.js';
 import { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA, auditKeyCodec, auditValueCodec } from './audit-schema.js';
+import type { OutgoingMessage } from './change-encoder.js';
+import { KEY_SCHEMA_HEADER, type RegisteredSchema, VALUE_SCHEMA_HEADER } from './schema-id.js';
 
 // AuditEvent ↔ one `<prefix>.audit` message: key = node id, value = the event,
 // both schema ids in headers.
-
-/** An event as decoded: a writer newer than this build may name an action it does not know. */
-export type DecodedAuditEvent = Omit<AuditEvent, 'action'> & { action: string };
 
 export interface EncodedAudit {
   message: OutgoingMessage;

@@ -1,8 +1,9 @@
-import type { AuditEvent } from '../sink/audit/index.js';
+import type { AuditEvent } from './audit-event.js';
 
 // What the pipeline's stages report about themselves, as a small port: the
 // runners depend on this interface only, never on prom-client, and a runner
-// given no `metrics` (tests, benchmarks) reports nothing.
+// given no `metrics` (tests, benchmarks) reports nothing. src/observability
+// implements it (RowkubeMetrics).
 
 /** The stages of the pipeline, as metric labels. */
 export type StageName = 'capture' | 'processor' | 'sink';

@@ -1,6 +1,8 @@
 // One audit event: an action the sink took (or refused to take) on the
-// cluster, as it is encoded on `<prefix>.audit` (schemas/audit.avsc) and as
-// decodeAudit gives it back. Avro longs are bigint, as everywhere in rowkube.
+// cluster, as it is encoded on `<prefix>.audit` (schemas/audit.avsc, codec in
+// src/kafka/audit-message.ts) and as decodeAudit gives it back. Avro longs are
+// bigint, as everywhere in rowkube. The sink writes it; observability, replay
+// and downstream consumers read it.
 
 /**
  * Every action an event can name. The wire type is a string, so readers built
@@ -82,6 +84,9 @@ export interface AuditEvent {
   /** The server-side apply field manager the sink used. */
   fieldManager: string;
 }
+
+/** An event as decoded: a writer newer than this build may name an action it does not know. */
+export type DecodedAuditEvent = Omit<AuditEvent, 'action'> & { action: string };
 
 /** Commit → action latency, or null without a commit time. */
 export function commitLatencyMs(provenance: AuditProvenance, appliedAtMs: bigint): bigint | null {
