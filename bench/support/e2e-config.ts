@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { loadConfig } from '../../src/cli/load-config.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import { loadConfig } from '../../src/core/config/load-config.js';
 import { BENCH_HUB } from './sink-config.js';
 
 // The configuration `rowkube run` gets in the end-to-end bench, made the way

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { loadConfig } from '../../src/cli/load-config.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import { loadConfig } from '../../src/core/config/load-config.js';
 
 // The configuration the sink runs with, made the way a user makes one: a YAML
 // file read by loadConfig, so defaults and validation are the real ones. One

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/config/load-config.js';
+import { loadConfig } from '../../src/cli/load-config.js';
 import { createKafka, readLastPosition, type TailRecord } from '../../src/kafka/index.js';
 import { runProcessor } from '../../src/processor/process-runner.js';
 import { type AdminDatabase, openAdminDatabase } from '../support/capture-fixture.js';

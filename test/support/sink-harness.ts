@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
+import { loadConfig } from '../../src/cli/load-config.js';
 import type { DesiredResourceValue, DesiredValue } from '../../src/contracts/index.js';
 import {
   auditTopic,
@@ -12,7 +13,6 @@ import {
   sinkGroupId,
 } from '../../src/contracts/index.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import { loadConfig } from '../../src/core/config/load-config.js';
 import {
   createKafka,
   DESIRED_KEY_SCHEMA,

@@ -1,9 +1,9 @@
 import pino, { type Logger } from 'pino';
-import { loadConfig } from '../../core/config/load-config.js';
 import { createKafka } from '../../kafka/index.js';
 import { sinkLagGroup, startObservability } from '../../observability/index.js';
 import { openKubeClient } from '../../sink/kube/index.js';
 import { runSink } from '../../sink/sink-runner.js';
+import { loadConfig } from '../load-config.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
 /**

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
-import { loadConfig } from '../../core/config/load-config.js';
 import { startObservability } from '../../observability/index.js';
+import { loadConfig } from '../load-config.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 import { captureComponent, captureSources } from './capture-sources.js';
 

@@ -1,8 +1,8 @@
 import pino, { type Logger } from 'pino';
-import { loadConfig } from '../../core/config/load-config.js';
 import { createKafka } from '../../kafka/index.js';
 import { processorLagGroup, startObservability } from '../../observability/index.js';
 import { runProcessor } from '../../processor/process-runner.js';
+import { loadConfig } from '../load-config.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
 /**

@@ -1,10 +1,10 @@
 import pino, { type Logger } from 'pino';
-import { loadConfig } from '../../core/config/load-config.js';
 import { createKafka } from '../../kafka/index.js';
 import { processorLagGroup, sinkLagGroup, startObservability } from '../../observability/index.js';
 import { runProcessor } from '../../processor/process-runner.js';
 import { openKubeClient } from '../../sink/kube/index.js';
 import { runSink } from '../../sink/sink-runner.js';
+import { loadConfig } from '../load-config.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 import { captureComponent, captureSources } from './capture-sources.js';
 
