@@ -8,17 +8,10 @@ import { CrashLatch } from '../core/crash-latch.js';
 import { decodeNative, ensureTopics, readTopic, SchemaRegistry } from '../kafka/index.js';
 import { runRestarting } from '../kafka/restarting-stage.js';
 import { headersToText } from '../kafka/topic-reader.js';
-import { applyNode, removeNode } from './apply/apply-node.js';
-import { isFinal } from './apply/apply-resource.js';
-import type { SinkContext } from './apply/sink-context.js';
-import { AuditPublisher } from './audit/audit-publisher.js';
-import { Inventory } from './inventory.js';
-import type { KubeApi } from './kube/index.js';
-import { namespaceMatcher } from './ownership/index.js';
-import { type DesiredWork, nodeAuditFor } from './runner/desired-work.js';
+import { AuditPublisher, isFinal, type KubeApi, ResourceManager } from './index.js';
+import type { DesiredWork } from './runner/desired-work.js';
 import { NodeScheduler } from './runner/node-scheduler.js';
 import { OffsetTracker } from './runner/offset-tracker.js';
-import { RequestLimiter } from './runner/request-limiter.js';
 
 // `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`.
 //
@@ -104,19 +97,8 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
     await producer.connect();
     const audit = await AuditPublisher.open(producer, auditTopic(prefix), schemasTopic(prefix));
     const registry = await SchemaRegistry.open({ kafka, prefix });
-    const allowed = namespaceMatcher(config.kubernetes.allowedNamespaces);
-    const limiter = new RequestLimiter(config.kubernetes.concurrency);
-    const context: SinkContext = {
-      kube,
-      limiter,
-      prefix,
-      fieldManager: config.kubernetes.fieldManager,
-      namespaceAllowed: allowed,
-      inventory: new Inventory(),
-      appliedHashes: new Map(),
-      readinessPollMs: options.readinessPollMs ?? 250,
-    };
-    const owned = await context.inventory.seed(kube, limiter, prefix, config.forms, context.appliedHashes);
+    const resources = await ResourceManager.open({ kube, config, readinessPollMs: options.readinessPollMs });
+    const owned = resources.objectsFound;
 
     // The newest desired state of every node: what drift checks re-apply.
     const latest = new Map<string, DesiredValue | null>();
@@ -144,15 +126,14 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
 
     const handle = async (nodeId: string, work: DesiredWork, nodeSignal: AbortSignal) => {
       const { value } = work;
-      const nodeAudit = nodeAuditFor(nodeId, value, config);
-      try {
-        if (value === null) await removeNode(context, nodeId, nodeAudit);
-        else await applyNode(context, value, nodeAudit, { verify: work.verify, signal: nodeSignal });
-      } finally {
-        // What was done before a failure happened too: it is reported either way.
-        await audit.publish(nodeAudit.events);
-        options.metrics?.sinkAudited(nodeAudit.events);
-      }
+      const changes =
+        value === null
+          ? await resources.delete(nodeId)
+          : await resources.apply(value, { verify: work.verify, signal: nodeSignal });
+      // What was done before a failure happened too: it is reported either way.
+      await audit.publish(changes.events);
+      options.metrics?.sinkAudited(changes.events);
+      if (changes.failure !== undefined) throw changes.failure;
     };
 
     const nodes = new NodeScheduler<DesiredWork>({
@@ -163,14 +144,13 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
         const log = { node: work.nodeId, err: error, retryInMs };
         if (retryInMs === undefined) logger.error(log, 'node failed');
         else logger.warn(log, 'node failed; retrying');
-        const nodeAudit = nodeAuditFor(work.nodeId, work.payload.value, config);
-        nodeAudit.record('failed', {
+        const failed = resources.failed(work.nodeId, work.payload.value, {
           reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
           errorCode: (error as { code?: string }).code ?? null,
         });
         audit
-          .publish(nodeAudit.events)
-          .then(() => options.metrics?.sinkAudited(nodeAudit.events))
+          .publish(failed.events)
+          .then(() => options.metrics?.sinkAudited(failed.events))
           .catch((failure) => logger.warn({ err: failure }, 'audit event lost'));
       },
       onFinished: (work, outcome) => {
@@ -186,7 +166,7 @@ async function runOnce(options: RunSinkOptions): Promise<void> {
     // Objects of nodes whose desired state is gone (a tombstone compacted away
     // while the sink was down). An empty desired topic more likely means a
     // wrong prefix or a topic deleted by hand than "delete everything".
-    const gone = context.inventory.nodes().filter((nodeId) => (latest.get(nodeId) ?? null) === null);
+    const gone = resources.nodes().filter((nodeId) => (latest.get(nodeId) ?? null) === null);
     if (latest.size === 0 && gone.length > 0)
       logger.warn(
         { nodes: gone.length, topic },
