@@ -63,7 +63,6 @@ async function captureSource(
   // earlier instance of this source, and Kafka finishes or aborts what that
   // one left open before the position is read.
   const openSink = async (): Promise<CaptureTarget> => {
-    readiness(false, 'connecting to Kafka');
     const opened = await KafkaChangeSink.create({
       kafka,
       prefix: kafkaConfig.topicPrefix,
@@ -81,6 +80,7 @@ async function captureSource(
     });
     return { sink, loadOffset: () => opened.loadPosition() };
   };
+  readiness(false, 'connecting to Kafka');
   try {
     await runCapture(connector, openSink, { signal, logger, sinkName: 'Kafka', onReadiness: readiness });
   } finally {
