@@ -2,9 +2,9 @@ import pino, { type Logger } from 'pino';
 import { abortableSleep } from '../src/core/abortable-sleep.js';
 import type { ChangeSink, SourcePosition } from '../src/core/change-event.js';
 import { ErrorCode, isRetriable, RowkubeError } from '../src/core/errors.js';
+import { RetryBackoff, type RetryBackoffOptions } from '../src/core/retry-backoff.js';
 import type { CaptureContext, OffsetCodec, SourceConnector } from '../src/core/source-connector.js';
 import { AttemptSink } from './attempt-sink.js';
-import { Backoff, type BackoffOptions } from './capture-backoff.js';
 
 // The one capture loop: every connector's lifecycle, and how it survives a
 // database, a network or a broker that goes away, at start or mid-run.
@@ -40,8 +40,8 @@ export interface RunCaptureOptions {
    * failure ("waiting for Kafka: …", "connecting to the database: …").
    */
   onReadiness?: ((ready: boolean, reason?: string) => void) | undefined;
-  /** Wait between attempts. Defaults 500 ms doubling to 30 s, with jitter. */
-  backoff?: BackoffOptions | undefined;
+  /** Wait between attempts: doubles from initialMs to maxMs, with jitter. Defaults 500 ms and 30 s. */
+  backoff?: Partial<RetryBackoffOptions> | undefined;
   /** The sink's far end, for readiness reasons and logs. Default "the sink". */
   sinkName?: string | undefined;
   /** Waits between attempts; tests pass a fake clock. Default abortableSleep. */
@@ -80,7 +80,11 @@ export async function runCapture<Prepared, Position>(
     source: connector.name,
     connector: connector.kind,
   });
-  const backoff = new Backoff(options.backoff);
+  const backoff = new RetryBackoff({
+    initialMs: options.backoff?.initialMs ?? 500,
+    maxMs: options.backoff?.maxMs ?? 30_000,
+    ...(options.backoff?.random === undefined ? {} : { random: options.backoff.random }),
+  });
   const sleep = options.sleep ?? abortableSleep;
   const sinkName = options.sinkName ?? 'the sink';
   const context: CaptureContext = { signal, logger };

@@ -74,7 +74,10 @@ export async function runPostgresCapture(options: PostgresCaptureOptions): Promi
     {
       signal: options.signal ?? new AbortController().signal,
       logger,
-      backoff: options.reconnect,
+      backoff: options.reconnect && {
+        initialMs: options.reconnect.initialDelayMs,
+        maxMs: options.reconnect.maxDelayMs,
+      },
       onReadiness: onStreaming && ((ready) => onStreaming(ready)),
     },
   );

@@ -164,7 +164,7 @@ function harness(
     signal: controller.signal,
     logger,
     sinkName: 'Kafka',
-    backoff: { initialDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5 },
+    backoff: { initialMs: 100, maxMs: 1_000, random: () => 0.5 },
     sleep: async (ms) => void sleeps.push(ms),
     onReadiness: (ready, reason) => void readiness.push([ready, reason]),
   });
