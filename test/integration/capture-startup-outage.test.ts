@@ -89,22 +89,22 @@ observability: { port: ${observabilityPort} }
     const capture = new RowkubeProcess(['capture', '--config', file]);
     cleanups.push(() => capture.stop());
     const component = `capture/${source}`;
+    // An exit fails the wait at once: ending is the regression these tests pin.
+    const exited = capture.exited().then((code) => {
+      throw new Error(`rowkube capture exited with ${code}:\n${capture.lastOutput(20)}`);
+    });
+    exited.catch(() => undefined);
     const running = <T>(
       what: string,
       probe: () => Promise<T | undefined> | T | undefined,
       timeoutMs = 60_000,
     ) =>
-      waitFor(
-        what,
-        async () => {
-          if (capture.exitCode !== null)
-            throw new Error(`rowkube capture exited with ${capture.exitCode}:\n${capture.lastOutput(20)}`);
-          return probe();
-        },
-        { timeoutMs, intervalMs: 200 },
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}\ncapture output:\n${capture.lastOutput(20)}`);
-      });
+      Promise.race([
+        waitFor(what, probe, { timeoutMs, intervalMs: 200 }).catch((error: Error) => {
+          throw new Error(`${error.message}\ncapture output:\n${capture.lastOutput(20)}`);
+        }),
+        exited,
+      ]);
     const readiness = async () => {
       const response = await fetch(`http://127.0.0.1:${observabilityPort}/readyz`);
       const body = (await response.json()) as ReadyzBody;
