@@ -12,7 +12,7 @@ import pg from 'pg';
 import { auditTopic, createKafka, readTopic } from '../src/kafka/index.js';
 import { type DecodedAuditEvent, decodeAudit } from '../src/sink/audit/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
-import { RowkubeProcess } from '../test/support/rowkube-process.js';
+import { RowkubeProcess } from '../support/rowkube-process.js';
 
 const env = (name: string): string => {
   const value = process.env[name];

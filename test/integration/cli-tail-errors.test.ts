@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Row, TableSchema } from '../../src/core/change-event.js';
 import { createKafka, desiredTopic, KafkaChangeSink } from '../../src/kafka/index.js';
-import { type DesiredJson, readDesired } from '../support/desired-records.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { type DesiredJson, readDesired } from '../../support/desired-records.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // What an operator sees when a row cannot be rendered: `rowkube process` (its
 // own process) writes an error record for that node and goes on with the

@@ -6,10 +6,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readiness, startObservabilityServer } from '../../src/observability/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
-import { type AdminDatabase, openAdminDatabase } from '../support/capture-fixture.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // `rowkube run` with its HTTP server on: /healthz answers at once, /readyz
 // turns 200 once capture streams, the processor took its partitions and the
@@ -66,7 +66,7 @@ describe('Observability > rowkube run serves /metrics, /healthz and /readyz', ()
     });
 
   beforeAll(async () => {
-    db = await openAdminDatabase('mysql');
+    db = await openAdminDatabase('mariadb');
     await db.exec(`CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20))`);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;

@@ -6,10 +6,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { createKafka, desiredTopic, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { runProcessor } from '../../src/processor/process-runner.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { type StageRun, startStages } from '../../support/stage-run.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The processor against the real stack: rows in MariaDB → capture (its own
 // process) → change topic → processor (in process) → `<prefix>.desired`, read
@@ -43,28 +43,13 @@ describe('processor > end to end (MariaDB → capture → process → desired to
   let db: mysql.Connection;
   let capture: RowkubeProcess;
   let configPath: string;
-  let processor: { stop: () => Promise<void>; died: Promise<never> } | undefined;
+  let processor: StageRun | undefined;
 
   function startProcessor() {
-    const controller = new AbortController();
-    const done = runProcessor({
-      config: loadConfig(configPath),
-      kafka,
+    processor = startStages(loadConfig(configPath), ['process'], {
       logger: pino({ level: 'warn' }),
-      signal: controller.signal,
-      restartDelayMs: 200,
+      processor: { restartDelayMs: 200 },
     });
-    const died = done.then(() => {
-      throw new Error('the processor ended');
-    });
-    died.catch(() => undefined);
-    processor = {
-      died,
-      stop: async () => {
-        controller.abort();
-        await done;
-      },
-    };
   }
 
   async function desired(): Promise<TailRecord[]> {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { OrphanLabel, OwnerLabel } from '../../src/sink/ownership/index.js';
-import { type AdminDatabase, type DatabaseKind, openAdminDatabase } from '../support/capture-fixture.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { type AdminDatabase, type DatabaseKind, openAdminDatabase } from '../../support/admin-database.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The whole journey through `rowkube run` (capture, process and apply in one
 // process), for each database: INSERT a tenant → its namespace, config,
@@ -16,7 +16,7 @@ import { waitFor } from '../support/wait-for.js';
 // gone, the Retain one orphaned; DELETE of another tenant → gone too.
 const env = stackEnv();
 
-describe.each<DatabaseKind>(['mysql', 'postgres'])('rowkube run > end to end on %s', (kind) => {
+describe.each<DatabaseKind>(['mariadb', 'postgres'])('rowkube run > end to end on %s', (kind) => {
   const tenants = uniqueName('tenants');
   const flags = uniqueName('flags');
   const prefix = uniqueName('rk');
@@ -43,7 +43,7 @@ describe.each<DatabaseKind>(['mysql', 'postgres'])('rowkube run > end to end on 
 
   beforeAll(async () => {
     db = await openAdminDatabase(kind);
-    const boolean = kind === 'mysql' ? 'BOOLEAN' : 'BOOLEAN';
+    const boolean = kind === 'mariadb' ? 'BOOLEAN' : 'BOOLEAN';
     await db.exec(
       `CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20), replicas INT, active ${boolean})`,
     );

@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
-import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import { loadConfig } from '../../src/core/config/load-config.js';
+import { type Pipeline, startPipeline } from '../src/app/start-pipeline.js';
+import type { RowkubeConfig } from '../src/core/config/config-schema.js';
+import { loadConfig } from '../src/core/config/load-config.js';
 import {
   auditTopic,
   createKafka,
@@ -15,17 +13,19 @@ import {
   SchemaPublisher,
   schemasTopic,
   VALUE_SCHEMA_HEADER,
-} from '../../src/kafka/index.js';
-import type { DesiredResourceValue, DesiredValue } from '../../src/processor/desired/desired-message.js';
+} from '../src/kafka/index.js';
+import type { DesiredResourceValue, DesiredValue } from '../src/processor/desired/desired-message.js';
 import {
   DESIRED_KEY_SCHEMA,
   DESIRED_VALUE_SCHEMA,
   desiredKeyCodec,
   desiredValueCodec,
-} from '../../src/processor/desired/desired-schema.js';
-import { type DecodedAuditEvent, decodeAudit } from '../../src/sink/audit/index.js';
-import { KubeClient } from '../../src/sink/kube/index.js';
-import { runSink, sinkGroupId } from '../../src/sink/sink-runner.js';
+} from '../src/processor/desired/desired-schema.js';
+import { type DecodedAuditEvent, decodeAudit } from '../src/sink/audit/index.js';
+import { KubeClient } from '../src/sink/kube/index.js';
+import { sinkGroupId } from '../src/sink/sink-runner.js';
+import { AuditFollower } from './audit-follower.js';
+import { writeConfigFile } from './config-file.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
 
@@ -92,13 +92,11 @@ export class SinkHarness {
   /** The config file the harness wrote, for `rowkube apply --config` run as its own process. */
   readonly configPath: string;
   private readonly publisher = new SchemaPublisher(schemasTopic(this.prefix));
-  private running: { controller: AbortController; done: Promise<void> } | undefined;
+  private running: Pipeline | undefined;
 
   /** `kubernetes` is YAML for the kubernetes section's extra keys, e.g. "driftIntervalSeconds: 2". */
   constructor(kubernetes = '') {
-    const path = join(mkdtempSync(join(tmpdir(), 'rowkube-sink-')), 'rowkube.yaml');
-    writeFileSync(
-      path,
+    const path = writeConfigFile(
       `kafka: { brokers: [${this.env.kafkaBrokers.join(', ')}], topicPrefix: ${this.prefix} }
 kubernetes:
   kubeconfig: ${this.env.kubeconfig}
@@ -148,25 +146,21 @@ forms:
   }
 
   start(): void {
-    const controller = new AbortController();
-    const done = runSink({
-      config: this.config,
-      kafka: this.kafka,
+    this.running = startPipeline(this.config, {
+      stages: ['apply'],
       kube: this.kube,
       logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
-      signal: controller.signal,
-      readinessPollMs: 100,
-      restartDelayMs: 200,
+      metrics: false,
+      sink: { readinessPollMs: 100, restartDelayMs: 200 },
     });
-    done.catch(() => undefined);
-    this.running = { controller, done };
   }
 
+  /** Stops the sink; rejects with its failure if it had failed. */
   async stop(): Promise<void> {
     const running = this.running;
     this.running = undefined;
-    running?.controller.abort();
-    await running?.done;
+    const result = await running?.stop();
+    if (result?.error !== undefined) throw result.error;
   }
 
   /** Writes desired records (null value: tombstone for that id). */
@@ -291,24 +285,11 @@ export async function committedOffsets(harness: SinkHarness): Promise<Map<number
  * tests that wait on hundreds of events look at `events` instead of reading
  * the whole topic again for every probe. The topic must exist (createSinkTopics).
  */
-export class AuditLog {
-  readonly events: DecodedAuditEvent[] = [];
-  private readonly controller = new AbortController();
-  private readonly reading: Promise<void>;
-
+export class AuditLog extends AuditFollower {
   constructor(harness: SinkHarness) {
-    this.reading = readTopic({
-      kafka: harness.kafka,
-      topic: auditTopic(harness.prefix),
-      fromBeginning: true,
-      follow: true,
-      signal: this.controller.signal,
-      onRecord: (record) => {
-        if (record.value !== null) this.events.push(decodeAudit(record.value));
-      },
-    });
+    super(harness.kafka, harness.prefix);
     // A failed read shows as events that never come; stop() reports it.
-    this.reading.catch(() => undefined);
+    this.follow().catch(() => undefined);
   }
 
   /** Events of one node (of one of its resources when given), in order. */
@@ -320,8 +301,7 @@ export class AuditLog {
   }
 
   /** Stops reading; throws if reading had failed. */
-  async stop(): Promise<void> {
-    this.controller.abort();
-    await this.reading;
+  stop(): Promise<void> {
+    return this.close();
   }
 }

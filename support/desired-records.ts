@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { desiredTopic, type TailRecord, tailTopic } from '../../src/kafka/index.js';
+import { desiredTopic, type TailRecord, tailTopic } from '../src/kafka/index.js';
 
 // Reading `<prefix>.desired` back in processor tests: every record, decoded
 // read_committed through `<prefix>._schemas` as `rowkube tail` decodes it, so
