@@ -14,7 +14,9 @@
 import { cpus, loadavg } from 'node:os';
 import { pino } from 'pino';
 import { createKafka } from '../src/kafka/index.js';
-import { BenchEnvError, benchEnv, type DatabaseKind } from './support/bench-env.js';
+import type { DatabaseKind } from '../support/admin-database.js';
+import { StackEnvError } from '../support/stack-env.js';
+import { type CaptureBenchEnv, captureBenchEnv } from './support/bench-env.js';
 import { benchDatabase, type DatabaseFigures } from './support/database-bench.js';
 import { benchFloor, type FloorFigures } from './support/kafka-floor.js';
 import { describe, machineInfo } from './support/report.js';
@@ -25,11 +27,11 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const logger = pino({ name: 'rowkube-bench', level: 'warn' }, pino.destination(2));
 
 async function main(): Promise<number> {
-  let env: ReturnType<typeof benchEnv>;
+  let env: CaptureBenchEnv;
   try {
-    env = benchEnv();
+    env = captureBenchEnv();
   } catch (error) {
-    if (!(error instanceof BenchEnvError)) throw error;
+    if (!(error instanceof StackEnvError)) throw error;
     process.stderr.write(`bench:capture: ${error.message}\n`);
     return 2;
   }

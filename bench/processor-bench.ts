@@ -8,7 +8,7 @@
 // It runs capture and the processor in this process, wired as `rowkube
 // capture` and `rowkube process` wire them, against the local stack, which it
 // does not start. Knobs: BENCH_TENANTS, BENCH_FLAGGED_EVERY, BENCH_RATE,
-// BENCH_SECONDS, BENCH_CPU_PROFILE (see support/processor-env.ts), and
+// BENCH_SECONDS, BENCH_CPU_PROFILE (see support/bench-env.ts), and
 // BENCH_LOG_LEVEL for rowkube's and kafkajs's logs on stderr. The machine
 // is small and shared: compare the processor's figures with the floor of the
 // same run, not with another run's.
@@ -16,11 +16,8 @@
 import { cpus, loadavg } from 'node:os';
 import { pino } from 'pino';
 import { createKafka } from '../src/kafka/index.js';
-import {
-  type ProcessorBenchEnv,
-  ProcessorBenchEnvError,
-  processorBenchEnv,
-} from './support/processor-env.js';
+import { StackEnvError } from '../support/stack-env.js';
+import { type ProcessorBenchEnv, processorBenchEnv } from './support/bench-env.js';
 import { runProcessorScenario, type ScenarioFigures } from './support/processor-scenario.js';
 import { describe, machineInfo } from './support/report.js';
 
@@ -37,7 +34,7 @@ async function main(): Promise<number> {
   try {
     env = processorBenchEnv();
   } catch (error) {
-    if (!(error instanceof ProcessorBenchEnvError)) throw error;
+    if (!(error instanceof StackEnvError)) throw error;
     process.stderr.write(`bench:process: ${error.message}\n`);
     return 2;
   }

@@ -14,13 +14,13 @@ import { cpus, loadavg } from 'node:os';
 import { pino } from 'pino';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
-import { uniqueName } from './support/bench-env.js';
+import { StackEnvError, uniqueName } from '../support/stack-env.js';
+import { type SinkBenchEnv, sinkBenchEnv } from './support/bench-env.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
 import { describe, machineInfo } from './support/report.js';
 import { BENCH_FORM, OBJECTS_PER_NODE, sinkBenchConfig } from './support/sink-config.js';
 import { cpuLine } from './support/sink-cpu.js';
-import { type SinkBenchEnv, SinkBenchEnvError, sinkBenchEnv } from './support/sink-env.js';
 import { benchApplyFloor, type FloorFigures, floorObjects } from './support/sink-floor.js';
 import { type InputFigures, writeDesiredBacklog } from './support/sink-input.js';
 import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   try {
     env = sinkBenchEnv();
   } catch (error) {
-    if (!(error instanceof SinkBenchEnvError)) throw error;
+    if (!(error instanceof StackEnvError)) throw error;
     process.stderr.write(`bench:apply: ${error.message}\n`);
     return 2;
   }

@@ -2,8 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { changeTopic, KEY_SCHEMA_HEADER, SchemaRegistry } from '../../src/kafka/index.js';
+import type { DatabaseKind } from '../../support/admin-database.js';
+import { uniqueName } from '../../support/stack-env.js';
 import { openBenchDatabase } from './bench-database.js';
-import { type BenchEnv, type DatabaseKind, uniqueName } from './bench-env.js';
+import type { CaptureBenchEnv } from './bench-env.js';
 import { type CaptureRun, startCapture } from './capture-run.js';
 import { WaitTimeoutError } from './counting-sink.js';
 import { withCpuProfile } from './cpu-profile.js';
@@ -53,7 +55,7 @@ export interface DatabaseFigures {
 }
 
 export interface DatabaseBenchOptions {
-  env: BenchEnv;
+  env: CaptureBenchEnv;
   kafka: Kafka;
   logger: Logger;
   say: (line: string) => void;
@@ -69,7 +71,7 @@ export async function benchDatabase(
   const { env, kafka, logger, say } = options;
   const names = { table: uniqueName('bench'), source: uniqueName('bench') };
   const prefix = uniqueName('rkbench');
-  const db = await openBenchDatabase(kind, env, names);
+  const db = await openBenchDatabase(kind, names);
   const start = () => startCapture({ db, kafka, prefix, source: names.source, logger });
   let capture: CaptureRun | undefined;
   const cleanUp = once(async () => {

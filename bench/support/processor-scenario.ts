@@ -1,14 +1,14 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { Pipeline } from '../../src/app/start-pipeline.js';
 import { desiredTopic, ensureTopics, SchemaRegistry } from '../../src/kafka/index.js';
+import { uniqueName } from '../../support/stack-env.js';
 import { type AddedLatencyFigures, measureAddedLatency } from './added-latency.js';
-import { uniqueName } from './bench-env.js';
+import type { ProcessorBenchEnv } from './bench-env.js';
 import type { CaptureRun } from './capture-run.js';
 import { type FloorThroughput, measureFloorThroughput } from './floor-throughput.js';
 import { once, onInterrupt } from './interrupt.js';
 import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
-import type { ProcessorBenchEnv } from './processor-env.js';
-import type { ProcessorRun } from './processor-run.js';
 import { measureProcessorThroughput, type ProcessorThroughput } from './processor-throughput.js';
 import { describe } from './report.js';
 import { writeTenantBacklog } from './tenant-backlog.js';
@@ -75,7 +75,7 @@ export async function runProcessorScenario({
     flaggedEvery: env.flaggedEvery,
   });
   let capture: CaptureRun | undefined;
-  let processor: ProcessorRun | undefined;
+  let processor: Pipeline | undefined;
   let floor: FloorLoop | undefined;
   const cleanUp = once(async () => {
     await processor?.stop();
