@@ -1,5 +1,5 @@
 import type { AuditFollower } from '../../support/audit-follower.js';
-import { OBJECTS_PER_TENANT } from './e2e-config.js';
+import { OBJECTS_PER_TENANT } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
 import { round2 } from './report.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';

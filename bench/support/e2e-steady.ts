@@ -1,5 +1,5 @@
 import type { AuditFollower } from '../../support/audit-follower.js';
-import { E2E_FORM, UPDATED_RESOURCE } from './e2e-config.js';
+import { E2E_FORM, UPDATED_RESOURCE } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
 import { type CommittedWrite, type LatencyFigures, latencyFigures, matchWrites } from './e2e-latency.js';
 import { tenantUid } from './e2e-rows.js';
