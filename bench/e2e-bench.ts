@@ -146,7 +146,7 @@ async function main(): Promise<number> {
     const database = await phase(
       'set-up',
       async () => {
-        const opened = await openE2eDatabase(env.mysqlAdminUrl, table);
+        const opened = await openE2eDatabase(table);
         db = opened;
         await opened.setUp();
         await createNamespaces(kube, [namespace, floorNamespace]);

@@ -2,10 +2,10 @@ import type { AuditFollower } from '../../support/audit-follower.js';
 import { E2E_FORM, UPDATED_RESOURCE } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
 import { type CommittedWrite, type LatencyFigures, latencyFigures, matchWrites } from './e2e-latency.js';
-import { tenantUid } from './e2e-rows.js';
 import { writePaced } from './paced-writer.js';
 import { percentile, round1 } from './percentiles.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
+import { tenantUid } from './tenant-rows.js';
 
 // The latency phase: tenant updates at a steady rate, each one a transaction
 // of its own that changes one ConfigMap, with `rowkube run` running; per

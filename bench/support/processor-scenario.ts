@@ -5,7 +5,6 @@ import { desiredTopic, ensureTopics, SchemaRegistry } from '../../src/kafka/inde
 import { uniqueName } from '../../support/stack-env.js';
 import { type AddedLatencyFigures, measureAddedLatency } from './added-latency.js';
 import type { ProcessorBenchEnv } from './bench-env.js';
-import type { CaptureRun } from './capture-run.js';
 import { type FloorThroughput, measureFloorThroughput } from './floor-throughput.js';
 import { once, onInterrupt } from './interrupt.js';
 import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
@@ -66,15 +65,16 @@ export async function runProcessorScenario({
   const source = uniqueName('bench');
   const tenantsTable = uniqueName('bench_tenants');
   const flagsTable = uniqueName('bench_flags');
-  const db = await openTenantDatabase({
+  const config = tenantConfig({
+    kafkaBrokers: env.kafkaBrokers,
+    prefix,
+    source,
     mysqlUrl: env.mysqlUrl,
-    mysqlAdminUrl: env.mysqlAdminUrl,
     tenantsTable,
     flagsTable,
-    source,
-    flaggedEvery: env.flaggedEvery,
   });
-  let capture: CaptureRun | undefined;
+  const db = await openTenantDatabase({ tenantsTable, flagsTable, flaggedEvery: env.flaggedEvery });
+  let capture: Pipeline | undefined;
   let processor: Pipeline | undefined;
   let floor: FloorLoop | undefined;
   const cleanUp = once(async () => {
@@ -95,8 +95,7 @@ export async function runProcessorScenario({
     const backlog = await writeTenantBacklog({
       db,
       kafka,
-      prefix,
-      source,
+      config,
       logger,
       tenants: env.tenants,
       flaggedEvery: env.flaggedEvery,
@@ -139,14 +138,6 @@ export async function runProcessorScenario({
     let valueBytes = FALLBACK_VALUE_BYTES;
     let processorFigures: ScenarioFigures['processor'];
     try {
-      const config = tenantConfig({
-        kafkaBrokers: env.kafkaBrokers,
-        prefix,
-        source,
-        mysqlUrl: env.mysqlUrl,
-        tenantsTable,
-        flagsTable,
-      });
       const measured = await measureProcessorThroughput({
         kafka,
         config,
