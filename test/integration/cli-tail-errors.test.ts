@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Row, TableSchema } from '../../src/core/change-event.js';
 import { createKafka, desiredTopic, KafkaChangeSink } from '../../src/kafka/index.js';
+import { writeConfigFile } from '../../support/config-file.js';
 import { type DesiredJson, readDesired } from '../../support/desired-records.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -45,9 +43,7 @@ describe('CLI > tail > error records of the desired topic', () => {
   };
 
   function writeConfig(): string {
-    const file = join(mkdtempSync(join(tmpdir(), 'rowkube-tail-errors-')), 'rowkube.yaml');
-    writeFileSync(
-      file,
+    const file = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 sources:
   - name: ${source}

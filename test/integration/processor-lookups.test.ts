@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { createKafka, desiredTopic, type TailRecord, tailTopic } from '../../src/kafka/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
+import { writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { type StageRun, startStages } from '../../support/stage-run.js';
@@ -31,9 +29,7 @@ describe('processor > lookups end to end (MariaDB feature flags)', () => {
     await db.exec(
       `CREATE TABLE ${flags} (tenant_id VARCHAR(63), flag VARCHAR(63), PRIMARY KEY (tenant_id, flag))`,
     );
-    const config = join(mkdtempSync(join(tmpdir(), 'rowkube-lookups-')), 'rowkube.yaml');
-    writeFileSync(
-      config,
+    const config = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 sources:
   - name: ${source}

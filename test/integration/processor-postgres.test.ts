@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { createKafka, readLastPosition, type TailRecord } from '../../src/kafka/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
+import { writeConfigFile } from '../../support/config-file.js';
 import { type DesiredJson, manifestsOf, readDesired, recordsOf } from '../../support/desired-records.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -79,9 +77,7 @@ describe('processor > end to end (PostgreSQL → capture → process → desired
     await db.exec(`CREATE TABLE ${flags} (id SERIAL PRIMARY KEY, tenant TEXT NOT NULL, flag TEXT NOT NULL)`);
     // As a user would: the table owner publishes; the capture user may not.
     await db.exec(`CREATE PUBLICATION ${publication} FOR TABLE ${tenants}, ${flags}`);
-    configPath = join(mkdtempSync(join(tmpdir(), 'rowkube-process-pg-')), 'rowkube.yaml');
-    writeFileSync(
-      configPath,
+    configPath = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 sources:
   - name: ${source}

@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { OrphanLabel, OwnerLabel } from '../../src/sink/ownership/index.js';
 import { type AdminDatabase, type DatabaseKind, openAdminDatabase } from '../../support/admin-database.js';
+import { writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -52,9 +50,7 @@ describe.each<DatabaseKind>(['mariadb', 'postgres'])('rowkube run > end to end o
     );
     // PostgreSQL publishes a table only for its owner: the application creates the publication.
     if (kind === 'postgres') await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}, ${flags}`);
-    const config = join(mkdtempSync(join(tmpdir(), 'rowkube-run-')), 'rowkube.yaml');
-    writeFileSync(
-      config,
+    const config = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 kubernetes:
   kubeconfig: ${env.kubeconfig}
