@@ -7,7 +7,6 @@ import {
   auditTopic,
   createKafka,
   desiredTopic,
-  ensureTopics,
   KEY_SCHEMA_HEADER,
   readTopic,
   SchemaPublisher,
@@ -26,6 +25,7 @@ import { KubeClient } from '../src/sink/kube/index.js';
 import { sinkGroupId } from '../src/sink/sink-runner.js';
 import { AuditFollower } from './audit-follower.js';
 import { writeConfigFile } from './config-file.js';
+import { ensureSinkTopics } from './sink-topics.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
 
@@ -243,23 +243,9 @@ forms:
   }
 }
 
-/**
- * Creates the sink's topics as the sink would, so that records can be written
- * (and the audit topic followed) before any sink runs: a backlog to start on.
- */
-export async function createSinkTopics(harness: SinkHarness): Promise<void> {
-  const admin = harness.kafka.admin();
-  await admin.connect();
-  try {
-    const { partitions, replicationFactor } = harness.config.kafka;
-    await ensureTopics(admin, [
-      { name: schemasTopic(harness.prefix), kind: 'schemas', replicationFactor },
-      { name: desiredTopic(harness.prefix), kind: 'desired', partitions, replicationFactor },
-      { name: auditTopic(harness.prefix), kind: 'audit', partitions, replicationFactor },
-    ]);
-  } finally {
-    await admin.disconnect();
-  }
+/** The sink's topics, made before any sink runs (sink-topics.ts). */
+export function createSinkTopics(harness: SinkHarness): Promise<void> {
+  return ensureSinkTopics(harness.kafka, harness.config);
 }
 
 /**
