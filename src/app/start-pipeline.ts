@@ -52,7 +52,10 @@ export interface PipelineResult {
 }
 
 export interface Pipeline {
-  /** Resolves once every stage stopped and observability closed. Rejects only when the assembly could not start (no cluster configured). */
+  /**
+   * Resolves once every stage stopped and observability closed. Rejects only
+   * when the assembly could not start (no cluster configured).
+   */
   readonly done: Promise<PipelineResult>;
   /**
    * Rejects as soon as the pipeline stops by itself — a stage failed for
@@ -79,6 +82,8 @@ export function startPipeline(config: RowkubeConfig, options: StartPipelineOptio
     stoppedBy(error);
     stopping.abort();
   });
+  // An assembly that could not start fails `failed` too; whoever awaits `done` sees the rejection as well.
+  done.catch(stoppedBy);
   return {
     done,
     failed,
