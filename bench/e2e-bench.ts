@@ -16,15 +16,15 @@
 // run's floor and load average.
 
 import { cpus, loadavg } from 'node:os';
-import { pino } from 'pino';
 import { ALL_STAGES } from '../src/app/pipeline-stages.js';
 import { type Pipeline, startPipeline } from '../src/app/start-pipeline.js';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
 import { AuditFollower } from '../support/audit-follower.js';
-import { StackEnvError, uniqueName } from '../support/stack-env.js';
+import { uniqueName } from '../support/stack-env.js';
 import { e2eConfig, OBJECTS_PER_TENANT } from './support/bench-config.js';
 import { type E2eBenchEnv, e2eBenchEnv } from './support/bench-env.js';
+import { benchLogger, runBench, say } from './support/bench-main.js';
 import { BULK_TX_TENANTS, type BulkFigures, runBulk } from './support/e2e-bulk.js';
 import { type E2eDatabase, openE2eDatabase } from './support/e2e-database.js';
 import { benchE2eFloor } from './support/e2e-floor.js';
@@ -38,13 +38,7 @@ import type { FloorFigures } from './support/sink-floor.js';
 import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
 import { countOwnedObjects } from './support/sink-verify.js';
 
-// Progress on stdout before the final JSON line; rowkube's own logs (warnings
-// and errors only) on stderr, so stdout stays readable.
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const logger = pino(
-  { name: 'rowkube-bench', level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
-  pino.destination(2),
-);
+const logger = benchLogger();
 
 /** The warm-up tenant, provisioned before the bulk so that start-up stays out of both figures. */
 const WARM_UP_TENANT = 0;
@@ -67,15 +61,7 @@ interface WarmUpFigures {
   firstTenantMs: number;
 }
 
-async function main(): Promise<number> {
-  let env: E2eBenchEnv;
-  try {
-    env = e2eBenchEnv();
-  } catch (error) {
-    if (!(error instanceof StackEnvError)) throw error;
-    process.stderr.write(`bench:e2e: ${error.message}\n`);
-    return 2;
-  }
+async function main(env: E2eBenchEnv): Promise<number> {
   const objects = env.tenants * OBJECTS_PER_TENANT;
   const loadBefore = loadavg()[0] ?? 0;
   say(
@@ -323,13 +309,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    // kafkajs and the HTTP agents may keep timers alive; everything was closed or cleaned up already.
-    process.exit(code);
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench:e2e failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:e2e', e2eBenchEnv, main);

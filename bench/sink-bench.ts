@@ -11,12 +11,12 @@
 // another run's.
 
 import { cpus, loadavg } from 'node:os';
-import { pino } from 'pino';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
-import { StackEnvError, uniqueName } from '../support/stack-env.js';
+import { uniqueName } from '../support/stack-env.js';
 import { BENCH_FORM, OBJECTS_PER_NODE, sinkBenchConfig } from './support/bench-config.js';
 import { type SinkBenchEnv, sinkBenchEnv } from './support/bench-env.js';
+import { benchLogger, runBench, say } from './support/bench-main.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
 import { describe, machineInfo } from './support/report.js';
@@ -28,22 +28,11 @@ import { renderBenchNodes } from './support/sink-nodes.js';
 import { benchSinkRun, type SinkRunFigures } from './support/sink-run.js';
 import { countOwnedObjects } from './support/sink-verify.js';
 
-// Progress on stdout before the final JSON line; rowkube's own logs (warnings
-// and errors only) on stderr, so stdout stays readable.
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const logger = pino({ name: 'rowkube-bench', level: 'warn' }, pino.destination(2));
+const logger = benchLogger();
 
 type Failed = { error: string };
 
-async function main(): Promise<number> {
-  let env: SinkBenchEnv;
-  try {
-    env = sinkBenchEnv();
-  } catch (error) {
-    if (!(error instanceof StackEnvError)) throw error;
-    process.stderr.write(`bench:apply: ${error.message}\n`);
-    return 2;
-  }
+async function main(env: SinkBenchEnv): Promise<number> {
   const objects = env.nodes * OBJECTS_PER_NODE;
   const loadBefore = loadavg()[0] ?? 0;
   say(
@@ -188,13 +177,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    // kafkajs and the HTTP agents may keep timers alive; everything was closed or cleaned up already.
-    process.exit(code);
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench:apply failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:apply', sinkBenchEnv, main);
