@@ -36,7 +36,7 @@ import { describe, machineInfo, round2 } from './support/report.js';
 import { cpuLine } from './support/sink-cpu.js';
 import type { FloorFigures } from './support/sink-floor.js';
 import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
-import { countOwnedObjects } from './support/sink-verify.js';
+import { checkOwnedObjects } from './support/sink-verify.js';
 
 const logger = benchLogger();
 
@@ -252,19 +252,10 @@ async function main(env: E2eBenchEnv): Promise<number> {
     await phase(
       'cluster',
       async () => {
-        const kinds = (config.forms[0]?.resources ?? []).map((r) => ({
-          apiVersion: String(r.manifest.apiVersion),
-          kind: String(r.manifest.kind),
-        }));
-        const counts = await countOwnedObjects(kube, prefix, kinds);
-        inCluster = counts;
-        const expected = env.tenants + 1;
-        const short = Object.entries(counts).filter(([, count]) => count !== expected);
-        say(
-          `cluster: the pipeline's objects per kind: ${JSON.stringify(counts)}` +
-            (short.length === 0 ? '' : ` — expected ${expected} of each`),
-        );
-        if (short.length > 0) failed = true;
+        // Every bulk tenant and the warm-up one.
+        const owned = await checkOwnedObjects(kube, config, env.tenants + 1, say);
+        inCluster = owned.counts;
+        if (owned.short) failed = true;
       },
       (error) => {
         inCluster = error;

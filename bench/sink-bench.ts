@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
 import { uniqueName } from '../support/stack-env.js';
-import { BENCH_FORM, OBJECTS_PER_NODE, sinkBenchConfig } from './support/bench-config.js';
+import { OBJECTS_PER_NODE, sinkBenchConfig } from './support/bench-config.js';
 import { type SinkBenchEnv, sinkBenchEnv } from './support/bench-env.js';
 import { benchLogger, runBench, say } from './support/bench-main.js';
 import { once, onInterrupt } from './support/interrupt.js';
@@ -26,7 +26,7 @@ import { type InputFigures, writeDesiredBacklog } from './support/sink-input.js'
 import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
 import { renderBenchNodes } from './support/sink-nodes.js';
 import { benchSinkRun, type SinkRunFigures } from './support/sink-run.js';
-import { countOwnedObjects } from './support/sink-verify.js';
+import { checkOwnedObjects } from './support/sink-verify.js';
 
 const logger = benchLogger();
 
@@ -129,17 +129,9 @@ async function main(env: SinkBenchEnv): Promise<number> {
     }
 
     try {
-      const kinds = (config.forms.find((f) => f.name === BENCH_FORM)?.resources ?? []).map((r) => ({
-        apiVersion: String(r.manifest.apiVersion),
-        kind: String(r.manifest.kind),
-      }));
-      inCluster = await countOwnedObjects(sinkKube, prefix, kinds);
-      const short = Object.entries(inCluster).filter(([, count]) => count !== env.nodes);
-      say(
-        `cluster: the sink's objects per kind: ${JSON.stringify(inCluster)}` +
-          (short.length === 0 ? '' : ` — expected ${env.nodes} of each`),
-      );
-      if (short.length > 0) failed = true;
+      const owned = await checkOwnedObjects(sinkKube, config, env.nodes, say);
+      inCluster = owned.counts;
+      if (owned.short) failed = true;
     } catch (error) {
       failed = true;
       inCluster = { error: describe(error) };
