@@ -24,7 +24,7 @@ import { AuditFollower } from '../support/audit-follower.js';
 import { uniqueName } from '../support/stack-env.js';
 import { e2eConfig, OBJECTS_PER_TENANT } from './support/bench-config.js';
 import { type E2eBenchEnv, e2eBenchEnv } from './support/bench-env.js';
-import { benchLogger, runBench, say } from './support/bench-main.js';
+import { benchLogger, notRun, Phases, runBench, say } from './support/bench-main.js';
 import { BULK_TX_TENANTS, type BulkFigures, runBulk } from './support/e2e-bulk.js';
 import { type E2eDatabase, openE2eDatabase } from './support/e2e-database.js';
 import { benchE2eFloor } from './support/e2e-floor.js';
@@ -48,11 +48,6 @@ const STALL_MS = 60_000;
 const TOPIC_WAIT_MS = 60_000;
 /** The aims of issue 6, printed next to the figures. */
 const AIM = { latencyP50Ms: 100, latencyP99Ms: 500, bulkRatio: 1.5 };
-
-type Failed = { error: string };
-
-/** A phase's figures before it ran; typed as the union so that assignments made in closures are not narrowed away. */
-const notRun = <T>(): T | Failed => ({ error: 'not run' });
 
 interface WarmUpFigures {
   /** Pipeline started → the warm-up tenant's objects all in place: capture, processor and sink start-up. */
@@ -115,21 +110,10 @@ async function main(env: E2eBenchEnv): Promise<number> {
   let bulk = notRun<BulkFigures>();
   let steady = notRun<SteadyFigures>();
   let inCluster = notRun<Record<string, number>>();
-  let failed = false;
-  // Runs one phase; a failure is noted (onError keeps it for the JSON line) and rethrown.
-  const phase = async <T>(name: string, body: () => Promise<T>, onError: (error: Failed) => void) => {
-    try {
-      return await body();
-    } catch (error) {
-      failed = true;
-      onError({ error: describe(error) });
-      say(`${name}: FAILED: ${describe(error)}`);
-      throw error;
-    }
-  };
+  const phases = new Phases(say);
 
   try {
-    const database = await phase(
+    const database = await phases.run(
       'set-up',
       async () => {
         const opened = await openE2eDatabase(table);
@@ -146,28 +130,30 @@ async function main(env: E2eBenchEnv): Promise<number> {
 
     // The floor first, with nothing else running: etcd then holds its objects
     // while the pipeline's are created, as in the sink bench.
-    await phase(
-      'floor',
-      async () => {
-        const figures = await benchE2eFloor(kube, {
-          config,
-          firstId: 1,
-          count: env.tenants,
-          ownerPrefix: `${prefix}_floor`,
-          namespace: floorNamespace,
-        });
-        floor = figures;
-        say(
-          `floor: raw server-side apply: ${figures.objects} objects in ${figures.seconds} s ` +
-            `(${figures.objectsPerSec} objects/s); CPU ${cpuLine(figures.cpu)}`,
-        );
-      },
-      (error) => {
-        floor = error;
-      },
-    ).catch(() => undefined); // the pipeline's figures are still worth having
+    await phases
+      .run(
+        'floor',
+        async () => {
+          const figures = await benchE2eFloor(kube, {
+            config,
+            firstId: 1,
+            count: env.tenants,
+            ownerPrefix: `${prefix}_floor`,
+            namespace: floorNamespace,
+          });
+          floor = figures;
+          say(
+            `floor: raw server-side apply: ${figures.objects} objects in ${figures.seconds} s ` +
+              `(${figures.objectsPerSec} objects/s); CPU ${cpuLine(figures.cpu)}`,
+          );
+        },
+        (error) => {
+          floor = error;
+        },
+      )
+      .catch(() => undefined); // the pipeline's figures are still worth having
 
-    const { failed: pipelineFailed } = await phase(
+    const { failed: pipelineFailed } = await phases.run(
       'warm-up',
       async () => {
         const startedAtMs = Date.now();
@@ -199,63 +185,67 @@ async function main(env: E2eBenchEnv): Promise<number> {
       },
     );
 
-    await phase(
-      'bulk',
-      async () => {
-        bulk = await runBulk({
-          database,
-          audit,
-          tenants: env.tenants,
-          objectsBefore: OBJECTS_PER_TENANT,
-          stallMs: STALL_MS,
-          pipelineFailed,
-          say,
-        });
-        say(
-          `bulk: first COMMIT → last object in place: ${bulk.seconds} s (${bulk.objectsPerSec} objects/s); ` +
-            `CPU ${cpuLine(bulk.cpu)}`,
-        );
-        say(`bulk: audit events by action so far: ${JSON.stringify(audit.actions)}`);
-      },
-      (error) => {
-        bulk = error;
-      },
-    ).catch(() => undefined); // the latency phase still runs if the bulk stalled partway
+    await phases
+      .run(
+        'bulk',
+        async () => {
+          bulk = await runBulk({
+            database,
+            audit,
+            tenants: env.tenants,
+            objectsBefore: OBJECTS_PER_TENANT,
+            stallMs: STALL_MS,
+            pipelineFailed,
+            say,
+          });
+          say(
+            `bulk: first COMMIT → last object in place: ${bulk.seconds} s (${bulk.objectsPerSec} objects/s); ` +
+              `CPU ${cpuLine(bulk.cpu)}`,
+          );
+          say(`bulk: audit events by action so far: ${JSON.stringify(audit.actions)}`);
+        },
+        (error) => {
+          bulk = error;
+        },
+      )
+      .catch(() => undefined); // the latency phase still runs if the bulk stalled partway
 
-    await phase(
-      'latency',
-      async () => {
-        const figures = await runSteady({
-          database,
-          audit,
-          tenants: env.tenants,
-          rate: env.rate,
-          seconds: env.seconds,
-          pipelineFailed,
-        });
-        steady = figures;
-        const latency = figures.commitToAppliedMs;
-        say(
-          `latency: ${latency.writes} updates at ${figures.achievedRate}/s (writer at most ` +
-            `${figures.writerMaxBehindMs} ms behind); COMMIT → applied p50 ${latency.p50} ms, p95 ${latency.p95} ms, ` +
-            `p99 ${latency.p99} ms, max ${latency.max} ms, mean ${latency.mean} ms; ${latency.seen} seen, ` +
-            `${latency.missing} missing; CPU ${cpuLine(figures.cpu)}`,
-        );
-        // Missing updates are a finding next to the figures, not a lost phase.
-        if (figures.error !== undefined) throw new Error(figures.error);
-      },
-      (error) => {
-        if (!('commitToAppliedMs' in steady)) steady = error;
-      },
-    ).catch(() => undefined);
+    await phases
+      .run(
+        'latency',
+        async () => {
+          const figures = await runSteady({
+            database,
+            audit,
+            tenants: env.tenants,
+            rate: env.rate,
+            seconds: env.seconds,
+            pipelineFailed,
+          });
+          steady = figures;
+          const latency = figures.commitToAppliedMs;
+          say(
+            `latency: ${latency.writes} updates at ${figures.achievedRate}/s (writer at most ` +
+              `${figures.writerMaxBehindMs} ms behind); COMMIT → applied p50 ${latency.p50} ms, p95 ${latency.p95} ms, ` +
+              `p99 ${latency.p99} ms, max ${latency.max} ms, mean ${latency.mean} ms; ${latency.seen} seen, ` +
+              `${latency.missing} missing; CPU ${cpuLine(figures.cpu)}`,
+          );
+          // Missing updates are a finding next to the figures, not a lost phase.
+          if (figures.error !== undefined) throw new Error(figures.error);
+        },
+        (error) => {
+          if (!('commitToAppliedMs' in steady)) steady = error;
+        },
+      )
+      .catch(() => undefined);
 
-    await phase(
+    await phases.run(
       'cluster',
       async () => {
         // Every bulk tenant and the warm-up one.
         const owned = await checkOwnedObjects(kube, config, env.tenants + 1, say);
         inCluster = owned.counts;
-        if (owned.short) failed = true;
+        if (owned.short) phases.failed = true;
       },
       (error) => {
         inCluster = error;
@@ -297,7 +287,7 @@ async function main(env: E2eBenchEnv): Promise<number> {
     machine: machineInfo(loadBefore),
   };
   say(JSON.stringify(result));
-  return failed ? 1 : 0;
+  return phases.failed ? 1 : 0;
 }
 
 runBench('bench:e2e', e2eBenchEnv, main);

@@ -34,3 +34,29 @@ export function runBench<E>(name: string, readEnv: () => E, main: (env: E) => Pr
     },
   );
 }
+
+/** A phase that failed, as the final JSON line reports it. */
+export type Failed = { error: string };
+
+/** A phase's figures before it ran; typed as the union so that assignments made in closures are not narrowed away. */
+export const notRun = <T>(): T | Failed => ({ error: 'not run' });
+
+/** The phases of one run, in order; `failed` decides the exit code. */
+export class Phases {
+  failed = false;
+
+  constructor(private readonly say: (line: string) => void) {}
+
+  /** Runs one phase; a failure is said, kept for the JSON line by `onError`, and rethrown. */
+  async run<T>(name: string, body: () => Promise<T>, onError: (failure: Failed) => void): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      this.failed = true;
+      const message = error instanceof Error ? error.message : String(error);
+      onError({ error: message });
+      this.say(`${name}: FAILED: ${message}`);
+      throw error;
+    }
+  }
+}
