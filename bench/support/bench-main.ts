@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { StackEnvError } from '../../support/stack-env.js';
+import { describe } from './report.js';
 
 // What every benchmark's entry shares: progress lines on stdout before the
 // final JSON line, rowkube's and kafkajs's own logs (warnings and errors,
@@ -53,9 +54,8 @@ export class Phases {
       return await body();
     } catch (error) {
       this.failed = true;
-      const message = error instanceof Error ? error.message : String(error);
-      onError({ error: message });
-      this.say(`${name}: FAILED: ${message}`);
+      onError({ error: describe(error) });
+      this.say(`${name}: FAILED: ${describe(error)}`);
       throw error;
     }
   }
