@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { OrphanLabel, OwnerLabel } from '../../src/sink/ownership/index.js';
-import { type AdminDatabase, type DatabaseKind, openAdminDatabase } from '../../support/admin-database.js';
+import {
+  type AdminDatabase,
+  type DatabaseKind,
+  openAdminDatabase,
+  sourceKey,
+} from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -57,7 +62,7 @@ kubernetes:
   allowedNamespaces: ["${base}-*"]
 sources:
   - name: appdb
-    ${kind}: { url: "${db.captureUrl}"${kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : ''} }
+    ${sourceKey(kind)}: { url: "${db.captureUrl}"${kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : ''} }
     tables: [${tenants}, ${flags}]
 hubs:
   - name: tenants
