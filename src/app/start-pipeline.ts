@@ -150,7 +150,7 @@ async function run(
           // Every source failed before shutdown: nothing can flow, so say so by stopping.
           if (!signal.aborted && sources > 0 && sources === config.sources.length)
             fatal('capture')(new Error('every source failed'));
-        }),
+        }, fatal('capture')),
       );
     if (stages.has('process')) {
       const processor = kafkaFor('processor');
