@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { type DatabaseKind, openAdminDatabase } from '../support/capture-fixture.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { freePort, TcpForwarder } from '../support/tcp-forwarder.js';
-import { waitFor } from '../support/wait-for.js';
+import { type DatabaseKind, openAdminDatabase, sourceKey } from '../../support/admin-database.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { freePort, TcpForwarder } from '../../support/tcp-forwarder.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Regression: `rowkube capture` (and `run`) with PostgreSQL down at start
 // exited within a second ("every source failed", ROWKUBE_ERR_SOURCE_CONNECTION),
@@ -37,7 +37,7 @@ async function readChanges(topic: string, prefix: string): Promise<TailRecord[]>
   return records;
 }
 
-describe.each(['mysql', 'postgres'] as const)('capture > start-up outage (%s)', (kind: DatabaseKind) => {
+describe.each(['mariadb', 'postgres'] as const)('capture > start-up outage (%s)', (kind: DatabaseKind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -81,7 +81,7 @@ describe.each(['mysql', 'postgres'] as const)('capture > start-up outage (%s)', 
       `kafka: { brokers: [${(options.brokers ?? env.kafkaBrokers).join(', ')}], topicPrefix: ${prefix} }
 sources:
   - name: ${source}
-    ${kind}: { url: "${url}" }
+    ${sourceKey(kind)}: { url: "${url}" }
     tables: [${table}]
 observability: { port: ${observabilityPort} }
 `,
@@ -129,7 +129,7 @@ observability: { port: ${observabilityPort} }
   }
 
   it('waits for a database that is down at start, then captures a row written once it is up', async () => {
-    const target = hostPort(kind === 'mysql' ? new URL(env.mysqlUrl).host : new URL(env.pgUrl).host);
+    const target = hostPort(kind === 'mariadb' ? new URL(env.mysqlUrl).host : new URL(env.pgUrl).host);
     const forwarder = await TcpForwarder.closed(target);
     cleanups.push(() => forwarder.close());
     const run = await start({ databaseUrl: (url) => forwarder.rewrite(url) });
@@ -152,7 +152,7 @@ observability: { port: ${observabilityPort} }
   });
 
   // Kafka's side is the same for both databases: run it once.
-  it.runIf(kind === 'mysql')(
+  it.runIf(kind === 'mariadb')(
     'waits for Kafka that is down at start, then captures a row written once it is up',
     async () => {
       // Only the bootstrap address goes through the forwarder: once it answers, the client

@@ -10,8 +10,8 @@ import { type ChangeEnvelope, decodeNative } from '../../src/kafka/record-decode
 import { KEY_SCHEMA_HEADER, VALUE_SCHEMA_HEADER } from '../../src/kafka/schema-id.js';
 import { SchemaRegistry } from '../../src/kafka/schema-registry.js';
 import { endOffsets, readTopic, type TopicRecord } from '../../src/kafka/topic-reader.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // KafkaChangeSink against the local broker: transactions, offsets, schemas.
 // Every test has its own topic prefix and source name (transactional id).

@@ -5,8 +5,8 @@ import type { TableSchema } from '../../src/core/change-event.js';
 import { KafkaChangeSink } from '../../src/kafka/kafka-change-sink.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { type TailRecord, tailTopic, tailToStream } from '../../src/kafka/tail.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // `rowkube tail`: records of rowkube topics decoded into JSON lines.
 

@@ -10,7 +10,7 @@ import type {
   SourceConnector,
   StreamContext,
 } from '../../src/core/source-connector.js';
-import { RecordingSink } from '../support/recording-sink.js';
+import { RecordingSink } from '../../support/recording-sink.js';
 
 // The capture loop with a fake connector and a fake clock: every phase fails
 // in turn, with retriable and non-retriable errors, and the loop must abort

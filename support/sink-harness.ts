@@ -1,18 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
-import { loadConfig } from '../../src/cli/load-config.js';
-import type { DesiredResourceValue, DesiredValue } from '../../src/contracts/index.js';
+import { type Pipeline, startPipeline } from '../src/app/start-pipeline.js';
+import { loadConfig } from '../src/cli/load-config.js';
 import {
   auditTopic,
   type DecodedAuditEvent,
+  type DesiredResourceValue,
+  type DesiredValue,
   desiredTopic,
   schemasTopic,
   sinkGroupId,
-} from '../../src/contracts/index.js';
-import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
+} from '../src/contracts/index.js';
+import type { RowkubeConfig } from '../src/core/config/config-schema.js';
 import {
   createKafka,
   DESIRED_KEY_SCHEMA,
@@ -20,14 +19,15 @@ import {
   decodeAudit,
   desiredKeyCodec,
   desiredValueCodec,
-  ensureTopics,
   KEY_SCHEMA_HEADER,
   readTopic,
   SchemaPublisher,
   VALUE_SCHEMA_HEADER,
-} from '../../src/kafka/index.js';
-import { KubeClient } from '../../src/sink/kube/index.js';
-import { runSink } from '../../src/sink/sink-runner.js';
+} from '../src/kafka/index.js';
+import { KubeClient } from '../src/sink/kube/index.js';
+import { AuditFollower } from './audit-follower.js';
+import { writeConfigFile } from './config-file.js';
+import { ensureSinkTopics } from './sink-topics.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
 
@@ -94,13 +94,11 @@ export class SinkHarness {
   /** The config file the harness wrote, for `rowkube apply --config` run as its own process. */
   readonly configPath: string;
   private readonly publisher = new SchemaPublisher(schemasTopic(this.prefix));
-  private running: { controller: AbortController; done: Promise<void> } | undefined;
+  private running: Pipeline | undefined;
 
   /** `kubernetes` is YAML for the kubernetes section's extra keys, e.g. "driftIntervalSeconds: 2". */
   constructor(kubernetes = '') {
-    const path = join(mkdtempSync(join(tmpdir(), 'rowkube-sink-')), 'rowkube.yaml');
-    writeFileSync(
-      path,
+    const path = writeConfigFile(
       `kafka: { brokers: [${this.env.kafkaBrokers.join(', ')}], topicPrefix: ${this.prefix} }
 kubernetes:
   kubeconfig: ${this.env.kubeconfig}
@@ -150,25 +148,21 @@ forms:
   }
 
   start(): void {
-    const controller = new AbortController();
-    const done = runSink({
-      config: this.config,
-      kafka: this.kafka,
+    this.running = startPipeline(this.config, {
+      stages: ['apply'],
       kube: this.kube,
       logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
-      signal: controller.signal,
-      readinessPollMs: 100,
-      restartDelayMs: 200,
+      metrics: false,
+      sink: { readinessPollMs: 100, restartDelayMs: 200 },
     });
-    done.catch(() => undefined);
-    this.running = { controller, done };
   }
 
+  /** Stops the sink; rejects with its failure if it had failed. */
   async stop(): Promise<void> {
     const running = this.running;
     this.running = undefined;
-    running?.controller.abort();
-    await running?.done;
+    const result = await running?.stop();
+    if (result?.error !== undefined) throw result.error;
   }
 
   /** Writes desired records (null value: tombstone for that id). */
@@ -251,23 +245,9 @@ forms:
   }
 }
 
-/**
- * Creates the sink's topics as the sink would, so that records can be written
- * (and the audit topic followed) before any sink runs: a backlog to start on.
- */
-export async function createSinkTopics(harness: SinkHarness): Promise<void> {
-  const admin = harness.kafka.admin();
-  await admin.connect();
-  try {
-    const { partitions, replicationFactor } = harness.config.kafka;
-    await ensureTopics(admin, [
-      { name: schemasTopic(harness.prefix), kind: 'schemas', replicationFactor },
-      { name: desiredTopic(harness.prefix), kind: 'desired', partitions, replicationFactor },
-      { name: auditTopic(harness.prefix), kind: 'audit', partitions, replicationFactor },
-    ]);
-  } finally {
-    await admin.disconnect();
-  }
+/** The sink's topics, made before any sink runs (sink-topics.ts). */
+export function createSinkTopics(harness: SinkHarness): Promise<void> {
+  return ensureSinkTopics(harness.kafka, harness.config);
 }
 
 /**
@@ -293,24 +273,11 @@ export async function committedOffsets(harness: SinkHarness): Promise<Map<number
  * tests that wait on hundreds of events look at `events` instead of reading
  * the whole topic again for every probe. The topic must exist (createSinkTopics).
  */
-export class AuditLog {
-  readonly events: DecodedAuditEvent[] = [];
-  private readonly controller = new AbortController();
-  private readonly reading: Promise<void>;
-
+export class AuditLog extends AuditFollower {
   constructor(harness: SinkHarness) {
-    this.reading = readTopic({
-      kafka: harness.kafka,
-      topic: auditTopic(harness.prefix),
-      fromBeginning: true,
-      follow: true,
-      signal: this.controller.signal,
-      onRecord: (record) => {
-        if (record.value !== null) this.events.push(decodeAudit(record.value));
-      },
-    });
+    super(harness.kafka, harness.prefix);
     // A failed read shows as events that never come; stop() reports it.
-    this.reading.catch(() => undefined);
+    this.follow().catch(() => undefined);
   }
 
   /** Events of one node (of one of its resources when given), in order. */
@@ -322,8 +289,7 @@ export class AuditLog {
   }
 
   /** Stops reading; throws if reading had failed. */
-  async stop(): Promise<void> {
-    this.controller.abort();
-    await this.reading;
+  stop(): Promise<void> {
+    return this.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../../src/core/change-event.js';
+import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../src/core/change-event.js';
 
 // A ChangeSink that records what a connector delivers: the test double of the
 // Kafka side in connector tests. It keeps the last committed position as the

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import { desiredTopic } from '../../src/contracts/index.js';
-import { type TailRecord, tailTopic } from '../../src/kafka/index.js';
+import { desiredTopic } from '../src/contracts/index.js';
+import { type TailRecord, tailTopic } from '../src/kafka/index.js';
 
 // Reading `<prefix>.desired` back in processor tests: every record, decoded
 // read_committed through `<prefix>._schemas` as `rowkube tail` decodes it, so
