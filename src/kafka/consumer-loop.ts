@@ -40,7 +40,7 @@ import type { ConsumedOffsets } from './transactional-output.js';
 // After any failure nothing more is processed (the crash latch): kafkajs would
 // go on with the next batch and commit offsets past the one that failed.
 
-export interface ConsumerStageOptions<S extends string> extends RestartingStageOptions<S> {
+export interface ConsumerStageOptions extends RestartingStageOptions {
   kafka: Kafka;
   /** Created when missing at the start of every attempt: what the stage reads and writes. */
   topics: readonly TopicSpec[];
@@ -100,11 +100,11 @@ export interface TrackedHandler extends HandlerBase {
 export type StageHandler = TransactionalHandler | TrackedHandler;
 
 /** Runs the stage until the signal aborts, restarting after retriable failures; rejects on a final one. */
-export async function runConsumerStage<S extends string>(options: ConsumerStageOptions<S>): Promise<void> {
+export async function runConsumerStage(options: ConsumerStageOptions): Promise<void> {
   await runRestarting(options, () => runAttempt(options));
 }
 
-async function runAttempt<S extends string>(options: ConsumerStageOptions<S>): Promise<void> {
+async function runAttempt(options: ConsumerStageOptions): Promise<void> {
   const { kafka, logger } = options;
   // Stops this attempt's followers when it ends, whether by the caller's signal or a failure.
   const attempt = new AbortController();

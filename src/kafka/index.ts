@@ -1,10 +1,13 @@
-// The Kafka side of rowkube: Avro change envelopes, the schema and offsets
-// topics, the transactional change sink, the stages' consumer loop, the
-// compacted-topic reader and `tail`. Other folders import from here; this
-// folder is the only one that imports kafkajs.
+// The Kafka side of rowkube: Avro change envelopes, the codecs of the desired
+// and audit records, the schema and offsets topics, the transactional change
+// sink, the stages' consumer loop, the compacted-topic reader and `tail`.
+// Other folders import from here; this folder is the only one that imports
+// kafkajs. Topic names are in src/contracts.
 
 export type { Kafka } from 'kafkajs';
 
+export { decodeAudit, type EncodedAudit, encodeAudit } from './audit-message.js';
+export { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA, auditKeyCodec, auditValueCodec } from './audit-schema.js';
 export { isValidAvroName, toAvroName } from './avro-names.js';
 export { Attr, connectorOf, SOURCE_RECORD, type TableAvroSchemas, tableAvroSchemas } from './avro-schemas.js';
 export { avroType, bigintLongType } from './avro-type.js';
@@ -29,6 +32,12 @@ export {
   type TrackedHandler,
   type TransactionalHandler,
 } from './consumer-loop.js';
+export {
+  DESIRED_KEY_SCHEMA,
+  DESIRED_VALUE_SCHEMA,
+  desiredKeyCodec,
+  desiredValueCodec,
+} from './desired-schema.js';
 export type {
   Assignment,
   BatchControls,
@@ -54,7 +63,7 @@ export { parsePosition, positionRecord, readLastPosition, readPositions } from '
 export { OffsetTracker } from './offset-tracker.js';
 export { type ChangeEnvelope, decodeJson, decodeNative, type RawRecord } from './record-decoder.js';
 export { type OutgoingRecord, RecordProducer, type TopicOutgoingRecord } from './record-producer.js';
-export { type RestartingStageOptions, runRestarting, type StageReports } from './restarting-stage.js';
+export { type RestartingStageOptions, runRestarting } from './restarting-stage.js';
 export { SchemaCodec } from './schema-codec.js';
 export {
   canonicalSchemaText,
@@ -69,16 +78,7 @@ export { SerialQueue } from './serial-queue.js';
 export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
 export { headersToText, readTopic, type TopicRecord } from './topic-reader.js';
-export {
-  auditTopic,
-  changeTopic,
-  desiredTopic,
-  ensureTopics,
-  offsetsTopic,
-  schemasTopic,
-  type TopicKind,
-  type TopicSpec,
-} from './topics.js';
+export { ensureTopics, type TopicKind, type TopicSpec } from './topics.js';
 export { TrackedCommits } from './tracked-commits.js';
 export {
   type ConsumedOffsets,

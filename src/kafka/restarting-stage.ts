@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PipelineMetrics, StageName } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import { toKafkaError } from './kafka-errors.js';
 
@@ -7,27 +8,19 @@ import { toKafkaError } from './kafka-errors.js';
 // attempt's in-memory state and starts over from the committed offsets after
 // a pause; a non-retriable one (fenced, a bug) rejects.
 
-/** What a restarting stage reports about itself: a part of the pipeline's metrics port. */
-export interface StageReports<S extends string> {
-  /** The component named after the stage is running (ready) or not, with the reason for people. */
-  componentState(component: string, ready: boolean, reason?: string): void;
-  /** A failure of the stage, by its ROWKUBE_ERR_* code. */
-  stageFailed(stage: S, error: unknown): void;
-}
-
-export interface RestartingStageOptions<S extends string = string> {
-  stage: S;
+export interface RestartingStageOptions {
+  stage: StageName;
   signal: AbortSignal;
   logger: Logger;
-  metrics?: StageReports<S> | undefined;
+  metrics?: Pick<PipelineMetrics, 'componentState' | 'stageFailed'> | undefined;
   /** Pause before restarting after a retriable failure. Default 1,000 ms. */
   restartDelayMs?: number | undefined;
   /** Logged on a restart, e.g. 'rebuilding from the committed offsets'. */
   restarting: string;
 }
 
-export async function runRestarting<S extends string>(
-  options: RestartingStageOptions<S>,
+export async function runRestarting(
+  options: RestartingStageOptions,
   attempt: () => Promise<void>,
 ): Promise<void> {
   const { stage, signal, logger, metrics } = options;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { StageName } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import { type Kafka, KafkaAdmin } from '../kafka/index.js';
-import type { StageName } from './pipeline-metrics.js';
 
 // Per-stage lag: how many records of its input topics a stage's consumer
 // group has not committed yet, read with the admin client every few seconds.

@@ -1,19 +1,25 @@
 import type { Logger } from 'pino';
+import type { PipelineMetrics } from '../contracts/index.js';
+import {
+  desiredTopic,
+  type InputTopic,
+  inputTopics,
+  processorGroupId,
+  processorTransactionalId,
+  schemasTopic,
+} from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
-  desiredTopic,
   type Kafka,
   runConsumerStage,
   SchemaPublisher,
   SchemaRegistry,
   type StageAttempt,
-  schemasTopic,
   type TransactionalHandler,
   TransactionalOutput,
 } from '../kafka/index.js';
-import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
-import { type DecodedChange, decodeChange, type InputTopic, inputTopics } from './desired/change-input.js';
+import { type DecodedChange, decodeChange } from './desired/change-input.js';
 import { Materializer, type NodeUpdate } from './materializer/index.js';
 import { DesiredOutput, type ProducedUpdate } from './runner/desired-output.js';
 import { type HubAssignment, rebuildHubRows } from './runner/hub-rebuild.js';
@@ -57,14 +63,6 @@ export interface RunProcessorOptions {
   restartDelayMs?: number;
   /** Where the processor reports records committed, failures and readiness (component `processor`). */
   metrics?: PipelineMetrics;
-}
-
-export function processorGroupId(prefix: string): string {
-  return `rowkube-process-${prefix}`;
-}
-
-export function processorTransactionalId(prefix: string, instance = '0'): string {
-  return `rowkube-process-${prefix}-${instance}`;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import type { DesiredValue, PipelineMetrics } from '../contracts/index.js';
+import { auditTopic, desiredTopic, schemasTopic, sinkGroupId } from '../contracts/index.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
-  auditTopic,
   decodeNative,
-  desiredTopic,
   type Kafka,
   OffsetTracker,
   RecordProducer,
@@ -11,18 +11,10 @@ import {
   runConsumerStage,
   SchemaRegistry,
   type StageAttempt,
-  schemasTopic,
   type TrackedHandler,
 } from '../kafka/index.js';
-import type { PipelineMetrics } from '../observability/pipeline-metrics.js';
-import type { DesiredValue } from '../processor/desired/desired-message.js';
-import type { SinkContext } from './apply/sink-context.js';
-import { AuditPublisher } from './audit/audit-publisher.js';
-import { Inventory } from './inventory.js';
-import type { KubeApi } from './kube/index.js';
-import { namespaceMatcher } from './ownership/index.js';
+import { AuditPublisher, type KubeApi, ResourceManager } from './index.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
-import { RequestLimiter } from './runner/request-limiter.js';
 
 // `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`.
 //
@@ -59,10 +51,6 @@ export interface RunSinkOptions {
 const MAX_IN_FLIGHT = 5_000;
 const COMMIT_INTERVAL_MS = 200;
 
-export function sinkGroupId(prefix: string): string {
-  return `rowkube-apply-${prefix}`;
-}
-
 export async function runSink(options: RunSinkOptions): Promise<void> {
   const { config, kafka, signal, logger, metrics, restartDelayMs } = options;
   const prefix = config.kafka.topicPrefix;
@@ -95,19 +83,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   attempt.onClose(() => producer.close());
   const audit = await AuditPublisher.open(producer, auditTopic(prefix), schemasTopic(prefix));
   const registry = await SchemaRegistry.open({ kafka, prefix });
-  const allowed = namespaceMatcher(config.kubernetes.allowedNamespaces);
-  const limiter = new RequestLimiter(config.kubernetes.concurrency);
-  const context: SinkContext = {
-    kube,
-    limiter,
-    prefix,
-    fieldManager: config.kubernetes.fieldManager,
-    namespaceAllowed: allowed,
-    inventory: new Inventory(),
-    appliedHashes: new Map(),
-    readinessPollMs: options.readinessPollMs ?? 250,
-  };
-  const owned = await context.inventory.seed(kube, limiter, prefix, config.forms, context.appliedHashes);
+  const resources = await ResourceManager.open({ kube, config, readinessPollMs: options.readinessPollMs });
+  const owned = resources.objectsFound;
 
   // The newest desired state of every node: what drift checks re-apply.
   const desired = await readCompactedTopic<DesiredValue>({
@@ -123,7 +100,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   const tracker = new OffsetTracker();
   const nodes = desiredScheduler({
     config,
-    context,
+    resources,
     audit,
     logger,
     metrics: options.metrics,
@@ -134,7 +111,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // Objects of nodes whose desired state is gone (a tombstone compacted away
   // while the sink was down). An empty desired topic more likely means a
   // wrong prefix or a topic deleted by hand than "delete everything".
-  const gone = context.inventory.nodes().filter((nodeId) => (latest.get(nodeId) ?? null) === null);
+  const gone = resources.nodes().filter((nodeId) => (latest.get(nodeId) ?? null) === null);
   if (desired.keys === 0 && gone.length > 0)
     logger.warn(
       { nodes: gone.length, topic },

@@ -1,3 +1,4 @@
+import type { Provenance } from '../../contracts/index.js';
 import type { FormConfig } from '../../core/config/form-schema.js';
 import type {
   ConsumedOffsets,
@@ -5,7 +6,7 @@ import type {
   TopicOutgoingRecord,
   TransactionalOutput,
 } from '../../kafka/index.js';
-import { encodeDesired, type Provenance } from '../desired/desired-message.js';
+import { encodeDesired } from '../desired/desired-message.js';
 import type { NodeUpdate } from '../materializer/index.js';
 
 // Writes desired records in one Kafka transaction, with the consumer offsets

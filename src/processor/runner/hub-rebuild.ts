@@ -1,5 +1,6 @@
+import type { InputTopic } from '../../contracts/index.js';
 import { type Kafka, readTopic, type SchemaResolver } from '../../kafka/index.js';
-import { decodeChange, type InputTopic } from '../desired/change-input.js';
+import { decodeChange } from '../desired/change-input.js';
 import type { Materializer } from '../materializer/index.js';
 
 // A processor instance holds the hub rows of the partitions the consumer

@@ -1,5 +1,5 @@
+import type { Provenance } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
-import type { Provenance } from '../desired/desired-message.js';
 import { absentHash, type Materializer, type NodeUpdate } from '../materializer/index.js';
 import type { ProducedUpdate } from './desired-output.js';
 

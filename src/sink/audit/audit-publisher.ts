@@ -1,13 +1,14 @@
+import type { AuditEvent } from '../../contracts/index.js';
 import {
+  AUDIT_KEY_SCHEMA,
+  AUDIT_VALUE_SCHEMA,
   chunksBySize,
+  encodeAudit,
   type OutgoingRecord,
   type RecordProducer,
   SchemaPublisher,
   toKafkaError,
 } from '../../kafka/index.js';
-import type { AuditEvent } from './audit-event.js';
-import { encodeAudit } from './audit-message.js';
-import { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA } from './audit-schema.js';
 
 // Sends audit events to `<prefix>.audit`. Events recorded while a send is in
 // flight go out together in the next one, so the sink writes few large

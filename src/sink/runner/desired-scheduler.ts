@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
+import type { PipelineMetrics } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
-import type { PipelineMetrics } from '../../observability/pipeline-metrics.js';
-import { applyNode, removeNode } from '../apply/apply-node.js';
 import { isFinal } from '../apply/apply-resource.js';
-import type { SinkContext } from '../apply/sink-context.js';
 import type { AuditPublisher } from '../audit/audit-publisher.js';
-import { type DesiredWork, nodeAuditFor } from './desired-work.js';
+import type { ResourceManager } from '../resource-manager.js';
+import type { DesiredWork } from './desired-work.js';
 import { NodeScheduler } from './node-scheduler.js';
 
 // The sink's core as one piece: each node's desired state is applied (or the
@@ -15,7 +14,7 @@ import { NodeScheduler } from './node-scheduler.js';
 
 export interface DesiredSchedulerOptions {
   config: RowkubeConfig;
-  context: SinkContext;
+  resources: ResourceManager;
   audit: AuditPublisher;
   logger: Logger;
   metrics?: PipelineMetrics | undefined;
@@ -26,18 +25,17 @@ export interface DesiredSchedulerOptions {
 }
 
 export function desiredScheduler(options: DesiredSchedulerOptions): NodeScheduler<DesiredWork> {
-  const { config, context, audit, logger, metrics } = options;
+  const { config, resources, audit, logger, metrics } = options;
   const handle = async (nodeId: string, work: DesiredWork, nodeSignal: AbortSignal) => {
     const { value } = work;
-    const nodeAudit = nodeAuditFor(nodeId, value, config);
-    try {
-      if (value === null) await removeNode(context, nodeId, nodeAudit);
-      else await applyNode(context, value, nodeAudit, { verify: work.verify, signal: nodeSignal });
-    } finally {
-      // What was done before a failure happened too: it is reported either way.
-      await audit.publish(nodeAudit.events);
-      metrics?.sinkAudited(nodeAudit.events);
-    }
+    const changes =
+      value === null
+        ? await resources.delete(nodeId)
+        : await resources.apply(value, { verify: work.verify, signal: nodeSignal });
+    // What was done before a failure happened too: it is reported either way.
+    await audit.publish(changes.events);
+    metrics?.sinkAudited(changes.events);
+    if (changes.failure !== undefined) throw changes.failure;
   };
   return new NodeScheduler<DesiredWork>({
     handle: (work, nodeSignal) => handle(work.nodeId, work.payload, nodeSignal),
@@ -47,14 +45,13 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
       const log = { node: work.nodeId, err: error, retryInMs };
       if (retryInMs === undefined) logger.error(log, 'node failed');
       else logger.warn(log, 'node failed; retrying');
-      const nodeAudit = nodeAuditFor(work.nodeId, work.payload.value, config);
-      nodeAudit.record('failed', {
+      const failed = resources.failed(work.nodeId, work.payload.value, {
         reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
         errorCode: (error as { code?: string }).code ?? null,
       });
       audit
-        .publish(nodeAudit.events)
-        .then(() => metrics?.sinkAudited(nodeAudit.events))
+        .publish(failed.events)
+        .then(() => metrics?.sinkAudited(failed.events))
         .catch((failure) => logger.warn({ err: failure }, 'audit event lost'));
     },
     onFinished: (work, outcome) => {
