@@ -12,27 +12,17 @@
 // floor of the same run, not with another run's.
 
 import { cpus, loadavg } from 'node:os';
-import { pino } from 'pino';
 import { createKafka } from '../src/kafka/index.js';
-import { BenchEnvError, benchEnv, type DatabaseKind } from './support/bench-env.js';
+import type { DatabaseKind } from '../support/admin-database.js';
+import { type CaptureBenchEnv, captureBenchEnv } from './support/bench-env.js';
+import { benchLogger, runBench, say } from './support/bench-main.js';
 import { benchDatabase, type DatabaseFigures } from './support/database-bench.js';
 import { benchFloor, type FloorFigures } from './support/kafka-floor.js';
 import { describe, machineInfo } from './support/report.js';
 
-// Progress on stdout before the final JSON line; rowkube's own logs (warnings
-// and errors only) on stderr, so stdout stays readable.
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const logger = pino({ name: 'rowkube-bench', level: 'warn' }, pino.destination(2));
+const logger = benchLogger();
 
-async function main(): Promise<number> {
-  let env: ReturnType<typeof benchEnv>;
-  try {
-    env = benchEnv();
-  } catch (error) {
-    if (!(error instanceof BenchEnvError)) throw error;
-    process.stderr.write(`bench:capture: ${error.message}\n`);
-    return 2;
-  }
+async function main(env: CaptureBenchEnv): Promise<number> {
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-bench' });
   const loadBefore = loadavg()[0] ?? 0;
   say(
@@ -86,14 +76,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    // kafkajs and the drivers may keep timers alive; everything was closed or
-    // cleaned up already.
-    process.exit(code);
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench:capture failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:capture', captureBenchEnv, main);

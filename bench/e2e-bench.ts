@@ -16,45 +16,38 @@
 // run's floor and load average.
 
 import { cpus, loadavg } from 'node:os';
-import { pino } from 'pino';
+import { ALL_STAGES } from '../src/app/pipeline-stages.js';
+import { type Pipeline, startPipeline } from '../src/app/start-pipeline.js';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
-import { uniqueName } from './support/bench-env.js';
-import { E2eAuditLog } from './support/e2e-audit.js';
+import { AuditFollower } from '../support/audit-follower.js';
+import { uniqueName } from '../support/stack-env.js';
+import { e2eConfig, OBJECTS_PER_TENANT } from './support/bench-config.js';
+import { type E2eBenchEnv, e2eBenchEnv } from './support/bench-env.js';
+import { benchLogger, notRun, Phases, runBench, say } from './support/bench-main.js';
 import { BULK_TX_TENANTS, type BulkFigures, runBulk } from './support/e2e-bulk.js';
-import { e2eConfig, OBJECTS_PER_TENANT, UPDATED_RESOURCE } from './support/e2e-config.js';
 import { type E2eDatabase, openE2eDatabase } from './support/e2e-database.js';
-import { type E2eBenchEnv, E2eBenchEnvError, e2eBenchEnv } from './support/e2e-env.js';
 import { benchE2eFloor } from './support/e2e-floor.js';
-import { type PipelineRun, startPipeline } from './support/e2e-pipeline.js';
 import { runSteady, type SteadyFigures } from './support/e2e-steady.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
+import { stopPipeline } from './support/pipeline-stop.js';
 import { describe, machineInfo, round2 } from './support/report.js';
 import { cpuLine } from './support/sink-cpu.js';
 import type { FloorFigures } from './support/sink-floor.js';
 import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
-import { countOwnedObjects } from './support/sink-verify.js';
+import { checkOwnedObjects } from './support/sink-verify.js';
 
-// Progress on stdout before the final JSON line; rowkube's own logs (warnings
-// and errors only) on stderr, so stdout stays readable.
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const logger = pino(
-  { name: 'rowkube-bench', level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
-  pino.destination(2),
-);
+const logger = benchLogger();
 
 /** The warm-up tenant, provisioned before the bulk so that start-up stays out of both figures. */
 const WARM_UP_TENANT = 0;
 /** No audit event for this long means the pipeline is stuck, not slow. */
 const STALL_MS = 60_000;
+/** The sink creates the audit topic when it starts; this is how long that may take. */
+const TOPIC_WAIT_MS = 60_000;
 /** The aims of issue 6, printed next to the figures. */
 const AIM = { latencyP50Ms: 100, latencyP99Ms: 500, bulkRatio: 1.5 };
-
-type Failed = { error: string };
-
-/** A phase's figures before it ran; typed as the union so that assignments made in closures are not narrowed away. */
-const notRun = <T>(): T | Failed => ({ error: 'not run' });
 
 interface WarmUpFigures {
   /** Pipeline started → the warm-up tenant's objects all in place: capture, processor and sink start-up. */
@@ -63,15 +56,7 @@ interface WarmUpFigures {
   firstTenantMs: number;
 }
 
-async function main(): Promise<number> {
-  let env: E2eBenchEnv;
-  try {
-    env = e2eBenchEnv();
-  } catch (error) {
-    if (!(error instanceof E2eBenchEnvError)) throw error;
-    process.stderr.write(`bench:e2e: ${error.message}\n`);
-    return 2;
-  }
+async function main(env: E2eBenchEnv): Promise<number> {
   const objects = env.tenants * OBJECTS_PER_TENANT;
   const loadBefore = loadavg()[0] ?? 0;
   say(
@@ -106,10 +91,10 @@ async function main(): Promise<number> {
     );
 
   let db: E2eDatabase | undefined;
-  let pipeline: PipelineRun | undefined;
-  const audit = new E2eAuditLog(kafka, prefix, UPDATED_RESOURCE);
+  let pipeline: Pipeline | undefined;
+  const audit = new AuditFollower(kafka, prefix);
   const cleanUp = once(async () => {
-    await pipeline?.stop();
+    if (pipeline !== undefined) await stopPipeline(pipeline, { kafka, prefix, logger });
     await audit.close().catch(() => undefined);
     await deleteNamespaces(kube, [namespace, floorNamespace]);
     await deleteTopicsWithPrefix(kafka, prefix);
@@ -125,24 +110,13 @@ async function main(): Promise<number> {
   let bulk = notRun<BulkFigures>();
   let steady = notRun<SteadyFigures>();
   let inCluster = notRun<Record<string, number>>();
-  let failed = false;
-  // Runs one phase; a failure is noted (onError keeps it for the JSON line) and rethrown.
-  const phase = async <T>(name: string, body: () => Promise<T>, onError: (error: Failed) => void) => {
-    try {
-      return await body();
-    } catch (error) {
-      failed = true;
-      onError({ error: describe(error) });
-      say(`${name}: FAILED: ${describe(error)}`);
-      throw error;
-    }
-  };
+  const phases = new Phases(say);
 
   try {
-    const database = await phase(
+    const database = await phases.run(
       'set-up',
       async () => {
-        const opened = await openE2eDatabase(env.mysqlAdminUrl, table);
+        const opened = await openE2eDatabase(table);
         db = opened;
         await opened.setUp();
         await createNamespaces(kube, [namespace, floorNamespace]);
@@ -156,44 +130,45 @@ async function main(): Promise<number> {
 
     // The floor first, with nothing else running: etcd then holds its objects
     // while the pipeline's are created, as in the sink bench.
-    await phase(
-      'floor',
-      async () => {
-        const figures = await benchE2eFloor(kube, {
-          config,
-          firstId: 1,
-          count: env.tenants,
-          ownerPrefix: `${prefix}_floor`,
-          namespace: floorNamespace,
-        });
-        floor = figures;
-        say(
-          `floor: raw server-side apply: ${figures.objects} objects in ${figures.seconds} s ` +
-            `(${figures.objectsPerSec} objects/s); CPU ${cpuLine(figures.cpu)}`,
-        );
-      },
-      (error) => {
-        floor = error;
-      },
-    ).catch(() => undefined); // the pipeline's figures are still worth having
+    await phases
+      .run(
+        'floor',
+        async () => {
+          const figures = await benchE2eFloor(kube, {
+            config,
+            firstId: 1,
+            count: env.tenants,
+            ownerPrefix: `${prefix}_floor`,
+            namespace: floorNamespace,
+          });
+          floor = figures;
+          say(
+            `floor: raw server-side apply: ${figures.objects} objects in ${figures.seconds} s ` +
+              `(${figures.objectsPerSec} objects/s); CPU ${cpuLine(figures.cpu)}`,
+          );
+        },
+        (error) => {
+          floor = error;
+        },
+      )
+      .catch(() => undefined); // the pipeline's figures are still worth having
 
-    const { failed: pipelineFailed } = await phase(
+    const { failed: pipelineFailed } = await phases.run(
       'warm-up',
       async () => {
         const startedAtMs = Date.now();
-        const started = startPipeline(config, logger);
+        // `rowkube run`'s stages, without the metrics server: the bench sees them only from outside.
+        const started = startPipeline(config, { stages: ALL_STAGES, logger, metrics: false });
         pipeline = started;
         const { failed: stageFailed } = started;
-        await audit.start(stageFailed);
+        await audit.follow({ waitForTopicMs: TOPIC_WAIT_MS, abandon: stageFailed });
         const committedAtMs = await database
           .insertTenants(WARM_UP_TENANT, 1, 1)
           .then((r) => r.firstCommitAtMs);
-        await audit.waitFor(
-          'the warm-up tenant',
-          () => audit.objectsInPlace >= OBJECTS_PER_TENANT,
-          STALL_MS,
-          stageFailed,
-        );
+        await audit.waitFor('the warm-up tenant', () => audit.objectsInPlace >= OBJECTS_PER_TENANT, {
+          stallMs: STALL_MS,
+          abandon: stageFailed,
+        });
         const lastAtMs = audit.lastInPlaceAtMs;
         warmUp = {
           startupSeconds: round2((lastAtMs - startedAtMs) / 1000),
@@ -210,72 +185,67 @@ async function main(): Promise<number> {
       },
     );
 
-    await phase(
-      'bulk',
-      async () => {
-        bulk = await runBulk({
-          database,
-          audit,
-          tenants: env.tenants,
-          objectsBefore: OBJECTS_PER_TENANT,
-          stallMs: STALL_MS,
-          pipelineFailed,
-          say,
-        });
-        say(
-          `bulk: first COMMIT → last object in place: ${bulk.seconds} s (${bulk.objectsPerSec} objects/s); ` +
-            `CPU ${cpuLine(bulk.cpu)}`,
-        );
-        say(`bulk: audit events by action so far: ${JSON.stringify(audit.actions)}`);
-      },
-      (error) => {
-        bulk = error;
-      },
-    ).catch(() => undefined); // the latency phase still runs if the bulk stalled partway
+    await phases
+      .run(
+        'bulk',
+        async () => {
+          bulk = await runBulk({
+            database,
+            audit,
+            tenants: env.tenants,
+            objectsBefore: OBJECTS_PER_TENANT,
+            stallMs: STALL_MS,
+            pipelineFailed,
+            say,
+          });
+          say(
+            `bulk: first COMMIT → last object in place: ${bulk.seconds} s (${bulk.objectsPerSec} objects/s); ` +
+              `CPU ${cpuLine(bulk.cpu)}`,
+          );
+          say(`bulk: audit events by action so far: ${JSON.stringify(audit.actions)}`);
+        },
+        (error) => {
+          bulk = error;
+        },
+      )
+      .catch(() => undefined); // the latency phase still runs if the bulk stalled partway
 
-    await phase(
-      'latency',
-      async () => {
-        const figures = await runSteady({
-          database,
-          audit,
-          tenants: env.tenants,
-          rate: env.rate,
-          seconds: env.seconds,
-          pipelineFailed,
-        });
-        steady = figures;
-        const latency = figures.commitToAppliedMs;
-        say(
-          `latency: ${latency.writes} updates at ${figures.achievedRate}/s (writer at most ` +
-            `${figures.writerMaxBehindMs} ms behind); COMMIT → applied p50 ${latency.p50} ms, p95 ${latency.p95} ms, ` +
-            `p99 ${latency.p99} ms, max ${latency.max} ms, mean ${latency.mean} ms; ${latency.seen} seen, ` +
-            `${latency.missing} missing; CPU ${cpuLine(figures.cpu)}`,
-        );
-        // Missing updates are a finding next to the figures, not a lost phase.
-        if (figures.error !== undefined) throw new Error(figures.error);
-      },
-      (error) => {
-        if (!('commitToAppliedMs' in steady)) steady = error;
-      },
-    ).catch(() => undefined);
+    await phases
+      .run(
+        'latency',
+        async () => {
+          const figures = await runSteady({
+            database,
+            audit,
+            tenants: env.tenants,
+            rate: env.rate,
+            seconds: env.seconds,
+            pipelineFailed,
+          });
+          steady = figures;
+          const latency = figures.commitToAppliedMs;
+          say(
+            `latency: ${latency.writes} updates at ${figures.achievedRate}/s (writer at most ` +
+              `${figures.writerMaxBehindMs} ms behind); COMMIT → applied p50 ${latency.p50} ms, p95 ${latency.p95} ms, ` +
+              `p99 ${latency.p99} ms, max ${latency.max} ms, mean ${latency.mean} ms; ${latency.seen} seen, ` +
+              `${latency.missing} missing; CPU ${cpuLine(figures.cpu)}`,
+          );
+          // Missing updates are a finding next to the figures, not a lost phase.
+          if (figures.error !== undefined) throw new Error(figures.error);
+        },
+        (error) => {
+          if (!('commitToAppliedMs' in steady)) steady = error;
+        },
+      )
+      .catch(() => undefined);
 
-    await phase(
+    await phases.run(
       'cluster',
       async () => {
-        const kinds = (config.forms[0]?.resources ?? []).map((r) => ({
-          apiVersion: String(r.manifest.apiVersion),
-          kind: String(r.manifest.kind),
-        }));
-        const counts = await countOwnedObjects(kube, prefix, kinds);
-        inCluster = counts;
-        const expected = env.tenants + 1;
-        const short = Object.entries(counts).filter(([, count]) => count !== expected);
-        say(
-          `cluster: the pipeline's objects per kind: ${JSON.stringify(counts)}` +
-            (short.length === 0 ? '' : ` — expected ${expected} of each`),
-        );
-        if (short.length > 0) failed = true;
+        // Every bulk tenant and the warm-up one.
+        const owned = await checkOwnedObjects(kube, config, env.tenants + 1, say);
+        inCluster = owned.counts;
+        if (owned.short) phases.failed = true;
       },
       (error) => {
         inCluster = error;
@@ -317,16 +287,7 @@ async function main(): Promise<number> {
     machine: machineInfo(loadBefore),
   };
   say(JSON.stringify(result));
-  return failed ? 1 : 0;
+  return phases.failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    // kafkajs and the HTTP agents may keep timers alive; everything was closed or cleaned up already.
-    process.exit(code);
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench:e2e failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:e2e', e2eBenchEnv, main);

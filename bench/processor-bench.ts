@@ -8,39 +8,21 @@
 // It runs capture and the processor in this process, wired as `rowkube
 // capture` and `rowkube process` wire them, against the local stack, which it
 // does not start. Knobs: BENCH_TENANTS, BENCH_FLAGGED_EVERY, BENCH_RATE,
-// BENCH_SECONDS, BENCH_CPU_PROFILE (see support/processor-env.ts), and
+// BENCH_SECONDS, BENCH_CPU_PROFILE (see support/bench-env.ts), and
 // BENCH_LOG_LEVEL for rowkube's and kafkajs's logs on stderr. The machine
 // is small and shared: compare the processor's figures with the floor of the
 // same run, not with another run's.
 
 import { cpus, loadavg } from 'node:os';
-import { pino } from 'pino';
 import { createKafka } from '../src/kafka/index.js';
-import {
-  type ProcessorBenchEnv,
-  ProcessorBenchEnvError,
-  processorBenchEnv,
-} from './support/processor-env.js';
+import { type ProcessorBenchEnv, processorBenchEnv } from './support/bench-env.js';
+import { benchLogger, runBench, say } from './support/bench-main.js';
 import { runProcessorScenario, type ScenarioFigures } from './support/processor-scenario.js';
 import { describe, machineInfo } from './support/report.js';
 
-// Progress on stdout before the final JSON line; rowkube's own logs (warnings
-// and errors only) on stderr, so stdout stays readable.
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const logger = pino(
-  { name: 'rowkube-bench', level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
-  pino.destination(2),
-);
+const logger = benchLogger();
 
-async function main(): Promise<number> {
-  let env: ProcessorBenchEnv;
-  try {
-    env = processorBenchEnv();
-  } catch (error) {
-    if (!(error instanceof ProcessorBenchEnvError)) throw error;
-    process.stderr.write(`bench:process: ${error.message}\n`);
-    return 2;
-  }
+async function main(env: ProcessorBenchEnv): Promise<number> {
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-bench', logger });
   const loadBefore = loadavg()[0] ?? 0;
   say(
@@ -108,14 +90,4 @@ function failed(figures: ScenarioFigures | { error: string }): boolean {
   return 'error' in processor || 'error' in processor.latency || 'error' in floor || 'error' in floor.latency;
 }
 
-main().then(
-  (code) => {
-    // kafkajs and the drivers may keep timers alive; everything was closed or
-    // cleaned up already.
-    process.exit(code);
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench:process failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:process', processorBenchEnv, main);

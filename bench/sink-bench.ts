@@ -11,39 +11,26 @@
 // another run's.
 
 import { cpus, loadavg } from 'node:os';
-import { pino } from 'pino';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
-import { uniqueName } from './support/bench-env.js';
+import { uniqueName } from '../support/stack-env.js';
+import { OBJECTS_PER_NODE, sinkBenchConfig } from './support/bench-config.js';
+import { type SinkBenchEnv, sinkBenchEnv } from './support/bench-env.js';
+import { benchLogger, notRun, Phases, runBench, say } from './support/bench-main.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
-import { describe, machineInfo } from './support/report.js';
-import { BENCH_FORM, OBJECTS_PER_NODE, sinkBenchConfig } from './support/sink-config.js';
+import { machineInfo } from './support/report.js';
 import { cpuLine } from './support/sink-cpu.js';
-import { type SinkBenchEnv, SinkBenchEnvError, sinkBenchEnv } from './support/sink-env.js';
 import { benchApplyFloor, type FloorFigures, floorObjects } from './support/sink-floor.js';
 import { type InputFigures, writeDesiredBacklog } from './support/sink-input.js';
 import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
 import { renderBenchNodes } from './support/sink-nodes.js';
 import { benchSinkRun, type SinkRunFigures } from './support/sink-run.js';
-import { countOwnedObjects } from './support/sink-verify.js';
+import { checkOwnedObjects } from './support/sink-verify.js';
 
-// Progress on stdout before the final JSON line; rowkube's own logs (warnings
-// and errors only) on stderr, so stdout stays readable.
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const logger = pino({ name: 'rowkube-bench', level: 'warn' }, pino.destination(2));
+const logger = benchLogger();
 
-type Failed = { error: string };
-
-async function main(): Promise<number> {
-  let env: SinkBenchEnv;
-  try {
-    env = sinkBenchEnv();
-  } catch (error) {
-    if (!(error instanceof SinkBenchEnvError)) throw error;
-    process.stderr.write(`bench:apply: ${error.message}\n`);
-    return 2;
-  }
+async function main(env: SinkBenchEnv): Promise<number> {
   const objects = env.nodes * OBJECTS_PER_NODE;
   const loadBefore = loadavg()[0] ?? 0;
   say(
@@ -79,83 +66,89 @@ async function main(): Promise<number> {
   });
   const unregister = onInterrupt(cleanUp);
 
-  let input: InputFigures | Failed = { error: 'not run' };
-  let floor: FloorFigures | Failed = { error: 'not run' };
-  let sink: SinkRunFigures | Failed = { error: 'not run' };
-  let inCluster: Record<string, number> | Failed = { error: 'not run' };
-  let failed = false;
+  let input = notRun<InputFigures>();
+  let floor = notRun<FloorFigures>();
+  let sink = notRun<SinkRunFigures>();
+  let inCluster = notRun<Record<string, number>>();
+  const phases = new Phases(say);
   try {
-    let nodes: ReturnType<typeof renderBenchNodes>;
-    try {
-      nodes = renderBenchNodes(config, env.nodes, Date.now());
-      input = await writeDesiredBacklog(kafka, config, nodes);
-      say(
-        `input: ${input.records} desired records (${input.avgValueBytes} B values) written to ` +
-          `${prefix}.desired in ${input.seconds} s`,
-      );
-      await createNamespaces(floorKube, [floorNamespace, sinkNamespace]);
-    } catch (error) {
-      failed = true;
-      input = { error: describe(error) };
-      say(`input: FAILED: ${describe(error)}`);
-      throw error;
-    }
+    const nodes = await phases.run(
+      'input',
+      async () => {
+        const rendered = renderBenchNodes(config, env.nodes, Date.now());
+        const written = await writeDesiredBacklog(kafka, config, rendered);
+        input = written;
+        say(
+          `input: ${written.records} desired records (${written.avgValueBytes} B values) written to ` +
+            `${prefix}.desired in ${written.seconds} s`,
+        );
+        await createNamespaces(floorKube, [floorNamespace, sinkNamespace]);
+        return rendered;
+      },
+      (failure) => {
+        input = failure;
+      },
+    );
 
-    try {
-      // The same objects under another owner prefix: the sink lists its
-      // prefix's objects at start, and must not find (or prune) the floor's.
-      const objectsForFloor = floorObjects(nodes, `${prefix}_floor`, floorNamespace);
-      floor = await benchApplyFloor(floorKube, objectsForFloor, {
-        concurrency: env.concurrency,
-        fieldManager: config.kubernetes.fieldManager,
-      });
-      say(
-        `floor: raw server-side apply: ${floor.objectsPerSec} objects/s (${floor.objects} in ${floor.seconds} s); ` +
-          `CPU ${cpuLine(floor.cpu)}`,
-      );
-    } catch (error) {
-      failed = true;
-      floor = { error: describe(error) };
-      say(`floor: FAILED: ${describe(error)}`);
-    }
+    await phases
+      .run(
+        'floor',
+        async () => {
+          // The same objects under another owner prefix: the sink lists its
+          // prefix's objects at start, and must not find (or prune) the floor's.
+          const objectsForFloor = floorObjects(nodes, `${prefix}_floor`, floorNamespace);
+          const figures = await benchApplyFloor(floorKube, objectsForFloor, {
+            concurrency: env.concurrency,
+            fieldManager: config.kubernetes.fieldManager,
+          });
+          floor = figures;
+          say(
+            `floor: raw server-side apply: ${figures.objectsPerSec} objects/s (${figures.objects} in ${figures.seconds} s); ` +
+              `CPU ${cpuLine(figures.cpu)}`,
+          );
+        },
+        (failure) => {
+          floor = failure;
+        },
+      )
+      .catch(() => undefined); // the sink's figures are still worth having
 
-    try {
-      sink = await benchSinkRun({
-        config,
-        kafka,
-        kube: sinkKube,
-        logger,
-        objects,
-        cpuProfileDir: env.cpuProfileDir,
-      });
-      say(
-        `sink: ${sink.objectsPerSec} objects/s (${sink.objects} in ${sink.seconds} s; start-up ${sink.startupMs} ms, ` +
-          `steady ${sink.steadyObjectsPerSec} objects/s, audit lag ${sink.auditLagMs} ms); CPU ${cpuLine(sink.cpu)}`,
-      );
-      say(`sink: audit events by action: ${JSON.stringify(sink.actions)}`);
-    } catch (error) {
-      failed = true;
-      sink = { error: describe(error) };
-      say(`sink: FAILED: ${describe(error)}`);
-    }
+    await phases
+      .run(
+        'sink',
+        async () => {
+          const figures = await benchSinkRun({
+            config,
+            kafka,
+            kube: sinkKube,
+            logger,
+            objects,
+            cpuProfileDir: env.cpuProfileDir,
+          });
+          sink = figures;
+          say(
+            `sink: ${figures.objectsPerSec} objects/s (${figures.objects} in ${figures.seconds} s; start-up ${figures.startupMs} ms, ` +
+              `steady ${figures.steadyObjectsPerSec} objects/s, audit lag ${figures.auditLagMs} ms); CPU ${cpuLine(figures.cpu)}`,
+          );
+          say(`sink: audit events by action: ${JSON.stringify(figures.actions)}`);
+        },
+        (failure) => {
+          sink = failure;
+        },
+      )
+      .catch(() => undefined);
 
-    try {
-      const kinds = (config.forms.find((f) => f.name === BENCH_FORM)?.resources ?? []).map((r) => ({
-        apiVersion: String(r.manifest.apiVersion),
-        kind: String(r.manifest.kind),
-      }));
-      inCluster = await countOwnedObjects(sinkKube, prefix, kinds);
-      const short = Object.entries(inCluster).filter(([, count]) => count !== env.nodes);
-      say(
-        `cluster: the sink's objects per kind: ${JSON.stringify(inCluster)}` +
-          (short.length === 0 ? '' : ` — expected ${env.nodes} of each`),
-      );
-      if (short.length > 0) failed = true;
-    } catch (error) {
-      failed = true;
-      inCluster = { error: describe(error) };
-      say(`cluster: counting the sink's objects FAILED: ${describe(error)}`);
-    }
+    await phases.run(
+      'cluster',
+      async () => {
+        const owned = await checkOwnedObjects(sinkKube, config, env.nodes, say);
+        inCluster = owned.counts;
+        if (owned.short) phases.failed = true;
+      },
+      (failure) => {
+        inCluster = failure;
+      },
+    );
   } catch {
     // Reported above; the JSON line below still says what ran.
   } finally {
@@ -185,16 +178,7 @@ async function main(): Promise<number> {
     machine: machineInfo(loadBefore),
   };
   say(JSON.stringify(result));
-  return failed ? 1 : 0;
+  return phases.failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    // kafkajs and the HTTP agents may keep timers alive; everything was closed or cleaned up already.
-    process.exit(code);
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench:apply failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:apply', sinkBenchEnv, main);

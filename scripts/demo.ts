@@ -4,66 +4,32 @@
 // its own process, write rows as an application would, and show each
 // tenant's Kubernetes objects appearing, changing and disappearing, with the
 // time from COMMIT to the object applied (taken from rowkube's audit events).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
-import { auditTopic, createKafka, readTopic } from '../src/kafka/index.js';
-import { type DecodedAuditEvent, decodeAudit } from '../src/sink/audit/index.js';
+import { auditTopic, type DecodedAuditEvent } from '../src/contracts/index.js';
+import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
-import { RowkubeProcess } from '../test/support/rowkube-process.js';
+import { type AdminDatabase, openAdminDatabase, sourceKey } from '../support/admin-database.js';
+import { AuditFollower } from '../support/audit-follower.js';
+import { writeConfigFile } from '../support/config-file.js';
+import { RowkubeProcess } from '../support/rowkube-process.js';
+import { stackEnv } from '../support/stack-env.js';
+import { waitFor } from '../support/wait-for.js';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this through \`npm run demo\``);
-  return value;
-};
-const brokers = env('KAFKA_BROKERS').split(',');
+const env = stackEnv({ what: 'the demo', rerun: 'npm run demo' });
+const brokers = env.kafkaBrokers;
 const kafka = createKafka({ brokers, clientId: 'rowkube-demo' });
-const kube = KubeClient.fromKubeconfigFile(env('KUBECONFIG'));
+const kube = KubeClient.fromKubeconfigFile(env.kubeconfig);
 const run = Date.now().toString(36);
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const LABELS = { mariadb: 'MariaDB (binlog)', postgres: 'PostgreSQL (logical replication)' };
 
-interface Database {
-  kind: 'mysql' | 'postgres';
-  label: string;
-  captureUrl: string;
-  exec(sql: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function mariadb(): Promise<Database> {
-  const c = await mysql.createConnection(env('MYSQL_ADMIN_URL'));
-  return {
-    kind: 'mysql',
-    label: 'MariaDB (binlog)',
-    captureUrl: env('MYSQL_URL'),
-    exec: async (sql) => void (await c.query(sql)),
-    close: () => c.end(),
-  };
-}
-
-async function postgres(): Promise<Database> {
-  const c = new pg.Client({ connectionString: env('PG_ADMIN_URL') });
-  await c.connect();
-  return {
-    kind: 'postgres',
-    label: 'PostgreSQL (logical replication)',
-    captureUrl: env('PG_URL'),
-    exec: async (sql) => void (await c.query(sql)),
-    close: () => c.end(),
-  };
-}
-
-function configText(db: Database, prefix: string, tenants: string, flags: string, ns: string): string {
+function configText(db: AdminDatabase, prefix: string, tenants: string, flags: string, ns: string): string {
   const source = db.kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : '';
   return `kafka: { brokers: [${brokers.join(', ')}], topicPrefix: ${prefix} }
 kubernetes: { allowedNamespaces: ["${ns}-*"] }
 sources:
   - name: appdb
-    ${db.kind}: { url: "${db.captureUrl}"${source} }
+    ${sourceKey(db.kind)}: { url: "${db.captureUrl}"${source} }
     tables: [${tenants}, ${flags}]
 hubs:
   - name: tenants
@@ -123,58 +89,28 @@ forms:
 `;
 }
 
-/** Follows the audit topic; each step waits for the events it expects. */
-class AuditFollower {
-  readonly events: DecodedAuditEvent[] = [];
-  private readonly stop = new AbortController();
-  private readonly done: Promise<void>;
-
-  constructor(prefix: string) {
-    this.done = readTopic({
-      kafka,
-      topic: auditTopic(prefix),
-      fromBeginning: true,
-      follow: true,
-      allowMissing: false,
-      signal: this.stop.signal,
-      onRecord: (record) => {
-        if (record.value !== null) this.events.push(decodeAudit(record.value));
-      },
-    });
-    this.done.catch(() => undefined);
-  }
-
-  async waitFor(from: number, done: (events: DecodedAuditEvent[]) => boolean, timeoutMs = 90_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!done(this.events.slice(from))) {
-      if (Date.now() > deadline) throw new Error('the demo waited 90 s for rowkube; see its output above');
-      await sleep(20);
-    }
-    return this.events.slice(from);
-  }
-
-  async close(): Promise<void> {
-    this.stop.abort();
-    await this.done.catch(() => undefined);
-  }
+/** The audit events since the `from`-th, once `done` holds for them; rowkube's output is shown on a timeout. */
+async function eventsSince(
+  audit: AuditFollower,
+  from: number,
+  done: (events: DecodedAuditEvent[]) => boolean,
+): Promise<DecodedAuditEvent[]> {
+  return waitFor(
+    'rowkube (see its output above)',
+    () => {
+      const events = audit.events.slice(from);
+      return done(events) ? events : undefined;
+    },
+    { timeoutMs: 90_000, intervalMs: 20 },
+  );
 }
 
-async function waitForTopic(topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    while (!(await admin.listTopics()).includes(topic)) await sleep(100);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function demo(db: Database): Promise<void> {
+async function demo(db: AdminDatabase): Promise<void> {
   const prefix = `demo_${db.kind}_${run}`;
   const tenants = `tenants_${run}`;
   const flags = `feature_flags_${run}`;
-  const ns = `demo-${db.kind === 'mysql' ? 'maria' : 'pg'}-${run}`;
-  say(`\n== ${db.label}`);
+  const ns = `demo-${db.kind === 'mariadb' ? 'maria' : 'pg'}-${run}`;
+  say(`\n== ${LABELS[db.kind]}`);
   await db.exec(
     `CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, domain VARCHAR(253), plan VARCHAR(16), replicas INT, active BOOLEAN)`,
   );
@@ -184,12 +120,11 @@ async function demo(db: Database): Promise<void> {
   // PostgreSQL publishes a table for its owner only: the application creates the publication.
   if (db.kind === 'postgres') await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}, ${flags}`);
 
-  const config = join(mkdtempSync(join(tmpdir(), 'rowkube-demo-')), 'rowkube.yaml');
-  writeFileSync(config, configText(db, prefix, tenants, flags, ns));
+  const config = writeConfigFile(configText(db, prefix, tenants, flags, ns));
   say(`$ rowkube run --config ${config}`);
   const rowkube = new RowkubeProcess(['run', '--config', config]);
-  await waitForTopic(auditTopic(prefix));
-  const audit = new AuditFollower(prefix);
+  const audit = new AuditFollower(kafka, prefix);
+  await audit.follow({ waitForTopicMs: 90_000 });
   // The sink publishes its audit schemas when it starts: from then on rowkube is up.
   await sleep(1_500);
 
@@ -203,7 +138,7 @@ async function demo(db: Database): Promise<void> {
     await db.exec(sql);
     const committedAt = Date.now();
     say(`\n${title}\n  ${sql}`);
-    const events = await audit.waitFor(from, expect);
+    const events = await eventsSince(audit, from, expect);
     for (const event of events) {
       if (event.object === null || event.action === 'unchanged') continue;
       const { kind, namespace, name } = event.object;
@@ -281,8 +216,8 @@ async function demo(db: Database): Promise<void> {
   await db.exec(`DROP TABLE ${tenants}, ${flags}`);
 }
 
-for (const open of [mariadb, postgres]) {
-  const db = await open();
+for (const kind of ['mariadb', 'postgres'] as const) {
+  const db = await openAdminDatabase(kind);
   try {
     await demo(db);
   } finally {

@@ -12,6 +12,7 @@ echo '== lint and format (biome)'
 npx biome ci .
 echo '== types (tsc)'
 npx tsc -p tsconfig.json --noEmit
+echo '== layers (scripts/check-layers.ts)'; node --import tsx scripts/check-layers.ts
 
 echo '== tests (vitest)'
 mkdir -p .vitest

@@ -1,15 +1,19 @@
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { runMysqlCapture } from '../../connectors/mysql/index.js';
 import { runPostgresCapture } from '../../connectors/postgres/index.js';
 import type { ChangeSink, SourcePosition } from '../../src/core/change-event.js';
-import type { BenchEnv, DatabaseKind } from './bench-env.js';
+import {
+  type AdminDatabase,
+  type DatabaseKind,
+  execOnce,
+  openAdminDatabase,
+} from '../../support/admin-database.js';
 import { benchRow, COLUMNS, createTableSql } from './bench-rows.js';
 
-// One database under test: an application-like writer (the admin user, as in
-// the integration tests) and the connector, started the way
-// src/cli/commands/capture.ts starts it, with the capture user.
+// One database under test: an application-like writer (the admin user,
+// support/admin-database.ts) and the connector, started on its own with the
+// capture user: the capture bench measures inside capture, around a counting
+// sink (capture-run.ts), which the pipeline assembly does not let in.
 
 export interface CaptureArgs {
   sink: ChangeSink;
@@ -38,52 +42,42 @@ export interface BenchNames {
   source: string;
 }
 
-export async function openBenchDatabase(
-  kind: DatabaseKind,
-  env: BenchEnv,
-  names: BenchNames,
-): Promise<BenchDatabase> {
-  return kind === 'mariadb' ? openMariadb(env, names) : openPostgres(env, names);
+export async function openBenchDatabase(kind: DatabaseKind, names: BenchNames): Promise<BenchDatabase> {
+  const db = await openAdminDatabase(kind);
+  return kind === 'mariadb' ? mariadb(db, names) : postgres(db, names);
 }
 
-async function openMariadb(env: BenchEnv, { table, source }: BenchNames): Promise<BenchDatabase> {
-  const connection = await mysql.createConnection(env.mysqlAdminUrl);
-  // Another developer's test may restart the database mid-run: an idle
-  // connection then emits 'error', which unheard would kill the process
-  // before it prints anything. The next query fails instead, and is reported.
-  connection.on('error', () => undefined);
+function mariadb(db: AdminDatabase, { table, source }: BenchNames): BenchDatabase {
   const insert = `INSERT INTO ${table} (${COLUMNS.join(', ')}) VALUES ?`;
   return {
     kind: 'mariadb',
     table,
-    setUp: async () => void (await connection.query(createTableSql(table))),
+    setUp: async () => void (await db.exec(createTableSql(table))),
     insertBatch: async (firstId, count) => {
       // mysql2 expands `VALUES ?` into one multi-row statement; with autocommit it is one transaction.
       const rows = Array.from({ length: count }, (_, i) => Object.values(benchRow(firstId + i)));
-      await connection.query(insert, [rows]);
+      await db.exec(insert, [rows]);
     },
-    insertOne: async (id) => void (await connection.query(insert, [[Object.values(benchRow(id))]])),
+    insertOne: async (id) => void (await db.exec(insert, [[Object.values(benchRow(id))]])),
     capture: ({ sink, loadOffset, signal, logger }) =>
-      runMysqlCapture({ name: source, url: env.mysqlUrl, tables: [table], sink, loadOffset, logger, signal }),
+      runMysqlCapture({
+        name: source,
+        url: db.captureUrl,
+        tables: [table],
+        sink,
+        loadOffset,
+        logger,
+        signal,
+      }),
     cleanUp: async () => {
-      await connection.end().catch(() => undefined);
-      // A fresh connection: the writer's may have died with a database restart.
-      const fresh = await mysql.createConnection(env.mysqlAdminUrl);
-      fresh.on('error', () => undefined);
-      try {
-        await fresh.query(`DROP TABLE IF EXISTS ${table}`);
-      } finally {
-        await fresh.end().catch(() => undefined);
-      }
+      await db.close().catch(() => undefined);
+      await execOnce('mariadb', `DROP TABLE IF EXISTS ${table}`);
     },
   };
 }
 
-async function openPostgres(env: BenchEnv, { table, source }: BenchNames): Promise<BenchDatabase> {
-  const client = new pg.Client({ connectionString: env.pgAdminUrl });
-  client.on('error', () => undefined); // as for MariaDB above
-  await client.connect();
-  // As capture.ts names them by default.
+function postgres(db: AdminDatabase, { table, source }: BenchNames): BenchDatabase {
+  // As capture names them by default.
   const slot = `rowkube_${source}`;
   const publication = `rowkube_${source}`;
   // unnest() keeps one statement (and one round trip) per transaction whatever
@@ -93,7 +87,7 @@ async function openPostgres(env: BenchEnv, { table, source }: BenchNames): Promi
     'SELECT * FROM unnest($1::int[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[])';
   const insertRows = async (firstId: number, count: number) => {
     const rows = Array.from({ length: count }, (_, i) => benchRow(firstId + i));
-    await client.query(insert, [
+    await db.exec(insert, [
       rows.map((r) => r.id),
       rows.map((r) => r.tenant),
       rows.map((r) => r.plan),
@@ -105,16 +99,16 @@ async function openPostgres(env: BenchEnv, { table, source }: BenchNames): Promi
     kind: 'postgres',
     table,
     setUp: async () => {
-      await client.query(createTableSql(table));
+      await db.exec(createTableSql(table));
       // The table owner publishes the table: the capture user (REPLICATION, read-only) may not.
-      await client.query(`CREATE PUBLICATION ${publication} FOR TABLE ${table}`);
+      await db.exec(`CREATE PUBLICATION ${publication} FOR TABLE ${table}`);
     },
     insertBatch: insertRows,
     insertOne: (id) => insertRows(id, 1),
     capture: ({ sink, loadOffset, signal, logger }) =>
       runPostgresCapture({
         name: source,
-        url: env.pgUrl,
+        url: db.captureUrl,
         slot,
         publication,
         tables: [table],
@@ -124,22 +118,14 @@ async function openPostgres(env: BenchEnv, { table, source }: BenchNames): Promi
         signal,
       }),
     cleanUp: async () => {
-      await client.end().catch(() => undefined);
-      // A fresh connection: the writer's may have died with a database restart.
-      const fresh = new pg.Client({ connectionString: env.pgAdminUrl });
-      fresh.on('error', () => undefined);
-      await fresh.connect();
-      try {
-        // The slot pins WAL for as long as it exists, and the server has few: never leave one behind.
-        await fresh.query(
-          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
-          [slot],
-        );
-        await fresh.query(`DROP PUBLICATION IF EXISTS ${publication}`);
-        await fresh.query(`DROP TABLE IF EXISTS ${table}`);
-      } finally {
-        await fresh.end().catch(() => undefined);
-      }
+      await db.close().catch(() => undefined);
+      // The slot pins WAL for as long as it exists, and the server has few: never leave one behind.
+      await execOnce(
+        'postgres',
+        `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${slot}'`,
+        `DROP PUBLICATION IF EXISTS ${publication}`,
+        `DROP TABLE IF EXISTS ${table}`,
+      );
     },
   };
 }

@@ -1,16 +1,15 @@
-// What the benchmark needs from its environment: the local stack's addresses
-// (as `deploy/local/stack env` prints them) and the BENCH_* knobs. The bench
-// brings nothing up itself, so a missing variable is reported with the two
-// commands that fix it.
+import type { DatabaseKind } from '../../support/admin-database.js';
+import { type StackEnv, StackEnvError, stackEnv } from '../../support/stack-env.js';
 
-export interface BenchEnv {
-  /** Capture users, as a deployment would configure them. */
-  mysqlUrl: string;
-  pgUrl: string;
-  /** Writers: create the tables and insert the rows, as an application would. */
-  mysqlAdminUrl: string;
-  pgAdminUrl: string;
-  kafkaBrokers: string[];
+// What each benchmark needs from its environment and command line: the local
+// stack's addresses (support/stack-env.ts; a missing one is reported with the
+// commands that fix it) and the size of the run. bench:capture and
+// bench:process take BENCH_* variables, bench:apply and bench:e2e flags.
+
+/** A knob or flag that is not what the bench accepts. The stack's own variables throw its superclass. */
+export class BenchEnvError extends StackEnvError {}
+
+export interface CaptureBenchEnv extends StackEnv {
   /** Backlog rows per database for the throughput phase (BENCH_ROWS, default 100,000). */
   rows: number;
   /** Rows per backlog transaction (BENCH_TX_ROWS, default 100). */
@@ -25,23 +24,13 @@ export interface BenchEnv {
   cpuProfileDir: string | undefined;
 }
 
-export type DatabaseKind = 'mariadb' | 'postgres';
-
-const STACK_VARS = ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'PG_URL', 'PG_ADMIN_URL', 'KAFKA_BROKERS'] as const;
-
-export class BenchEnvError extends Error {}
-
-export function benchEnv(env: NodeJS.ProcessEnv = process.env): BenchEnv {
-  const missing = STACK_VARS.filter((name) => !env[name]);
-  if (missing.length > 0) {
-    throw new BenchEnvError(
-      `${missing.join(', ')} not set: the capture benchmark runs against the local stack and starts nothing itself.\n` +
-        'Bring the stack up and export its addresses, then run it again:\n' +
-        '  deploy/local/stack up\n' +
-        '  set -a; eval "$(deploy/local/stack env)"; set +a\n' +
-        '  npm run bench:capture',
-    );
-  }
+export function captureBenchEnv(env: NodeJS.ProcessEnv = process.env): CaptureBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'PG_URL', 'PG_ADMIN_URL', 'KAFKA_BROKERS'],
+    what: 'the capture benchmark',
+    rerun: 'npm run bench:capture',
+    env,
+  });
   const databases = (env.BENCH_DATABASES ?? 'mariadb,postgres')
     .split(',')
     .map((d) => d.trim())
@@ -51,30 +40,149 @@ export function benchEnv(env: NodeJS.ProcessEnv = process.env): BenchEnv {
       throw new BenchEnvError(`BENCH_DATABASES: '${d}' is neither mariadb nor postgres`);
   }
   return {
-    mysqlUrl: env.MYSQL_URL as string,
-    mysqlAdminUrl: env.MYSQL_ADMIN_URL as string,
-    pgUrl: env.PG_URL as string,
-    pgAdminUrl: env.PG_ADMIN_URL as string,
-    kafkaBrokers: (env.KAFKA_BROKERS as string).split(','),
-    rows: positiveInt(env, 'BENCH_ROWS', 100_000),
-    txRows: positiveInt(env, 'BENCH_TX_ROWS', 100),
-    rate: positiveInt(env, 'BENCH_RATE', 200),
-    seconds: positiveInt(env, 'BENCH_SECONDS', 20),
+    ...stack,
+    rows: envInt(env, 'BENCH_ROWS', 100_000),
+    txRows: envInt(env, 'BENCH_TX_ROWS', 100),
+    rate: envInt(env, 'BENCH_RATE', 200),
+    seconds: envInt(env, 'BENCH_SECONDS', 20),
     databases: databases as DatabaseKind[],
     cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
   };
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export interface ProcessorBenchEnv extends StackEnv {
+  /** Tenants in the backlog (BENCH_TENANTS, default 10,000): one node each. */
+  tenants: number;
+  /** Every n-th tenant gets two feature-flag rows (BENCH_FLAGGED_EVERY, default 4). */
+  flaggedEvery: number;
+  /** Tenant updates per second in the latency phases (BENCH_RATE, default 100). */
+  rate: number;
+  /** Length of each latency phase (BENCH_SECONDS, default 20). */
+  seconds: number;
+  /** BENCH_CPU_PROFILE: a directory for a CPU profile of the processor's throughput phase. */
+  cpuProfileDir: string | undefined;
+}
+
+export function processorBenchEnv(env: NodeJS.ProcessEnv = process.env): ProcessorBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS'],
+    what: 'the processor benchmark',
+    rerun: 'npm run bench:process',
+    env,
+  });
+  return {
+    ...stack,
+    tenants: envInt(env, 'BENCH_TENANTS', 10_000),
+    flaggedEvery: envInt(env, 'BENCH_FLAGGED_EVERY', 4),
+    rate: envInt(env, 'BENCH_RATE', 100),
+    seconds: envInt(env, 'BENCH_SECONDS', 20),
+    cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
+  };
+}
+
+export interface SinkBenchEnv extends StackEnv {
+  /** Nodes of 3 objects each (`--nodes N`, default 10,000). */
+  nodes: number;
+  /** Requests in flight, for the floor and as kubernetes.concurrency of the sink (`--concurrency N`, default 16). */
+  concurrency: number;
+  /** BENCH_CPU_PROFILE: a directory for a CPU profile of the sink phase (support/cpu-profile.ts). */
+  cpuProfileDir: string | undefined;
+}
+
+export function sinkBenchEnv(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): SinkBenchEnv {
+  const stack = stackEnv({
+    needs: ['KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the sink benchmark',
+    rerun: 'npm run bench:apply',
+    env,
+  });
+  const flags = parseFlags(
+    argv,
+    { '--nodes': 10_000, '--concurrency': 16 },
+    'usage: bench:apply [--nodes N] [--concurrency N]',
+  );
+  return {
+    ...stack,
+    nodes: flags['--nodes'],
+    concurrency: flags['--concurrency'],
+    cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
+  };
+}
+
+export interface E2eBenchEnv extends StackEnv {
+  /** Tenants of the bulk insert, 3 objects each (`--tenants N`, default 10,000). */
+  tenants: number;
+  /** Length of the steady-rate phase (`--seconds N`, default 60). */
+  seconds: number;
+  /** Tenant updates per second in the steady-rate phase (`--rate N`, default 50). */
+  rate: number;
+  /** Requests in flight: the sink's kubernetes.concurrency and the floor's (`--concurrency N`, default 16). */
+  concurrency: number;
+}
+
+export function e2eBenchEnv(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): E2eBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the end-to-end benchmark',
+    rerun: 'npm run bench:e2e',
+    env,
+  });
+  const flags = parseFlags(
+    argv,
+    { '--tenants': 10_000, '--seconds': 60, '--rate': 50, '--concurrency': 16 },
+    'usage: bench:e2e [--tenants N] [--seconds N] [--rate N] [--concurrency N]',
+  );
+  return {
+    ...stack,
+    tenants: flags['--tenants'],
+    seconds: flags['--seconds'],
+    rate: flags['--rate'],
+    concurrency: flags['--concurrency'],
+  };
+}
+
+/** A BENCH_* variable: a positive integer, `_` allowed as a separator. */
+function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const text = env[name];
-  if (text === undefined || text === '') return fallback;
+  return text === undefined || text === '' ? fallback : positiveInt(name, text);
+}
+
+function positiveInt(name: string, text: string): number {
   const value = Number(text.replaceAll('_', ''));
   if (!Number.isInteger(value) || value <= 0)
     throw new BenchEnvError(`${name}: '${text}' is not a positive integer`);
   return value;
 }
 
-/** A name no other run uses: tests and other benches share the stack. Lower-case, so it is a valid slot name. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+/** The sink's schema allows at most this many requests in flight. */
+const MAX_CONCURRENCY = 256;
+
+/** `--nodes 500`, `--nodes=500`, …: each flag of `defaults` once, a positive integer. */
+function parseFlags<F extends string>(
+  argv: readonly string[],
+  defaults: Record<F, number>,
+  usage: string,
+): Record<F, number> {
+  const values = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const equals = arg.indexOf('=');
+    const flag = equals < 0 ? arg : arg.slice(0, equals);
+    if (!Object.hasOwn(defaults, flag)) throw new BenchEnvError(`unknown argument '${arg}'; ${usage}`);
+    const text = equals < 0 ? argv[++i] : arg.slice(equals + 1);
+    if (text === undefined) throw new BenchEnvError(`${flag} needs a number; ${usage}`);
+    values[flag as F] = positiveInt(flag, text);
+  }
+  const concurrency = (values as Record<string, number>)['--concurrency'];
+  if (concurrency !== undefined && concurrency > MAX_CONCURRENCY)
+    throw new BenchEnvError(
+      `--concurrency: ${concurrency} is above ${MAX_CONCURRENCY}, the most the sink allows`,
+    );
+  return values;
 }

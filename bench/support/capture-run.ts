@@ -2,20 +2,23 @@ import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { KafkaChangeSink, type KafkaChangeSinkStats } from '../../src/kafka/index.js';
+import { waitFor } from '../../support/wait-for.js';
 import type { BenchDatabase } from './bench-database.js';
 import { CountingSink } from './counting-sink.js';
 import { once } from './interrupt.js';
 
-// One in-process capture, wired as src/cli/commands/capture.ts wires it: the
-// sink first (it fences an earlier instance of the source), then the
-// connector with loadOffset = sink.loadPosition().
+// One in-process capture for the capture bench, which measures inside it: the
+// Kafka sink wrapped in a counting sink (counting-sink.ts), which the pipeline
+// assembly (src/app/start-pipeline.ts) has no place for. Otherwise wired as
+// capture-sources.ts wires it: the sink first (it fences an earlier instance
+// of the source), then the connector with loadOffset = sink.loadPosition().
 
 export interface CaptureRun {
   readonly sink: CountingSink;
   /** performance.now() when the connector was started (after the sink connected). */
   readonly startedAt: number;
   stats(): Readonly<KafkaChangeSinkStats>;
-  /** Waits for `predicate` after sink commits; rejects early if the capture stops on its own. */
+  /** Waits for `predicate` (WaitTimeoutError after timeoutMs); rejects early if the capture stops on its own. */
   until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void>;
   /** Aborts the connector, lets it settle, closes the sink. */
   stop(): Promise<void>;
@@ -61,7 +64,11 @@ export async function startCapture({
     startedAt,
     stats: () => kafkaSink.stats,
     until: (predicate, timeoutMs, what) =>
-      Promise.race([sink.waitUntil(predicate, timeoutMs, what), stoppedEarly.then(() => undefined)]),
+      waitFor(what, () => (predicate() ? true : undefined), {
+        timeoutMs,
+        intervalMs: 20,
+        abandon: stoppedEarly,
+      }).then(() => undefined),
     // Once: the normal path and an interrupt may both stop it.
     stop: once(async () => {
       controller.abort();

@@ -19,9 +19,6 @@ export interface RowTrace {
   committedAt?: number;
 }
 
-/** waitUntil() gave up: the condition did not hold in time (as opposed to capture failing). */
-export class WaitTimeoutError extends Error {}
-
 export class CountingSink implements ChangeSink {
   /** Changes whose Kafka transaction committed. */
   committedEvents = 0;
@@ -37,7 +34,6 @@ export class CountingSink implements ChangeSink {
   readonly traces = new Map<number, RowTrace>();
   private pending = 0;
   private pendingTraces: RowTrace[] = [];
-  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly inner: ChangeSink) {}
 
@@ -71,7 +67,6 @@ export class CountingSink implements ChangeSink {
       this.committedEvents += events;
       this.commits += 1;
       this.lastCommitAt = committedAt;
-      for (const listener of this.listeners) listener();
     });
   }
 
@@ -79,23 +74,5 @@ export class CountingSink implements ChangeSink {
     this.pending = 0;
     this.pendingTraces = [];
     return this.inner.abort?.();
-  }
-
-  /** Resolves once `predicate` holds after a commit (or already holds); rejects after `timeoutMs`. */
-  waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new WaitTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const check = () => {
-        if (!predicate()) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve();
-      };
-      this.listeners.add(check);
-    });
   }
 }

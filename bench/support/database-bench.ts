@@ -1,11 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { changeTopic, KEY_SCHEMA_HEADER, SchemaRegistry } from '../../src/kafka/index.js';
+import { changeTopic } from '../../src/contracts/index.js';
+import { KEY_SCHEMA_HEADER, SchemaRegistry } from '../../src/kafka/index.js';
+import type { DatabaseKind } from '../../support/admin-database.js';
+import { uniqueName } from '../../support/stack-env.js';
+import { WaitTimeoutError } from '../../support/wait-for.js';
 import { openBenchDatabase } from './bench-database.js';
-import { type BenchEnv, type DatabaseKind, uniqueName } from './bench-env.js';
+import type { CaptureBenchEnv } from './bench-env.js';
 import { type CaptureRun, startCapture } from './capture-run.js';
-import { WaitTimeoutError } from './counting-sink.js';
 import { withCpuProfile } from './cpu-profile.js';
 import { once, onInterrupt } from './interrupt.js';
 import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
@@ -53,7 +56,7 @@ export interface DatabaseFigures {
 }
 
 export interface DatabaseBenchOptions {
-  env: BenchEnv;
+  env: CaptureBenchEnv;
   kafka: Kafka;
   logger: Logger;
   say: (line: string) => void;
@@ -69,7 +72,7 @@ export async function benchDatabase(
   const { env, kafka, logger, say } = options;
   const names = { table: uniqueName('bench'), source: uniqueName('bench') };
   const prefix = uniqueName('rkbench');
-  const db = await openBenchDatabase(kind, env, names);
+  const db = await openBenchDatabase(kind, names);
   const start = () => startCapture({ db, kafka, prefix, source: names.source, logger });
   let capture: CaptureRun | undefined;
   const cleanUp = once(async () => {

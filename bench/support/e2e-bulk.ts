@@ -1,5 +1,5 @@
-import type { E2eAuditLog } from './e2e-audit.js';
-import { OBJECTS_PER_TENANT } from './e2e-config.js';
+import type { AuditFollower } from '../../support/audit-follower.js';
+import { OBJECTS_PER_TENANT } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
 import { round2 } from './report.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
@@ -26,7 +26,7 @@ export interface BulkFigures {
 
 export interface BulkOptions {
   database: E2eDatabase;
-  audit: E2eAuditLog;
+  audit: AuditFollower;
   /** Tenants 1 … tenants are inserted. */
   tenants: number;
   /** Objects already in place before the bulk (the warm-up's). */
@@ -48,8 +48,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkFigures> {
   await audit.waitFor(
     `${objects} objects of the bulk in place`,
     () => audit.objectsInPlace >= options.objectsBefore + objects,
-    options.stallMs,
-    options.pipelineFailed,
+    { stallMs: options.stallMs, abandon: options.pipelineFailed },
   );
   const seconds = (audit.lastInPlaceAtMs - inserted.firstCommitAtMs) / 1000;
   return {

@@ -1,8 +1,9 @@
-import mysql from 'mysql2/promise';
-import { createTenantsSql, TENANT_COLUMNS, tenantRow, tenantUid } from './e2e-rows.js';
+import { execOnce, openAdminDatabase } from '../../support/admin-database.js';
+import { createTenantsSql, TENANT_COLUMNS, tenantRow } from './e2e-rows.js';
+import { tenantUid } from './tenant-rows.js';
 
 // The application side of the end-to-end bench: one MariaDB connection (the
-// admin user, as an application writes) that creates the tenants table,
+// admin user, support/admin-database.ts) that creates the tenants table,
 // inserts tenants in large transactions and updates one tenant at a time.
 // Every COMMIT time is taken with Date.now() right after COMMIT returned: the
 // sink's audit events carry appliedAtMs by the same clock (the sink runs in
@@ -27,16 +28,13 @@ export interface E2eDatabase {
   cleanUp(): Promise<void>;
 }
 
-export async function openE2eDatabase(mysqlAdminUrl: string, table: string): Promise<E2eDatabase> {
-  const connection = await mysql.createConnection(mysqlAdminUrl);
-  // A database restarted by someone else's test ends an idle connection with
-  // 'error', which unheard would kill the process; the next query fails instead.
-  connection.on('error', () => undefined);
+export async function openE2eDatabase(table: string): Promise<E2eDatabase> {
+  const db = await openAdminDatabase('mariadb');
   const insert = `INSERT INTO ${table} (${TENANT_COLUMNS.join(', ')}) VALUES ?`;
   const update = `UPDATE ${table} SET revision = revision + 1 WHERE tenant_id = ?`;
   return {
     table,
-    setUp: async () => void (await connection.query(createTenantsSql(table))),
+    setUp: async () => void (await db.exec(createTenantsSql(table))),
     insertTenants: async (firstId, count, perTransaction) => {
       let firstCommitAtMs = Number.NaN;
       let lastCommitAtMs = Number.NaN;
@@ -44,14 +42,7 @@ export async function openE2eDatabase(mysqlAdminUrl: string, table: string): Pro
       for (let start = firstId; start < firstId + count; start += perTransaction) {
         const size = Math.min(perTransaction, firstId + count - start);
         const rows = Array.from({ length: size }, (_, i) => Object.values(tenantRow(start + i)));
-        await connection.beginTransaction();
-        try {
-          await connection.query(insert, [rows]);
-          await connection.commit();
-        } catch (error) {
-          await connection.rollback().catch(() => undefined);
-          throw error;
-        }
+        await db.transaction(async () => void (await db.exec(insert, [rows])));
         lastCommitAtMs = Date.now();
         if (transactions === 0) firstCommitAtMs = lastCommitAtMs;
         transactions++;
@@ -60,24 +51,15 @@ export async function openE2eDatabase(mysqlAdminUrl: string, table: string): Pro
     },
     updateTenant: async (id) => {
       // Autocommit: the statement is its transaction, so it returns after COMMIT.
-      const [result] = await connection.query<mysql.ResultSetHeader>(update, [tenantUid(id)]);
+      const changed = await db.exec(update, [tenantUid(id)]);
       const committedAtMs = Date.now();
-      if (result.affectedRows !== 1)
-        throw new Error(
-          `updating tenant ${tenantUid(id)} in ${table} changed ${result.affectedRows} rows, not 1`,
-        );
+      if (changed !== 1)
+        throw new Error(`updating tenant ${tenantUid(id)} in ${table} changed ${changed} rows, not 1`);
       return committedAtMs;
     },
     cleanUp: async () => {
-      await connection.end().catch(() => undefined);
-      // A fresh connection: the writer's may have died with a database restart.
-      const fresh = await mysql.createConnection(mysqlAdminUrl);
-      fresh.on('error', () => undefined);
-      try {
-        await fresh.query(`DROP TABLE IF EXISTS ${table}`);
-      } finally {
-        await fresh.end().catch(() => undefined);
-      }
+      await db.close().catch(() => undefined);
+      await execOnce('mariadb', `DROP TABLE IF EXISTS ${table}`);
     },
   };
 }

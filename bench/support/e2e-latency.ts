@@ -1,4 +1,4 @@
-import { percentile, round1 } from './percentiles.js';
+import { percentile, round1, summarize } from './percentiles.js';
 
 // COMMIT → applied for the steady-rate phase, matched from outside: each
 // write is one tenant's update, committed at a time the writer took; its
@@ -54,16 +54,12 @@ export function matchWrites(writes: readonly CommittedWrite[], updatesOf: Update
 }
 
 export function latencyFigures(writes: number, latencies: readonly number[]): LatencyFigures {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const sum = sorted.reduce((a, b) => a + b, 0);
-  return {
-    writes,
-    seen: sorted.length,
-    missing: writes - sorted.length,
-    p50: round1(percentile(sorted, 50)),
-    p95: round1(percentile(sorted, 95)),
-    p99: round1(percentile(sorted, 99)),
-    max: round1(sorted[sorted.length - 1] ?? Number.NaN),
-    mean: round1(sorted.length === 0 ? Number.NaN : sum / sorted.length),
-  };
+  const { count, p50, p99, max, mean } = summarize(latencies);
+  const p95 = round1(
+    percentile(
+      [...latencies].sort((a, b) => a - b),
+      95,
+    ),
+  );
+  return { writes, seen: count, missing: writes - count, p50, p95, p99, max, mean };
 }

@@ -1,3 +1,5 @@
+import { tenantUid } from './tenant-rows.js';
+
 // The end-to-end bench's tenants table: one row per tenant, each becoming a
 // ConfigMap, a Secret and a Service. `revision` is what the steady-rate phase
 // bumps: it is in the ConfigMap, so each update changes exactly one object.
@@ -14,11 +16,6 @@ export interface E2eTenantRow {
 export const TENANT_COLUMNS = ['tenant_id', 'domain', 'plan', 'password', 'revision', 'active'] as const;
 
 const PLANS = ['free', 'team', 'enterprise'];
-
-/** Tenant number → its uid ("t000042"), a valid part of a Kubernetes name. */
-export function tenantUid(id: number): string {
-  return `t${String(id).padStart(6, '0')}`;
-}
 
 export function tenantRow(id: number): E2eTenantRow {
   return {

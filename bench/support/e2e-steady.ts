@@ -1,11 +1,11 @@
-import type { E2eAuditLog } from './e2e-audit.js';
-import { E2E_FORM } from './e2e-config.js';
+import type { AuditFollower } from '../../support/audit-follower.js';
+import { E2E_FORM, UPDATED_RESOURCE } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
 import { type CommittedWrite, type LatencyFigures, latencyFigures, matchWrites } from './e2e-latency.js';
-import { tenantUid } from './e2e-rows.js';
 import { writePaced } from './paced-writer.js';
 import { percentile, round1 } from './percentiles.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
+import { tenantUid } from './tenant-rows.js';
 
 // The latency phase: tenant updates at a steady rate, each one a transaction
 // of its own that changes one ConfigMap, with `rowkube run` running; per
@@ -32,7 +32,7 @@ export interface SteadyFigures {
 
 export interface SteadyOptions {
   database: E2eDatabase;
-  audit: E2eAuditLog;
+  audit: AuditFollower;
   /** Tenants 1 … tenants exist and are updated in turn. */
   tenants: number;
   rate: number;
@@ -52,20 +52,19 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> 
     committed.push({ nodeId: `${E2E_FORM}/${tenantUid(id)}`, committedAtMs });
   });
   const cpu = stopCpu();
-  const updatesOf = (nodeId: string) => audit.updatesOf(nodeId);
+  const updatesOf = (nodeId: string) => audit.configuredAtMs(nodeId, UPDATED_RESOURCE);
   let late: string | undefined;
   await audit
     .waitFor(
       `the applied events of ${committed.length} updates`,
       () => matchWrites(committed, updatesOf).length >= committed.length,
-      STRAGGLER_STALL_MS,
-      options.pipelineFailed,
+      { stallMs: STRAGGLER_STALL_MS, abandon: options.pipelineFailed },
     )
     .catch((error: unknown) => {
       late = error instanceof Error ? error.message : String(error);
     });
   const figures = latencyFigures(committed.length, matchWrites(committed, updatesOf));
-  const byAudit = [...audit.updateLatencyByAuditMs].sort((a, b) => a - b);
+  const byAudit = audit.latenciesMs('configured', UPDATED_RESOURCE).sort((a, b) => a - b);
   return {
     rate,
     seconds,

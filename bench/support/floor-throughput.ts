@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
+import { waitFor } from '../../support/wait-for.js';
 import { OutputCollector } from './output-collector.js';
-import { pollUntil } from './poll-until.js';
 import { round2 } from './report.js';
 import { FloorLoop, type OffsetLimits } from './transform-floor.js';
 
@@ -36,6 +36,7 @@ export interface FloorThroughputOptions {
 }
 
 const TIMEOUT_MS = 120_000;
+const POLL_MS = 20;
 
 export async function measureFloorThroughput(options: FloorThroughputOptions): Promise<FloorThroughput> {
   const { kafka, changes } = options;
@@ -53,12 +54,11 @@ export async function measureFloorThroughput(options: FloorThroughputOptions): P
     });
     options.onLoop(loop);
     try {
-      await pollUntil(
-        `${changes} floor records`,
-        () => collector.records >= changes,
-        TIMEOUT_MS,
-        loop.failed,
-      );
+      await waitFor(`${changes} floor records`, () => (collector.records >= changes ? true : undefined), {
+        timeoutMs: TIMEOUT_MS,
+        intervalMs: POLL_MS,
+        abandon: loop.failed,
+      });
     } finally {
       await loop.stop();
     }

@@ -10,7 +10,7 @@ export function onInterrupt(cleanup: () => Promise<void>): () => void {
   if (!installed) {
     installed = true;
     const handler = (signal: NodeJS.Signals) => {
-      process.stderr.write(`bench:capture: ${signal}: cleaning up\n`);
+      process.stderr.write(`bench: ${signal}: cleaning up\n`);
       const all = [...cleanups].reverse();
       cleanups.clear();
       void Promise.allSettled(all.map((c) => c())).then(() => process.exit(130));

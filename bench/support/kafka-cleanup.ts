@@ -16,3 +16,16 @@ export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Prom
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+/** Consumer groups outlive the run otherwise; best effort, the names are unique to the run. */
+export async function deleteConsumerGroups(kafka: Kafka, groupIds: string[]): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteGroups(groupIds);
+  } catch {
+    // Left behind (or never made): an empty group expires on its own.
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { ChangeEncoder, ensureTopics, openTransactionalProducer } from '../../src/kafka/index.js';
-import { uniqueName } from './bench-env.js';
+import { uniqueName } from '../../support/stack-env.js';
 import { benchRow, benchTableSchema } from './bench-rows.js';
 import { once, onInterrupt } from './interrupt.js';
 import { deleteTopicsWithPrefix } from './kafka-cleanup.js';

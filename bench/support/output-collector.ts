@@ -1,15 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { VALUE_SCHEMA_HEADER } from '../../src/kafka/index.js';
+import { TopicWatcher } from './topic-watcher.js';
 
-// The throughput phases' receiving end: a read_committed consumer of an
-// output topic from its beginning (the topic exists and is empty when it
-// starts, so nothing can be missed), which notes when records become visible.
+// The throughput phases' receiving end: a topic watcher (topic-watcher.ts)
+// from the output topic's beginning, which notes when records become visible.
 // It does no decoding while the clock runs: keys are kept as raw bytes, and
 // with `keepLatest` the latest raw value per key, for a check afterwards.
-// Same fetch wait as support/topic-watcher.ts (10 ms), so its own long-poll
-// adds little to what it measures.
 
 export interface CollectedRecord {
   key: Buffer | null;
@@ -41,33 +37,25 @@ export class OutputCollector {
   /** With keepLatest: the latest record per key (same text as `keys`). */
   readonly latest = new Map<string, CollectedRecord>();
 
-  private constructor(private consumer: Consumer | undefined) {}
+  private watcher: TopicWatcher | undefined;
 
   static async start({ kafka, topic, keepLatest }: CollectorOptions): Promise<OutputCollector> {
-    const consumer = kafka.consumer({
-      groupId: `rowkube-bench-${randomUUID()}`,
-      readUncommitted: false,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 10,
-    });
-    const collector = new OutputCollector(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        if (batch.messages.length === 0) return;
-        const receivedAt = performance.now();
+    const collector = new OutputCollector();
+    collector.watcher = await TopicWatcher.start({
+      kafka,
+      topic,
+      fromBeginning: true,
+      onBatch: (messages, receivedAt) => {
         const cpu = process.cpuUsage();
         if (collector.firstAt === undefined) {
           collector.firstAt = receivedAt;
           collector.cpuAtFirst = cpu;
-          collector.firstBatchRecords = batch.messages.length;
+          collector.firstBatchRecords = messages.length;
         }
         collector.lastAt = receivedAt;
         collector.cpuAtLast = cpu;
-        collector.records += batch.messages.length;
-        for (const message of batch.messages) {
+        collector.records += messages.length;
+        for (const message of messages) {
           const key = message.key?.toString('latin1') ?? '';
           collector.keys.add(key);
           if (keepLatest) {
@@ -100,8 +88,8 @@ export class OutputCollector {
   }
 
   async stop(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    await consumer?.disconnect().catch(() => undefined);
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    await watcher?.stop();
   }
 }

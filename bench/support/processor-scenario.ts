@@ -1,14 +1,14 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { desiredTopic, ensureTopics, SchemaRegistry } from '../../src/kafka/index.js';
+import type { Pipeline } from '../../src/app/start-pipeline.js';
+import { desiredTopic } from '../../src/contracts/index.js';
+import { ensureTopics, SchemaRegistry } from '../../src/kafka/index.js';
+import { uniqueName } from '../../support/stack-env.js';
 import { type AddedLatencyFigures, measureAddedLatency } from './added-latency.js';
-import { uniqueName } from './bench-env.js';
-import type { CaptureRun } from './capture-run.js';
+import type { ProcessorBenchEnv } from './bench-env.js';
 import { type FloorThroughput, measureFloorThroughput } from './floor-throughput.js';
 import { once, onInterrupt } from './interrupt.js';
 import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
-import type { ProcessorBenchEnv } from './processor-env.js';
-import type { ProcessorRun } from './processor-run.js';
 import { measureProcessorThroughput, type ProcessorThroughput } from './processor-throughput.js';
 import { describe } from './report.js';
 import { writeTenantBacklog } from './tenant-backlog.js';
@@ -66,16 +66,17 @@ export async function runProcessorScenario({
   const source = uniqueName('bench');
   const tenantsTable = uniqueName('bench_tenants');
   const flagsTable = uniqueName('bench_flags');
-  const db = await openTenantDatabase({
+  const config = tenantConfig({
+    kafkaBrokers: env.kafkaBrokers,
+    prefix,
+    source,
     mysqlUrl: env.mysqlUrl,
-    mysqlAdminUrl: env.mysqlAdminUrl,
     tenantsTable,
     flagsTable,
-    source,
-    flaggedEvery: env.flaggedEvery,
   });
-  let capture: CaptureRun | undefined;
-  let processor: ProcessorRun | undefined;
+  const db = await openTenantDatabase({ tenantsTable, flagsTable, flaggedEvery: env.flaggedEvery });
+  let capture: Pipeline | undefined;
+  let processor: Pipeline | undefined;
   let floor: FloorLoop | undefined;
   const cleanUp = once(async () => {
     await processor?.stop();
@@ -95,8 +96,7 @@ export async function runProcessorScenario({
     const backlog = await writeTenantBacklog({
       db,
       kafka,
-      prefix,
-      source,
+      config,
       logger,
       tenants: env.tenants,
       flaggedEvery: env.flaggedEvery,
@@ -139,14 +139,6 @@ export async function runProcessorScenario({
     let valueBytes = FALLBACK_VALUE_BYTES;
     let processorFigures: ScenarioFigures['processor'];
     try {
-      const config = tenantConfig({
-        kafkaBrokers: env.kafkaBrokers,
-        prefix,
-        source,
-        mysqlUrl: env.mysqlUrl,
-        tenantsTable,
-        flagsTable,
-      });
       const measured = await measureProcessorThroughput({
         kafka,
         config,

@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { type Pipeline, startPipeline } from '../../src/app/start-pipeline.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
 import type { SchemaResolver } from '../../src/kafka/index.js';
+import { waitFor } from '../../support/wait-for.js';
 import { withCpuProfile } from './cpu-profile.js';
 import { checkDesired, type DesiredCheck } from './desired-check.js';
 import { OutputCollector } from './output-collector.js';
-import { pollUntil } from './poll-until.js';
-import { type ProcessorRun, startProcessor } from './processor-run.js';
 import { round2 } from './report.js';
 
 // Throughput: the backlog is in the change topics before the processor
@@ -50,7 +50,7 @@ export interface ProcessorThroughputOptions {
   changes: number;
   cpuProfileDir: string | undefined;
   /** Called with the processor as soon as it runs, so that an interrupt can stop it. */
-  onProcessor: (processor: ProcessorRun) => void;
+  onProcessor: (processor: Pipeline) => void;
 }
 
 const TIMEOUT_MS = 150_000;
@@ -58,11 +58,12 @@ const TIMEOUT_MS = 150_000;
 const STALL_MS = 30_000;
 /** No desired record for this long, with every tenant seen: time to check whether it is done. */
 const QUIET_MS = 1_000;
+const POLL_MS = 20;
 
 /** Leaves the processor running (for the latency phase): the caller stops it. */
 export async function measureProcessorThroughput(
   options: ProcessorThroughputOptions,
-): Promise<{ figures: ProcessorThroughput; check: DesiredCheck; processor: ProcessorRun }> {
+): Promise<{ figures: ProcessorThroughput; check: DesiredCheck; processor: Pipeline }> {
   const { tenants } = options;
   const collector = await OutputCollector.start({
     kafka: options.kafka,
@@ -70,32 +71,39 @@ export async function measureProcessorThroughput(
     keepLatest: true,
   });
   try {
-    const processor = startProcessor(options.config, options.kafka, options.logger);
+    // As `rowkube process` runs it, without the metrics server: seen only from outside, through the topics.
+    const startedAt = performance.now();
+    const processor = startPipeline(options.config, {
+      stages: ['process'],
+      logger: options.logger,
+      metrics: false,
+    });
     options.onProcessor(processor);
     const deadline = performance.now() + TIMEOUT_MS;
     const remaining = () => Math.max(1, deadline - performance.now());
     const check = await withCpuProfile(options.cpuProfileDir, 'processor-throughput', async () => {
-      await pollUntil(
+      const polling = { intervalMs: POLL_MS, abandon: processor.failed };
+      await waitFor(
         `a desired record for each of ${tenants} tenants`,
-        () => {
-          const quietMs = performance.now() - (collector.lastAt ?? processor.startedAt);
+        (bail) => {
+          const quietMs = performance.now() - (collector.lastAt ?? startedAt);
           if (quietMs > STALL_MS)
-            throw new Error(
-              `the processor stalled: no desired record for ${Math.round(quietMs / 1000)} s, ` +
-                `${collector.records} records for ${collector.keys.size} of ${tenants} nodes so far ` +
-                '(its log is on stderr)',
+            bail(
+              new Error(
+                `the processor stalled: no desired record for ${Math.round(quietMs / 1000)} s, ` +
+                  `${collector.records} records for ${collector.keys.size} of ${tenants} nodes so far ` +
+                  '(its log is on stderr)',
+              ),
             );
-          return collector.keys.size >= tenants;
+          return collector.keys.size >= tenants ? true : undefined;
         },
-        remaining(),
-        processor.failed,
+        { ...polling, timeoutMs: remaining() },
       );
       for (;;) {
-        await pollUntil(
+        await waitFor(
           'the desired topic to go quiet',
-          () => performance.now() - (collector.lastAt ?? 0) >= QUIET_MS,
-          remaining(),
-          processor.failed,
+          () => (performance.now() - (collector.lastAt ?? 0) >= QUIET_MS ? true : undefined),
+          { ...polling, timeoutMs: remaining() },
         );
         const records = collector.records;
         const result = await checkDesired(collector.latest, options.resolver, tenants, options.flaggedEvery);
@@ -103,17 +111,16 @@ export async function measureProcessorThroughput(
           throw new Error(`${result.errors} nodes rendered an error record, e.g. ${result.firstProblem}`);
         if (result.complete) return result;
         // Quiet but not done (a pause inside the processor): wait for more records.
-        await pollUntil(
+        await waitFor(
           `the final state of every tenant (${result.pending} pending, e.g. ${result.firstProblem})`,
-          () => collector.records > records,
-          remaining(),
-          processor.failed,
+          () => (collector.records > records ? true : undefined),
+          { ...polling, timeoutMs: remaining() },
         );
       }
     });
     const firstAt = collector.firstAt as number;
     const lastAt = collector.lastAt as number;
-    const wallSeconds = (lastAt - processor.startedAt) / 1000;
+    const wallSeconds = (lastAt - startedAt) / 1000;
     return {
       figures: {
         desiredPerSec: Math.round(collector.ratePerSec()),
@@ -122,7 +129,7 @@ export async function measureProcessorThroughput(
         changes: options.changes,
         seconds: round2((lastAt - firstAt) / 1000),
         firstBatchRecords: collector.firstBatchRecords,
-        startupMs: Math.round(firstAt - processor.startedAt),
+        startupMs: Math.round(firstAt - startedAt),
         wallSeconds: round2(wallSeconds),
         changesPerSecWall: Math.round(options.changes / wallSeconds),
         processCpuPercent: collector.cpuPercent(),

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { KubeApi, KubeObject } from '../../src/sink/kube/index.js';
 import { ownedManifest } from '../../src/sink/ownership/index.js';
-import { BENCH_HUB } from './sink-config.js';
+import { BENCH_HUB } from './bench-config.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
 import type { BenchNode } from './sink-nodes.js';
 

@@ -1,14 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { type Kafka, type Message, Partitioners } from 'kafkajs';
+import { desiredTopic, schemasTopic } from '../../src/contracts/index.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import {
-  auditTopic,
-  desiredTopic,
-  ensureTopics,
-  SchemaPublisher,
-  schemasTopic,
-} from '../../src/kafka/index.js';
+import { SchemaPublisher } from '../../src/kafka/index.js';
 import { encodeDesired } from '../../src/processor/desired/index.js';
+import { ensureSinkTopics } from '../../support/sink-topics.js';
 import { round2 } from './report.js';
 import type { BenchNode } from './sink-nodes.js';
 
@@ -33,19 +29,8 @@ export async function writeDesiredBacklog(
   nodes: readonly BenchNode[],
 ): Promise<InputFigures> {
   const prefix = config.kafka.topicPrefix;
-  const { partitions, replicationFactor } = config.kafka;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [
-      { name: schemasTopic(prefix), kind: 'schemas', replicationFactor },
-      { name: desiredTopic(prefix), kind: 'desired', partitions, replicationFactor },
-      // Created here so the audit reader can follow it from before the sink starts.
-      { name: auditTopic(prefix), kind: 'audit', partitions, replicationFactor },
-    ]);
-  } finally {
-    await admin.disconnect();
-  }
+  // The audit topic too, so that its reader can follow it from before the sink starts.
+  await ensureSinkTopics(kafka, config);
 
   const publisher = new SchemaPublisher(schemasTopic(prefix));
   const schemaMessages: Message[] = [];

@@ -1,19 +1,22 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { changeTopic } from '../../src/kafka/index.js';
-import { type CaptureRun, startCapture } from './capture-run.js';
+import { type Pipeline, startPipeline } from '../../src/app/start-pipeline.js';
+import { changeTopic } from '../../src/contracts/index.js';
+import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
+import { waitFor } from '../../support/wait-for.js';
+import { CaptureProgress } from './capture-progress.js';
 import type { TenantDatabase } from './tenant-database.js';
 import { flagRows } from './tenant-rows.js';
 import type { OffsetLimits } from './transform-floor.js';
 
 // The processor's input, made the way production makes it: tenant and flag
 // rows committed to MariaDB and streamed into their change topics by the real
-// capture (running in this process, as the capture bench runs it). Capture
-// keeps running afterwards, for the latency phases' updates.
+// capture, run in this process as `rowkube capture` runs it. Capture keeps
+// running afterwards, for the latency phases' updates.
 
 export interface TenantBacklog {
-  capture: CaptureRun;
+  capture: Pipeline;
   tenantsTopic: string;
   flagsTopic: string;
   /** Change records the backlog made (tenants + flags). */
@@ -28,27 +31,35 @@ export interface TenantBacklog {
 export interface BacklogOptions {
   db: TenantDatabase;
   kafka: Kafka;
-  prefix: string;
-  source: string;
+  /** The bench's configuration: its source captures both tables. */
+  config: RowkubeConfig;
   logger: Logger;
   tenants: number;
   flaggedEvery: number;
   /** Called with the capture as soon as it runs, so that an interrupt can stop it. */
-  onCapture: (capture: CaptureRun) => void;
+  onCapture: (capture: Pipeline) => void;
 }
 
 /** Tenants per transaction: an application creating tenants in bulk. */
 const TX_TENANTS = 100;
 const SNAPSHOT_TIMEOUT_MS = 60_000;
 const CAPTURE_TIMEOUT_MS = 120_000;
+const POLL_MS = 20;
 
 export async function writeTenantBacklog(options: BacklogOptions): Promise<TenantBacklog> {
-  const { db, kafka, prefix, source, tenants, flaggedEvery } = options;
-  const capture = await startCapture({ db, kafka, prefix, source, logger: options.logger });
+  const { db, kafka, config, tenants, flaggedEvery } = options;
+  const prefix = config.kafka.topicPrefix;
+  const source = config.sources[0]?.name ?? '';
+  const progress = new CaptureProgress();
+  const capture = startPipeline(config, { stages: ['capture'], logger: options.logger, metrics: progress });
   options.onCapture(capture);
-  // The first commit ends the snapshot of the (empty) tables: rows written
-  // from now on are streamed from the binlog, exactly once.
-  await capture.until(() => capture.sink.commits > 0, SNAPSHOT_TIMEOUT_MS, 'the first snapshot');
+  const polling = { intervalMs: POLL_MS, abandon: capture.failed };
+  // Streaming ends the snapshot of the (empty) tables: rows written from now
+  // on are streamed from the binlog, exactly once.
+  await waitFor('the first snapshot', () => (progress.streaming ? true : undefined), {
+    ...polling,
+    timeoutMs: SNAPSHOT_TIMEOUT_MS,
+  });
 
   let changes = 0;
   const writeStart = performance.now();
@@ -58,12 +69,12 @@ export async function writeTenantBacklog(options: BacklogOptions): Promise<Tenan
     for (let i = id; i < id + count; i++) changes += 1 + flagRows(i, flaggedEvery).length;
   }
   const writtenAt = performance.now();
-  await capture.until(
-    () => capture.sink.committedEvents >= changes,
-    CAPTURE_TIMEOUT_MS,
+  await waitFor(
     `capture of the backlog's ${changes} changes`,
+    () => (progress.committedEvents >= changes ? true : undefined),
+    { ...polling, timeoutMs: CAPTURE_TIMEOUT_MS },
   );
-  const captureLagMs = (capture.sink.lastCommitAt ?? performance.now()) - writtenAt;
+  const captureLagMs = (progress.lastCommitAt ?? performance.now()) - writtenAt;
 
   const tenantsTopic = changeTopic(prefix, { source, database: '', table: db.table });
   const flagsTopic = changeTopic(prefix, { source, database: '', table: db.flagsTable });

@@ -1,5 +1,5 @@
+import { parseConfig } from '../../src/cli/load-config.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
-import { parseConfig } from '../../src/core/config/load-config.js';
 
 // The configuration the processor bench runs: examples/saas-mariadb.yaml's
 // hub and form, with a few more templated leaves (a row filter, sha1, trunc63,

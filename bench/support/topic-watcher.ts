@@ -2,22 +2,32 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
-// The latency phases' receiving end: a read_committed consumer of one topic
-// from its end, as a downstream processor would read it, but polling with a
-// short fetch wait (10 ms instead of kafkajs's 5 s) so that the consumer's
-// own long-poll adds little to the measured latency. Every message of a batch
-// arrived together, so the batch's arrival time is each message's.
+// The benches' receiving end: a read_committed consumer of one topic, as a
+// downstream processor would read it, but polling with a short fetch wait
+// (10 ms instead of kafkajs's 5 s) so that the consumer's own long-poll adds
+// little to what it measures. Every message of a batch arrived together, so
+// the batch's arrival time is each message's.
 
 export interface TopicWatcherOptions {
   kafka: Kafka;
   topic: string;
-  onMessage: (message: KafkaMessage, receivedAt: number) => void | Promise<void>;
+  /**
+   * From the topic's end (default: latency phases, only what is written from
+   * now on), or from its beginning (throughput phases: the topic exists and
+   * is empty when the watcher starts, so nothing can be missed).
+   */
+  fromBeginning?: boolean;
+  /** Each message, with its batch's arrival time. */
+  onMessage?: (message: KafkaMessage, receivedAt: number) => void | Promise<void>;
+  /** Or each batch at once. */
+  onBatch?: (messages: readonly KafkaMessage[], receivedAt: number) => void | Promise<void>;
 }
 
 export class TopicWatcher {
   private constructor(private readonly consumer: Consumer) {}
 
-  static async start({ kafka, topic, onMessage }: TopicWatcherOptions): Promise<TopicWatcher> {
+  static async start(options: TopicWatcherOptions): Promise<TopicWatcher> {
+    const { kafka, topic, fromBeginning = false, onMessage, onBatch } = options;
     const consumer = kafka.consumer({
       groupId: `rowkube-bench-${randomUUID()}`,
       readUncommitted: false,
@@ -25,13 +35,15 @@ export class TopicWatcher {
       maxWaitTimeInMs: 10,
     });
     await consumer.connect();
-    // A new group starts at the end: only what is written from now on arrives.
-    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.subscribe({ topic, fromBeginning });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
+        if (batch.messages.length === 0) return;
         const receivedAt = performance.now();
-        for (const message of batch.messages) await onMessage(message, receivedAt);
+        await onBatch?.(batch.messages, receivedAt);
+        if (onMessage !== undefined)
+          for (const message of batch.messages) await onMessage(message, receivedAt);
       },
     });
     return new TopicWatcher(consumer);

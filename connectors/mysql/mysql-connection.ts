@@ -48,3 +48,22 @@ export async function connectMysql(url: string): Promise<MysqlConnection> {
 }
 
 export type MysqlConnection = mysql.Connection & { core: ReturnType<typeof createConnection> };
+
+// Transient: the network, a server restarting or full of connections.
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'PROTOCOL_CONNECTION_LOST',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+]);
+
+/** Driver errors that mean "the server went away", after which connecting again may succeed. */
+export function isTransientMysqlError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_CODES.has(code);
+}

@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../../src/core/change-event.js';
+import type { OffsetCodec } from '../../src/core/source-connector.js';
 
 /**
  * Where the MySQL/MariaDB binlog stream stands: always at a transaction
@@ -46,3 +47,11 @@ function binlogSequence(file: string): number {
   if (!match?.[1]) throw new TypeError(`binlog file name without a sequence number: ${file}`);
   return Number(match[1]);
 }
+
+/** The MySQL/MariaDB connector's offset codec (SourceConnector.offsetCodec). */
+export const mysqlOffsetCodec: OffsetCodec<MysqlPosition> = {
+  parse: parseMysqlPosition,
+  serialize: serializeMysqlPosition,
+  compare: compareMysqlPositions,
+  format: (position) => `${position.file}:${position.pos}`,
+};

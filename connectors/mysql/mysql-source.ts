@@ -23,8 +23,6 @@ export interface MysqlStreamOptions {
   serverId: number;
   logger: Logger;
   signal: AbortSignal;
-  /** Called after each commit the sink acknowledged: the position that is now safe. */
-  onCommitted?: (position: MysqlPosition) => void;
   /** Called when the binlog connection is up and streaming. */
   onStreaming?: () => void;
 }
@@ -172,13 +170,10 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
         ...(gtid ? { txId: gtid } : {}),
         commitTsMs: event.timestamp,
       })
-      .then(
-        () => options.onCommitted?.(position),
-        (error: Error) => {
-          failure ??= error;
-          wake?.();
-        },
-      );
+      .catch((error: Error) => {
+        failure ??= error;
+        wake?.();
+      });
     inFlight.push(committed);
     committed.finally(() => inFlight.splice(inFlight.indexOf(committed), 1));
     if (inFlight.length >= MAX_COMMITS_IN_FLIGHT) await inFlight[0];
@@ -210,13 +205,9 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       zongji.removeAllListeners('binlog');
       zongji.stop();
       // Return only once every commit handed over has settled, so the caller
-      // knows which position is safe.
+      // knows which position is safe. A transaction cut short is read again
+      // from there: runCapture drops what the sink holds of it.
       await Promise.allSettled([...inFlight]);
-      // A transaction cut short is read again from the last committed position:
-      // what the sink holds of it must not be committed with the next one. And
-      // a sink that failed (Kafka was away too long) only takes changes again
-      // after abort() gave it a new producer, mid-transaction or not.
-      await sink.abort?.();
     }
   };
   return loop();

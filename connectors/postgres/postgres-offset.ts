@@ -6,6 +6,7 @@
 
 import type { SourcePosition } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
+import type { OffsetCodec } from '../../src/core/source-connector.js';
 
 /** An LSN as a 64-bit unsigned number. */
 export type Lsn = bigint;
@@ -75,3 +76,11 @@ export function parseOffset(position: SourcePosition): PostgresOffset {
     );
   }
 }
+
+/** The PostgreSQL connector's offset codec (SourceConnector.offsetCodec). */
+export const postgresOffsetCodec: OffsetCodec<PostgresOffset> = {
+  parse: parseOffset,
+  serialize: serializeOffset,
+  compare: (a, b) => compareLsn(a.lsn, b.lsn),
+  format: (offset) => formatLsn(offset.lsn),
+};

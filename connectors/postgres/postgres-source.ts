@@ -1,4 +1,3 @@
-import { abortableSleep } from '../../src/core/abortable-sleep.js';
 // The streaming source: pgoutput from a logical replication slot, through
 // pg-logical-replication, onto a ChangeSink — one sink transaction per source
 // transaction, acknowledged to the slot only once the sink committed it.
@@ -8,8 +7,8 @@ import { abortableSleep } from '../../src/core/abortable-sleep.js';
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput } from 'pg-logical-replication';
 import type { Logger } from 'pino';
-import type { ChangeSink, CommitInfo, SourcePosition, TableSchema } from '../../src/core/change-event.js';
-import { ErrorCode, isRetriable, RowkubeError } from '../../src/core/errors.js';
+import type { ChangeSink, CommitInfo, TableSchema } from '../../src/core/change-event.js';
+import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import {
   asSourceError,
   clientConfig,
@@ -20,21 +19,9 @@ import {
   tableLabel,
 } from './postgres-connection.js';
 import { emitRowChange } from './postgres-emitter.js';
-import { formatLsn, type Lsn, parseLsn, parseOffset, serializeOffset } from './postgres-offset.js';
+import { formatLsn, type Lsn, parseLsn, serializeOffset } from './postgres-offset.js';
 import { acknowledgeLsn, PARSE_FAILURE, TextPgoutputPlugin } from './postgres-pgoutput.js';
 import { type SchemaContext, StreamSchemas } from './postgres-schema.js';
-
-/**
- * A sink that can discard the changes appended since its last commit. Needed
- * to reconnect after a connection was lost in the middle of a transaction
- * (PostgreSQL sends the whole transaction again); without it such a loss ends
- * the capture with a retriable error, and whoever restarts it resets the sink.
- * After a retriable sink failure, abort() must also make the sink usable
- * again (KafkaChangeSink does: a Kafka outage fails it until abort()).
- */
-export interface AbortableSink extends ChangeSink {
-  abort?(): Promise<void> | void;
-}
 
 export interface StreamOptions {
   url: string;
@@ -44,17 +31,11 @@ export interface StreamOptions {
   context: SchemaContext;
   /** Catalog schemas at start, by "schema.table": nullability of columns a later DDL left untouched. */
   initialSchemas: ReadonlyMap<string, TableSchema>;
-  sink: AbortableSink;
+  sink: ChangeSink;
   /** The stored position: transactions whose commit starts before it were delivered already. */
   startLsn: Lsn;
-  /**
-   * Reads the sink's stored position. With it and sink.abort, a retriable sink
-   * failure (the broker restarting) does not end the stream: the sink is
-   * reset and streaming resumes from the position it stored last.
-   */
-  loadOffset?: () => Promise<SourcePosition | undefined>;
   logger: Logger;
-  /** Aborting ends the stream; runStream() then resolves once no sink call is in flight. */
+  /** Aborting ends the stream; streamPostgres() then resolves once no sink call is in flight. */
   signal?: AbortSignal;
   /**
    * How often (ms) a status update asks the server for a keepalive, and the
@@ -65,136 +46,20 @@ export interface StreamOptions {
   maxPendingCommits?: number;
   /** Silence (ms) from the server, with nothing in flight, after which the connection counts as lost. Default 60 000. */
   idleTimeoutMs?: number;
-  /** Reconnect backoff (ms): doubles from initialDelayMs to maxDelayMs. Defaults 500 and 30 000. */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** Told when a connection starts streaming (true) and when it ended (false): readiness. */
-  onStreaming?: ((streaming: boolean) => void) | undefined;
-}
-
-/** What one connection attempt hands to the next. */
-interface StreamProgress {
-  /** The last position stored by the sink and acknowledged to the slot. */
-  acked: Lsn;
-  lastIdleCommitAt: number;
+  /** Told once the connection streams: readiness. */
+  onStreaming?: (() => void) | undefined;
 }
 
 /**
- * Streams until `signal` aborts (resolves) or a failure that reconnecting
- * cannot fix (rejects): sink errors that are not retriable (or any, when the
- * sink cannot be reset: no abort or loadOffset), misconfiguration, a
- * connection lost inside a transaction when the sink cannot abort. Lost
- * connections are retried with backoff; each new connection resumes at the
- * last acknowledged position (the slot keeps everything after it). A
- * retriable sink failure is retried the same way once the sink is reset.
+ * Streams on one replication connection from `startLsn` until `signal`
+ * aborts (resolves), the server ends the stream (resolves) or a failure
+ * (rejects): a lost connection, a sink call that failed, a misconfiguration.
+ * Nothing is in flight once it settles. Reconnecting is runCapture's
+ * business: it resumes from the stored position, which the slot still holds
+ * (the slot is acknowledged only what the sink stored).
  */
-export async function runStream(options: StreamOptions): Promise<void> {
-  const { logger, signal } = options;
-  const initialDelay = options.reconnect?.initialDelayMs ?? 500;
-  const maxDelay = options.reconnect?.maxDelayMs ?? 30_000;
-  const progress: StreamProgress = { acked: options.startLsn, lastIdleCommitAt: 0 };
-  let delay = initialDelay;
-  // Set after a retriable sink failure: the sink rejects every call until it
-  // is reset, so no session may start before resetSink() succeeded.
-  let sinkNeedsReset = false;
-  for (;;) {
-    if (signal?.aborted) return;
-    if (sinkNeedsReset) {
-      try {
-        await resetSink(options, progress);
-        sinkNeedsReset = false;
-        logger.info(
-          { action: 'sink-reset', position: formatLsn(progress.acked) },
-          'sink is back; resuming from its stored position',
-        );
-      } catch (error) {
-        if (signal?.aborted) return;
-        if (!isRetriable(error)) throw error;
-        // The broker may still be down: the reset is retried like a reconnect.
-        logger.warn(
-          { err: error, action: 'sink-reset', delayMs: delay },
-          'sink could not be reset yet; retrying',
-        );
-        await abortableSleep(delay, signal);
-        delay = Math.min(delay * 2, maxDelay);
-        continue;
-      }
-    }
-    const session = new StreamSession(options, progress);
-    let failure: unknown;
-    try {
-      await session.run();
-    } catch (error) {
-      failure = error;
-    }
-    // A stop wins: the sink may fail because its owner is closing it for the same stop.
-    if (signal?.aborted) return;
-    options.onStreaming?.(false);
-    if (session.sinkFailed) {
-      // A Kafka outage (the broker restarting) fails KafkaChangeSink with a
-      // retriable error, and the sink then rejects every call until abort().
-      // Rethrowing it here ended the capture for good on every broker
-      // restart that outlasted kafkajs's retries; instead the sink is reset
-      // and the stream resumes from the stored position, with the same
-      // backoff as after a lost database connection.
-      if (!isRetriable(session.sinkError) || !options.sink.abort || !options.loadOffset)
-        throw session.sinkError;
-      failure = session.sinkError;
-      sinkNeedsReset = true;
-    } else if (session.openAppends > 0) {
-      // PostgreSQL sends the whole transaction again on the next connection.
-      if (!options.sink.abort) {
-        throw new RowkubeError(
-          ErrorCode.SOURCE_CONNECTION,
-          `replication connection lost inside a transaction after ${session.openAppends} changes went to the ` +
-            'sink, which cannot discard them: restart the capture (the transaction is sent again)',
-          true,
-          { cause: failure },
-        );
-      }
-      try {
-        await options.sink.abort();
-      } catch (error) {
-        // Discarding a chunk already sent to Kafka failed (the broker is down
-        // too): the sink is failed now, and is reset before the next session.
-        if (!isRetriable(error) || !options.loadOffset) throw error;
-        sinkNeedsReset = true;
-      }
-    }
-    if (failure === undefined) {
-      logger.warn(
-        { action: 'stream-ended', position: formatLsn(progress.acked) },
-        'replication stream ended; reconnecting',
-      );
-    } else if (!isRetriable(failure)) {
-      throw failure;
-    } else {
-      logger.warn(
-        { err: failure, action: 'reconnect', position: formatLsn(progress.acked), delayMs: delay },
-        sinkNeedsReset
-          ? 'sink failed; resetting it, then reconnecting'
-          : 'replication connection lost; reconnecting',
-      );
-    }
-    if (session.started) delay = initialDelay;
-    await abortableSleep(delay, signal);
-    delay = Math.min(delay * 2, maxDelay);
-  }
-}
-
-/**
- * Makes a failed sink usable again (abort()) and moves the resume position to
- * what it stored last. That can be past the last acknowledged commit: a Kafka
- * commit whose reply was lost in the outage may have gone through, and was
- * rejected all the same. Resuming before it would deliver it twice; the slot
- * still holds everything after the acknowledged position, so skipping up to
- * the stored one is safe. Never moves back: the slot has nothing before acked.
- */
-async function resetSink(options: StreamOptions, progress: StreamProgress): Promise<void> {
-  await options.sink.abort?.();
-  const stored = await options.loadOffset?.();
-  if (stored === undefined) return;
-  const lsn = parseOffset(stored).lsn;
-  if (lsn > progress.acked) progress.acked = lsn;
+export function streamPostgres(options: StreamOptions): Promise<void> {
+  return new StreamSession(options).run();
 }
 
 interface OpenTransaction {
@@ -205,18 +70,20 @@ interface OpenTransaction {
 
 /** One replication connection: from START_REPLICATION to a stop, a failure or the end of the stream. */
 class StreamSession {
-  started = false;
-  /** Set when a sink call threw: that error ends capture, whatever else happened. */
-  sinkFailed = false;
-  sinkError: unknown;
+  private started = false;
+  /** Set when a sink call threw: nothing is acknowledged after that. */
+  private sinkFailed = false;
   /** Changes appended to the sink since its last commit. */
-  openAppends = 0;
+  private openAppends = 0;
+  /** The last position stored by the sink and acknowledged to the slot. */
+  private acked: Lsn;
+  private lastIdleCommitAt = 0;
 
   private readonly logger: Logger;
   private readonly schemas: StreamSchemas;
   private readonly captured: Set<string>;
   private readonly heartbeatIntervalMs: number;
-  /** Transactions whose commit record starts before this were delivered by an earlier session. */
+  /** Transactions whose commit record starts before this were delivered already. */
   private readonly resumeFrom: Lsn;
   private service: LogicalReplicationService | undefined;
   private catalog: pg.Client | undefined;
@@ -236,16 +103,14 @@ class StreamSession {
   private readonly maxPendingCommits: number;
   private readonly warnedTruncate = new Set<string>();
 
-  constructor(
-    private readonly options: StreamOptions,
-    private readonly progress: StreamProgress,
-  ) {
+  constructor(private readonly options: StreamOptions) {
     this.logger = options.logger;
     this.schemas = new StreamSchemas(options.context, options.initialSchemas);
     this.captured = new Set(options.tables.map(tableLabel));
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
     this.maxPendingCommits = options.maxPendingCommits ?? 1000;
-    this.resumeFrom = progress.acked;
+    this.resumeFrom = options.startLsn;
+    this.acked = options.startLsn;
   }
 
   async run(): Promise<void> {
@@ -275,7 +140,7 @@ class StreamSession {
     service.on('error', (error: Error) => this.fail(streamError(error, options)));
     service.on('start', () => {
       this.started = true;
-      options.onStreaming?.(true);
+      options.onStreaming?.();
       this.logger.info(
         { action: 'stream-start', slot: options.slot, position: formatLsn(this.resumeFrom) },
         'streaming from the replication slot',
@@ -475,7 +340,6 @@ class StreamSession {
   }
 
   private sinkFailure(error: unknown): void {
-    if (!this.sinkFailed) this.sinkError = error;
     this.sinkFailed = true;
     this.fail(error);
   }
@@ -494,16 +358,16 @@ class StreamSession {
     this.lastActivityAt = Date.now();
     const service = this.service;
     if (!service) return;
-    if (shouldRespond) acknowledgeLsn(service, this.progress.acked);
+    if (shouldRespond) acknowledgeLsn(service, this.acked);
     const k = parseLsn(lsnText);
     const quiet = this.quiet();
-    if (!quiet || k <= this.progress.acked) return;
-    if (Date.now() - this.progress.lastIdleCommitAt < this.heartbeatIntervalMs) return;
-    this.progress.lastIdleCommitAt = Date.now();
+    if (!quiet || k <= this.acked) return;
+    if (Date.now() - this.lastIdleCommitAt < this.heartbeatIntervalMs) return;
+    this.lastIdleCommitAt = Date.now();
     void this.serial(async () => {
       // Re-checked: a transaction may have begun meanwhile (it commits after K, but its
       // appends must not be committed under K).
-      if (this.txn || this.openAppends > 0 || this.pendingCommits > 0 || k <= this.progress.acked) return;
+      if (this.txn || this.openAppends > 0 || this.pendingCommits > 0 || k <= this.acked) return;
       this.commitInOrder({ position: serializeOffset({ lsn: k }), commitTsMs: Date.now() }, k);
     });
   }
@@ -516,8 +380,8 @@ class StreamSession {
   }
 
   private acknowledge(lsn: Lsn): void {
-    if (lsn <= this.progress.acked) return;
-    this.progress.acked = lsn;
+    if (lsn <= this.acked) return;
+    this.acked = lsn;
     if (this.service) acknowledgeLsn(this.service, lsn);
   }
 
@@ -541,7 +405,7 @@ class StreamSession {
     }
     if (now - this.lastPingAt >= this.heartbeatIntervalMs) {
       this.lastPingAt = now;
-      acknowledgeLsn(service, this.progress.acked, true);
+      acknowledgeLsn(service, this.acked, true);
     }
   }
 }

@@ -1,7 +1,7 @@
+import { tableLabel } from '../contracts/index.js';
 import type { ColumnKind, ColumnSpec, TableSchema } from '../core/change-event.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { toAvroName, toAvroNamespace } from './avro-names.js';
-import { tableLabel } from './table-label.js';
 
 // Derives the Avro schemas of a captured table from its TableSchema: the key
 // (primary key columns) and the value, a Debezium-shaped change envelope. Pure:

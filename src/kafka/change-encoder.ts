@@ -1,4 +1,5 @@
 import type avro from 'avsc';
+import { changeTopic, tableLabel } from '../contracts/index.js';
 import {
   type Op,
   type Row,
@@ -17,8 +18,6 @@ import {
   registerSchema,
   VALUE_SCHEMA_HEADER,
 } from './schema-id.js';
-import { tableLabel } from './table-label.js';
-import { changeTopic } from './topics.js';
 
 // RowChange → Kafka messages, following Debezium's rules so that
 // Debezium-aware consumers and compaction behave as they expect:

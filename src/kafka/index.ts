@@ -1,7 +1,13 @@
-// The Kafka side of rowkube: Avro change envelopes, the schema and offsets
-// topics, the transactional change sink and `tail`. Other folders import from
-// here.
+// The Kafka side of rowkube: Avro change envelopes, the codecs of the desired
+// and audit records, the schema and offsets topics, the transactional change
+// sink, the stages' consumer loop, the compacted-topic reader and `tail`.
+// Other folders import from here; this folder is the only one that imports
+// kafkajs. Topic names are in src/contracts.
 
+export type { Kafka } from 'kafkajs';
+
+export { decodeAudit, type EncodedAudit, encodeAudit } from './audit-message.js';
+export { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA, auditKeyCodec, auditValueCodec } from './audit-schema.js';
 export { isValidAvroName, toAvroName } from './avro-names.js';
 export { Attr, connectorOf, SOURCE_RECORD, type TableAvroSchemas, tableAvroSchemas } from './avro-schemas.js';
 export { avroType, bigintLongType } from './avro-type.js';
@@ -11,15 +17,53 @@ export {
   type OutgoingMessage,
   type SourceContext,
 } from './change-encoder.js';
+export {
+  type CompactedEntry,
+  foldCompactedTopic,
+  LatestByKey,
+  type ReadCompactedTopicOptions,
+  readCompactedTopic,
+} from './compacted-topic.js';
+export {
+  type ConsumerStageOptions,
+  runConsumerStage,
+  type StageAttempt,
+  type StageHandler,
+  type TrackedHandler,
+  type TransactionalHandler,
+} from './consumer-loop.js';
+export {
+  DESIRED_KEY_SCHEMA,
+  DESIRED_VALUE_SCHEMA,
+  desiredKeyCodec,
+  desiredValueCodec,
+} from './desired-schema.js';
+export type {
+  Assignment,
+  BatchControls,
+  ConsumedBatch,
+  ConsumedRecord,
+  GroupSettings,
+} from './group-consumer.js';
 export { type JsonValue, toJsonValue } from './json-value.js';
+export {
+  type CommittedOffsets,
+  type GroupPartitionOffset,
+  KafkaAdmin,
+  type PartitionEnds,
+} from './kafka-admin.js';
 export {
   KafkaChangeSink,
   type KafkaChangeSinkOptions,
   type KafkaChangeSinkStats,
 } from './kafka-change-sink.js';
 export { createKafka, type KafkaClientOptions } from './kafka-client.js';
+export { isFenced, toKafkaError } from './kafka-errors.js';
 export { parsePosition, positionRecord, readLastPosition, readPositions } from './offset-store.js';
+export { OffsetTracker } from './offset-tracker.js';
 export { type ChangeEnvelope, decodeJson, decodeNative, type RawRecord } from './record-decoder.js';
+export { type OutgoingRecord, RecordProducer, type TopicOutgoingRecord } from './record-producer.js';
+export { type RestartingStageOptions, runRestarting } from './restarting-stage.js';
 export { SchemaCodec } from './schema-codec.js';
 export {
   canonicalSchemaText,
@@ -30,17 +74,15 @@ export {
   VALUE_SCHEMA_HEADER,
 } from './schema-id.js';
 export { SchemaPublisher, SchemaRegistry, type SchemaResolver } from './schema-registry.js';
+export { SerialQueue } from './serial-queue.js';
 export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
-export { readTopic, type TopicRecord } from './topic-reader.js';
+export { headersToText, readTopic, type TopicRecord } from './topic-reader.js';
+export { ensureTopics, type TopicKind, type TopicSpec } from './topics.js';
+export { TrackedCommits } from './tracked-commits.js';
 export {
-  auditTopic,
-  changeTopic,
-  desiredTopic,
-  ensureTopics,
-  offsetsTopic,
-  schemasTopic,
-  type TopicKind,
-  type TopicSpec,
-} from './topics.js';
+  type ConsumedOffsets,
+  TransactionalOutput,
+  type TransactionalOutputOptions,
+} from './transactional-output.js';
 export { openTransactionalProducer, type TransactionalProducerOptions } from './transactional-producer.js';

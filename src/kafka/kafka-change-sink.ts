@@ -1,5 +1,6 @@
 import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
 import type { Logger } from 'pino';
+import { captureTransactionalId, offsetsTopic, schemasTopic } from '../contracts/index.js';
 import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../core/change-event.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { ChangeEncoder, type SourceContext } from './change-encoder.js';
@@ -7,7 +8,7 @@ import { type Deferred, deferred } from './deferred.js';
 import { isFenced, toKafkaError } from './kafka-errors.js';
 import { positionRecord, readLastPosition } from './offset-store.js';
 import { SchemaPublisher } from './schema-registry.js';
-import { ensureTopics, offsetsTopic, schemasTopic } from './topics.js';
+import { ensureTopics } from './topics.js';
 import { openTransactionalProducer } from './transactional-producer.js';
 
 // Delivers a connector's stream to Kafka with transactions: the change events
@@ -141,11 +142,6 @@ export class KafkaChangeSink implements ChangeSink {
     this.schemasTopic = schemasTopic(options.prefix);
     this.offsetsTopic = offsetsTopic(options.prefix);
     this.publisher = new SchemaPublisher(this.schemasTopic);
-  }
-
-  /** The transactional id of a source's capture: one live producer per source. */
-  static transactionalId(source: string): string {
-    return `rowkube-capture-${source}`;
   }
 
   /**
@@ -335,7 +331,7 @@ export class KafkaChangeSink implements ChangeSink {
 
   private openProducer(): Promise<Producer> {
     return openTransactionalProducer(this.options.kafka, {
-      transactionalId: KafkaChangeSink.transactionalId(this.options.source),
+      transactionalId: captureTransactionalId(this.options.source),
       transactionTimeoutMs: this.options.transactionTimeoutMs ?? 600_000,
       ...(this.options.retries !== undefined ? { retries: this.options.retries } : {}),
     });

@@ -1,8 +1,8 @@
 import type { Kafka } from 'kafkajs';
+import { offsetsTopic } from '../contracts/index.js';
 import type { SourcePosition } from '../core/change-event.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { readTopic } from './topic-reader.js';
-import { offsetsTopic } from './topics.js';
 
 // Source positions live in `<prefix>._offsets`, a compacted topic: key = the
 // connector's source name, value = the position as JSON. JSON rather than

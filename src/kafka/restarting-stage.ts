@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { PipelineMetrics, StageName } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import { RetryBackoff } from '../core/retry-backoff.js';
-import type { PipelineMetrics, StageName } from '../observability/pipeline-metrics.js';
 import { isKafkaUnreachable, toKafkaError } from './kafka-errors.js';
 
 // How the processor and the sink survive trouble: run until the signal
@@ -17,7 +17,7 @@ export interface RestartingStageOptions {
   stage: StageName;
   signal: AbortSignal;
   logger: Logger;
-  metrics?: PipelineMetrics | undefined;
+  metrics?: Pick<PipelineMetrics, 'componentState' | 'stageFailed'> | undefined;
   /** First pause before restarting after a retriable failure; it doubles, with jitter. Default 1,000 ms. */
   restartDelayMs?: number | undefined;
   /**

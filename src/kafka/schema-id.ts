@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../contracts/index.js';
 
 // Every Avro message names its writer schema by id in a header; the schema
 // text is in `<prefix>._schemas` under that id. The id is a fingerprint of the
@@ -17,23 +18,12 @@ export interface RegisteredSchema {
 }
 
 /**
- * The schema as JSON with object keys sorted at every level, so the same
- * schema built by different code (key order of literals) has one text. Array
- * order is kept: field order is part of the binary layout.
+ * The schema as canonical JSON (object keys sorted at every level), so the
+ * same schema built by different code (key order of literals) has one text.
+ * Array order is kept: field order is part of the binary layout.
  */
 export function canonicalSchemaText(schema: unknown): string {
-  return JSON.stringify(sortKeys(schema));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort())
-      sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return sorted;
-  }
-  return value;
+  return canonicalJson(schema);
 }
 
 /**

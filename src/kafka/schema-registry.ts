@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs';
+import { schemasTopic } from '../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { SchemaCodec } from './schema-codec.js';
 import { type RegisteredSchema, schemaIdOfText } from './schema-id.js';
 import { readTopic } from './topic-reader.js';
-import { schemasTopic } from './topics.js';
 
 // The schema registry is a compacted topic, `<prefix>._schemas`: key = schema
 // id, value = the schema's canonical JSON text. Writers publish a schema

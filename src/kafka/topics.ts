@@ -1,75 +1,12 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
-import type { TableSchema } from '../core/change-event.js';
+import { checkedTopicName } from '../contracts/topic-names.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import { tableLabel } from './table-label.js';
 
-// Topic names and creation. Names are `<prefix>.<...>`; the table of DESIGN.md
-// lists what each topic holds.
-//
-// Change topics are `<prefix>.<source>.<table>`. A PostgreSQL table outside the
-// "public" schema gets `<prefix>.<source>.<schema>.<table>`: the common case
-// keeps the name users write in their config (`table: tenants`), and two
-// schemas can still hold a table of the same name. Since '.' separates the
-// parts, a source, schema or table name containing '.' is refused — otherwise
-// `public."a.b"` and `a.b` would share one topic.
+// Topic creation, with the cleanup policy of each kind. The names are in
+// src/contracts/topic-names.ts; the table of DESIGN.md lists what each topic
+// holds.
 
 export type TopicKind = 'change' | 'schemas' | 'offsets' | 'desired' | 'audit';
-
-/** Kafka's rule (kafka.common.internals.Topic): legal characters and at most 249 of them. */
-const LEGAL = /^[a-zA-Z0-9._-]+$/;
-export const MAX_TOPIC_NAME_LENGTH = 249;
-
-export function schemasTopic(prefix: string): string {
-  return checkedName(`${prefix}._schemas`, `the schema topic of prefix '${prefix}'`);
-}
-export function offsetsTopic(prefix: string): string {
-  return checkedName(`${prefix}._offsets`, `the offsets topic of prefix '${prefix}'`);
-}
-export function desiredTopic(prefix: string): string {
-  return checkedName(`${prefix}.desired`, `the desired-state topic of prefix '${prefix}'`);
-}
-export function auditTopic(prefix: string): string {
-  return checkedName(`${prefix}.audit`, `the audit topic of prefix '${prefix}'`);
-}
-
-/** The change topic of a table; throws a CONFIG error naming the table when Kafka would refuse the name. */
-export function changeTopic(
-  prefix: string,
-  table: Pick<TableSchema, 'source' | 'database' | 'schema' | 'table'>,
-): string {
-  const what = `table ${tableLabel(table)}`;
-  const parts: [string, string][] = [['source', table.source]];
-  if (table.schema !== undefined && table.schema !== 'public') parts.push(['schema', table.schema]);
-  parts.push(['table', table.table]);
-  for (const [role, part] of parts) {
-    if (part.includes('.')) {
-      throw new RowkubeError(
-        ErrorCode.CONFIG,
-        `${what}: the ${role} name '${part}' contains '.', which separates the parts of topic names; ` +
-          'rowkube cannot capture it under that name',
-      );
-    }
-  }
-  return checkedName([prefix, ...parts.map(([, part]) => part)].join('.'), what);
-}
-
-/** Why Kafka would refuse `name`, or undefined when it is a legal topic name. */
-export function topicNameProblem(name: string): string | undefined {
-  if (name === '' || name === '.' || name === '..') return `'${name}' is not a topic name`;
-  if (name.length > MAX_TOPIC_NAME_LENGTH)
-    return `'${name.slice(0, 40)}…' has ${name.length} characters; Kafka allows at most ${MAX_TOPIC_NAME_LENGTH}`;
-  if (!LEGAL.test(name)) {
-    const bad = [...new Set([...name].filter((c) => !/[a-zA-Z0-9._-]/.test(c)))];
-    return `'${name}' contains ${bad.map((c) => JSON.stringify(c)).join(', ')}; Kafka topic names allow only ASCII letters, digits, '.', '_' and '-'`;
-  }
-  return undefined;
-}
-
-function checkedName(name: string, what: string): string {
-  const problem = topicNameProblem(name);
-  if (problem !== undefined) throw new RowkubeError(ErrorCode.CONFIG, `${what}: topic name ${problem}`);
-  return name;
-}
 
 export interface TopicSpec {
   name: string;
@@ -117,7 +54,7 @@ export type TopicAdmin = Pick<Admin, 'listTopics' | 'createTopics'>;
  * same time. Returns the names it created.
  */
 export async function ensureTopics(admin: TopicAdmin, specs: readonly TopicSpec[]): Promise<string[]> {
-  for (const spec of specs) checkedName(spec.name, `topic '${spec.name}'`);
+  for (const spec of specs) checkedTopicName(spec.name, `topic '${spec.name}'`);
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length === 0) return [];

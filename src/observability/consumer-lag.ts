@@ -1,7 +1,7 @@
-import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { StageName } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
-import type { StageName } from './pipeline-metrics.js';
+import { type Kafka, KafkaAdmin } from '../kafka/index.js';
 
 // Per-stage lag: how many records of its input topics a stage's consumer
 // group has not committed yet, read with the admin client every few seconds.
@@ -68,7 +68,7 @@ export interface WatchConsumerLagOptions {
  */
 export async function watchConsumerLag(options: WatchConsumerLagOptions): Promise<void> {
   const { kafka, groups, signal, logger } = options;
-  const admin = kafka.admin();
+  const admin = KafkaAdmin.lazy(kafka);
   let connected = false;
   try {
     while (!signal.aborted) {
@@ -84,21 +84,21 @@ export async function watchConsumerLag(options: WatchConsumerLagOptions): Promis
       await abortableSleep(options.intervalMs, signal);
     }
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close();
   }
 }
 
 async function readGroupLag(
-  admin: Admin,
+  admin: KafkaAdmin,
   group: WatchedGroup,
   report: WatchConsumerLagOptions['report'],
   logger: Logger,
 ): Promise<void> {
   for (const topic of group.topics) {
     try {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId: group.groupId, topics: [topic] });
-      report(group.stage, topic, topicLag(ends, committed?.partitions ?? []));
+      const ends = await admin.topicEnds(topic);
+      const committed = await admin.groupOffsets(group.groupId, topic);
+      report(group.stage, topic, topicLag(ends, committed));
     } catch (error) {
       logger.debug({ err: error, topic, groupId: group.groupId }, 'consumer lag not read');
     }

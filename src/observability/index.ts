@@ -1,5 +1,5 @@
-// Metrics, health and readiness: what the stages report (PipelineMetrics),
-// the Prometheus registry behind it, the HTTP server, the consumer-lag
+// Metrics, health and readiness: the Prometheus registry behind what the
+// stages report (the PipelineMetrics port of src/contracts), the HTTP server, the consumer-lag
 // watcher, and progress lines for long operations.
 export {
   type CommittedOffset,
@@ -14,12 +14,6 @@ export {
   startObservabilityServer,
 } from './observability-server.js';
 export { ObservedChangeSink, type ObservedChangeSinkOptions } from './observed-change-sink.js';
-export {
-  type CommittedDesired,
-  errorCodeOf,
-  type PipelineMetrics,
-  type StageName,
-} from './pipeline-metrics.js';
 export { ProgressLine, type ProgressLineOptions } from './progress-line.js';
 export { type ComponentState, Readiness, type ReadinessReport } from './readiness.js';
 export { LATENCY_BUCKETS_SECONDS, MetricName, RowkubeMetrics } from './rowkube-metrics.js';

@@ -1,11 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { AuditAction, AuditEvent } from '../sink/audit/index.js';
+import type { AuditAction, AuditEvent } from '../contracts/index.js';
 import {
   type CommittedDesired,
   errorCodeOf,
   type PipelineMetrics,
   type StageName,
-} from './pipeline-metrics.js';
+} from '../contracts/index.js';
 import { Readiness } from './readiness.js';
 
 // rowkube's Prometheus metrics (docs/observability.md), on a registry of

@@ -1,8 +1,5 @@
+import { desiredTopic, inputTopics, processorGroupId, sinkGroupId } from '../contracts/index.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
-import { desiredTopic } from '../kafka/index.js';
-import { inputTopics } from '../processor/desired/change-input.js';
-import { processorGroupId } from '../processor/process-runner.js';
-import { sinkGroupId } from '../sink/sink-runner.js';
 import type { WatchedGroup } from './consumer-lag.js';
 
 // The consumer groups whose lag is each stage's lag. Lookup tables are read

@@ -1,7 +1,7 @@
+import { canonicalJson } from '../contracts/index.js';
 import type { Row } from '../core/change-event.js';
 import type { HubConfig } from '../core/config/hub-schema.js';
 import { ErrorCode } from '../core/errors.js';
-import { canonicalJson } from './canonical-json.js';
 import { type NodeError, nodeError, ROW_ERROR_CODE } from './node-error.js';
 import { templateValue, UntemplatableValueError } from './template-value.js';
 

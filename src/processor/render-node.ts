@@ -15,8 +15,6 @@ import {
 } from './render/index.js';
 import { evaluateFilter } from './row-filter.js';
 
-export { canonicalJson, contentHash } from './canonical-json.js';
-
 // One row × one form → what the desired topic should hold for that node: its
 // rendered resources, a reason it is absent (→ tombstone), or an error that
 // stops this node only. Pure and deterministic: the same inputs give a

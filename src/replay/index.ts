@@ -1,5 +1,5 @@
 // `rowkube replay`: rebuild a cluster from `<prefix>.desired`, now or as of a time.
-export { compactionLagMs, historyWarning } from './desired-history.js';
+export { historyWarning } from './desired-history.js';
 export { type ReplayOptions, type ReplayReport, runReplay } from './replay-runner.js';
 export { type DesiredRecord, type ReplaySelection, ReplayState, recordTimeMs } from './replay-selection.js';
 export { formatReplaySummary } from './replay-summary.js';

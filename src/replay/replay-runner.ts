@@ -1,37 +1,26 @@
-import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { AuditEvent, DesiredValue } from '../contracts/index.js';
+import { auditTopic, desiredTopic, schemasTopic } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import {
-  auditTopic,
-  decodeNative,
-  desiredTopic,
-  ensureTopics,
-  readTopic,
+  foldCompactedTopic,
+  type Kafka,
+  KafkaAdmin,
+  RecordProducer,
   SchemaRegistry,
-  schemasTopic,
 } from '../kafka/index.js';
-import type { DesiredValue } from '../processor/desired/desired-message.js';
-import { applyNode, removeNode } from '../sink/apply/apply-node.js';
-import { isFinal } from '../sink/apply/apply-resource.js';
-import type { SinkContext } from '../sink/apply/sink-context.js';
-import { AuditPublisher } from '../sink/audit/audit-publisher.js';
-import type { AuditEvent } from '../sink/audit/index.js';
-import { Inventory } from '../sink/inventory.js';
-import type { KubeApi } from '../sink/kube/index.js';
-import { namespaceMatcher } from '../sink/ownership/index.js';
-import { nodeAuditFor } from '../sink/runner/desired-work.js';
-import { RequestLimiter } from '../sink/runner/request-limiter.js';
-import { compactionLagMs, historyWarning } from './desired-history.js';
+import { AuditPublisher, isFinal, type KubeApi, ResourceManager } from '../sink/index.js';
+import { historyWarning } from './desired-history.js';
 import { type ReplaySelection, ReplayState } from './replay-selection.js';
 import { type NodeFailure, ReplayTally } from './replay-tally.js';
 
 // `rowkube replay`: rebuilds a cluster from `<prefix>.desired`. The topic is
 // read from earliest to its current end (read_committed), each node's state
 // is picked (the newest, or the newest as of --at), and every live node is
-// applied with the sink's own code — schedule order, readiness, policies,
-// pruning, the same request limiter — into the target cluster. Every action
+// applied with the sink's own resource manager — schedule order, readiness,
+// policies, pruning, the same request limiter — into the target cluster. Every action
 // goes to `<prefix>.audit` like the sink's, with "replay" in its reason.
 //
 // The target is meant to be a new, empty cluster that no sink applies to. If
@@ -91,16 +80,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const prefix = config.kafka.topicPrefix;
   const topic = desiredTopic(prefix);
 
-  const admin = kafka.admin();
-  let producer: Producer | undefined;
+  const admin = KafkaAdmin.lazy(kafka);
+  let producer: RecordProducer | undefined;
   try {
     await admin.connect();
-    if (!(await admin.listTopics()).includes(topic))
+    if (!(await admin.topicExists(topic)))
       throw new RowkubeError(
         ErrorCode.KAFKA,
         `nothing to replay: topic '${topic}' does not exist (is kafka.topicPrefix '${prefix}' right?)`,
       );
-    const lagMs = await compactionLagMs(admin, topic);
+    const lagMs = await admin.compactionLagMs(topic);
     const warning = atMs === undefined ? undefined : historyWarning(atMs, Date.now(), lagMs);
     if (warning !== undefined) logger.warn({ topic, lagMs }, warning);
 
@@ -118,36 +107,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     );
 
     const { replicationFactor, partitions } = config.kafka;
-    await ensureTopics(admin, [
+    await admin.ensureTopics([
       { name: schemasTopic(prefix), kind: 'schemas', replicationFactor },
       { name: auditTopic(prefix), kind: 'audit', partitions, replicationFactor },
     ]);
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    producer = await RecordProducer.open(kafka);
     const audit = await AuditPublisher.open(producer, auditTopic(prefix), schemasTopic(prefix));
 
-    const limiter = new RequestLimiter(config.kubernetes.concurrency);
-    const context: SinkContext = {
-      kube,
-      limiter,
-      prefix,
-      fieldManager: config.kubernetes.fieldManager,
-      namespaceAllowed: namespaceMatcher(config.kubernetes.allowedNamespaces),
-      inventory: new Inventory(),
-      appliedHashes: new Map(),
-      readinessPollMs: options.readinessPollMs ?? 250,
-    };
-    const objectsBefore = await context.inventory.seed(
-      kube,
-      limiter,
-      prefix,
-      config.forms,
-      context.appliedHashes,
-    );
+    const resources = await ResourceManager.open({ kube, config, readinessPollMs: options.readinessPollMs });
+    const objectsBefore = resources.objectsFound;
 
     // Objects of an unrendered node stay as they are, as the sink leaves them.
     const keep = new Set([...selection.live, ...selection.unrendered].map((value) => value.id));
-    const removed = context.inventory.nodes().filter((nodeId) => !keep.has(nodeId));
+    const removed = resources.nodes().filter((nodeId) => !keep.has(nodeId));
     const jobs: NodeJob[] = [
       ...selection.live.map((value) => ({ nodeId: value.id, value })),
       ...removed.map((nodeId) => ({ nodeId, value: null })),
@@ -164,12 +136,14 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       let pauseMs = config.kubernetes.retry.initialSeconds * 1_000;
       const events: AuditEvent[] = [];
       for (let attempt = 1; ; attempt += 1) {
-        const nodeAudit = nodeAuditFor(job.nodeId, job.value, config);
+        const changes =
+          job.value === null
+            ? await resources.delete(job.nodeId)
+            : await resources.apply(job.value, { verify, signal });
         try {
-          if (job.value === null) await removeNode(context, job.nodeId, nodeAudit);
-          else await applyNode(context, job.value, nodeAudit, { verify, signal });
-          events.push(...nodeAudit.events);
-          await audit.publish(asReplayEvents(nodeAudit.events, marker));
+          if (changes.failure !== undefined) throw changes.failure;
+          events.push(...changes.events);
+          await audit.publish(asReplayEvents(changes.events, marker));
           tally.nodeDone(
             job.nodeId,
             events,
@@ -177,19 +151,20 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
           );
           return;
         } catch (error) {
-          // Final failures (an invalid object) are audited inside applyNode and
-          // do not throw; what throws is the API server out of reach.
+          // Final failures (an invalid object) are events of the change set, not
+          // its failure; what stops a node is the API server out of reach.
           const retry = !isFinal(error) && attempt < maxAttempts && !signal.aborted;
           const message = error instanceof Error ? error.message : String(error);
-          nodeAudit.record('failed', {
+          const failed = resources.failed(job.nodeId, job.value, {
             reason: retry
               ? `${message}; retrying in ${pauseMs} ms`
               : `${message} (attempt ${attempt}, giving up)`,
             errorCode: (error as { code?: string }).code ?? null,
           });
-          await audit.publish(asReplayEvents(nodeAudit.events, marker));
+          const attemptEvents = [...changes.events, ...failed.events];
+          await audit.publish(asReplayEvents(attemptEvents, marker));
           if (!retry) {
-            tally.nodeDone(job.nodeId, [...events, ...nodeAudit.events]);
+            tally.nodeDone(job.nodeId, [...events, ...attemptEvents]);
             return;
           }
           logger.warn({ node: job.nodeId, err: error, retryInMs: pauseMs }, 'node failed; retrying');
@@ -229,8 +204,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       durationMs: Date.now() - started,
     };
   } finally {
-    await producer?.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    await producer?.close();
+    await admin.close();
   }
 }
 
@@ -244,22 +219,9 @@ async function readDesired(
 ): Promise<ReplayState> {
   const registry = await SchemaRegistry.open({ kafka, prefix });
   const state = new ReplayState(atMs);
-  await readTopic({
-    kafka,
-    topic,
-    fromBeginning: true,
-    follow: false,
-    isolation: 'read_committed',
-    signal,
-    onRecord: async (record) => {
-      const { key, value } = await decodeNative(record, registry);
-      state.offer({
-        nodeId: String(key),
-        value: value as DesiredValue | null,
-        timestampMs: Number(record.timestamp),
-      });
-    },
-  });
+  await foldCompactedTopic<DesiredValue>({ kafka, topic, resolver: registry, signal }, (entry) =>
+    state.offer({ nodeId: entry.key, value: entry.value, timestampMs: entry.timestampMs }),
+  );
   if (signal.aborted) throw new RowkubeError(ErrorCode.KAFKA, `reading '${topic}' was stopped`);
   return state;
 }

@@ -1,4 +1,4 @@
-import type { DesiredValue } from '../processor/desired/desired-message.js';
+import type { DesiredValue } from '../contracts/index.js';
 
 // Which desired state a replay rebuilds, from the records of `<prefix>.desired`
 // read in offset order. Without a point in time: each node's last record.

@@ -1,4 +1,4 @@
-import { AUDIT_ACTIONS, type AuditAction, type AuditEvent } from '../sink/audit/index.js';
+import { AUDIT_ACTIONS, type AuditAction, type AuditEvent } from '../contracts/index.js';
 
 // What a replay did, counted as it goes: the progress line every few seconds
 // and the final summary are both read from here.

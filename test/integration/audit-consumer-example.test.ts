@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { node, resource, SinkHarness } from '../support/sink-harness.js';
+import { node, resource, SinkHarness } from '../../support/sink-harness.js';
 
 // The downstream consumer in examples/audit-consumer decodes the sink's audit
 // events with nothing but kafkajs, avsc and the brokers.

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, readLastPosition, readTopic } from '../../src/kafka/index.js';
-import { openAdminDatabase, writeCaptureConfig } from '../support/capture-fixture.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { openAdminDatabase } from '../../support/admin-database.js';
+import { writeCaptureConfig } from '../../support/config-file.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // A transaction of 100,000 rows of 1 KB each is ~100 MB of row data; the
 // capture process runs with a 256 MB heap, so it survives only if it streams
@@ -12,7 +13,7 @@ const env = stackEnv();
 const ROWS = 100_000;
 const HEAP_MB = 256;
 
-describe.each(['mysql', 'postgres'] as const)('capture > a 100,000-row transaction (%s)', (kind) => {
+describe.each(['mariadb', 'postgres'] as const)('capture > a 100,000-row transaction (%s)', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -42,7 +43,7 @@ describe.each(['mysql', 'postgres'] as const)('capture > a 100,000-row transacti
 
     // One statement, one transaction: 100,000 rows of 1 KB.
     await exec(
-      kind === 'mysql'
+      kind === 'mariadb'
         ? `INSERT INTO ${table} SELECT seq, REPEAT('x', 1024) FROM seq_1_to_${ROWS}`
         : `INSERT INTO ${table} SELECT g, repeat('x', 1024) FROM generate_series(1, ${ROWS}) g`,
     );

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TableSchema } from '../../src/core/change-event.js';
 import { createKafka, KafkaChangeSink } from '../../src/kafka/index.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 // `rowkube tail` as a user runs it: decoded records of a change topic as JSON
 // lines on stdout, ending by itself at --limit.

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseKind } from '../support/capture-fixture.js';
+import type { DatabaseKind } from '../../support/admin-database.js';
 import {
   expectQuietOutage,
   FaultPipeline,
   type OutageWatch,
   reasonsOf,
   watchOutage,
-} from '../support/fault-pipeline.js';
-import { startStackParts, stopStackParts } from '../support/stack-control.js';
+} from '../../support/fault-pipeline.js';
+import { startStackParts, stopStackParts } from '../../support/stack-control.js';
 
 // Issue 10, "start-up that waits", mid-run: the Kubernetes control plane
 // (`stack down kube`: etcd, kube-apiserver and the controllers; etcd keeps its
@@ -17,7 +17,7 @@ import { startStackParts, stopStackParts } from '../support/stack-control.js';
 // names the API server meanwhile. One outage for both databases, each with
 // its own `rowkube run`. Stops stack parts: run under the stack lock.
 
-const KINDS: DatabaseKind[] = ['mysql', 'postgres'];
+const KINDS: DatabaseKind[] = ['mariadb', 'postgres'];
 const OUTAGE_MS = 20_000;
 
 describe('Faults > the Kubernetes API server stops for 20 s while rows change', () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseKind } from '../support/capture-fixture.js';
+import type { DatabaseKind } from '../../support/admin-database.js';
 import {
   expectQuietOutage,
   FaultPipeline,
   type OutageWatch,
   reasonsOf,
   watchOutage,
-} from '../support/fault-pipeline.js';
-import { startStackParts, stopStackParts } from '../support/stack-control.js';
+} from '../../support/fault-pipeline.js';
+import { startStackParts, stopStackParts } from '../../support/stack-control.js';
 
 // Issue 10, "start-up that waits": Kafka is down when `rowkube run` starts and
 // comes up 20 s later. rowkube must keep running, say on /readyz that its
@@ -16,7 +16,7 @@ import { startStackParts, stopStackParts } from '../support/stack-control.js';
 // databases, each with its own `rowkube run`. Stops stack parts: run under
 // the stack lock.
 
-const KINDS: DatabaseKind[] = ['mysql', 'postgres'];
+const KINDS: DatabaseKind[] = ['mariadb', 'postgres'];
 const OUTAGE_MS = 20_000;
 
 describe('Faults > Kafka is down when rowkube run starts', () => {

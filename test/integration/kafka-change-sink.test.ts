@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { changeTopic } from '../../src/contracts/index.js';
 import type { CommitInfo, Row, RowChange, TableSchema } from '../../src/core/change-event.js';
 import { isRetriable } from '../../src/core/errors.js';
 import { ChangeEncoder } from '../../src/kafka/change-encoder.js';
@@ -9,9 +10,8 @@ import { type ChangeEnvelope, decodeNative } from '../../src/kafka/record-decode
 import { KEY_SCHEMA_HEADER, VALUE_SCHEMA_HEADER } from '../../src/kafka/schema-id.js';
 import { SchemaRegistry } from '../../src/kafka/schema-registry.js';
 import { endOffsets, readTopic, type TopicRecord } from '../../src/kafka/topic-reader.js';
-import { changeTopic } from '../../src/kafka/topics.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // KafkaChangeSink against the local broker: transactions, offsets, schemas.
 // Every test has its own topic prefix and source name (transactional id).

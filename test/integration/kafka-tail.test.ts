@@ -1,12 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { changeTopic, offsetsTopic } from '../../src/contracts/index.js';
 import type { TableSchema } from '../../src/core/change-event.js';
 import { KafkaChangeSink } from '../../src/kafka/kafka-change-sink.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { type TailRecord, tailTopic, tailToStream } from '../../src/kafka/tail.js';
-import { changeTopic, offsetsTopic } from '../../src/kafka/topics.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // `rowkube tail`: records of rowkube topics decoded into JSON lines.
 

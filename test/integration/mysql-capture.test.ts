@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMysqlCapture } from '../../connectors/mysql/index.js';
 import type { SourcePosition } from '../../src/core/change-event.js';
 import { ChangeEncoder, SchemaCodec, VALUE_SCHEMA_HEADER } from '../../src/kafka/index.js';
-import { RecordingSink } from '../support/recording-sink.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { RecordingSink } from '../../support/recording-sink.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 function startCapture(url: string, tables: string[], sink: RecordingSink, offset?: SourcePosition) {
   const controller = new AbortController();

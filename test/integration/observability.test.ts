@@ -1,15 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readiness, startObservabilityServer } from '../../src/observability/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
-import { type AdminDatabase, openAdminDatabase } from '../support/capture-fixture.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
+import { writeConfigFile } from '../../support/config-file.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // `rowkube run` with its HTTP server on: /healthz answers at once, /readyz
 // turns 200 once capture streams, the processor took its partitions and the
@@ -66,13 +64,11 @@ describe('Observability > rowkube run serves /metrics, /healthz and /readyz', ()
     });
 
   beforeAll(async () => {
-    db = await openAdminDatabase('mysql');
+    db = await openAdminDatabase('mariadb');
     await db.exec(`CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20))`);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const config = join(mkdtempSync(join(tmpdir(), 'rowkube-obs-')), 'rowkube.yaml');
-    writeFileSync(
-      config,
+    const config = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 kubernetes:
   kubeconfig: ${env.kubeconfig}

@@ -3,9 +3,9 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareLsn, runPostgresCapture } from '../../connectors/postgres/index.js';
 import { type RowChange, UNCHANGED_TOAST } from '../../src/core/change-event.js';
-import { RecordingSink } from '../support/recording-sink.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { RecordingSink } from '../../support/recording-sink.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Streaming capture against the local PostgreSQL: row changes, transaction
 // grouping, exact values of every type family, unchanged TOAST values and DDL

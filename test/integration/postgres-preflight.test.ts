@@ -5,8 +5,8 @@ import { type PostgresCaptureOptions, runPostgresCapture } from '../../connector
 import { clientConfig } from '../../connectors/postgres/postgres-connection.js';
 import { runPreflight } from '../../connectors/postgres/postgres-preflight.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
-import { RecordingSink } from '../support/recording-sink.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
+import { RecordingSink } from '../../support/recording-sink.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 // Misconfigurations stop capture before anything is read, with a stable code
 // and a message that says what to run.

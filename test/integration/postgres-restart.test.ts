@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareLsn, runPostgresCapture } from '../../connectors/postgres/index.js';
 import type { CommitInfo, RowChange } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
-import { RecordingSink } from '../support/recording-sink.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { RecordingSink } from '../../support/recording-sink.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /** Drops slots, ending the walsender of one that is still held (slots pin WAL). */
 async function dropSlots(admin: pg.Client | undefined, slots: string[]): Promise<void> {

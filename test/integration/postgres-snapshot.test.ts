@@ -2,9 +2,9 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPostgresCapture } from '../../connectors/postgres/index.js';
-import { RecordingSink } from '../support/recording-sink.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { RecordingSink } from '../../support/recording-sink.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The first start snapshots the existing rows and then streams from the
 // slot's consistent point: writes that happen while the snapshot is being

@@ -1,15 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/config/load-config.js';
-import { createKafka, desiredTopic, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { runProcessor } from '../../src/processor/process-runner.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { loadConfig } from '../../src/cli/load-config.js';
+import { createKafka } from '../../src/kafka/index.js';
+import { writeConfigFile } from '../../support/config-file.js';
+import { type DesiredJson, manifestsOf, readDesired, recordsOf } from '../../support/desired-records.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { type StageRun, startStages } from '../../support/stage-run.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The processor against the real stack: rows in MariaDB → capture (its own
 // process) → change topic → processor (in process) → `<prefix>.desired`, read
@@ -17,65 +16,24 @@ import { waitFor } from '../support/wait-for.js';
 
 const env = stackEnv();
 
-interface DesiredJson {
-  id: string;
-  form: string;
-  hub: string;
-  uid: string;
-  resources: { id: string; manifest: string; dependIds: string[]; targetNamespace: string | null }[];
-  error: { code: string; message: string; resourceId: string | null; path: string | null } | null;
-  contentHash: string;
-  provenance: {
-    source: string;
-    table: string;
-    position: string | null;
-    commitTsMs: string | null;
-    primaryKey: string;
-  };
-}
-
 describe('processor > end to end (MariaDB → capture → process → desired topic)', () => {
   const table = uniqueName('tenants');
   const source = uniqueName('src');
   const prefix = uniqueName('rk');
-  const topic = desiredTopic(prefix);
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
   let db: mysql.Connection;
   let capture: RowkubeProcess;
   let configPath: string;
-  let processor: { stop: () => Promise<void>; died: Promise<never> } | undefined;
+  let processor: StageRun | undefined;
 
   function startProcessor() {
-    const controller = new AbortController();
-    const done = runProcessor({
-      config: loadConfig(configPath),
-      kafka,
+    processor = startStages(loadConfig(configPath), ['process'], {
       logger: pino({ level: 'warn' }),
-      signal: controller.signal,
-      restartDelayMs: 200,
+      processor: { restartDelayMs: 200 },
     });
-    const died = done.then(() => {
-      throw new Error('the processor ended');
-    });
-    died.catch(() => undefined);
-    processor = {
-      died,
-      stop: async () => {
-        controller.abort();
-        await done;
-      },
-    };
   }
 
-  async function desired(): Promise<TailRecord[]> {
-    const records: TailRecord[] = [];
-    await tailTopic({ kafka, topic, prefix, fromBeginning: true, onRecord: (r) => void records.push(r) });
-    return records;
-  }
-
-  function recordsOf(records: TailRecord[], id: string): (DesiredJson | null)[] {
-    return records.filter((r) => r.key === id).map((r) => r.value as unknown as DesiredJson | null);
-  }
+  const desired = () => readDesired(kafka, prefix);
 
   /** Waits until the node has `count` records; returns them. */
   async function until(id: string, count: number): Promise<(DesiredJson | null)[]> {
@@ -90,20 +48,12 @@ describe('processor > end to end (MariaDB → capture → process → desired to
     }
   }
 
-  function manifests(value: DesiredJson | null): Record<string, Record<string, unknown>> {
-    if (value === null) throw new Error('a tombstone has no manifests');
-    return Object.fromEntries(value.resources.map((r) => [r.id, JSON.parse(r.manifest)]));
-  }
-
   beforeAll(async () => {
     db = await mysql.createConnection(env.mysqlAdminUrl);
     await db.query(
       `CREATE TABLE ${table} (tenant_id VARCHAR(64) PRIMARY KEY, plan VARCHAR(16) NULL, replicas INT NOT NULL, active BOOLEAN NOT NULL, note VARCHAR(32) NULL)`,
     );
-    const dir = mkdtempSync(join(tmpdir(), 'rowkube-process-'));
-    configPath = join(dir, 'rowkube.yaml');
-    writeFileSync(
-      configPath,
+    configPath = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 sources:
   - name: ${source}
@@ -146,7 +96,7 @@ forms:
     await db.query(`INSERT INTO ${table} VALUES ('acme', 'gold', 3, TRUE, NULL)`);
     const [created] = await until('web/acme', 1);
     expect(created).toMatchObject({ id: 'web/acme', form: 'web', hub: 'tenants', uid: 'acme', error: null });
-    expect(manifests(created ?? null)).toEqual({
+    expect(manifestsOf(created ?? null)).toEqual({
       ns: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-acme' } },
       config: {
         apiVersion: 'v1',
@@ -161,7 +111,7 @@ forms:
 
     await db.query(`UPDATE ${table} SET plan = 'platinum' WHERE tenant_id = 'acme'`);
     const updated = await until('web/acme', 2);
-    expect(manifests(updated[1] ?? null).config?.data).toEqual({ plan: 'platinum', replicas: '3' });
+    expect(manifestsOf(updated[1] ?? null).config?.data).toEqual({ plan: 'platinum', replicas: '3' });
     expect(updated[1]?.contentHash).not.toBe(updated[0]?.contentHash);
 
     // A value set to itself and a column no template uses: change events, no desired record.
@@ -183,7 +133,7 @@ forms:
     expect(bad).toMatchObject({ id: 'web/Bad_Tenant', resources: [], error: { resourceId: 'ns' } });
     expect(bad?.error?.message).toMatch(/tenant-Bad_Tenant/);
     const [gamma] = await until('web/gamma', 1);
-    expect(manifests(gamma ?? null).ns).toMatchObject({ metadata: { name: 'tenant-gamma' } });
+    expect(manifestsOf(gamma ?? null).ns).toMatchObject({ metadata: { name: 'tenant-gamma' } });
   });
 
   it('restarts from its committed offsets without producing again what it produced', async () => {
@@ -198,7 +148,7 @@ forms:
     await db.query(`INSERT INTO ${table} VALUES ('delta', 'gold', 1, TRUE, NULL)`);
     await until('web/delta', 1);
     const beta = await until('web/beta', 2);
-    expect(manifests(beta[1] ?? null).config?.data).toEqual({ plan: 'free', replicas: '5' });
+    expect(manifestsOf(beta[1] ?? null).config?.data).toEqual({ plan: 'free', replicas: '5' });
     const after = await desired();
     // Exactly the two new records: nothing before the restart was produced again.
     expect(after.length - before.length).toBe(2);

@@ -1,15 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/config/load-config.js';
-import { createKafka, desiredTopic, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { runProcessor } from '../../src/processor/process-runner.js';
-import { type AdminDatabase, openAdminDatabase } from '../support/capture-fixture.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { loadConfig } from '../../src/cli/load-config.js';
+import { desiredTopic } from '../../src/contracts/index.js';
+import { createKafka, type TailRecord, tailTopic } from '../../src/kafka/index.js';
+import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
+import { writeConfigFile } from '../../support/config-file.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { type StageRun, startStages } from '../../support/stage-run.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // A lookup table end to end: feature flag rows join their tenant, and a change
 // to one re-renders that tenant's node only.
@@ -21,21 +19,18 @@ describe('processor > lookups end to end (MariaDB feature flags)', () => {
   const source = uniqueName('src');
   const prefix = uniqueName('rk');
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
-  const controller = new AbortController();
   let db: AdminDatabase;
   let capture: RowkubeProcess;
-  let processing: Promise<void>;
+  let processing: StageRun | undefined;
   let failure: unknown;
 
   beforeAll(async () => {
-    db = await openAdminDatabase('mysql');
+    db = await openAdminDatabase('mariadb');
     await db.exec(`CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY)`);
     await db.exec(
       `CREATE TABLE ${flags} (tenant_id VARCHAR(63), flag VARCHAR(63), PRIMARY KEY (tenant_id, flag))`,
     );
-    const config = join(mkdtempSync(join(tmpdir(), 'rowkube-lookups-')), 'rowkube.yaml');
-    writeFileSync(
-      config,
+    const config = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 sources:
   - name: ${source}
@@ -60,23 +55,14 @@ forms:
 `,
     );
     capture = new RowkubeProcess(['capture', '--config', config]);
-    processing = runProcessor({
-      config: loadConfig(config),
-      kafka,
-      logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
-      signal: controller.signal,
+    processing = startStages(loadConfig(config), ['process']);
+    processing.died.catch((error: unknown) => {
+      failure = error;
     });
-    processing.then(
-      () => undefined,
-      (error: unknown) => {
-        failure = error;
-      },
-    );
   });
 
   afterAll(async () => {
-    controller.abort();
-    await processing.catch(() => undefined);
+    await processing?.stop().catch(() => undefined);
     await capture?.stop();
     await db?.exec(`DROP TABLE IF EXISTS ${tenants}, ${flags}`);
     await db?.close();

@@ -1,16 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/config/load-config.js';
+import { loadConfig } from '../../src/cli/load-config.js';
 import { createKafka, readLastPosition, type TailRecord } from '../../src/kafka/index.js';
-import { runProcessor } from '../../src/processor/process-runner.js';
-import { type AdminDatabase, openAdminDatabase } from '../support/capture-fixture.js';
-import { type DesiredJson, manifestsOf, readDesired, recordsOf } from '../support/desired-records.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
+import { writeConfigFile } from '../../support/config-file.js';
+import { type DesiredJson, manifestsOf, readDesired, recordsOf } from '../../support/desired-records.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { type StageRun, startStages } from '../../support/stage-run.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The PostgreSQL twin of processor-end-to-end: rows of a hub table and a
 // feature-flag lookup table → `rowkube capture` (its own process, pgoutput) →
@@ -35,28 +32,10 @@ describe('processor > end to end (PostgreSQL → capture → process → desired
   let db: AdminDatabase;
   let capture: RowkubeProcess | undefined;
   let configPath: string;
-  let processor: { stop: () => Promise<void>; died: Promise<never> } | undefined;
+  let processor: StageRun | undefined;
 
   function startProcessor() {
-    const controller = new AbortController();
-    const done = runProcessor({
-      config: loadConfig(configPath),
-      kafka,
-      logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
-      signal: controller.signal,
-      restartDelayMs: 200,
-    });
-    const died = done.then(() => {
-      throw new Error('the processor ended');
-    });
-    died.catch(() => undefined);
-    processor = {
-      died,
-      stop: async () => {
-        controller.abort();
-        await done;
-      },
-    };
+    processor = startStages(loadConfig(configPath), ['process'], { processor: { restartDelayMs: 200 } });
   }
 
   const desired = () => readDesired(kafka, prefix);
@@ -98,9 +77,7 @@ describe('processor > end to end (PostgreSQL → capture → process → desired
     await db.exec(`CREATE TABLE ${flags} (id SERIAL PRIMARY KEY, tenant TEXT NOT NULL, flag TEXT NOT NULL)`);
     // As a user would: the table owner publishes; the capture user may not.
     await db.exec(`CREATE PUBLICATION ${publication} FOR TABLE ${tenants}, ${flags}`);
-    configPath = join(mkdtempSync(join(tmpdir(), 'rowkube-process-pg-')), 'rowkube.yaml');
-    writeFileSync(
-      configPath,
+    configPath = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 sources:
   - name: ${source}

@@ -2,15 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssignerProtocol } from 'kafkajs';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/config/load-config.js';
-import { createKafka, desiredTopic, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { processorGroupId, runProcessor } from '../../src/processor/process-runner.js';
-import { type AdminDatabase, openAdminDatabase } from '../support/capture-fixture.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { loadConfig } from '../../src/cli/load-config.js';
+import { desiredTopic, processorGroupId } from '../../src/contracts/index.js';
+import { createKafka, type TailRecord, tailTopic } from '../../src/kafka/index.js';
+import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { type StageRun, startStages } from '../../support/stage-run.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Two processor instances share a hub of four partitions; every instance reads
 // the lookups whole. Then the take-over steps: an instance leaves and the other
@@ -31,7 +31,7 @@ describe('processor > instances sharing the hubs, and reconcile on take-over', (
   const prefix = uniqueName('rk');
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
   const directory = mkdtempSync(join(tmpdir(), 'rowkube-scale-'));
-  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const running = new Map<string, StageRun>();
   let db: AdminDatabase;
   let capture: RowkubeProcess;
 
@@ -75,24 +75,16 @@ ${forms}`,
 `;
 
   function start(instance: string, configPath: string): void {
-    const controller = new AbortController();
-    const done = runProcessor({
-      config: loadConfig(configPath),
-      kafka,
+    running.set(
       instance,
-      logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
-      signal: controller.signal,
-      restartDelayMs: 200,
-    });
-    done.catch(() => undefined);
-    running.set(instance, { controller, done });
+      startStages(loadConfig(configPath), ['process'], { instance, processor: { restartDelayMs: 200 } }),
+    );
   }
 
   async function stop(instance: string): Promise<void> {
     const entry = running.get(instance);
     running.delete(instance);
-    entry?.controller.abort();
-    await entry?.done;
+    await entry?.stop();
   }
 
   async function records(): Promise<TailRecord[]> {
@@ -155,7 +147,7 @@ ${forms}`,
   const ids = Array.from({ length: 20 }, (_, i) => `t${String(i).padStart(2, '0')}`);
 
   beforeAll(async () => {
-    db = await openAdminDatabase('mysql');
+    db = await openAdminDatabase('mariadb');
     await db.exec(`CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20))`);
     await db.exec(
       `CREATE TABLE ${flags} (tenant_id VARCHAR(63), flag VARCHAR(63), PRIMARY KEY (tenant_id, flag))`,

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReplayReport, runReplay } from '../../src/replay/index.js';
 import { type KubeApi, KubeClient, type KubeObject } from '../../src/sink/kube/index.js';
 import { ownerSelector } from '../../src/sink/ownership/index.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { createSinkTopics, node, resource, SinkHarness } from '../support/sink-harness.js';
-import { waitFor } from '../support/wait-for.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { createSinkTopics, node, resource, SinkHarness } from '../../support/sink-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Replay rebuilds a cluster from `<prefix>.desired`: the sink applies a
 // history of desired records to the first cluster of the local stack, then

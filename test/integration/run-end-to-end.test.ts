@@ -1,13 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { OrphanLabel, OwnerLabel } from '../../src/sink/ownership/index.js';
-import { type AdminDatabase, type DatabaseKind, openAdminDatabase } from '../support/capture-fixture.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import {
+  type AdminDatabase,
+  type DatabaseKind,
+  openAdminDatabase,
+  sourceKey,
+} from '../../support/admin-database.js';
+import { writeConfigFile } from '../../support/config-file.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The whole journey through `rowkube run` (capture, process and apply in one
 // process), for each database: INSERT a tenant → its namespace, config,
@@ -16,7 +19,7 @@ import { waitFor } from '../support/wait-for.js';
 // gone, the Retain one orphaned; DELETE of another tenant → gone too.
 const env = stackEnv();
 
-describe.each<DatabaseKind>(['mysql', 'postgres'])('rowkube run > end to end on %s', (kind) => {
+describe.each<DatabaseKind>(['mariadb', 'postgres'])('rowkube run > end to end on %s', (kind) => {
   const tenants = uniqueName('tenants');
   const flags = uniqueName('flags');
   const prefix = uniqueName('rk');
@@ -43,7 +46,7 @@ describe.each<DatabaseKind>(['mysql', 'postgres'])('rowkube run > end to end on 
 
   beforeAll(async () => {
     db = await openAdminDatabase(kind);
-    const boolean = kind === 'mysql' ? 'BOOLEAN' : 'BOOLEAN';
+    const boolean = kind === 'mariadb' ? 'BOOLEAN' : 'BOOLEAN';
     await db.exec(
       `CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20), replicas INT, active ${boolean})`,
     );
@@ -52,16 +55,14 @@ describe.each<DatabaseKind>(['mysql', 'postgres'])('rowkube run > end to end on 
     );
     // PostgreSQL publishes a table only for its owner: the application creates the publication.
     if (kind === 'postgres') await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}, ${flags}`);
-    const config = join(mkdtempSync(join(tmpdir(), 'rowkube-run-')), 'rowkube.yaml');
-    writeFileSync(
-      config,
+    const config = writeConfigFile(
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 kubernetes:
   kubeconfig: ${env.kubeconfig}
   allowedNamespaces: ["${base}-*"]
 sources:
   - name: appdb
-    ${kind}: { url: "${db.captureUrl}"${kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : ''} }
+    ${sourceKey(kind)}: { url: "${db.captureUrl}"${kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : ''} }
     tables: [${tenants}, ${flags}]
 hubs:
   - name: tenants

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecodedAuditEvent } from '../../src/sink/audit/index.js';
+import type { DecodedAuditEvent } from '../../src/contracts/index.js';
 import type { KubeObject } from '../../src/sink/kube/index.js';
 import { ownerSelector } from '../../src/sink/ownership/index.js';
-import { RowkubeProcess } from '../support/rowkube-process.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
 import {
   AuditLog,
   committedOffsets,
@@ -11,8 +11,8 @@ import {
   node,
   resource,
   SinkHarness,
-} from '../support/sink-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../support/sink-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // `rowkube apply` killed with SIGKILL in the middle of a backlog, then
 // started again: the cluster ends exactly as desired, no action goes missing

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DecodedAuditEvent } from '../../src/contracts/index.js';
 import { ErrorCode } from '../../src/core/errors.js';
-import type { DecodedAuditEvent } from '../../src/sink/audit/index.js';
 import {
   AuditLog,
   committedOffsets,
@@ -9,8 +9,8 @@ import {
   node,
   resource,
   SinkHarness,
-} from '../support/sink-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../support/sink-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // "A node whose apply always fails does not delay 100 healthy nodes": a node
 // whose ConfigMap is in a namespace that does not exist (HTTP 404 on apply,

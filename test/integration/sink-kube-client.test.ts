@@ -9,7 +9,7 @@ import {
   type KubeObject,
   type ObjectRef,
 } from '../../src/sink/kube/index.js';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 // The sink's Kubernetes client against the stack's real kube-apiserver.
 describe('sink > KubeClient', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OwnerAnnotation, OwnerLabel } from '../../src/sink/ownership/index.js';
-import { node, resource, SinkHarness } from '../support/sink-harness.js';
-import { waitFor } from '../support/wait-for.js';
+import { node, resource, SinkHarness } from '../../support/sink-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The basic life of a node's object through the sink: created → unchanged →
 // configured → pruned when its resource leaves the form, then the node's

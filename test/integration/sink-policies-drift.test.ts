@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { node, resource, SinkHarness } from '../support/sink-harness.js';
-import { waitFor } from '../support/wait-for.js';
+import { node, resource, SinkHarness } from '../../support/sink-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Drift correction: with driftIntervalSeconds 1 every node is re-applied each
 // second, so what someone else does to rowkube's objects is undone without a

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DecodedAuditEvent } from '../../src/contracts/index.js';
 import { ErrorCode } from '../../src/core/errors.js';
-import type { DecodedAuditEvent } from '../../src/sink/audit/index.js';
 import type { KubeObject } from '../../src/sink/kube/index.js';
-import { node, resource, SinkHarness } from '../support/sink-harness.js';
-import { waitFor } from '../support/wait-for.js';
+import { node, resource, SinkHarness } from '../../support/sink-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The order in which the sink handles a node's resources, against the real
 // control plane: kind tiers and dependIds, a dependent held back until a

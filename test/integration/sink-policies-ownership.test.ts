@@ -9,9 +9,9 @@ import {
   OwnerAnnotation,
   OwnerLabel,
 } from '../../src/sink/ownership/index.js';
-import { node, resource, SinkHarness } from '../support/sink-harness.js';
-import { uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { node, resource, SinkHarness } from '../../support/sink-harness.js';
+import { uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Who owns what: conflicts with another field manager (Stuck leaves the
 // object, Force takes the fields), creationPolicy Once, deletionPolicy Retain

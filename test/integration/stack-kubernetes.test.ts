@@ -7,8 +7,8 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Smoke test of the local stack: the control plane behaves like a cluster. A
 // Deployment applied server-side is turned into a ReplicaSet and a Pod by the

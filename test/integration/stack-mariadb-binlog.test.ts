@@ -1,8 +1,8 @@
 import ZongJi, { type AnyBinlogEvent, type WriteRowsEvent } from '@vlasky/zongji';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEnv, uniqueName } from '../support/stack-env.js';
-import { waitFor } from '../support/wait-for.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Smoke test of the local stack: MariaDB runs with a ROW binlog and the capture
 // user may stream it. A row written by the application user arrives as a

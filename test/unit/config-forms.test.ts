@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/core/config/load-config.js';
+import { parseConfig } from '../../src/cli/load-config.js';
+import { ConfigError } from '../../src/core/config/load-config.js';
 import { findCycle } from '../../src/core/dependency-cycle.js';
 
 // The configuration sketch of DESIGN.md, as a user would write it.

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/core/config/load-config.js';
+import { parseConfig } from '../../src/cli/load-config.js';
+import { ConfigError } from '../../src/core/config/load-config.js';
 
 const valid = `
 kafka:

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/config/load-config.js';
+import { loadConfig } from '../../src/cli/load-config.js';
 
 // Every example a new user starts from must load: a broken example is the
 // first thing they would meet.

@@ -1,9 +1,9 @@
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { PipelineMetrics } from '../../src/contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { runRestarting } from '../../src/kafka/restarting-stage.js';
-import type { PipelineMetrics } from '../../src/observability/pipeline-metrics.js';
 
 function recording() {
   const states: [string, boolean, string | undefined][] = [];

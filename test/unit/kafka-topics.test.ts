@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { TableSchema } from '../../src/core/change-event.js';
 import {
   auditTopic,
   changeTopic,
   desiredTopic,
-  ensureTopics,
   offsetsTopic,
   schemasTopic,
-  type TopicAdmin,
-} from '../../src/kafka/topics.js';
+} from '../../src/contracts/index.js';
+import type { TableSchema } from '../../src/core/change-event.js';
+import { ensureTopics, type TopicAdmin } from '../../src/kafka/topics.js';
 
 const mysqlTable = { source: 'appdb', database: 'app', table: 'tenants' } satisfies Partial<TableSchema>;
 

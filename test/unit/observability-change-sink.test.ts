@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { PipelineMetrics } from '../../src/contracts/index.js';
 import type { CommitInfo, RowChange, TableSchema } from '../../src/core/change-event.js';
-import { ObservedChangeSink, type PipelineMetrics } from '../../src/observability/index.js';
+import { ObservedChangeSink } from '../../src/observability/index.js';
 
 const table = (name: string, schema?: string): TableSchema => ({
   source: 'appdb',

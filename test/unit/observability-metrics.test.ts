@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/contracts/index.js';
 import { MetricName, RowkubeMetrics } from '../../src/observability/index.js';
-import type { AuditEvent } from '../../src/sink/audit/index.js';
 
 function event(action: AuditEvent['action'], fields: Partial<AuditEvent> = {}): AuditEvent {
   return {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { type DesiredValue, inputTopics, type Provenance } from '../../src/contracts/index.js';
 import { formSchema } from '../../src/core/config/form-schema.js';
 import { hubSchema } from '../../src/core/config/hub-schema.js';
-import { KEY_SCHEMA_HEADER, SchemaCodec, VALUE_SCHEMA_HEADER } from '../../src/kafka/index.js';
-import { inputTopics } from '../../src/processor/desired/change-input.js';
 import {
   DESIRED_KEY_SCHEMA,
   DESIRED_VALUE_SCHEMA,
-  type DesiredValue,
-  encodeDesired,
-  type Provenance,
-} from '../../src/processor/desired/index.js';
+  KEY_SCHEMA_HEADER,
+  SchemaCodec,
+  VALUE_SCHEMA_HEADER,
+} from '../../src/kafka/index.js';
+import { encodeDesired } from '../../src/processor/desired/index.js';
 import { Materializer } from '../../src/processor/materializer/index.js';
 
 const hub = hubSchema.parse({

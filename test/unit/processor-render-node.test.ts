@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { contentHash } from '../../src/contracts/index.js';
 import { formSchema } from '../../src/core/config/form-schema.js';
 import { hubSchema } from '../../src/core/config/hub-schema.js';
-import { contentHash, type RenderedNode, renderNode } from '../../src/processor/render-node.js';
+import { type RenderedNode, renderNode } from '../../src/processor/render-node.js';
 
 const hub = hubSchema.parse({
   name: 'tenants',

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { AuditAction, AuditEvent } from '../../src/contracts/index.js';
 import {
   formatReplaySummary,
   historyWarning,
   type ReplayReport,
   ReplayTally,
 } from '../../src/replay/index.js';
-import type { AuditAction, AuditEvent } from '../../src/sink/audit/index.js';
 
 function event(action: AuditAction, resourceId = 'app', errorCode: string | null = null): AuditEvent {
   return {

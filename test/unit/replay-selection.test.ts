@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DesiredValue } from '../../src/processor/desired/desired-message.js';
+import type { DesiredValue } from '../../src/contracts/index.js';
 import { type DesiredRecord, ReplayState, recordTimeMs } from '../../src/replay/index.js';
 
 function value(uid: string, commitTsMs: number | null, version = 'v1', error = false): DesiredValue {

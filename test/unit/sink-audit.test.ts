@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { KEY_SCHEMA_HEADER, SchemaCodec, VALUE_SCHEMA_HEADER } from '../../src/kafka/index.js';
 import {
   AUDIT_ACTIONS,
-  AUDIT_KEY_SCHEMA,
-  AUDIT_VALUE_SCHEMA,
   type AuditAction,
   type AuditEvent,
   commitLatencyMs,
+} from '../../src/contracts/index.js';
+import {
+  AUDIT_KEY_SCHEMA,
+  AUDIT_VALUE_SCHEMA,
   decodeAudit,
   encodeAudit,
-} from '../../src/sink/audit/index.js';
+  KEY_SCHEMA_HEADER,
+  SchemaCodec,
+  VALUE_SCHEMA_HEADER,
+} from '../../src/kafka/index.js';
 
 const provenance = {
   source: 'appdb',

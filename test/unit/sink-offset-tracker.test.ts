@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OffsetTracker } from '../../src/sink/runner/offset-tracker.js';
+import { OffsetTracker } from '../../src/kafka/offset-tracker.js';
 
 describe('sink > offset tracker', () => {
   it('commits up to the first record not done, per partition', () => {

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { runMysqlCapture } from '../../../connectors/mysql/index.js';
-import { runPostgresCapture } from '../../../connectors/postgres/index.js';
+import { connectorFor } from '../../../connectors/registry.js';
+import { type CaptureTarget, runCapture } from '../../../connectors/run-capture.js';
+import type { PipelineMetrics } from '../../contracts/index.js';
 import type { KafkaConfig, RowkubeConfig, SourceConfig } from '../../core/config/config-schema.js';
 import { createKafka, KafkaChangeSink } from '../../kafka/index.js';
 import { ObservedChangeSink } from '../../observability/observed-change-sink.js';
-import type { PipelineMetrics } from '../../observability/pipeline-metrics.js';
 
 // Change capture of every configured source, as `rowkube capture` and
 // `rowkube run` start it.
@@ -53,57 +53,37 @@ async function captureSource(
   metrics: PipelineMetrics | undefined,
 ) {
   const log = logger.child({ source: source.name });
+  const component = captureComponent(source.name);
+  const readiness = (ready: boolean, reason?: string) => metrics?.componentState(component, ready, reason);
+  const connector = connectorFor(source);
   const kafka = createKafka({ brokers: kafkaConfig.brokers, clientId: kafkaConfig.clientId, logger: log });
-  // The sink first: creating it fences any earlier instance of this source, and
-  // Kafka finishes or aborts what that one left open before the position is read.
-  const kafkaSink = await KafkaChangeSink.create({
-    kafka,
-    prefix: kafkaConfig.topicPrefix,
-    source: source.name,
-    partitions: kafkaConfig.partitions,
-    replicationFactor: kafkaConfig.replicationFactor,
-    logger: log,
-  });
-  const sink = new ObservedChangeSink(kafkaSink, {
-    source: source.name,
-    logger: log,
-    ...(metrics === undefined ? {} : { metrics }),
-  });
-  const onStreaming = (streaming: boolean) =>
-    metrics?.componentState(
-      captureComponent(source.name),
-      streaming,
-      streaming ? undefined : 'connecting to the database',
-    );
+  let kafkaSink: KafkaChangeSink | undefined;
+  // Opened inside the loop, so that a broker that is down at start is waited
+  // out like any other outage. The sink comes first: creating it fences any
+  // earlier instance of this source, and Kafka finishes or aborts what that
+  // one left open before the position is read.
+  const openSink = async (): Promise<CaptureTarget> => {
+    const opened = await KafkaChangeSink.create({
+      kafka,
+      prefix: kafkaConfig.topicPrefix,
+      source: source.name,
+      partitions: kafkaConfig.partitions,
+      replicationFactor: kafkaConfig.replicationFactor,
+      logger: log,
+    });
+    kafkaSink = opened;
+    readiness(false, 'connecting to the database');
+    const sink = new ObservedChangeSink(opened, {
+      source: source.name,
+      logger: log,
+      ...(metrics === undefined ? {} : { metrics }),
+    });
+    return { sink, loadOffset: () => opened.loadPosition() };
+  };
+  readiness(false, 'connecting to Kafka');
   try {
-    const loadOffset = () => kafkaSink.loadPosition();
-    if (source.mysql) {
-      await runMysqlCapture({
-        name: source.name,
-        url: source.mysql.url,
-        tables: source.tables,
-        sink,
-        loadOffset,
-        ...(source.mysql.serverId !== undefined ? { serverId: source.mysql.serverId } : {}),
-        logger: log,
-        signal,
-        onStreaming,
-      });
-    } else if (source.postgres) {
-      await runPostgresCapture({
-        name: source.name,
-        url: source.postgres.url,
-        slot: source.postgres.slot ?? `rowkube_${source.name.replaceAll('-', '_')}`,
-        publication: source.postgres.publication ?? `rowkube_${source.name.replaceAll('-', '_')}`,
-        tables: source.tables,
-        sink,
-        loadOffset,
-        logger: log,
-        signal,
-        onStreaming,
-      });
-    }
+    await runCapture(connector, openSink, { signal, logger, sinkName: 'Kafka', onReadiness: readiness });
   } finally {
-    await kafkaSink.close();
+    await kafkaSink?.close();
   }
 }

@@ -1,8 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { loadConfig } from '../../core/config/load-config.js';
-import { startObservability } from '../../observability/index.js';
-import { shutdownSignal } from '../shutdown-signal.js';
-import { captureComponent, captureSources } from './capture-sources.js';
+import { runPipelineCommand } from './pipeline-command.js';
 
 /**
  * `rowkube capture --config F`: streams every configured source into Kafka
@@ -14,18 +11,10 @@ export async function captureCommand(
   configPath: string,
   logger: Logger = pino({ name: 'rowkube' }),
 ): Promise<number> {
-  const config = loadConfig(configPath);
-  const signal = shutdownSignal((s) => logger.info({ signal: s }, 'stopping: finishing in-flight work'));
-  const observability = await startObservability({
-    config,
-    components: config.sources.map((source) => captureComponent(source.name)),
-    lagGroups: [],
-    logger: logger.child({ component: 'observability' }),
+  const result = await runPipelineCommand(configPath, {
+    stages: ['capture'],
+    stopping: 'stopping: finishing in-flight work',
+    logger,
   });
-  try {
-    const failed = await captureSources(config, signal, logger, observability.metrics);
-    return failed > 0 ? 1 : 0;
-  } finally {
-    await observability.close();
-  }
+  return result.exitCode;
 }

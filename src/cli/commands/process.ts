@@ -1,9 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { loadConfig } from '../../core/config/load-config.js';
-import { createKafka } from '../../kafka/index.js';
-import { processorLagGroup, startObservability } from '../../observability/index.js';
-import { runProcessor } from '../../processor/process-runner.js';
-import { shutdownSignal } from '../shutdown-signal.js';
+import { runPipelineCommand } from './pipeline-command.js';
 
 /**
  * `rowkube process --config F [--instance NAME]`: turns the change topics of every hub into
@@ -15,29 +11,12 @@ export async function processCommand(
   instance: string | undefined,
   logger: Logger = pino({ name: 'rowkube' }),
 ): Promise<number> {
-  const config = loadConfig(configPath);
-  const signal = shutdownSignal((s) =>
-    logger.info({ signal: s }, 'stopping: finishing the batch in progress'),
-  );
-  const log = logger.child({ component: 'processor' });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
-  const observability = await startObservability({
-    config,
-    components: ['processor'],
-    lagGroups: [processorLagGroup(config)],
-    logger: logger.child({ component: 'observability' }),
+  const result = await runPipelineCommand(configPath, {
+    stages: ['process'],
+    stopping: 'stopping: finishing the batch in progress',
+    logger,
+    ...(instance ? { instance } : {}),
   });
-  try {
-    await runProcessor({
-      config,
-      kafka,
-      logger: log,
-      signal,
-      metrics: observability.metrics,
-      ...(instance ? { instance } : {}),
-    });
-  } finally {
-    await observability.close();
-  }
-  return 0;
+  if (result.error !== undefined) throw result.error;
+  return result.exitCode;
 }

@@ -1,9 +1,9 @@
 import type { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { loadConfig } from '../../core/config/load-config.js';
 import { createKafka } from '../../kafka/index.js';
 import { formatReplaySummary, runReplay } from '../../replay/index.js';
 import { openKubeClient } from '../../sink/kube/index.js';
+import { loadConfig } from '../load-config.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
 export interface ReplayRequest {

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import { loadConfig } from '../../core/config/load-config.js';
 import { tailToStream } from '../../kafka/index.js';
+import { loadConfig } from '../load-config.js';
 import type { CliRequest } from '../parse-args.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../core/config/load-config.js';
+import { loadConfig } from '../load-config.js';
 
 /** `rowkube validate --config F`: checks the file and says what it configures. */
 export async function validateCommand(configPath: string, out: NodeJS.WritableStream): Promise<number> {

@@ -1,6 +1,6 @@
-import { checkTemplates } from '../../processor/render/index.js';
 import { findCycle } from '../dependency-cycle.js';
 import type { RowkubeConfig } from './config-schema.js';
+import type { ConfigChecks } from './template-check.js';
 
 /** A problem found after the schema passed: a reference that leads nowhere, a cycle, a broken template. */
 export interface ReferenceProblem {
@@ -10,10 +10,10 @@ export interface ReferenceProblem {
 
 /**
  * Checks what one section says about another: hubs name sources and their
- * tables, forms name hubs, resources name each other, and templates parse.
- * Every problem is reported, each at the place to fix it.
+ * tables, forms name hubs, resources name each other, and templates parse
+ * (by checks.templates). Every problem is reported, each at the place to fix it.
  */
-export function checkReferences(config: RowkubeConfig): ReferenceProblem[] {
+export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
   const sources = new Map(config.sources.map((s) => [s.name, s]));
   const hubNames = new Set<string>();
@@ -77,7 +77,10 @@ export function checkReferences(config: RowkubeConfig): ReferenceProblem[] {
           });
         }
       });
-      for (const problem of checkTemplates(resource.manifest, { form: form.name, resourceId: resource.id })) {
+      for (const problem of checks.templates(resource.manifest, {
+        form: form.name,
+        resourceId: resource.id,
+      })) {
         problems.push({
           path: ['forms', f, 'resources', r, 'manifest', ...problem.segments],
           message: problem.message,

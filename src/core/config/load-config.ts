@@ -6,6 +6,7 @@ import { ErrorCode, RowkubeError } from '../errors.js';
 import { checkReferences } from './config-references.js';
 import { configSchema, type RowkubeConfig } from './config-schema.js';
 import { substituteReferences } from './substitute-references.js';
+import type { ConfigChecks } from './template-check.js';
 
 /** One problem in a configuration file, located as precisely as the file allows. */
 export interface ConfigProblem {
@@ -37,18 +38,29 @@ function formatProblem(file: string, problem: ConfigProblem): string {
 /**
  * Reads, substitutes and validates a configuration file. Every problem found
  * is reported at once, each with its path inside the file and its line.
+ * `checks` brings what core cannot check itself (templates); the CLI passes
+ * the processor's (src/cli/load-config.ts).
  */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): RowkubeConfig {
+export function loadConfig(
+  file: string,
+  checks: ConfigChecks,
+  env: NodeJS.ProcessEnv = process.env,
+): RowkubeConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError(file, [{ path: '', message: `cannot read the file: ${(error as Error).message}` }]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, checks, env);
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): RowkubeConfig {
+export function parseConfig(
+  text: string,
+  file: string,
+  checks: ConfigChecks,
+  env: NodeJS.ProcessEnv = process.env,
+): RowkubeConfig {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -87,7 +99,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       })),
     );
   }
-  const references = checkReferences(result.data);
+  const references = checkReferences(result.data, checks);
   if (references.length > 0) {
     throw new ConfigError(
       file,

@@ -1,61 +1,19 @@
+import type { DesiredValue, Provenance } from '../../contracts/desired-record.js';
 import type { FormConfig } from '../../core/config/form-schema.js';
 import {
+  DESIRED_KEY_SCHEMA,
+  DESIRED_VALUE_SCHEMA,
+  desiredKeyCodec,
+  desiredValueCodec,
   KEY_SCHEMA_HEADER,
   type OutgoingMessage,
   type RegisteredSchema,
   VALUE_SCHEMA_HEADER,
 } from '../../kafka/index.js';
 import type { NodeUpdate } from '../materializer/index.js';
-import {
-  DESIRED_KEY_SCHEMA,
-  DESIRED_VALUE_SCHEMA,
-  desiredKeyCodec,
-  desiredValueCodec,
-} from './desired-schema.js';
 
 // NodeUpdate (+ the change that caused it) → one `<prefix>.desired` message.
 // A node that is absent (deleted, inactive, filtered) becomes a tombstone.
-
-/** Where a desired record comes from: the change record whose processing produced it. */
-export interface Provenance {
-  /** The configured source name. */
-  source: string;
-  /** The table as the configuration names it. */
-  table: string;
-  /** The source position as JSON text; null for a change-topic tombstone. */
-  position: string | null;
-  /** Commit time by the database clock, ms since epoch; null for a change-topic tombstone. */
-  commitTsMs: bigint | null;
-  /** The changed row's primary key as canonical JSON text. */
-  primaryKey: string;
-}
-
-/** A desired value as encoded (and as decodeNative gives it back). */
-export interface DesiredValue {
-  id: string;
-  form: string;
-  hub: string;
-  uid: string;
-  resources: DesiredResourceValue[];
-  error: { code: string; message: string; resourceId: string | null; path: string | null } | null;
-  contentHash: string;
-  provenance: Provenance;
-}
-
-export interface DesiredResourceValue {
-  id: string;
-  /** JSON text. */
-  manifest: string;
-  dependIds: string[];
-  waitForReady: boolean;
-  timeoutSeconds: number;
-  skipOnDependencyFailure: boolean;
-  creationPolicy: string;
-  deletionPolicy: string;
-  conflictPolicy: string;
-  targetNamespace: string | null;
-  ignoreFields: string[];
-}
 
 export interface EncodedDesired {
   message: OutgoingMessage;

@@ -1,15 +1,3 @@
-// The desired-state topic: schemas and the encoding of node updates.
-export {
-  type DesiredResourceValue,
-  type DesiredValue,
-  desiredValue,
-  type EncodedDesired,
-  encodeDesired,
-  type Provenance,
-} from './desired-message.js';
-export {
-  DESIRED_KEY_SCHEMA,
-  DESIRED_VALUE_SCHEMA,
-  desiredKeyCodec,
-  desiredValueCodec,
-} from './desired-schema.js';
+// The desired-state topic: the encoding of node updates (the record's types
+// are in src/contracts, its Avro schema in src/kafka).
+export { desiredValue, type EncodedDesired, encodeDesired } from './desired-message.js';

@@ -1,4 +1,4 @@
-import { contentHash } from '../canonical-json.js';
+import { contentHash } from '../../contracts/index.js';
 import { affectedNodes, type MaterializerConfig } from './affected-nodes.js';
 import { type DesiredNode, desiredFor } from './desired-for.js';
 import { MaterializedState, type TableRole } from './materialized-state.js';

@@ -1,8 +1,12 @@
-import type { Message, Producer } from 'kafkajs';
+import type { Provenance } from '../../contracts/index.js';
 import type { FormConfig } from '../../core/config/form-schema.js';
-import { chunksBySize, type SchemaPublisher } from '../../kafka/index.js';
-import { toKafkaError } from '../../kafka/kafka-errors.js';
-import { encodeDesired, type Provenance } from '../desired/desired-message.js';
+import type {
+  ConsumedOffsets,
+  SchemaPublisher,
+  TopicOutgoingRecord,
+  TransactionalOutput,
+} from '../../kafka/index.js';
+import { encodeDesired } from '../desired/desired-message.js';
 import type { NodeUpdate } from '../materializer/index.js';
 
 // Writes desired records in one Kafka transaction, with the consumer offsets
@@ -14,17 +18,9 @@ export interface ProducedUpdate {
   provenance: Provenance;
 }
 
-export interface ConsumedOffsets {
-  groupId: string;
-  topic: string;
-  partition: number;
-  /** The offset of the next record to consume. */
-  next: bigint;
-}
-
 export class DesiredOutput {
   constructor(
-    private readonly producer: Producer,
+    private readonly output: TransactionalOutput,
     private readonly publisher: SchemaPublisher,
     private readonly topic: string,
     private readonly forms: readonly Pick<FormConfig, 'name' | 'hub'>[],
@@ -33,45 +29,16 @@ export class DesiredOutput {
   /** Commits the records (and offsets). Nothing to write and no offsets: no transaction. Returns how many records. */
   async commit(produced: readonly ProducedUpdate[], offsets?: ConsumedOffsets): Promise<number> {
     if (produced.length === 0 && offsets === undefined) return 0;
-    const messages: (Message & { topic: string })[] = [];
+    const records: TopicOutgoingRecord[] = [];
     for (const { update, provenance } of produced) {
       const encoded = encodeDesired(this.topic, update, this.forms, provenance);
       for (const record of this.publisher.recordsFor(encoded.schemas))
-        messages.push({ topic: this.publisher.topic, key: record.key, value: record.value });
-      messages.push(encoded.message);
+        records.push({ topic: this.publisher.topic, key: record.key, value: record.value });
+      records.push(encoded.message);
     }
-    const tx = await this.producer.transaction();
-    try {
-      // In order, in sends the broker accepts: a backlog batch renders megabytes.
-      for (const chunk of chunksBySize(messages)) await tx.sendBatch({ topicMessages: groupByTopic(chunk) });
-      if (offsets !== undefined) {
-        await tx.sendOffsets({
-          consumerGroupId: offsets.groupId,
-          topics: [
-            {
-              topic: offsets.topic,
-              partitions: [{ partition: offsets.partition, offset: offsets.next.toString() }],
-            },
-          ],
-        });
-      }
-      await tx.commit();
-    } catch (error) {
-      await tx.abort().catch(() => undefined);
-      // The state already moved on and schemas may be unpublished: the caller starts over.
-      const where = offsets === undefined ? this.topic : `${offsets.topic}[${offsets.partition}]`;
-      throw toKafkaError(`committing the desired records of ${where}`, error);
-    }
+    // A failure leaves the state moved on and schemas possibly unpublished: the caller starts over.
+    const where = offsets === undefined ? this.topic : `${offsets.topic}[${offsets.partition}]`;
+    await this.output.commit(records, offsets, `committing the desired records of ${where}`);
     return produced.length;
   }
-}
-
-function groupByTopic(messages: (Message & { topic: string })[]): { topic: string; messages: Message[] }[] {
-  const byTopic = new Map<string, Message[]>();
-  for (const { topic, ...message } of messages) {
-    const list = byTopic.get(topic) ?? [];
-    list.push(message);
-    byTopic.set(topic, list);
-  }
-  return [...byTopic.entries()].map(([topic, list]) => ({ topic, messages: list }));
 }

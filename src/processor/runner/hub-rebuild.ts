@@ -1,6 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
-import { readTopic, type SchemaResolver } from '../../kafka/index.js';
-import { decodeChange, type InputTopic } from '../desired/change-input.js';
+import type { InputTopic } from '../../contracts/index.js';
+import { type Kafka, readTopic, type SchemaResolver } from '../../kafka/index.js';
+import { decodeChange } from '../desired/change-input.js';
 import type { Materializer } from '../materializer/index.js';
 
 // A processor instance holds the hub rows of the partitions the consumer
@@ -15,23 +15,6 @@ export type HubAssignment = ReadonlyMap<string, readonly number[]>;
 
 /** Topic → partition → the first offset the consumer processes (what the rebuild stopped before). */
 export type RebuiltLimits = Map<string, Map<number, bigint>>;
-
-export async function committedOffsets(
-  admin: Admin,
-  groupId: string,
-  topics: readonly string[],
-): Promise<RebuiltLimits> {
-  const result: RebuiltLimits = new Map();
-  const offsets = await admin.fetchOffsets({ groupId, topics: [...topics] });
-  for (const { topic, partitions } of offsets) {
-    const byPartition = new Map<number, bigint>();
-    // -1: nothing committed yet; the consumer starts from the beginning.
-    for (const { partition, offset } of partitions)
-      byPartition.set(partition, BigInt(offset) >= 0n ? BigInt(offset) : 0n);
-    result.set(topic, byPartition);
-  }
-  return result;
-}
 
 /** Applies the owned partitions' records before the committed offsets to the hub tables; returns how many. */
 export async function rebuildHubRows(options: {

@@ -1,6 +1,6 @@
-import type { Kafka } from 'kafkajs';
-import { readTopic, type SchemaResolver, type TopicRecord } from '../../kafka/index.js';
-import { type DecodedChange, decodeChange, type InputTopic } from '../desired/change-input.js';
+import type { InputTopic } from '../../contracts/index.js';
+import { type Kafka, readTopic, type SchemaResolver, type TopicRecord } from '../../kafka/index.js';
+import { type DecodedChange, decodeChange } from '../desired/change-input.js';
 
 // Lookup tables (a tenant's feature flags) join hub rows by a column, not by
 // the primary key the change topics are partitioned by, so every processor

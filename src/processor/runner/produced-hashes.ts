@@ -1,6 +1,4 @@
-import type { Kafka } from 'kafkajs';
-import { readTopic, type SchemaResolver } from '../../kafka/index.js';
-import { decodeNative } from '../../kafka/record-decoder.js';
+import { type Kafka, readCompactedTopic, type SchemaResolver } from '../../kafka/index.js';
 import { absentHash } from '../materializer/index.js';
 
 // What `<prefix>.desired` holds per node, as content hashes: a processor that
@@ -15,20 +13,16 @@ export async function readProducedHashes(
   resolver: SchemaResolver,
   signal: AbortSignal,
 ): Promise<Map<string, string>> {
-  const hashes = new Map<string, string>();
-  await readTopic({
+  const desired = await readCompactedTopic<{ contentHash: string }>({
     kafka,
     topic,
-    fromBeginning: true,
-    follow: false,
-    allowMissing: true,
+    resolver,
     signal,
-    onRecord: async (record) => {
-      const { key, value } = await decodeNative(record, resolver);
-      const id = String(key);
-      const hash = value === null ? absentHash(id) : (value as { contentHash: string }).contentHash;
-      hashes.set(id, hash);
-    },
+    allowMissing: true,
   });
+  const hashes = new Map<string, string>();
+  // A tombstone still counts: a node known to be absent needs no second one.
+  for (const id of desired.deleted) hashes.set(id, absentHash(id));
+  for (const [id, value] of desired.latest) hashes.set(id, value.contentHash);
   return hashes;
 }

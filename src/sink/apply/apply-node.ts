@@ -1,5 +1,5 @@
+import type { DesiredValue } from '../../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
-import type { DesiredValue } from '../../processor/desired/desired-message.js';
 import { type OwnedObject, refKey } from '../inventory.js';
 import { applySchedule } from '../plan/index.js';
 import { applyResource, isFinal } from './apply-resource.js';

@@ -1,5 +1,5 @@
+import type { DesiredResourceValue, DesiredValue } from '../../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
-import type { DesiredResourceValue, DesiredValue } from '../../processor/desired/desired-message.js';
 import type { KubeObject, ObjectRef } from '../kube/index.js';
 import { refOf } from '../kube/index.js';
 import { type Manifest, ownedManifest } from '../ownership/index.js';

@@ -1,5 +1,5 @@
+import type { AuditEvent } from '../../contracts/index.js';
 import { ErrorCode } from '../../core/errors.js';
-import type { AuditEvent } from '../audit/index.js';
 import { type OwnedObject, refKey } from '../inventory.js';
 import { describeRef } from '../kube/index.js';
 import { OrphanReason, orphanPatch } from '../ownership/index.js';

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditObject, AuditProvenance } from '../audit/index.js';
+import type { AuditEvent, AuditObject, AuditProvenance } from '../../contracts/index.js';
 import type { Inventory } from '../inventory.js';
 import type { KubeApi, ObjectRef } from '../kube/index.js';
 import type { RequestLimiter } from '../runner/request-limiter.js';

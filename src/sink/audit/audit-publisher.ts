@@ -1,9 +1,14 @@
-import type { Message, Producer } from 'kafkajs';
-import { chunksBySize, SchemaPublisher } from '../../kafka/index.js';
-import { toKafkaError } from '../../kafka/kafka-errors.js';
-import type { AuditEvent } from './audit-event.js';
-import { encodeAudit } from './audit-message.js';
-import { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA } from './audit-schema.js';
+import type { AuditEvent } from '../../contracts/index.js';
+import {
+  AUDIT_KEY_SCHEMA,
+  AUDIT_VALUE_SCHEMA,
+  chunksBySize,
+  encodeAudit,
+  type OutgoingRecord,
+  type RecordProducer,
+  SchemaPublisher,
+  toKafkaError,
+} from '../../kafka/index.js';
 
 // Sends audit events to `<prefix>.audit`. Events recorded while a send is in
 // flight go out together in the next one, so the sink writes few large
@@ -12,7 +17,7 @@ import { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA } from './audit-schema.js';
 // so a crash can repeat an event but never lose one.
 
 interface Pending {
-  messages: Message[];
+  messages: OutgoingRecord[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -22,18 +27,18 @@ export class AuditPublisher {
   private sending = false;
 
   private constructor(
-    private readonly producer: Producer,
+    private readonly producer: RecordProducer,
     private readonly topic: string,
   ) {}
 
   /** Publishes the audit schemas to `<prefix>._schemas` first, so every event can be decoded. */
-  static async open(producer: Producer, topic: string, schemasTopic: string): Promise<AuditPublisher> {
+  static async open(producer: RecordProducer, topic: string, schemasTopic: string): Promise<AuditPublisher> {
     const schemas = new SchemaPublisher(schemasTopic).recordsFor([AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA]);
     try {
-      await producer.send({
-        topic: schemasTopic,
-        messages: schemas.map((s) => ({ key: s.key, value: s.value })),
-      });
+      await producer.send(
+        schemasTopic,
+        schemas.map((s) => ({ key: s.key, value: s.value })),
+      );
     } catch (error) {
       throw toKafkaError(`publishing the audit schemas to ${schemasTopic}`, error);
     }
@@ -77,6 +82,10 @@ export class AuditPublisher {
 }
 
 /** In order, in sends the broker accepts: under load many nodes' events queue up for one send. */
-async function sendInChunks(producer: Producer, topic: string, messages: Message[]): Promise<void> {
-  for (const chunk of chunksBySize(messages)) await producer.send({ topic, messages: chunk });
+async function sendInChunks(
+  producer: RecordProducer,
+  topic: string,
+  messages: OutgoingRecord[],
+): Promise<void> {
+  for (const chunk of chunksBySize(messages)) await producer.send(topic, chunk);
 }

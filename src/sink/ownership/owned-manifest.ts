@@ -1,6 +1,6 @@
+import type { Provenance } from '../../contracts/index.js';
+import { contentHash } from '../../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
-import { contentHash } from '../../processor/canonical-json.js';
-import type { Provenance } from '../../processor/desired/index.js';
 import {
   isLabelValue,
   MANAGED_BY,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { PipelineMetrics } from '../../contracts/index.js';
 import { abortableSleep } from '../../core/abortable-sleep.js';
 import { RetryBackoff } from '../../core/retry-backoff.js';
-import type { PipelineMetrics } from '../../observability/pipeline-metrics.js';
 import { type KubeApi, KubeApiError } from '../kube/index.js';
 
 // While the API server is away, every node that touches it fails. Left to

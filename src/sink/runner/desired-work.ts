@@ -1,5 +1,5 @@
+import type { DesiredValue } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
-import type { DesiredValue } from '../../processor/desired/desired-message.js';
 import { NodeAudit } from '../apply/sink-context.js';
 
 // What the sink schedules for a node: its desired state (null: the node is

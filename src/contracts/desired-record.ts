@@ -1,0 +1,46 @@
+// One record of `<prefix>.desired`: a node's rendered resources with their
+// policies, or why it could not be rendered, and the change that produced it.
+// The processor writes it (src/processor/desired), the sink and replay read
+// it; the Avro schema is schemas/desired.avsc (codec in src/kafka). Avro longs
+// are bigint, as everywhere in rowkube.
+
+/** Where a desired record comes from: the change record whose processing produced it. */
+export interface Provenance {
+  /** The configured source name. */
+  source: string;
+  /** The table as the configuration names it. */
+  table: string;
+  /** The source position as JSON text; null for a change-topic tombstone. */
+  position: string | null;
+  /** Commit time by the database clock, ms since epoch; null for a change-topic tombstone. */
+  commitTsMs: bigint | null;
+  /** The changed row's primary key as canonical JSON text. */
+  primaryKey: string;
+}
+
+/** A desired value as encoded (and as decodeNative gives it back). */
+export interface DesiredValue {
+  id: string;
+  form: string;
+  hub: string;
+  uid: string;
+  resources: DesiredResourceValue[];
+  error: { code: string; message: string; resourceId: string | null; path: string | null } | null;
+  contentHash: string;
+  provenance: Provenance;
+}
+
+export interface DesiredResourceValue {
+  id: string;
+  /** JSON text. */
+  manifest: string;
+  dependIds: string[];
+  waitForReady: boolean;
+  timeoutSeconds: number;
+  skipOnDependencyFailure: boolean;
+  creationPolicy: string;
+  deletionPolicy: string;
+  conflictPolicy: string;
+  targetNamespace: string | null;
+  ignoreFields: string[];
+}

@@ -1,0 +1,40 @@
+// What crosses a stage boundary: the desired record, the audit event, topic
+// names, consumer groups and transactional ids, canonical JSON and the content
+// hash, and the metrics port the stages report to. Plain types and pure
+// functions only; the Avro codecs of these records are in src/kafka.
+export {
+  AUDIT_ACTIONS,
+  type AuditAction,
+  type AuditEvent,
+  type AuditObject,
+  type AuditProvenance,
+  commitLatencyMs,
+  type DecodedAuditEvent,
+  isAuditAction,
+} from './audit-event.js';
+export { canonicalJson, contentHash } from './canonical-json.js';
+export type { DesiredResourceValue, DesiredValue, Provenance } from './desired-record.js';
+export { type InputTopic, inputTopics } from './input-topics.js';
+export {
+  type CommittedDesired,
+  errorCodeOf,
+  type PipelineMetrics,
+  type StageName,
+} from './pipeline-metrics.js';
+export {
+  captureTransactionalId,
+  processorGroupId,
+  processorTransactionalId,
+  sinkGroupId,
+} from './stage-identities.js';
+export { tableLabel } from './table-label.js';
+export {
+  auditTopic,
+  changeTopic,
+  checkedTopicName,
+  desiredTopic,
+  MAX_TOPIC_NAME_LENGTH,
+  offsetsTopic,
+  schemasTopic,
+  topicNameProblem,
+} from './topic-names.js';

@@ -1,0 +1,92 @@
+import type { Kafka } from 'kafkajs';
+import { decodeNative } from './record-decoder.js';
+import type { SchemaResolver } from './schema-registry.js';
+import { readTopic } from './topic-reader.js';
+
+// A compacted topic (`<prefix>.desired`) holds the state of every key: its
+// last record, or a tombstone when the key went away. Reading it from earliest
+// up to its end as it was when reading started gives that state as of now;
+// what the cleaner has not compacted yet only costs more records, since a
+// later record of a key replaces an earlier one. The processor (what it
+// produced), the sink (what to apply and keep applied) and replay (what to
+// rebuild) all start from this read.
+
+/** One record of a compacted topic, decoded. */
+export interface CompactedEntry<V> {
+  /** The record key as text (a node id). */
+  key: string;
+  /** The decoded value; null for a tombstone. */
+  value: V | null;
+  /** The Kafka record timestamp, ms since the epoch. */
+  timestampMs: number;
+}
+
+/** The last record of every key, as records are offered in offset order. Plain data: no Kafka here. */
+export class LatestByKey<V> {
+  /** Key → its last value. A key whose last record is a tombstone is not here. */
+  readonly latest = new Map<string, V>();
+  /** Keys whose last record is a tombstone the cleaner has not removed yet: known to be gone. */
+  readonly deleted = new Set<string>();
+  /** Records offered. */
+  records = 0;
+
+  offer(entry: CompactedEntry<V>): void {
+    this.records += 1;
+    if (entry.value === null) {
+      this.latest.delete(entry.key);
+      this.deleted.add(entry.key);
+    } else {
+      this.deleted.delete(entry.key);
+      this.latest.set(entry.key, entry.value);
+    }
+  }
+
+  /** Keys with a record at all: live or deleted. Zero means the topic was empty. */
+  get keys(): number {
+    return this.latest.size + this.deleted.size;
+  }
+}
+
+export interface ReadCompactedTopicOptions {
+  kafka: Kafka;
+  topic: string;
+  /** Decodes keys and values that name their writer schema. */
+  resolver: SchemaResolver;
+  /** Stops reading (resolves, does not throw) when aborted. */
+  signal?: AbortSignal;
+  /** When the topic does not exist: read nothing (true) or throw (false, default). */
+  allowMissing?: boolean;
+}
+
+/**
+ * Reads the topic from earliest to its end as of now, read_committed, and
+ * hands every decoded record to `offer`, in offset order per partition. A
+ * caller that picks another state than the last per key (replay as of a
+ * time) folds the records itself.
+ */
+export async function foldCompactedTopic<V>(
+  options: ReadCompactedTopicOptions,
+  offer: (entry: CompactedEntry<V>) => void,
+): Promise<void> {
+  const { kafka, topic, resolver, signal } = options;
+  await readTopic({
+    kafka,
+    topic,
+    fromBeginning: true,
+    follow: false,
+    isolation: 'read_committed',
+    allowMissing: options.allowMissing ?? false,
+    signal,
+    onRecord: async (record) => {
+      const { key, value } = await decodeNative(record, resolver);
+      offer({ key: String(key), value: value as V | null, timestampMs: Number(record.timestamp) });
+    },
+  });
+}
+
+/** The last value of every key of the topic, as of now. */
+export async function readCompactedTopic<V>(options: ReadCompactedTopicOptions): Promise<LatestByKey<V>> {
+  const state = new LatestByKey<V>();
+  await foldCompactedTopic<V>(options, (entry) => state.offer(entry));
+  return state;
+}

@@ -1,0 +1,10 @@
+// The sink's facade: what the sink runner and replay drive the cluster with.
+// A resource manager by verb (apply, delete), each returning a change set;
+// the audit publisher that sends the change sets to `<prefix>.audit`; and the
+// Kubernetes port it works through. Other stages import the sink from here
+// only; the files behind it are the sink's own.
+export { isFinal } from './apply/apply-resource.js';
+export { AuditPublisher } from './audit/audit-publisher.js';
+export type { ChangeSet } from './change-set.js';
+export type { KubeApi } from './kube/index.js';
+export { ResourceManager, type ResourceManagerOptions } from './resource-manager.js';

@@ -1,0 +1,104 @@
+import type { DesiredValue } from '../contracts/index.js';
+import type { RowkubeConfig } from '../core/config/config-schema.js';
+import { applyNode, removeNode } from './apply/apply-node.js';
+import type { NodeAudit, SinkContext } from './apply/sink-context.js';
+import type { ChangeSet } from './change-set.js';
+import { Inventory } from './inventory.js';
+import type { KubeApi } from './kube/index.js';
+import { namespaceMatcher } from './ownership/index.js';
+import { nodeAuditFor } from './runner/desired-work.js';
+import { RequestLimiter } from './runner/request-limiter.js';
+
+// The sink's resource manager, split by verb as Flux's is: apply a node's
+// desired state, delete a node, each returning a change set. It owns what
+// every node shares — the Kubernetes port, the request limiter, the inventory
+// of owned objects and the hashes last applied — so the sink runner and
+// replay drive the cluster the same way and differ only in where nodes come
+// from and what they do with the change sets.
+
+export interface ResourceManagerOptions {
+  kube: KubeApi;
+  config: Pick<RowkubeConfig, 'forms' | 'kafka' | 'kubernetes'>;
+  /** How often a resource waiting for readiness is looked at first, ms (default 250; it backs off to 2 s). */
+  readinessPollMs?: number;
+}
+
+export class ResourceManager {
+  private constructor(
+    private readonly context: SinkContext,
+    private readonly config: ResourceManagerOptions['config'],
+    /** Objects of this prefix found in the cluster when the manager opened. */
+    readonly objectsFound: number,
+  ) {}
+
+  /**
+   * Lists the objects that carry this prefix's owner labels (the inventory
+   * pruning and deletion work from), then is ready to apply. Rejects when the
+   * API server cannot be reached.
+   */
+  static async open(options: ResourceManagerOptions): Promise<ResourceManager> {
+    const { kube, config } = options;
+    const prefix = config.kafka.topicPrefix;
+    const limiter = new RequestLimiter(config.kubernetes.concurrency);
+    const context: SinkContext = {
+      kube,
+      limiter,
+      prefix,
+      fieldManager: config.kubernetes.fieldManager,
+      namespaceAllowed: namespaceMatcher(config.kubernetes.allowedNamespaces),
+      inventory: new Inventory(),
+      appliedHashes: new Map(),
+      readinessPollMs: options.readinessPollMs ?? 250,
+    };
+    const found = await context.inventory.seed(kube, limiter, prefix, config.forms, context.appliedHashes);
+    return new ResourceManager(context, config, found);
+  }
+
+  /** The nodes that own objects in the cluster, as far as this manager knows. */
+  nodes(): string[] {
+    return this.context.inventory.nodes();
+  }
+
+  /**
+   * Applies a node's desired state: its resources in schedule order, with
+   * their policies and readiness waits, then prunes the node's objects the
+   * record no longer names. `verify` re-applies what looks unchanged (drift).
+   */
+  apply(node: DesiredValue, options: { verify: boolean; signal: AbortSignal }): Promise<ChangeSet> {
+    return this.run(node.id, node, (audit) => applyNode(this.context, node, audit, options));
+  }
+
+  /** The node is gone: every object it owns is deleted, or kept without owner labels (Retain). */
+  delete(nodeId: string): Promise<ChangeSet> {
+    return this.run(nodeId, null, (audit) => removeNode(this.context, nodeId, audit));
+  }
+
+  /** A change set that only reports a failure of the node, for a caller that gives up on it or retries it. */
+  failed(
+    nodeId: string,
+    node: DesiredValue | null,
+    details: { reason: string; errorCode: string | null },
+  ): ChangeSet {
+    const audit = this.auditFor(nodeId, node);
+    audit.record('failed', details);
+    return { nodeId, events: audit.events };
+  }
+
+  private async run(
+    nodeId: string,
+    node: DesiredValue | null,
+    verb: (audit: NodeAudit) => Promise<void>,
+  ): Promise<ChangeSet> {
+    const audit = this.auditFor(nodeId, node);
+    try {
+      await verb(audit);
+      return { nodeId, events: audit.events };
+    } catch (failure) {
+      return { nodeId, events: audit.events, failure };
+    }
+  }
+
+  private auditFor(nodeId: string, node: DesiredValue | null): NodeAudit {
+    return nodeAuditFor(nodeId, node, this.config);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import type { PipelineMetrics } from '../../contracts/index.js';
+import type { RowkubeConfig } from '../../core/config/config-schema.js';
+import { isFinal } from '../apply/apply-resource.js';
+import type { AuditPublisher } from '../audit/audit-publisher.js';
+import type { KubeApi } from '../kube/index.js';
+import type { ResourceManager } from '../resource-manager.js';
+import { ApiserverGate } from './apiserver-gate.js';
+import type { DesiredWork } from './desired-work.js';
+import { NodeScheduler } from './node-scheduler.js';
+
+// The sink's core as one piece: each node's desired state is applied (or the
+// node removed) by the scheduler, every action is published to the audit
+// topic before the record counts as handled, and failures are logged and
+// audited as they happen, retried or final.
+
+export interface DesiredSchedulerOptions {
+  config: RowkubeConfig;
+  resources: ResourceManager;
+  /** Probed after a node failed because the API server did not answer: every node retries once it answers. */
+  kube: KubeApi;
+  audit: AuditPublisher;
+  logger: Logger;
+  metrics?: PipelineMetrics | undefined;
+  /** A desired-topic record is handled (applied, removed, failed for good, or superseded). */
+  onHandled: (record: { partition: number; offset: bigint }) => void;
+  /** Stops every node: work in progress ends as stopped, and its record is not handled. */
+  signal: AbortSignal;
+}
+
+export function desiredScheduler(options: DesiredSchedulerOptions): NodeScheduler<DesiredWork> {
+  const { config, resources, audit, logger, metrics } = options;
+  const apiserver = ApiserverGate.forSink(options.kube, { logger, signal: options.signal, metrics });
+  const handle = async (nodeId: string, work: DesiredWork, nodeSignal: AbortSignal) => {
+    const { value } = work;
+    const changes =
+      value === null
+        ? await resources.delete(nodeId)
+        : await resources.apply(value, { verify: work.verify, signal: nodeSignal });
+    // What was done before a failure happened too: it is reported either way.
+    await audit.publish(changes.events);
+    metrics?.sinkAudited(changes.events);
+    if (changes.failure !== undefined) throw changes.failure;
+  };
+  return new NodeScheduler<DesiredWork>({
+    handle: (work, nodeSignal) => handle(work.nodeId, work.payload, nodeSignal),
+    retriable: (error) => !isFinal(error),
+    onFailure: (work, error, retryInMs) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const log = { node: work.nodeId, err: error, retryInMs };
+      if (retryInMs === undefined) logger.error(log, 'node failed');
+      else logger.warn(log, 'node failed; retrying');
+      const failed = resources.failed(work.nodeId, work.payload.value, {
+        reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
+        errorCode: (error as { code?: string }).code ?? null,
+      });
+      audit
+        .publish(failed.events)
+        .then(() => metrics?.sinkAudited(failed.events))
+        .catch((failure) => logger.warn({ err: failure }, 'audit event lost'));
+    },
+    onFinished: (work, outcome) => {
+      const { record } = work.payload;
+      if (record !== undefined && outcome !== 'stopped') options.onHandled(record);
+    },
+    retryInitialMs: config.kubernetes.retry.initialSeconds * 1_000,
+    retryMaxMs: config.kubernetes.retry.maxSeconds * 1_000,
+    beforeRetry: (error, nodeSignal) => apiserver.beforeRetry(error, nodeSignal),
+    signal: options.signal,
+  });
+}

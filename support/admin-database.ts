@@ -1,0 +1,95 @@
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { stackEnv } from './stack-env.js';
+
+// The application side of the local stack's databases: a connection as the
+// user that creates tables and writes rows (the admin user), while rowkube
+// reads as its capture user. Tests, benchmarks and the demo write through it.
+
+/** The databases of the local stack. rowkube's configuration calls MariaDB's source `mysql`. */
+export type DatabaseKind = 'mariadb' | 'postgres';
+
+/** The key of a source's database section in rowkube's configuration. */
+export function sourceKey(kind: DatabaseKind): 'mysql' | 'postgres' {
+  return kind === 'mariadb' ? 'mysql' : 'postgres';
+}
+
+export interface AdminDatabase {
+  kind: DatabaseKind;
+  /** The capture user's URL, for rowkube's configuration. */
+  captureUrl: string;
+  /**
+   * Runs one statement; resolves with the rows it changed. Parameters are
+   * the driver's: `?` for MariaDB (an array of rows expands `VALUES ?`), `$1`… for PostgreSQL.
+   */
+  exec(sql: string, params?: unknown[]): Promise<number>;
+  /** Runs `body` in one transaction: committed when it resolves, rolled back when it rejects. */
+  transaction(body: () => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects as the application user, who creates tables and writes rows. */
+export async function openAdminDatabase(kind: DatabaseKind): Promise<AdminDatabase> {
+  const env = stackEnv({
+    needs: kind === 'mariadb' ? ['MYSQL_URL', 'MYSQL_ADMIN_URL'] : ['PG_URL', 'PG_ADMIN_URL'],
+  });
+  const exec = kind === 'mariadb' ? await mariadbExec(env.mysqlAdminUrl) : await postgresExec(env.pgAdminUrl);
+  return {
+    kind,
+    captureUrl: kind === 'mariadb' ? env.mysqlUrl : env.pgUrl,
+    exec: exec.run,
+    transaction: async (body) => {
+      await exec.run('BEGIN');
+      try {
+        await body();
+        await exec.run('COMMIT');
+      } catch (error) {
+        await exec.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+    close: exec.close,
+  };
+}
+
+/**
+ * Runs `statements` on a fresh connection, then closes it: for clean-up,
+ * since the writer's connection may have died with a database restart.
+ */
+export async function execOnce(kind: DatabaseKind, ...statements: string[]): Promise<void> {
+  const db = await openAdminDatabase(kind);
+  try {
+    for (const sql of statements) await db.exec(sql);
+  } finally {
+    await db.close().catch(() => undefined);
+  }
+}
+
+interface Exec {
+  run(sql: string, params?: unknown[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function mariadbExec(url: string): Promise<Exec> {
+  const connection = await mysql.createConnection(url);
+  // A database restarted by someone else's test ends an idle connection with
+  // 'error', which unheard would kill the process; the next query fails instead.
+  connection.on('error', () => undefined);
+  return {
+    run: async (sql, params) => {
+      const [result] = await connection.query(sql, params);
+      return (result as Partial<mysql.ResultSetHeader>).affectedRows ?? 0;
+    },
+    close: () => connection.end(),
+  };
+}
+
+async function postgresExec(url: string): Promise<Exec> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined); // as for MariaDB above
+  await client.connect();
+  return {
+    run: async (sql, params) => (await client.query(sql, params)).rowCount ?? 0,
+    close: () => client.end(),
+  };
+}

@@ -1,0 +1,78 @@
+// The local stack's addresses, as `deploy/local/stack env` prints them, for
+// everything that drives rowkube against the stack: the integration tests,
+// the benchmarks and the demo. None of them brings the stack up itself
+// (scripts/test.sh and scripts/demo.sh do), so a missing variable is reported
+// with the commands that fix it.
+
+export interface StackEnv {
+  /** Capture user: REPLICATION SLAVE, REPLICATION CLIENT, SELECT. */
+  mysqlUrl: string;
+  /** A user that may create tables and write rows, as an application would. */
+  mysqlAdminUrl: string;
+  /** Capture user: REPLICATION, reads every table. */
+  pgUrl: string;
+  pgAdminUrl: string;
+  kafkaBrokers: string[];
+  kubeconfig: string;
+}
+
+export type StackVariable =
+  | 'MYSQL_URL'
+  | 'MYSQL_ADMIN_URL'
+  | 'PG_URL'
+  | 'PG_ADMIN_URL'
+  | 'KAFKA_BROKERS'
+  | 'KUBECONFIG';
+
+const EVERY_VARIABLE: readonly StackVariable[] = [
+  'MYSQL_URL',
+  'MYSQL_ADMIN_URL',
+  'PG_URL',
+  'PG_ADMIN_URL',
+  'KAFKA_BROKERS',
+  'KUBECONFIG',
+];
+
+export class StackEnvError extends Error {}
+
+export interface StackEnvOptions {
+  /** The variables the caller uses; the others may be missing (their fields are then empty). Default: all. */
+  needs?: readonly StackVariable[];
+  /** What runs against the stack, for the message, e.g. "the sink benchmark" (default: each integration test). */
+  what?: string;
+  /** The command to run again once the stack is up, e.g. "npm run bench:apply". */
+  rerun?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function stackEnv(options: StackEnvOptions = {}): StackEnv {
+  const env = options.env ?? process.env;
+  const missing = (options.needs ?? EVERY_VARIABLE).filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new StackEnvError(
+      `${missing.join(', ')} not set: ${options.what ?? 'each integration test'} runs against the local stack ` +
+        'and starts nothing itself.\n' +
+        'Bring the stack up and export its addresses, then run again:\n' +
+        '  deploy/local/stack up\n' +
+        '  set -a; eval "$(deploy/local/stack env)"; set +a\n' +
+        `  ${options.rerun ?? 'npm test'}`,
+    );
+  }
+  const value = (name: StackVariable) => env[name] ?? '';
+  return {
+    mysqlUrl: value('MYSQL_URL'),
+    mysqlAdminUrl: value('MYSQL_ADMIN_URL'),
+    pgUrl: value('PG_URL'),
+    pgAdminUrl: value('PG_ADMIN_URL'),
+    kafkaBrokers: value('KAFKA_BROKERS').split(','),
+    kubeconfig: value('KUBECONFIG'),
+  };
+}
+
+/**
+ * A name no other test, benchmark or earlier run uses: they all share one
+ * stack. Lower-case, so it is a valid PostgreSQL slot name too.
+ */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
