@@ -17,7 +17,9 @@ echo '== layers (scripts/check-layers.ts)'; node --import tsx scripts/check-laye
 echo '== tests (vitest)'
 mkdir -p .vitest
 rc=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/results.json "$@" || rc=$?
+# The fault tests stop and start stack parts: the run holds the stack's lock so
+# that no other run on this machine uses the stack meanwhile.
+flock /tmp/rowkube-stack.lock npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/results.json "$@" || rc=$?
 # A closing line any CI reads, whatever the runner: "N passed, N failed".
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".vitest/results.json", "utf8"));
