@@ -1,5 +1,5 @@
 // The sink's facade: what the sink runner and replay drive the cluster with.
-// A resource manager by verb (apply, delete), each returning a change set;
+// A resource manager by verb (apply, delete, wait), each returning a change set;
 // the audit publisher that sends the change sets to `<prefix>.audit`; and the
 // Kubernetes port it works through. Other stages import the sink from here
 // only; the files behind it are the sink's own.

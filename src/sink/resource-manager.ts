@@ -2,6 +2,7 @@ import type { DesiredValue } from '../contracts/index.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { applyNode, removeNode } from './apply/apply-node.js';
 import type { NodeAudit, SinkContext } from './apply/sink-context.js';
+import { waitNode } from './apply/wait-node.js';
 import type { ChangeSet } from './change-set.js';
 import { Inventory } from './inventory.js';
 import type { KubeApi } from './kube/index.js';
@@ -10,7 +11,8 @@ import { nodeAuditFor } from './runner/desired-work.js';
 import { RequestLimiter } from './runner/request-limiter.js';
 
 // The sink's resource manager, split by verb as Flux's is: apply a node's
-// desired state, delete a node, each returning a change set. It owns what
+// desired state, delete a node, wait for a node's objects to be ready, each
+// returning a change set. It owns what
 // every node shares — the Kubernetes port, the request limiter, the inventory
 // of owned objects and the hashes last applied — so the sink runner and
 // replay drive the cluster the same way and differ only in where nodes come
@@ -71,6 +73,21 @@ export class ResourceManager {
   /** The node is gone: every object it owns is deleted, or kept without owner labels (Retain). */
   delete(nodeId: string): Promise<ChangeSet> {
     return this.run(nodeId, null, (audit) => removeNode(this.context, nodeId, audit));
+  }
+
+  /**
+   * Waits until every object of the node's desired state is ready by the
+   * sink's readiness rules (src/sink/readiness), all looked at together, for
+   * at most timeoutMs (0 looks once). Writes nothing. The change set's events
+   * are the objects that are not ready — timed_out (ROWKUBE_ERR_READY_TIMEOUT),
+   * failed when their rule says they will not get ready, refused when their
+   * namespace is not allowed — so an object of the node without an event is
+   * ready. Its failure is set when the API server could not be asked, or the
+   * signal stopped the wait: readiness is then unknown for the objects without
+   * an event.
+   */
+  wait(node: DesiredValue, options: { timeoutMs: number; signal: AbortSignal }): Promise<ChangeSet> {
+    return this.run(node.id, node, (audit) => waitNode(this.context, node, audit, options));
   }
 
   /** A change set that only reports a failure of the node, for a caller that gives up on it or retries it. */

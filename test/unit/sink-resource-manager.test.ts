@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/cli/load-config.js';
-import type { DesiredValue } from '../../src/contracts/index.js';
+import type { AuditEvent, DesiredValue } from '../../src/contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { KubeApi } from '../../src/sink/index.js';
 import { isFinal, ResourceManager } from '../../src/sink/index.js';
@@ -28,7 +28,10 @@ forms:
 );
 
 const keyOf = (ref: ObjectRef) => `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
-/** A cluster in a map; `down` makes every write of that kind fail as an unreachable API server does. */
+/**
+ * A cluster in a map; `down` makes every write of that kind (or every read,
+ * as `get <kind>`) fail as an unreachable API server does.
+ */
 class FakeKube implements KubeApi {
   readonly objects = new Map<string, KubeObject>();
   down = new Set<string>();
@@ -48,6 +51,8 @@ class FakeKube implements KubeApi {
     return { object: stored, created };
   }
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    if (this.down.has(`get ${ref.kind}`))
+      throw new RowkubeError(ErrorCode.KUBERNETES, `${ref.kind}: connection refused`, true);
     return this.objects.get(keyOf(ref));
   }
   async delete(ref: ObjectRef): Promise<'deleted' | 'absent'> {
@@ -164,5 +169,124 @@ describe('Sink > ResourceManager', () => {
     expect(failed.events.map((event) => [event.action, event.errorCode, event.hub])).toEqual([
       ['failed', ErrorCode.KUBERNETES, 'tenants'],
     ]);
+  });
+
+  describe('wait', () => {
+    /** What a controller does: the Namespace becomes Active. */
+    const activate = (kube: FakeKube) => {
+      const key = 'Namespace//tenant-acme';
+      const ns = kube.objects.get(key) as KubeObject;
+      kube.objects.set(key, { ...ns, status: { phase: 'Active' } } as KubeObject);
+    };
+    const notReady = (changes: { events: readonly AuditEvent[] }) =>
+      changes.events.map((e) => [e.resourceId, e.action, e.errorCode, e.object?.name, e.reason]);
+
+    it('returns no event once every object is ready, waiting for one that gets ready meanwhile', async () => {
+      const kube = new FakeKube();
+      const resources = await ResourceManager.open({ kube, config, readinessPollMs: 10 });
+      await resources.apply(node, { verify: false, signal });
+      setTimeout(() => activate(kube), 100);
+
+      const started = Date.now();
+      const changes = await resources.wait(node, { timeoutMs: 5_000, signal });
+      expect(changes.failure).toBeUndefined();
+      expect(changes.nodeId).toBe('web/acme');
+      expect(changes.events).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    });
+
+    it('names each object that is not ready in time as timed_out, and none that is', async () => {
+      const kube = new FakeKube();
+      const resources = await ResourceManager.open({ kube, config, readinessPollMs: 10 });
+      await resources.apply(node, { verify: false, signal });
+
+      const started = Date.now();
+      const changes = await resources.wait(node, { timeoutMs: 200, signal });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+      expect(changes.failure).toBeUndefined();
+      expect(notReady(changes)).toEqual([
+        [
+          'ns',
+          'timed_out',
+          ErrorCode.READY_TIMEOUT,
+          'tenant-acme',
+          'not ready after 0.2 s: namespace phase is not set yet',
+        ],
+      ]);
+      // Waiting writes nothing.
+      expect(kube.objects.get('Namespace//tenant-acme')?.metadata.resourceVersion).toBe('1');
+    });
+
+    it('does not wait out the timeout for an object its rule calls failed, nor for one never applied', async () => {
+      const kube = new FakeKube();
+      const resources = await ResourceManager.open({ kube, config, readinessPollMs: 10 });
+      const job = resource('job', {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'migrate', namespace: 'tenant-acme' },
+      });
+      const withJob = { ...node, resources: [...node.resources, job] };
+      await resources.apply(withJob, { verify: false, signal });
+      activate(kube);
+      const key = 'Job/tenant-acme/migrate';
+      kube.objects.set(key, {
+        ...(kube.objects.get(key) as KubeObject),
+        status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] },
+      } as KubeObject);
+      const absent = resource('absent', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'absent', namespace: 'tenant-acme' },
+      });
+
+      const started = Date.now();
+      const changes = await resources.wait(
+        { ...withJob, resources: [...withJob.resources, absent] },
+        { timeoutMs: 300, signal },
+      );
+      // The failed Job is reported at once, the absent object only at the deadline.
+      expect(Number(changes.events[0]?.appliedAtMs) - started).toBeLessThan(250);
+      expect(notReady(changes)).toEqual([
+        [
+          'job',
+          'failed',
+          ErrorCode.KUBERNETES,
+          'migrate',
+          'not ready: job failed: BackoffLimitExceeded',
+        ],
+        [
+          'absent',
+          'timed_out',
+          ErrorCode.READY_TIMEOUT,
+          'absent',
+          'not ready after 0.3 s: the object does not exist',
+        ],
+      ]);
+    });
+
+    it('refuses an object outside the allowed namespaces, and reports an unreachable API server as the failure', async () => {
+      const kube = new FakeKube();
+      const resources = await ResourceManager.open({ kube, config, readinessPollMs: 10 });
+      await resources.apply(node, { verify: false, signal });
+      activate(kube);
+      const outside = resource('other', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'x', namespace: 'kube-system' },
+      });
+      const refused = await resources.wait(
+        { ...node, resources: [...node.resources, outside] },
+        { timeoutMs: 1_000, signal },
+      );
+      expect(refused.events.map((e) => [e.resourceId, e.action, e.errorCode])).toEqual([
+        ['other', 'refused', ErrorCode.FORBIDDEN_NAMESPACE],
+      ]);
+
+      kube.down.add('get ConfigMap');
+      const unreachable = await resources.wait(node, { timeoutMs: 1_000, signal });
+      expect(unreachable.failure).toBeInstanceOf(RowkubeError);
+      expect(isFinal(unreachable.failure)).toBe(false);
+      expect(unreachable.events).toEqual([]);
+    });
   });
 });

@@ -80,15 +80,7 @@ export async function applyNode(
           retries.push(error);
           return 'retry';
         }
-        const code = error instanceof RowkubeError ? error.code : ErrorCode.KUBERNETES;
-        const action = code === ErrorCode.FORBIDDEN_NAMESPACE ? 'refused' : 'failed';
-        const ref = prepared.get(id)?.ref;
-        audit.record(action, {
-          resourceId: id,
-          ...(ref ? { ref } : {}),
-          reason: messageOf(error),
-          errorCode: code,
-        });
+        recordFinalFailure(audit, id, prepared.get(id)?.ref, error);
         return 'failed';
       }
     };
@@ -121,6 +113,22 @@ export async function applyNode(
 export async function removeNode(context: SinkContext, nodeId: string, audit: NodeAudit): Promise<void> {
   const objects = context.inventory.objectsOf(nodeId);
   if (objects.length > 0) await removeObjects(context, nodeId, objects, 'node-deleted', audit);
+}
+
+/** A final failure of one resource: refused when its namespace is not allowed, failed otherwise. */
+export function recordFinalFailure(
+  audit: NodeAudit,
+  resourceId: string,
+  ref: PreparedResource['ref'] | undefined,
+  error: unknown,
+): void {
+  const code = error instanceof RowkubeError ? error.code : ErrorCode.KUBERNETES;
+  audit.record(code === ErrorCode.FORBIDDEN_NAMESPACE ? 'refused' : 'failed', {
+    resourceId,
+    ...(ref ? { ref } : {}),
+    reason: messageOf(error),
+    errorCode: code,
+  });
 }
 
 function ownedEntry(ref: OwnedObject['ref'], resourceId: string, policy: string): OwnedObject {

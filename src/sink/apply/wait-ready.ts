@@ -6,7 +6,8 @@ import type { NodeAudit, SinkContext } from './sink-context.js';
 
 // waitForReady: looks at the object until its kind's readiness rule says
 // ready or failed, or timeoutSeconds pass. Between looks the node holds no
-// request slot, so waiting never slows other nodes down.
+// request slot, so waiting never slows other nodes down. The resource
+// manager's wait verb uses it too, with the caller's timeout instead.
 
 export type ReadyOutcome = 'ready' | 'failed' | 'timed_out' | 'stopped';
 
@@ -15,9 +16,11 @@ export async function waitReady(
   prepared: PreparedResource,
   audit: NodeAudit,
   signal: AbortSignal,
+  /** How long to wait; default the resource's timeoutSeconds. 0 looks once. */
+  timeoutMs = prepared.resource.timeoutSeconds * 1_000,
 ): Promise<ReadyOutcome> {
   const { resource, ref } = prepared;
-  const deadline = Date.now() + resource.timeoutSeconds * 1_000;
+  const deadline = Date.now() + timeoutMs;
   let pause = context.readinessPollMs;
   for (;;) {
     if (signal.aborted) return 'stopped';
@@ -39,7 +42,7 @@ export async function waitReady(
       audit.record('timed_out', {
         resourceId: resource.id,
         ref,
-        reason: `not ready after ${resource.timeoutSeconds} s: ${readiness.reason}`,
+        reason: `not ready after ${Number((timeoutMs / 1_000).toFixed(1))} s: ${readiness.reason}`,
         errorCode: ErrorCode.READY_TIMEOUT,
       });
       return 'timed_out';
