@@ -20,8 +20,11 @@ Usage:
                                       instances with distinct names share the hubs
   rowkube apply --config FILE         apply <prefix>.desired to Kubernetes, audit to <prefix>.audit
   rowkube replay --config FILE --kubeconfig FILE [--at TIME]
+               [--wait [--wait-timeout SECONDS]]
                                       rebuild every live node into a cluster from
-                                      <prefix>.desired, now or as of TIME (ISO or ms)
+                                      <prefix>.desired, now or as of TIME (ISO or ms);
+                                      --wait: then wait until their objects are ready
+                                      (default 300 s), exit 1 if some are not
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines

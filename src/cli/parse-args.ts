@@ -10,7 +10,7 @@ export type CliRequest =
   | { kind: 'apply'; config: string }
   | { kind: 'run'; config: string }
   | { kind: 'process'; config: string; instance?: string }
-  | { kind: 'replay'; config: string; kubeconfig: string; at?: number }
+  | { kind: 'replay'; config: string; kubeconfig: string; at?: number; waitTimeoutSeconds?: number }
   | {
       kind: 'tail';
       topic: string;
@@ -65,7 +65,13 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         const { values } = parse(
           command,
           rest,
-          { ...CONFIG, kubeconfig: { type: 'string' }, at: { type: 'string' } },
+          {
+            ...CONFIG,
+            kubeconfig: { type: 'string' },
+            at: { type: 'string' },
+            wait: { type: 'boolean', default: false },
+            'wait-timeout': { type: 'string' },
+          },
           0,
         );
         const kubeconfig = values.kubeconfig;
@@ -74,11 +80,13 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         if (typeof kubeconfig !== 'string' || kubeconfig === '')
           throw new Error("'replay' needs --kubeconfig FILE: the cluster to rebuild");
         const at = values.at === undefined ? undefined : parseReplayTime(String(values.at));
+        const waitTimeoutSeconds = replayWait(values.wait === true, values['wait-timeout']);
         return {
           kind: command,
           config: requireConfig(command, values.config),
           kubeconfig,
           ...(at === undefined ? {} : { at }),
+          ...(waitTimeoutSeconds === undefined ? {} : { waitTimeoutSeconds }),
         };
       }
       case 'tail': {
@@ -139,6 +147,21 @@ function parse(
     values: parsed.values as Record<string, string | boolean | undefined>,
     positionals: parsed.positionals,
   };
+}
+
+/** Default --wait-timeout, as `flux reconcile --timeout`: a rollout of many nodes takes minutes. */
+export const DEFAULT_REPLAY_WAIT_SECONDS = 300;
+
+/** `--wait [--wait-timeout SECONDS]` → the wait's timeout in seconds, or undefined without --wait. */
+function replayWait(wait: boolean, timeout: string | boolean | undefined): number | undefined {
+  if (timeout !== undefined && !wait)
+    throw new Error('--wait-timeout goes with --wait: replay waits for readiness only when asked to');
+  if (!wait) return undefined;
+  if (timeout === undefined) return DEFAULT_REPLAY_WAIT_SECONDS;
+  const seconds = Number(timeout);
+  if (String(timeout).trim() === '' || !Number.isFinite(seconds) || seconds < 0)
+    throw new Error(`--wait-timeout wants a number of seconds (0 looks once), got '${timeout}'`);
+  return seconds;
 }
 
 function requireConfig(command: string, config: unknown): string {

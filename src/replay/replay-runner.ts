@@ -13,8 +13,11 @@ import {
 } from '../kafka/index.js';
 import { AuditPublisher, isFinal, type KubeApi, ResourceManager } from '../sink/index.js';
 import { historyWarning } from './desired-history.js';
+import { inPool } from './in-pool.js';
+import type { ReadyReport } from './ready-tally.js';
 import { type ReplaySelection, ReplayState } from './replay-selection.js';
 import { type NodeFailure, ReplayTally } from './replay-tally.js';
+import { waitForReplayed } from './replay-wait.js';
 
 // `rowkube replay`: rebuilds a cluster from `<prefix>.desired`. The topic is
 // read from earliest to its current end (read_committed), each node's state
@@ -27,6 +30,7 @@ import { type NodeFailure, ReplayTally } from './replay-tally.js';
 // it already holds objects of this prefix, they are listed first (as the sink
 // does at start): unchanged ones are left alone, and nodes that are not live
 // in the replayed state are removed, so the cluster ends as of that state.
+// With --wait, it then waits until the live nodes' objects are ready.
 
 export interface ReplayOptions {
   config: RowkubeConfig;
@@ -46,6 +50,11 @@ export interface ReplayOptions {
   readinessPollMs?: number;
   /** Attempts per node when the API server cannot be reached (default 5), with the sink's backoff. */
   maxAttempts?: number;
+  /**
+   * --wait: once every node is applied, wait at most this long (ms) until the
+   * objects of every live node are ready. Undefined: no wait.
+   */
+  waitTimeoutMs?: number;
 }
 
 export interface ReplayReport {
@@ -66,6 +75,8 @@ export interface ReplayReport {
   warning?: string;
   /** The replay was stopped before every node was handled. */
   stopped: boolean;
+  /** What --wait found; undefined without --wait, or when the replay was stopped before it. */
+  wait?: ReadyReport;
   durationMs: number;
 }
 
@@ -185,6 +196,22 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     }
     options.onProgress?.(tally.progressLine(Date.now() - started));
 
+    const wait =
+      options.waitTimeoutMs === undefined || signal.aborted
+        ? undefined
+        : await waitForReplayed({
+            resources,
+            nodes: selection.live,
+            timeoutMs: options.waitTimeoutMs,
+            signal,
+            logger,
+            retry: config.kubernetes.retry,
+            nodesInFlight: NODES_IN_FLIGHT,
+            publish: (events) => audit.publish(asReplayEvents(events, marker)),
+            ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+            progressIntervalMs: options.progressIntervalMs ?? 2_000,
+          });
+
     return {
       topic,
       atMs,
@@ -201,6 +228,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       objectsBefore,
       ...(warning === undefined ? {} : { warning }),
       stopped: tally.nodesDone < jobs.length || signal.aborted,
+      ...(wait === undefined ? {} : { wait }),
       durationMs: Date.now() - started,
     };
   } finally {
@@ -233,22 +261,4 @@ async function readDesired(
  */
 function asReplayEvents(events: readonly AuditEvent[], marker: string): AuditEvent[] {
   return events.map((event) => ({ ...event, reason: `${marker}: ${event.reason}`, latencyMs: null }));
-}
-
-/** Runs handle over items, at most `size` at a time; stops starting new ones when the signal aborts. */
-async function inPool<T>(
-  items: readonly T[],
-  size: number,
-  signal: AbortSignal,
-  handle: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !signal.aborted) {
-      const item = items[next] as T;
-      next += 1;
-      await handle(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }

@@ -1,7 +1,9 @@
+import type { ReadyReport } from './ready-tally.js';
 import type { ReplayReport } from './replay-runner.js';
 
 // The summary a replay prints when it ends: what state it rebuilt, what it
-// did (audit actions and how many), and which nodes failed and why.
+// did (audit actions and how many), which nodes failed and why, and with
+// --wait how many objects are ready and which are not.
 
 /** Failed nodes listed one per line; past this many the rest are counted. */
 const MAX_LISTED_FAILURES = 50;
@@ -32,8 +34,26 @@ export function formatReplaySummary(report: ReplayReport, target: string): strin
   if (failed > MAX_LISTED_FAILURES) lines.push(`  … and ${failed - MAX_LISTED_FAILURES} more failed nodes`);
   for (const nodeId of selection.unrendered.slice(0, MAX_LISTED_FAILURES))
     lines.push(`  not rendered ${nodeId}: its last record is a rendering error`);
+  if (report.wait !== undefined) lines.push(...waitLines(report.wait));
   if (report.warning !== undefined) lines.push(`  warning: ${report.warning}`);
   return `${lines.join('\n')}\n`;
+}
+
+function waitLines(wait: ReadyReport): string[] {
+  const notReady = wait.notReady.length;
+  const lines = [
+    `  wait: ${wait.readyObjects} objects ready, ${notReady} not ready` +
+      ` within ${seconds(wait.timeoutMs)} s${wait.stopped ? ', stopped before the end' : ''}` +
+      ` (${wait.nodes} nodes, ${(wait.durationMs / 1_000).toFixed(1)} s)`,
+  ];
+  for (const { nodeId, reason } of wait.notReady.slice(0, MAX_LISTED_FAILURES))
+    lines.push(`  not ready ${nodeId}: ${reason}`);
+  if (notReady > MAX_LISTED_FAILURES) lines.push(`  … and ${notReady - MAX_LISTED_FAILURES} more not ready`);
+  return lines;
+}
+
+function seconds(ms: number): number {
+  return Number((ms / 1_000).toFixed(1));
 }
 
 function iso(ms: number): string {

@@ -64,7 +64,8 @@ export class ReplayTally {
   }
 }
 
-function describeFailure(event: AuditEvent): string {
+/** An event that says an object is not as desired, with its object first: `Deployment/ns/web: timed_out (CODE) why`. */
+export function describeFailure(event: AuditEvent): string {
   const { object } = event;
   const what =
     object === null

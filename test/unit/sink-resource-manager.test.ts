@@ -247,13 +247,7 @@ describe('Sink > ResourceManager', () => {
       // The failed Job is reported at once, the absent object only at the deadline.
       expect(Number(changes.events[0]?.appliedAtMs) - started).toBeLessThan(250);
       expect(notReady(changes)).toEqual([
-        [
-          'job',
-          'failed',
-          ErrorCode.KUBERNETES,
-          'migrate',
-          'not ready: job failed: BackoffLimitExceeded',
-        ],
+        ['job', 'failed', ErrorCode.KUBERNETES, 'migrate', 'not ready: job failed: BackoffLimitExceeded'],
         [
           'absent',
           'timed_out',

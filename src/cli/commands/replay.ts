@@ -12,13 +12,17 @@ export interface ReplayRequest {
   kubeconfig: string;
   /** ms since the epoch; undefined rebuilds the current state. */
   at?: number;
+  /** --wait: wait this long for every replayed node's objects to be ready; undefined does not wait. */
+  waitTimeoutSeconds?: number;
 }
 
 /**
- * `rowkube replay --config F --kubeconfig K [--at T]`: rebuilds every live
- * node into the cluster of K from `<prefix>.desired`. Progress lines and logs
- * go to stderr, the summary to stdout. Exits 0 when every node was applied, 1
- * when some failed or the replay was stopped.
+ * `rowkube replay --config F --kubeconfig K [--at T] [--wait [--wait-timeout S]]`:
+ * rebuilds every live node into the cluster of K from `<prefix>.desired`,
+ * then with --wait waits until their objects are ready. Progress lines and
+ * logs go to stderr, the summary to stdout. Exits 0 when every node was
+ * applied (and, with --wait, every object is ready), 1 when some failed, an
+ * object was not ready in time, or the replay was stopped.
  */
 export async function replayCommand(
   request: ReplayRequest,
@@ -39,10 +43,17 @@ export async function replayCommand(
       logger: log,
       signal,
       ...(request.at === undefined ? {} : { atMs: request.at }),
+      ...(request.waitTimeoutSeconds === undefined
+        ? {}
+        : { waitTimeoutMs: request.waitTimeoutSeconds * 1_000 }),
       onProgress: (line) => err.write(`${line}\n`),
     });
     out.write(formatReplaySummary(report, request.kubeconfig));
-    return report.failures.length === 0 && !report.stopped ? 0 : 1;
+    const { wait } = report;
+    const waited = wait === undefined || (wait.notReady.length === 0 && !wait.stopped);
+    // Asked to wait but stopped before the wait began: readiness is unknown.
+    const waitMissing = request.waitTimeoutSeconds !== undefined && wait === undefined;
+    return report.failures.length === 0 && !report.stopped && waited && !waitMissing ? 0 : 1;
   } finally {
     kube.close();
   }

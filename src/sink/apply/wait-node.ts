@@ -1,7 +1,7 @@
 import type { DesiredValue } from '../../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
-import { isFinal } from './apply-resource.js';
 import { recordFinalFailure } from './apply-node.js';
+import { isFinal } from './apply-resource.js';
 import { prepareResource } from './prepared-resource.js';
 import type { NodeAudit, SinkContext } from './sink-context.js';
 import { waitReady } from './wait-ready.js';
