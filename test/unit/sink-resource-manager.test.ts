@@ -258,6 +258,20 @@ describe('Sink > ResourceManager', () => {
       ]);
     });
 
+    it('stops when the signal aborts, with the objects not yet known to be ready left without an event', async () => {
+      const kube = new FakeKube();
+      const resources = await ResourceManager.open({ kube, config, readinessPollMs: 10 });
+      await resources.apply(node, { verify: false, signal });
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 50);
+
+      const started = Date.now();
+      const changes = await resources.wait(node, { timeoutMs: 5_000, signal: stop.signal });
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(changes.events).toEqual([]);
+      expect(String(changes.failure)).toMatch(/web\/acme: stopped before every object was known to be ready/);
+    });
+
     it('refuses an object outside the allowed namespaces, and reports an unreachable API server as the failure', async () => {
       const kube = new FakeKube();
       const resources = await ResourceManager.open({ kube, config, readinessPollMs: 10 });

@@ -1,5 +1,4 @@
 import type { DesiredValue } from '../../contracts/index.js';
-import { ErrorCode, RowkubeError } from '../../core/errors.js';
 import { recordFinalFailure } from './apply-node.js';
 import { isFinal } from './apply-resource.js';
 import { prepareResource } from './prepared-resource.js';
@@ -51,10 +50,7 @@ export async function waitNode(
   );
   // The API server out of reach: the caller looks again or gives up, as after an apply.
   if (retries.length > 0) throw retries[0];
+  // No error code: nothing is wrong with the node, the caller stopped asking.
   if (options.signal.aborted)
-    throw new RowkubeError(
-      ErrorCode.READY_TIMEOUT,
-      `${node.id}: stopped before every object was known to be ready`,
-      true,
-    );
+    throw new Error(`${node.id}: stopped before every object was known to be ready`);
 }
