@@ -4,9 +4,9 @@
 // kafkajs transactional produce). Human-readable lines as it goes, then one
 // JSON line with every figure on stdout.
 //
-// It runs capture in this process (connectors + KafkaChangeSink, wired as
-// `rowkube capture` wires them) against the local stack, which it does not
-// start. Knobs: BENCH_ROWS, BENCH_TX_ROWS, BENCH_RATE, BENCH_SECONDS,
+// It runs capture in this process, started as `rowkube capture` starts it
+// (the pipeline assembly, with a counting sink in its sink seam:
+// support/capture-run.ts), against the local stack, which it does not start. Knobs: BENCH_ROWS, BENCH_TX_ROWS, BENCH_RATE, BENCH_SECONDS,
 // BENCH_DATABASES (see support/bench-env.ts). The machine is small and
 // shared: figures from one run are noisy; compare a capture figure with the
 // floor of the same run, not with another run's.

@@ -1,4 +1,5 @@
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
+import { type DatabaseKind, sourceKey } from '../../support/admin-database.js';
 import { configFrom } from '../../support/config-file.js';
 
 // The configurations bench:apply and bench:e2e run with, made the way a user
@@ -6,7 +7,8 @@ import { configFrom } from '../../support/config-file.js';
 // defaults and validation are the real ones). Both use one hub and one form
 // of three light objects per tenant — a ConfigMap, a Secret and a headless
 // Service — all in the run's namespace, the only one the sink may write to.
-// (bench:process has its own, heavier form: tenant-config.ts.)
+// (bench:process has its own, heavier form: tenant-config.ts.) bench:capture
+// has no hub at all: captureBenchConfig.
 
 export const BENCH_HUB = 'tenants';
 /** Objects per node (tenant) of both forms. */
@@ -136,4 +138,36 @@ function resources(namespace: string, revision: boolean) {
       },
     },
   ];
+}
+
+export interface CaptureConfigOptions {
+  kind: DatabaseKind;
+  /** The capture user's URL. */
+  captureUrl: string;
+  kafkaBrokers: readonly string[];
+  prefix: string;
+  source: string;
+  table: string;
+}
+
+/**
+ * bench:capture's configuration: one source of the kind over one table, with
+ * every default (a PostgreSQL source's slot and publication are named by the
+ * registry's defaultPostgresName). Capture needs no hub, form or cluster.
+ */
+export function captureBenchConfig(options: CaptureConfigOptions): RowkubeConfig {
+  return configFrom({
+    kafka: {
+      brokers: [...options.kafkaBrokers],
+      topicPrefix: options.prefix,
+      clientId: 'rowkube-bench-capture',
+    },
+    sources: [
+      {
+        name: options.source,
+        [sourceKey(options.kind)]: { url: options.captureUrl },
+        tables: [options.table],
+      },
+    ],
+  });
 }

@@ -1,7 +1,4 @@
-import type { Logger } from 'pino';
-import { runMysqlCapture } from '../../connectors/mysql/index.js';
-import { runPostgresCapture } from '../../connectors/postgres/index.js';
-import type { ChangeSink, SourcePosition } from '../../src/core/change-event.js';
+import { defaultPostgresName } from '../../connectors/registry.js';
 import {
   type AdminDatabase,
   type DatabaseKind,
@@ -10,29 +7,25 @@ import {
 } from '../../support/admin-database.js';
 import { benchRow, COLUMNS, createTableSql } from './bench-rows.js';
 
-// One database under test: an application-like writer (the admin user,
-// support/admin-database.ts) and the connector, started on its own with the
-// capture user: the capture bench measures inside capture, around a counting
-// sink (capture-run.ts), which the pipeline assembly does not let in.
-
-export interface CaptureArgs {
-  sink: ChangeSink;
-  loadOffset: () => Promise<SourcePosition | undefined>;
-  signal: AbortSignal;
-  logger: Logger;
-}
+// One database under test, as an application writes to it: the admin user
+// (support/admin-database.ts) creates the table and inserts rows. Capture
+// reads it as rowkube does, through the pipeline assembly with a
+// configuration written for the kind (capture-run.ts); only the SQL of the
+// writer differs per database here.
 
 export interface BenchDatabase {
   readonly kind: DatabaseKind;
   readonly table: string;
+  /** The capture user's URL, for the source's configuration. */
+  readonly captureUrl: string;
+  /** What cleanUp drops, for the message that asks for it by hand when it could not. */
+  readonly leftovers: string;
   /** Creates the table (PostgreSQL: and its publication, as the table owner). */
   setUp(): Promise<void>;
   /** Rows firstId … firstId+count-1 in one multi-row INSERT, one transaction. */
   insertBatch(firstId: number, count: number): Promise<void>;
   /** One row in its own transaction; resolves when COMMIT returned. */
   insertOne(id: number): Promise<void>;
-  /** runMysqlCapture / runPostgresCapture until the signal aborts. */
-  capture(args: CaptureArgs): Promise<void>;
   /** Drops what setUp created (and the slot); call after capture stopped. Rejects when it could not. */
   cleanUp(): Promise<void>;
 }
@@ -47,11 +40,13 @@ export async function openBenchDatabase(kind: DatabaseKind, names: BenchNames): 
   return kind === 'mariadb' ? mariadb(db, names) : postgres(db, names);
 }
 
-function mariadb(db: AdminDatabase, { table, source }: BenchNames): BenchDatabase {
+function mariadb(db: AdminDatabase, { table }: BenchNames): BenchDatabase {
   const insert = `INSERT INTO ${table} (${COLUMNS.join(', ')}) VALUES ?`;
   return {
     kind: 'mariadb',
     table,
+    captureUrl: db.captureUrl,
+    leftovers: `table ${table}`,
     setUp: async () => void (await db.exec(createTableSql(table))),
     insertBatch: async (firstId, count) => {
       // mysql2 expands `VALUES ?` into one multi-row statement; with autocommit it is one transaction.
@@ -59,16 +54,6 @@ function mariadb(db: AdminDatabase, { table, source }: BenchNames): BenchDatabas
       await db.exec(insert, [rows]);
     },
     insertOne: async (id) => void (await db.exec(insert, [[Object.values(benchRow(id))]])),
-    capture: ({ sink, loadOffset, signal, logger }) =>
-      runMysqlCapture({
-        name: source,
-        url: db.captureUrl,
-        tables: [table],
-        sink,
-        loadOffset,
-        logger,
-        signal,
-      }),
     cleanUp: async () => {
       await db.close().catch(() => undefined);
       await execOnce('mariadb', `DROP TABLE IF EXISTS ${table}`);
@@ -77,9 +62,9 @@ function mariadb(db: AdminDatabase, { table, source }: BenchNames): BenchDatabas
 }
 
 function postgres(db: AdminDatabase, { table, source }: BenchNames): BenchDatabase {
-  // As capture names them by default.
-  const slot = `rowkube_${source}`;
-  const publication = `rowkube_${source}`;
+  // The configuration names neither: capture uses the registry's defaults.
+  const slot = defaultPostgresName(source);
+  const publication = slot;
   // unnest() keeps one statement (and one round trip) per transaction whatever
   // its size, without PostgreSQL's limit of 65,535 bind parameters.
   const insert =
@@ -98,6 +83,8 @@ function postgres(db: AdminDatabase, { table, source }: BenchNames): BenchDataba
   return {
     kind: 'postgres',
     table,
+    captureUrl: db.captureUrl,
+    leftovers: `table ${table}, publication and replication slot ${slot}`,
     setUp: async () => {
       await db.exec(createTableSql(table));
       // The table owner publishes the table: the capture user (REPLICATION, read-only) may not.
@@ -105,18 +92,6 @@ function postgres(db: AdminDatabase, { table, source }: BenchNames): BenchDataba
     },
     insertBatch: insertRows,
     insertOne: (id) => insertRows(id, 1),
-    capture: ({ sink, loadOffset, signal, logger }) =>
-      runPostgresCapture({
-        name: source,
-        url: db.captureUrl,
-        slot,
-        publication,
-        tables: [table],
-        sink,
-        loadOffset,
-        logger,
-        signal,
-      }),
     cleanUp: async () => {
       await db.close().catch(() => undefined);
       // The slot pins WAL for as long as it exists, and the server has few: never leave one behind.

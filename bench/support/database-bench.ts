@@ -6,6 +6,7 @@ import { KEY_SCHEMA_HEADER, SchemaRegistry } from '../../src/kafka/index.js';
 import type { DatabaseKind } from '../../support/admin-database.js';
 import { uniqueName } from '../../support/stack-env.js';
 import { WaitTimeoutError } from '../../support/wait-for.js';
+import { captureBenchConfig } from './bench-config.js';
 import { openBenchDatabase } from './bench-database.js';
 import type { CaptureBenchEnv } from './bench-env.js';
 import { type CaptureRun, startCapture } from './capture-run.js';
@@ -73,19 +74,22 @@ export async function benchDatabase(
   const names = { table: uniqueName('bench'), source: uniqueName('bench') };
   const prefix = uniqueName('rkbench');
   const db = await openBenchDatabase(kind, names);
-  const start = () => startCapture({ db, kafka, prefix, source: names.source, logger });
+  const config = captureBenchConfig({
+    kind,
+    captureUrl: db.captureUrl,
+    kafkaBrokers: env.kafkaBrokers,
+    prefix,
+    ...names,
+  });
+  const start = () => startCapture({ config, logger });
   let capture: CaptureRun | undefined;
   const cleanUp = once(async () => {
     await capture?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping capture failed'));
-    const leftovers =
-      kind === 'postgres'
-        ? `table ${names.table}, publication and replication slot rowkube_${names.source}`
-        : `table ${names.table}`;
     // Said loudly: a slot left behind pins WAL, and the server allows only a few.
     await db
       .cleanUp()
       .catch((error: unknown) =>
-        say(`${kind}: CLEAN-UP FAILED, drop ${leftovers} by hand (${describe(error)})`),
+        say(`${kind}: CLEAN-UP FAILED, drop ${db.leftovers} by hand (${describe(error)})`),
       );
     await deleteTopicsWithPrefix(kafka, prefix);
   });

@@ -1,6 +1,6 @@
-import { captureComponent } from '../cli/commands/capture-sources.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { processorLagGroup, sinkLagGroup, type WatchedGroup } from '../observability/index.js';
+import { captureComponent } from './capture-sources.js';
 
 // The stages a pipeline runs, as the commands name them (`rowkube capture`,
 // `process`, `apply`; `run` is all three), and what observability watches for

@@ -1,5 +1,4 @@
 import pino, { type Logger } from 'pino';
-import { captureSources } from '../cli/commands/capture-sources.js';
 import type { PipelineMetrics } from '../contracts/index.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { createKafka } from '../kafka/index.js';
@@ -7,6 +6,7 @@ import { startObservability } from '../observability/index.js';
 import { type RunProcessorOptions, runProcessor } from '../processor/process-runner.js';
 import { type KubeApi, openKubeClient } from '../sink/kube/index.js';
 import { type RunSinkOptions, runSink } from '../sink/sink-runner.js';
+import { type CaptureSourcesOptions, captureSources } from './capture-sources.js';
 import { type PipelineStage, stageComponents, stageLagGroups } from './pipeline-stages.js';
 
 // The one place the pipeline is assembled: the CLI commands, the benchmarks,
@@ -37,6 +37,11 @@ export interface StartPipelineOptions {
   instance?: string;
   /** The cluster the sink applies to; the caller closes it. Default: kubernetes.kubeconfig, closed at the end. */
   kube?: KubeApi;
+  /**
+   * For benchmarks that measure inside capture: wrapSink sees each source's
+   * sink as the connector calls it (capture-sources.ts WrapCaptureSink).
+   */
+  capture?: Pick<CaptureSourcesOptions, 'wrapSink'>;
   /** Tuning of the processor for tests: readiness callback, restart pause. */
   processor?: Pick<RunProcessorOptions, 'onReady' | 'restartDelayMs'>;
   /** Tuning of the sink for tests: readiness callback and polling, restart pause. */
@@ -48,7 +53,10 @@ export interface PipelineResult {
   exitCode: 0 | 1;
   /** Sources that failed for good (each was logged). */
   failedSources: number;
-  /** The failure that stopped the pipeline: the processor's or the sink's, or "every source failed". */
+  /**
+   * The failure that stopped the pipeline: the processor's or the sink's, or
+   * "every source failed" (its cause: the first source's failure).
+   */
   error?: unknown;
 }
 
@@ -146,11 +154,16 @@ async function run(
     const running: Promise<void>[] = [];
     if (stages.has('capture'))
       running.push(
-        captureSources(config, signal, logger.child({ component: 'capture' }), metrics).then((sources) => {
-          failedSources = sources;
+        captureSources(config, {
+          signal,
+          logger: logger.child({ component: 'capture' }),
+          metrics,
+          wrapSink: options.capture?.wrapSink,
+        }).then((failures) => {
+          failedSources = failures.length;
           // Every source failed before shutdown: nothing can flow, so say so by stopping.
-          if (!signal.aborted && sources > 0 && sources === config.sources.length)
-            fatal('capture')(new Error('every source failed'));
+          if (!signal.aborted && failures.length > 0 && failures.length === config.sources.length)
+            fatal('capture')(new Error('every source failed', { cause: failures[0] }));
         }, fatal('capture')),
       );
     if (stages.has('process')) {

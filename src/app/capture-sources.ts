@@ -1,0 +1,124 @@
+import type { Logger } from 'pino';
+import { connectorFor } from '../../connectors/registry.js';
+import { type CaptureTarget, runCapture } from '../../connectors/run-capture.js';
+import type { PipelineMetrics } from '../contracts/index.js';
+import type { ChangeSink } from '../core/change-event.js';
+import type { KafkaConfig, RowkubeConfig, SourceConfig } from '../core/config/config-schema.js';
+import { createKafka, KafkaChangeSink, type KafkaChangeSinkStats } from '../kafka/index.js';
+import { ObservedChangeSink } from '../observability/observed-change-sink.js';
+
+// Change capture of every configured source, as `rowkube capture` and
+// `rowkube run` start it: for each source, the connector the registry picks,
+// the capture loop, and the source's Kafka sink.
+
+/** The readiness component of one source's capture. */
+export function captureComponent(source: string): string {
+  return `capture/${source}`;
+}
+
+/** One source's sink, just opened: what a sink wrapper may read besides the sink itself. */
+export interface OpenedCaptureSink {
+  /** The source's name. */
+  readonly source: string;
+  /** What the source's Kafka sink sent and committed since it opened (events, source commits, Kafka transactions). */
+  stats(): Readonly<KafkaChangeSinkStats>;
+}
+
+/**
+ * Sees a source's sink from the connector's side: called once per source,
+ * as soon as its Kafka sink opened (the broker answered and any earlier
+ * instance was fenced), before the stored position is read. The connector
+ * then calls the sink it returns. For benchmarks that time each row from its
+ * hand-over to its commit; `rowkube` itself wraps nothing.
+ *
+ * The returned sink must pass every call through, abort() included (capture
+ * aborts the sink to recover after a failure), and return what the inner
+ * sink returns, so that the connector's back-pressure is unchanged.
+ */
+export type WrapCaptureSink = (sink: ChangeSink, opened: OpenedCaptureSink) => ChangeSink;
+
+export interface CaptureSourcesOptions {
+  /** Stops every source: each finishes its sink call in flight and closes its sink. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** With metrics, each source reports its change events and whether it streams (component `capture/<source>`). */
+  metrics?: PipelineMetrics | undefined;
+  /** Default: none, the connector calls the sink capture opened. */
+  wrapSink?: WrapCaptureSink | undefined;
+}
+
+/**
+ * Runs every source until the signal stops them; resolves with the failure
+ * of each source that failed for good (each is logged), none after a clean
+ * stop.
+ */
+export async function captureSources(
+  config: RowkubeConfig,
+  options: CaptureSourcesOptions,
+): Promise<unknown[]> {
+  const { logger, metrics } = options;
+  const results = await Promise.allSettled(
+    config.sources.map((source) => captureSource(source, config.kafka, options)),
+  );
+  const failures: unknown[] = [];
+  results.forEach((result, i) => {
+    if (result.status === 'rejected') {
+      failures.push(result.reason);
+      const source = config.sources[i]?.name ?? '';
+      metrics?.stageFailed('capture', result.reason);
+      metrics?.componentState(
+        captureComponent(source),
+        false,
+        `stopped: ${(result.reason as Error).message}`,
+      );
+      logger.error({ source, err: result.reason }, 'source stopped');
+    }
+  });
+  return failures;
+}
+
+async function captureSource(
+  source: SourceConfig,
+  kafkaConfig: KafkaConfig,
+  { signal, logger, metrics, wrapSink }: CaptureSourcesOptions,
+) {
+  const log = logger.child({ source: source.name });
+  const component = captureComponent(source.name);
+  const readiness = (ready: boolean, reason?: string) => metrics?.componentState(component, ready, reason);
+  const connector = connectorFor(source);
+  const kafka = createKafka({ brokers: kafkaConfig.brokers, clientId: kafkaConfig.clientId, logger: log });
+  let kafkaSink: KafkaChangeSink | undefined;
+  // Opened inside the loop, so that a broker that is down at start is waited
+  // out like any other outage. The sink comes first: creating it fences any
+  // earlier instance of this source, and Kafka finishes or aborts what that
+  // one left open before the position is read.
+  const openSink = async (): Promise<CaptureTarget> => {
+    const opened = await KafkaChangeSink.create({
+      kafka,
+      prefix: kafkaConfig.topicPrefix,
+      source: source.name,
+      partitions: kafkaConfig.partitions,
+      replicationFactor: kafkaConfig.replicationFactor,
+      logger: log,
+    });
+    kafkaSink = opened;
+    readiness(false, 'connecting to the database');
+    const observed = new ObservedChangeSink(opened, {
+      source: source.name,
+      logger: log,
+      ...(metrics === undefined ? {} : { metrics }),
+    });
+    // Outermost, so that a wrapper sees the calls exactly as the connector makes them.
+    const sink =
+      wrapSink === undefined
+        ? observed
+        : wrapSink(observed, { source: source.name, stats: () => opened.stats });
+    return { sink, loadOffset: () => opened.loadPosition() };
+  };
+  readiness(false, 'connecting to Kafka');
+  try {
+    await runCapture(connector, openSink, { signal, logger, sinkName: 'Kafka', onReadiness: readiness });
+  } finally {
+    await kafkaSink?.close();
+  }
+}
