@@ -43,4 +43,8 @@ export {
   type TopicKind,
   type TopicSpec,
 } from './topics.js';
-export { openTransactionalProducer, type TransactionalProducerOptions } from './transactional-producer.js';
+export {
+  CAPTURE_TRANSACTION_TIMEOUT_MS,
+  openTransactionalProducer,
+  type TransactionalProducerOptions,
+} from './transactional-producer.js';
