@@ -134,9 +134,12 @@ export class TransactionalWriter {
   fail(error: unknown): RowkubeError {
     const s = this.current;
     const failure = this.enterFailed(error);
-    if (this.running === undefined && s.state === 'open') {
-      this.running = abortQuietly(s.tx).finally(() => {
-        this.running = undefined;
+    if (s.state === 'open' || s.state === 'committing') {
+      // After the Kafka call in flight, if any; restart() and close() wait for it.
+      const aborting = (this.running ?? Promise.resolve()).then(() => abortIfActive(s.tx));
+      this.running = aborting;
+      void aborting.finally(() => {
+        if (this.running === aborting) this.running = undefined;
       });
     }
     return failure;
@@ -175,14 +178,14 @@ export class TransactionalWriter {
   async close(): Promise<void> {
     const s = this.current;
     if (s.state === 'closed') return;
-    const running = this.running;
     this.current = { state: 'closed' };
     this.rejectAll(
       new RowkubeError(ErrorCode.KAFKA, `the Kafka producer of ${this.options.label} is closed`),
     );
-    // A run in flight aborts its own transaction when its Kafka call returns.
-    if (running !== undefined) await running;
-    else if (s.state === 'open' || s.state === 'committing') await abortQuietly(s.tx);
+    // Not while a Kafka call is in flight: a run stops after it (and aborts a
+    // transaction it opened meanwhile).
+    await this.running;
+    if (s.state === 'open' || s.state === 'committing') await abortIfActive(s.tx);
     if (s.state !== 'connecting') await s.producer?.disconnect().catch(() => undefined);
   }
 
@@ -216,11 +219,13 @@ export class TransactionalWriter {
 
   private kick(): void {
     if (this.running !== undefined || this.queue.length === 0 || !isLive(this.current)) return;
-    this.running = this.run().finally(() => {
+    const running = this.run().finally(() => {
+      if (this.running !== running) return; // fail() took over
       this.running = undefined;
       if (this.queue.length > 0) this.kick();
       else if (isLive(this.current)) this.options.events?.drained?.();
     });
+    this.running = running;
   }
 
   /** Runs queued jobs in order until the queue is empty or the writer stops. Never rejects. */
@@ -271,7 +276,7 @@ export class TransactionalWriter {
     this.inFlight = undefined;
     // Best effort: a broker that is gone cannot be told; the transaction then
     // times out, or the next producer for this transactional id aborts it.
-    if (!isLive(this.current) && tx !== undefined && tx.isActive()) await abortQuietly(tx);
+    if (!isLive(this.current) && tx !== undefined) await abortIfActive(tx);
   }
 
   /** A transition of the queue runner; a failure or close that happened meanwhile wins. */
@@ -318,6 +323,6 @@ function isLive(s: WriterState): s is LiveState {
   return s.state === 'idle' || s.state === 'open' || s.state === 'committing';
 }
 
-async function abortQuietly(tx: Transaction): Promise<void> {
-  await tx.abort().catch(() => undefined);
+async function abortIfActive(tx: Transaction): Promise<void> {
+  if (tx.isActive()) await tx.abort().catch(() => undefined);
 }
