@@ -1,6 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { ChangeEncoder, ensureTopics, openTransactionalProducer } from '../../src/kafka/index.js';
+import {
+  CAPTURE_TRANSACTION_TIMEOUT_MS,
+  ChangeEncoder,
+  ensureTopics,
+  openTransactionalProducer,
+} from '../../src/kafka/index.js';
 import { uniqueName } from '../../support/stack-env.js';
 import { benchRow, benchTableSchema } from './bench-rows.js';
 import { once, onInterrupt } from './interrupt.js';
@@ -130,7 +135,10 @@ export async function benchFloor({ kafka, rows, rate, seconds, say }: FloorOptio
 
 /** A producer set up exactly as KafkaChangeSink sets up its own. */
 function openProducer(kafka: Kafka, transactionalId: string): Promise<Producer> {
-  return openTransactionalProducer(kafka, { transactionalId, transactionTimeoutMs: 600_000 });
+  return openTransactionalProducer(kafka, {
+    transactionalId,
+    transactionTimeoutMs: CAPTURE_TRANSACTION_TIMEOUT_MS,
+  });
 }
 
 async function floorThroughput(

@@ -85,4 +85,8 @@ export {
   TransactionalOutput,
   type TransactionalOutputOptions,
 } from './transactional-output.js';
-export { openTransactionalProducer, type TransactionalProducerOptions } from './transactional-producer.js';
+export {
+  CAPTURE_TRANSACTION_TIMEOUT_MS,
+  openTransactionalProducer,
+  type TransactionalProducerOptions,
+} from './transactional-producer.js';

@@ -1,6 +1,6 @@
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
-import { kafkajsLevel } from './kafkajs-log-level.js';
+import { kafkaLogLevel } from './kafka-log-level.js';
 
 // One place that builds kafkajs clients, so that every rowkube process logs
 // kafkajs through pino (structured, one stream) instead of kafkajs's console
@@ -11,9 +11,9 @@ export interface KafkaClientOptions {
   /** Shows up in broker logs and quotas. Default "rowkube". */
   clientId?: string;
   /**
-   * kafkajs logs go here. Without a logger kafkajs is silent: every failure
-   * that matters reaches the caller as a rejected promise anyway, and kafkajs
-   * logs transient trouble it recovers from at ERROR level.
+   * kafkajs logs go here, each at the level kafkaLogLevel() gives it. Without
+   * a logger kafkajs is silent: every failure that matters reaches the caller
+   * as a rejected promise anyway.
    */
   logger?: Logger;
 }
@@ -25,26 +25,10 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     brokers: [...options.brokers],
     logLevel: logger === undefined ? logLevel.NOTHING : logLevel.INFO,
     logCreator: () => (entry: LogEntry) => {
+      if (logger === undefined) return;
       // kafkajs's own timestamp and logger name would duplicate pino's fields.
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry.log;
-      // KafkaChangeSink limits retries on purpose (a failed transaction is
-      // aborted and replayed from the stored position), which kafkajs warns
-      // about for idempotent producers.
-      if (message.startsWith('Limiting retries for the idempotent producer')) return;
-      const record = { kafkajs: entry.namespace, ...fields };
-      if (logger === undefined) return;
-      switch (kafkajsLevel(entry)) {
-        case logLevel.ERROR:
-          logger.error(record, message);
-          break;
-        case logLevel.WARN:
-          logger.warn(record, message);
-          break;
-        default:
-          // kafkajs logs every group join and connection at INFO: routine
-          // for rowkube, which joins a throw-away group at each topic read.
-          logger.debug(record, message);
-      }
+      logger[kafkaLogLevel(entry)]({ kafkajs: entry.namespace, ...fields }, message);
     },
   });
 }

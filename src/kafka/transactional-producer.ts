@@ -1,5 +1,12 @@
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 
+/**
+ * Broker-side limit on an open transaction of capture: a snapshot is one
+ * source transaction, so this bounds its duration. Below the broker's
+ * transaction.max.timeout.ms (default 900,000).
+ */
+export const CAPTURE_TRANSACTION_TIMEOUT_MS = 600_000;
+
 export interface TransactionalProducerOptions {
   /** One per writer: a new producer with the same id fences the older one. */
   transactionalId: string;
