@@ -19,7 +19,11 @@ export function sinkGroupId(prefix: string): string {
   return `rowkube-apply-${prefix}`;
 }
 
-/** The transactional id of a source's capture: one live producer per source. */
-export function captureTransactionalId(source: string): string {
-  return `rowkube-capture-${source}`;
+/**
+ * The transactional id of a source's capture: one live producer per source of
+ * a prefix. The prefix is part of it, as it is of the processor's: two
+ * pipelines on one Kafka whose sources share a name must not fence each other.
+ */
+export function captureTransactionalId(prefix: string, source: string): string {
+  return `rowkube-capture-${prefix}-${source}`;
 }

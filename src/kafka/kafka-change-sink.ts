@@ -34,7 +34,7 @@ export interface KafkaChangeSinkOptions {
   kafka: Kafka;
   /** Topic prefix (`kafka.topicPrefix`). */
   prefix: string;
-  /** The source's configured name: the transactional id is `rowkube-capture-<source>`, the `_offsets` key is the name. */
+  /** The source's configured name: the transactional id is `rowkube-capture-<prefix>-<source>`, the `_offsets` key is the name. */
   source: string;
   /** Messages per produce request inside a transaction; a big source transaction holds about this many in memory. Default 500. */
   chunkSize?: number;
@@ -113,7 +113,7 @@ export class KafkaChangeSink implements ChangeSink {
     this.writer = new TransactionalWriter({
       kafka: options.kafka,
       label: `source '${options.source}'`,
-      transactionalId: captureTransactionalId(options.source),
+      transactionalId: captureTransactionalId(options.prefix, options.source),
       transactionTimeoutMs: options.transactionTimeoutMs ?? CAPTURE_TRANSACTION_TIMEOUT_MS,
       ...(options.retries === undefined ? {} : { retries: options.retries }),
       prepareTopics: (topics) => this.ensureChangeTopics(topics),
