@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { abortableSleep } from '../src/core/abortable-sleep.js';
 import type { ChangeSink, SourcePosition } from '../src/core/change-event.js';
-import { ErrorCode, isRetriable, RowkubeError } from '../src/core/errors.js';
+import { ErrorCode, isProgrammingError, isRetriable, RowkubeError } from '../src/core/errors.js';
 import { RetryBackoff, type RetryBackoffOptions } from '../src/core/retry-backoff.js';
 import type { CaptureContext, OffsetCodec, SourceConnector } from '../src/core/source-connector.js';
 import { AttemptSink } from './attempt-sink.js';
@@ -177,9 +177,4 @@ function furthest<P>(codec: OffsetCodec<P>, a: P | undefined, b: P | undefined):
   if (a === undefined) return b;
   if (b === undefined) return a;
   return codec.compare(a, b) >= 0 ? a : b;
-}
-
-/** As src/core/errors.ts: a bug is never retried, whatever else is known about it. */
-function isProgrammingError(error: unknown): boolean {
-  return error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError;
 }

@@ -53,9 +53,14 @@ export class RowkubeError extends Error {
   }
 }
 
+/** A bug (TypeError, RangeError, SyntaxError): never retried, whatever else is known about it. */
+export function isProgrammingError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError;
+}
+
 /** Programming errors are never retried, whatever else is known about them. */
 export function isRetriable(error: unknown): boolean {
-  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return false;
+  if (isProgrammingError(error)) return false;
   if (error instanceof RowkubeError) return error.retriable;
   return false;
 }
