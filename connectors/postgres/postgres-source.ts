@@ -9,6 +9,7 @@ import { LogicalReplicationService, type Pgoutput } from 'pg-logical-replication
 import type { Logger } from 'pino';
 import type { ChangeSink, CommitInfo, TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
+import { CommitAcks, isQuiet } from './postgres-acks.js';
 import {
   asSourceError,
   clientConfig,
@@ -62,22 +63,37 @@ export function streamPostgres(options: StreamOptions): Promise<void> {
   return new StreamSession(options).run();
 }
 
-interface OpenTransaction {
-  xid: number;
-  /** Delivered before (commit starts before the resume position): read past, not emitted. */
-  skip: boolean;
-}
+/**
+ * Where the session is. Only `connecting` and `streaming` take on work: once
+ * it stops, fails or the server ended the stream, later messages and failures
+ * are ignored (the first failure is the one run() rejects with).
+ */
+type SessionState =
+  | { kind: 'connecting' }
+  | { kind: 'streaming' }
+  /** Aborted, or run() is winding down: in-flight sink calls are awaited, nothing new starts. */
+  | { kind: 'stopping' }
+  | { kind: 'failed'; error: unknown }
+  /** The server ended the stream. */
+  | { kind: 'ended' };
+
+/** The source transaction being read, if any. */
+type TransactionState =
+  | { kind: 'idle' }
+  | {
+      kind: 'open';
+      xid: number;
+      /** Delivered before (commit starts before the resume position): read past, not emitted. */
+      skip: boolean;
+      /** Changes appended to the sink since its last commit. */
+      appends: number;
+    };
 
 /** One replication connection: from START_REPLICATION to a stop, a failure or the end of the stream. */
 class StreamSession {
-  private started = false;
-  /** Set when a sink call threw: nothing is acknowledged after that. */
-  private sinkFailed = false;
-  /** Changes appended to the sink since its last commit. */
-  private openAppends = 0;
-  /** The last position stored by the sink and acknowledged to the slot. */
-  private acked: Lsn;
-  private lastIdleCommitAt = 0;
+  private state: SessionState = { kind: 'connecting' };
+  private txn: TransactionState = { kind: 'idle' };
+  private readonly acks: CommitAcks;
 
   private readonly logger: Logger;
   private readonly schemas: StreamSchemas;
@@ -88,18 +104,14 @@ class StreamSession {
   private service: LogicalReplicationService | undefined;
   private catalog: pg.Client | undefined;
   private plugin: TextPgoutputPlugin | undefined;
-  private failure: unknown;
-  private stopping = false;
   private finish: () => void = () => undefined;
-  private txn: OpenTransaction | undefined;
-  private handled = 0;
+  /** Message handlers run one after another on this chain; it never rejects. */
+  private chain: Promise<void> = Promise.resolve();
+  /** Handlers queued or running, and messages handled (compared with the plugin's received count). */
   private busy = 0;
+  private handled = 0;
   private lastActivityAt = Date.now();
   private lastPingAt = 0;
-  private chain: Promise<void> = Promise.resolve();
-  /** Sink commits in flight, acknowledged in order as they resolve; never rejects. */
-  private acks: Promise<void> = Promise.resolve();
-  private pendingCommits = 0;
   private readonly maxPendingCommits: number;
   private readonly warnedTruncate = new Set<string>();
 
@@ -110,7 +122,18 @@ class StreamSession {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
     this.maxPendingCommits = options.maxPendingCommits ?? 1000;
     this.resumeFrom = options.startLsn;
-    this.acked = options.startLsn;
+    this.acks = new CommitAcks({
+      start: options.startLsn,
+      acknowledge: (lsn) => {
+        if (this.service) acknowledgeLsn(this.service, lsn);
+      },
+      onSinkFailure: (error) => this.fail(error),
+    });
+  }
+
+  /** Connecting or streaming: the session still takes on messages, and records a failure. */
+  private get active(): boolean {
+    return this.state.kind === 'connecting' || this.state.kind === 'streaming';
   }
 
   async run(): Promise<void> {
@@ -119,7 +142,7 @@ class StreamSession {
       this.finish = resolve;
     });
     const onAbort = () => {
-      this.stopping = true;
+      this.stop();
       this.finish();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -139,7 +162,7 @@ class StreamSession {
     );
     service.on('error', (error: Error) => this.fail(streamError(error, options)));
     service.on('start', () => {
-      this.started = true;
+      if (this.state.kind === 'connecting') this.state = { kind: 'streaming' };
       options.onStreaming?.();
       this.logger.info(
         { action: 'stream-start', slot: options.slot, position: formatLsn(this.resumeFrom) },
@@ -152,7 +175,7 @@ class StreamSession {
         await catalog.connect();
         service
           .subscribe(plugin, options.slot, formatLsn(this.resumeFrom))
-          .then(() => this.finish())
+          .then(() => this.end())
           .catch((error: unknown) => this.fail(streamError(error, options)));
         await done;
       }
@@ -161,20 +184,30 @@ class StreamSession {
     } finally {
       clearInterval(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      this.stopping = true;
+      this.stop();
       await withTimeout(service.stop(), 5_000).catch(() => undefined);
       // Let a handler that is inside a sink call finish, and pending commits settle: nothing is
       // in flight once run() returns, and the next connection resumes after every stored commit.
       await this.chain;
-      await this.acks;
+      await this.acks.settled();
       service.removeAllListeners();
       await withTimeout(catalog.end(), 5_000).catch(() => undefined);
     }
-    if (this.failure !== undefined) throw this.failure;
+    if (this.state.kind === 'failed') throw this.state.error;
+  }
+
+  /** Aborted or winding down: a failure recorded before stays the outcome. */
+  private stop(): void {
+    if (this.active) this.state = { kind: 'stopping' };
+  }
+
+  private end(): void {
+    if (this.active) this.state = { kind: 'ended' };
+    this.finish();
   }
 
   private fail(error: unknown): void {
-    if (this.failure === undefined && !this.stopping) this.failure = error;
+    if (this.active) this.state = { kind: 'failed', error };
     this.finish();
   }
 
@@ -183,7 +216,7 @@ class StreamSession {
     this.busy += 1;
     const next = this.chain.then(async () => {
       try {
-        if (this.failure === undefined && !this.stopping) await task();
+        if (this.active) await task();
       } catch (error) {
         this.fail(error);
       } finally {
@@ -199,7 +232,9 @@ class StreamSession {
     try {
       await call();
     } catch (error) {
-      this.sinkFailure(error);
+      // Nothing is acknowledged after a sink call failed.
+      this.acks.halt();
+      this.fail(error);
       throw error;
     }
   }
@@ -220,7 +255,7 @@ class StreamSession {
     switch (message.tag) {
       case 'begin': {
         const commitStart = message.commitLsn ? parseLsn(message.commitLsn) : 0n;
-        this.txn = { xid: message.xid >>> 0, skip: commitStart < this.resumeFrom };
+        this.txn = { kind: 'open', xid: message.xid >>> 0, skip: commitStart < this.resumeFrom, appends: 0 };
         return;
       }
       case 'relation':
@@ -267,7 +302,7 @@ class StreamSession {
     message: Pgoutput.MessageInsert | Pgoutput.MessageUpdate | Pgoutput.MessageDelete,
   ): Promise<void> {
     const txn = this.txn;
-    if (!txn) throw new Error(`pgoutput ${message.tag} outside a transaction`);
+    if (txn.kind !== 'open') throw new Error(`pgoutput ${message.tag} outside a transaction`);
     if (txn.skip) return;
     const schema = this.schemas.get(message.relation.relationOid);
     if (!schema) {
@@ -278,7 +313,7 @@ class StreamSession {
     }
     const change = emitRowChange(schema, message);
     await this.sinkCall(() => this.options.sink.append(change));
-    this.openAppends += 1;
+    txn.appends += 1;
   }
 
   private onTruncate(message: Pgoutput.MessageTruncate): void {
@@ -297,16 +332,16 @@ class StreamSession {
 
   private async onCommit(message: Pgoutput.MessageCommit): Promise<void> {
     const txn = this.txn;
-    this.txn = undefined;
-    if (!txn) throw new Error('pgoutput commit without begin');
+    this.txn = { kind: 'idle' };
+    if (txn.kind !== 'open') throw new Error('pgoutput commit without begin');
     if (!message.commitEndLsn) throw new Error('pgoutput commit without end LSN');
     // Nothing captured (delivered before, or only tables this source does not capture): nothing to
     // commit. The position moves on with the next keepalive.
-    if (txn.skip || this.openAppends === 0) return;
+    if (txn.skip || txn.appends === 0) return;
     const end = parseLsn(message.commitEndLsn);
     const commitTsMs = Number(BigInt(message.commitTime as unknown as bigint) / 1000n);
     this.commitInOrder({ position: serializeOffset({ lsn: end }), txId: String(txn.xid), commitTsMs }, end);
-    if (this.pendingCommits >= this.maxPendingCommits) await this.acks;
+    if (this.acks.pending >= this.maxPendingCommits) await this.acks.settled();
   }
 
   /**
@@ -314,34 +349,10 @@ class StreamSession {
    * transactions into one Kafka transaction (KafkaChangeSink lingers), which
    * awaiting each commit would serialise. The slot is acknowledged as each
    * commit resolves, strictly in commit order, and never past a commit that
-   * failed. Appends still push back through their own promises.
+   * failed (CommitAcks). Appends still push back through their own promises.
    */
   private commitInOrder(info: CommitInfo, lsn: Lsn): void {
-    this.openAppends = 0;
-    this.pendingCommits += 1;
-    let committed: Promise<void>;
-    try {
-      committed = Promise.resolve(this.options.sink.commit(info));
-    } catch (error) {
-      committed = Promise.reject(error);
-    }
-    // Handled below, in order; this keeps an early rejection from counting as unhandled.
-    committed.catch(() => undefined);
-    this.acks = this.acks.then(async () => {
-      try {
-        await committed;
-        if (!this.sinkFailed) this.acknowledge(lsn);
-      } catch (error) {
-        this.sinkFailure(error);
-      } finally {
-        this.pendingCommits -= 1;
-      }
-    });
-  }
-
-  private sinkFailure(error: unknown): void {
-    this.sinkFailed = true;
-    this.fail(error);
+    this.acks.commit(() => this.options.sink.commit(info), lsn);
   }
 
   /**
@@ -358,37 +369,31 @@ class StreamSession {
     this.lastActivityAt = Date.now();
     const service = this.service;
     if (!service) return;
-    if (shouldRespond) acknowledgeLsn(service, this.acked);
+    if (shouldRespond) acknowledgeLsn(service, this.acks.acked);
     const k = parseLsn(lsnText);
-    const quiet = this.quiet();
-    if (!quiet || k <= this.acked) return;
-    if (Date.now() - this.lastIdleCommitAt < this.heartbeatIntervalMs) return;
-    this.lastIdleCommitAt = Date.now();
+    if (!this.acks.idleCommitDue(k, this.quiet(), Date.now(), this.heartbeatIntervalMs)) return;
     void this.serial(async () => {
       // Re-checked: a transaction may have begun meanwhile (it commits after K, but its
       // appends must not be committed under K).
-      if (this.txn || this.openAppends > 0 || this.pendingCommits > 0 || k <= this.acked) return;
+      if (this.txn.kind === 'open' || this.acks.pending > 0 || k <= this.acks.acked) return;
       this.commitInOrder({ position: serializeOffset({ lsn: k }), commitTsMs: Date.now() }, k);
     });
   }
 
-  /** Nothing received is unhandled, no transaction is open, no commit is pending. */
   private quiet(): boolean {
-    return (
-      !this.txn && this.busy === 0 && this.pendingCommits === 0 && this.plugin?.received === this.handled
-    );
-  }
-
-  private acknowledge(lsn: Lsn): void {
-    if (lsn <= this.acked) return;
-    this.acked = lsn;
-    if (this.service) acknowledgeLsn(this.service, lsn);
+    return isQuiet({
+      transactionOpen: this.txn.kind === 'open',
+      busy: this.busy,
+      pendingCommits: this.acks.pending,
+      received: this.plugin?.received ?? Number.NaN,
+      handled: this.handled,
+    });
   }
 
   /** Periodic: ask for a keepalive (drives idle acknowledgements), and notice a silent connection. */
   private tick(): void {
     const service = this.service;
-    if (!service || !this.started || this.stopping) return;
+    if (!service || this.state.kind !== 'streaming') return;
     const now = Date.now();
     const quiet = this.quiet();
     const lastHeard = Math.max(this.lastActivityAt, this.plugin?.lastReceivedAt ?? 0);
@@ -405,7 +410,7 @@ class StreamSession {
     }
     if (now - this.lastPingAt >= this.heartbeatIntervalMs) {
       this.lastPingAt = now;
-      acknowledgeLsn(service, this.acked, true);
+      acknowledgeLsn(service, this.acks.acked, true);
     }
   }
 }
