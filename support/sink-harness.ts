@@ -24,7 +24,7 @@ import {
   SchemaPublisher,
   VALUE_SCHEMA_HEADER,
 } from '../src/kafka/index.js';
-import { KubeClient } from '../src/sink/kube/index.js';
+import { type KubeApi, KubeClient } from '../src/sink/kube/index.js';
 import { AuditFollower } from './audit-follower.js';
 import { writeConfigFile } from './config-file.js';
 import { ensureSinkTopics } from './sink-topics.js';
@@ -292,4 +292,14 @@ export class AuditLog extends AuditFollower {
   stop(): Promise<void> {
     return this.close();
   }
+}
+
+/** Deletes the namespaces whose names start with `prefix` (in the background), e.g. a test's objects in the replay cluster. */
+export async function deleteNamespaces(kube: KubeApi, prefix: string): Promise<void> {
+  for (const object of await kube.list('v1', 'Namespace', ''))
+    if (object.metadata.name?.startsWith(prefix))
+      await kube.delete(
+        { apiVersion: 'v1', kind: 'Namespace', name: object.metadata.name },
+        { propagation: 'Background' },
+      );
 }

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
-import { createSinkTopics, node, resource, SinkHarness } from '../../support/sink-harness.js';
+import {
+  createSinkTopics,
+  deleteNamespaces,
+  node,
+  resource,
+  SinkHarness,
+} from '../../support/sink-harness.js';
 
 // `rowkube replay --wait` against the local stack's second cluster
 // (KUBECONFIG_REPLAY), whose controller manager, scheduler and kwok node make
@@ -67,12 +73,7 @@ describe('replay > --wait: until the replayed objects are ready', () => {
 
   afterAll(async () => {
     await harness.tearDown();
-    for (const object of await replayKube.list('v1', 'Namespace', ''))
-      if (object.metadata.name?.startsWith(ns))
-        await replayKube.delete(
-          { apiVersion: 'v1', kind: 'Namespace', name: object.metadata.name },
-          { propagation: 'Background' },
-        );
+    await deleteNamespaces(replayKube, ns);
     replayKube.close();
   });
 

@@ -4,7 +4,13 @@ import { type ReplayReport, runReplay } from '../../src/replay/index.js';
 import { type KubeApi, KubeClient, type KubeObject } from '../../src/sink/kube/index.js';
 import { ownerSelector } from '../../src/sink/ownership/index.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
-import { createSinkTopics, node, resource, SinkHarness } from '../../support/sink-harness.js';
+import {
+  createSinkTopics,
+  deleteNamespaces,
+  node,
+  resource,
+  SinkHarness,
+} from '../../support/sink-harness.js';
 import { waitFor } from '../../support/wait-for.js';
 
 // Replay rebuilds a cluster from `<prefix>.desired`: the sink applies a
@@ -134,12 +140,7 @@ describe('replay > rebuilds a cluster from the desired topic, now and as of a ti
 
   afterAll(async () => {
     await harness.tearDown();
-    for (const object of await replayKube.list('v1', 'Namespace', ''))
-      if (object.metadata.name?.startsWith(ns))
-        await replayKube.delete(
-          { apiVersion: 'v1', kind: 'Namespace', name: object.metadata.name },
-          { propagation: 'Background' },
-        );
+    await deleteNamespaces(replayKube, ns);
     replayKube.close();
   });
 

@@ -5,6 +5,7 @@ import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { KubeApi } from '../../src/sink/index.js';
 import { isFinal, ResourceManager } from '../../src/sink/index.js';
 import { type KubeObject, type ObjectRef, refOf } from '../../src/sink/kube/index.js';
+import { resource } from '../../support/sink-harness.js';
 
 // The sink's facade against an in-memory cluster: what each verb returns.
 
@@ -68,20 +69,6 @@ class FakeKube implements KubeApi {
     return kind !== 'Namespace';
   }
 }
-
-const resource = (id: string, manifest: object) => ({
-  id,
-  manifest: JSON.stringify(manifest),
-  dependIds: [],
-  waitForReady: false,
-  timeoutSeconds: 300,
-  skipOnDependencyFailure: true,
-  creationPolicy: 'WhenNeeded',
-  deletionPolicy: 'Delete',
-  conflictPolicy: 'Stuck',
-  targetNamespace: null,
-  ignoreFields: [],
-});
 
 const node: DesiredValue = {
   id: 'web/acme',
