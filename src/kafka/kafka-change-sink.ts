@@ -406,7 +406,12 @@ export class KafkaChangeSink implements ChangeSink {
     this.stopTimer();
     this.lastCommit = undefined;
     this.rejectPending(failure);
-    this.options.logger?.error({ source: this.options.source, err: failure }, 'Kafka sink failed');
+    // A retriable failure (the broker away) is the caller's to report: the
+    // capture loop logs one warn line per attempt and waits it out. One that
+    // retrying cannot fix (fenced) is an error here too.
+    const log = { source: this.options.source, err: failure };
+    if (failure.retriable) this.options.logger?.debug(log, 'Kafka sink failed');
+    else this.options.logger?.error(log, 'Kafka sink failed');
   }
 
   private rejectPending(reason: RowkubeError): void {
