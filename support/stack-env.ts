@@ -69,6 +69,17 @@ export function stackEnv(options: StackEnvOptions = {}): StackEnv {
   };
 }
 
+/** The second cluster's kubeconfig (`KUBECONFIG_REPLAY`), the target of the replay tests. */
+export function replayKubeconfig(env: NodeJS.ProcessEnv = process.env): string {
+  const path = env.KUBECONFIG_REPLAY;
+  if (!path)
+    throw new StackEnvError(
+      'KUBECONFIG_REPLAY is not set: the replay test needs the second cluster of the local stack ' +
+        '(`deploy/local/stack up` and export `deploy/local/stack env`)',
+    );
+  return path;
+}
+
 /**
  * A name no other test, benchmark or earlier run uses: they all share one
  * stack. Lower-case, so it is a valid PostgreSQL slot name too.

@@ -9,22 +9,13 @@ import {
   resource,
   SinkHarness,
 } from '../../support/sink-harness.js';
+import { replayKubeconfig } from '../../support/stack-env.js';
 
 // `rowkube replay --wait` against the local stack's second cluster
 // (KUBECONFIG_REPLAY), whose controller manager, scheduler and kwok node make
 // a Deployment Available: the replay returns once the replayed objects are
 // ready, and fails naming the object when one cannot get ready in time (a
 // Deployment whose pods no node can take).
-
-function replayKubeconfig(): string {
-  const path = process.env.KUBECONFIG_REPLAY;
-  if (!path)
-    throw new Error(
-      'KUBECONFIG_REPLAY is not set: the replay test needs the second cluster of the local stack ' +
-        '(`deploy/local/stack up` and export `deploy/local/stack env`)',
-    );
-  return path;
-}
 
 describe('replay > --wait: until the replayed objects are ready', () => {
   const harness = new SinkHarness();

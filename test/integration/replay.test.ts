@@ -11,6 +11,7 @@ import {
   resource,
   SinkHarness,
 } from '../../support/sink-harness.js';
+import { replayKubeconfig } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
 
 // Replay rebuilds a cluster from `<prefix>.desired`: the sink applies a
@@ -25,16 +26,6 @@ const KINDS = [
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
 ];
-
-function replayKubeconfig(): string {
-  const path = process.env.KUBECONFIG_REPLAY;
-  if (!path)
-    throw new Error(
-      'KUBECONFIG_REPLAY is not set: the replay test needs the second cluster of the local stack ' +
-        '(`deploy/local/stack up` and export `deploy/local/stack env`)',
-    );
-  return path;
-}
 
 /** What must be equal between the clusters; the server's own fields (uid, clusterIP, status) are left out. */
 function comparable(object: KubeObject): object {
