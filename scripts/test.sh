@@ -19,7 +19,7 @@ mkdir -p .vitest
 rc=0
 # The fault tests stop and start stack parts: the run holds the stack's lock so
 # that no other run on this machine uses the stack meanwhile.
-flock /tmp/rowkube-stack.lock npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/results.json "$@" || rc=$?
+flock -o /tmp/rowkube-stack.lock npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/results.json "$@" || rc=$?
 # A closing line any CI reads, whatever the runner: "N passed, N failed".
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".vitest/results.json", "utf8"));
