@@ -10,7 +10,7 @@ export interface StackEnv {
   /** A user that may create tables and write rows, as an application would. */
   mysqlAdminUrl: string;
   /** Capture user: REPLICATION, reads every table. */
-  /** Oracle's MySQL (stack part `mysql`): capture user, as for MariaDB plus BACKUP_ADMIN for the snapshot lock. */
+  /** Oracle's MySQL (stack part `mysql`): capture user, as for MariaDB plus RELOAD for the snapshot lock. */
   oracleMysqlUrl: string;
   oracleMysqlAdminUrl: string;
   pgUrl: string;

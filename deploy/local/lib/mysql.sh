@@ -95,14 +95,14 @@ mysql_up() {
   done
   # The capture user keeps MySQL's default caching_sha2_password. It gets
   # REPLICATION SLAVE to stream, REPLICATION CLIENT to read positions, SELECT
-  # for snapshots, and BACKUP_ADMIN for `LOCK INSTANCE FOR BACKUP`, the
-  # milliseconds-long lock under which a snapshot learns its binlog position
+  # for snapshots, and RELOAD for FLUSH TABLES WITH READ LOCK, held for the
+  # milliseconds in which a snapshot opens and reads its exact binlog position
   # (docs/capture.md, "MySQL").
   mysql_client > "$LOG_DIR/mysql-setup.log" 2>&1 <<SQL || fail_part mysql "$LOG_DIR/mysql-setup.log" "creating users failed"
 CREATE DATABASE IF NOT EXISTS $APP_DB;
 CREATE USER IF NOT EXISTS '$CAPTURE_USER'@'127.0.0.1' IDENTIFIED BY '$CAPTURE_PASSWORD';
 GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO '$CAPTURE_USER'@'127.0.0.1';
-GRANT BACKUP_ADMIN ON *.* TO '$CAPTURE_USER'@'127.0.0.1';
+GRANT RELOAD ON *.* TO '$CAPTURE_USER'@'127.0.0.1';
 CREATE USER IF NOT EXISTS '$MYSQL_ADMIN_USER'@'127.0.0.1' IDENTIFIED BY '$MYSQL_ADMIN_PASSWORD';
 GRANT ALL PRIVILEGES ON *.* TO '$MYSQL_ADMIN_USER'@'127.0.0.1' WITH GRANT OPTION;
 SQL
