@@ -1,38 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMysqlCapture } from '../../connectors/mysql/index.js';
 import type { SourcePosition } from '../../src/core/change-event.js';
 import { ChangeEncoder, SchemaCodec, VALUE_SCHEMA_HEADER } from '../../src/kafka/index.js';
+import { startMysqlCapture } from '../../support/mysql-capture-run.js';
 import { RecordingSink } from '../../support/recording-sink.js';
 import { type StackVariable, stackEnv, uniqueName } from '../../support/stack-env.js';
-import { waitFor } from '../../support/wait-for.js';
 
-function startCapture(url: string, tables: string[], sink: RecordingSink, offset?: SourcePosition) {
-  const controller = new AbortController();
-  const done = runMysqlCapture({
-    name: 'appdb',
-    url,
-    tables,
-    sink,
-    loadOffset: async () => offset ?? sink.lastPosition(),
-    signal: controller.signal,
-    logger: pino({ level: 'warn' }),
-  });
-  // A capture that dies fails the waiting test at once, with its own error.
-  const died = done.then(() => {
-    throw new Error('capture ended');
-  });
-  died.catch(() => undefined);
-  const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 30_000) =>
-    Promise.race([waitFor(what, probe, { timeoutMs }), died]);
-  const stop = async () => {
-    controller.abort();
-    await done;
-  };
-  return { stop, done, until };
-}
+const startCapture = (url: string, tables: string[], sink: RecordingSink, offset?: SourcePosition) =>
+  startMysqlCapture(url, tables, sink, offset ? { offset } : {});
 
 // The same behaviour on MariaDB and on Oracle's MySQL, each its own stack part.
 const SERVERS: { kind: 'mariadb' | 'mysql'; url: StackVariable; adminUrl: StackVariable }[] = [
