@@ -4,6 +4,7 @@ import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { connectMysql } from './mysql-connection.js';
 import { snapshotChange } from './mysql-emitter.js';
 import type { MysqlPosition } from './mysql-offset.js';
+import { mysqlSelectList } from './mysql-types.js';
 
 export interface MysqlSnapshotResult {
   /** The binlog position the snapshot is consistent with: streaming resumes exactly here. */
@@ -46,7 +47,9 @@ export async function snapshotMysql(
     for (const schema of tables) {
       let count = 0;
       const stream = connection.core
-        .query(`SELECT * FROM ${quoteIdentifier(schema.database)}.${quoteIdentifier(schema.table)}`)
+        .query(
+          `SELECT ${mysqlSelectList(schema)} FROM ${quoteIdentifier(schema.database)}.${quoteIdentifier(schema.table)}`,
+        )
         .stream({ highWaterMark: 500 });
       for await (const raw of stream) {
         await sink.append(snapshotChange(schema, raw as Record<string, unknown>));

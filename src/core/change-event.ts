@@ -14,6 +14,7 @@ export type ColumnKind =
   | 'boolean' // JS boolean
   | 'int' // JS number, 32-bit signed
   | 'long' // JS bigint: 64-bit integers exactly, beyond 2^53 too
+  | 'float' // JS number: a 32-bit float as the shortest decimal that reads back as it (float32.ts)
   | 'double' // JS number
   | 'decimal' // JS string of the exact decimal, e.g. "-12.3400" (never a float)
   | 'string' // JS string (text, varchar, char, enum, set, uuid, ...)

@@ -61,6 +61,7 @@ const AVRO_TYPE_OF_KIND: Record<ColumnKind, string> = {
   boolean: 'boolean',
   int: 'int',
   long: 'long', // read and written as bigint (avro-type.ts)
+  float: 'double', // the shortest decimal of the 32-bit value (core/float32.ts) is a double's, not a float's
   double: 'double',
   decimal: 'string', // exact: a float or a fixed-scale bytes decimal would lose or constrain it
   string: 'string',

@@ -95,6 +95,7 @@ describe('Kafka > Avro schemas > tableAvroSchemas', () => {
       ['boolean', 'boolean'],
       ['int', 'int'],
       ['long', 'long'],
+      ['float', 'double'],
       ['double', 'double'],
       ['decimal', 'string'],
       ['string', 'string'],
