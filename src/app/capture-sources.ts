@@ -113,7 +113,11 @@ async function captureSource(
       wrapSink === undefined
         ? observed
         : wrapSink(observed, { source: source.name, stats: () => opened.stats });
-    return { sink, loadOffset: () => opened.loadPosition() };
+    return {
+      sink,
+      loadOffset: () => opened.loadPosition(),
+      loadSchemaHistory: () => opened.loadSchemaHistory(),
+    };
   };
   readiness(false, 'connecting to Kafka');
   try {
