@@ -34,6 +34,8 @@ export interface MysqlPrepared {
   schemas: Map<string, TableSchema>;
   /** The schema history as stored, plus what this attempt records. */
   history: MysqlSchemaHistory;
+  /** MySQL: the stored file is purged but its GTID set is complete; stream from the set. */
+  resumeFromGtid: boolean;
 }
 
 export type MysqlConnector = SourceConnector<MysqlPrepared, MysqlPosition>;
@@ -49,10 +51,11 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
     offsetCodec: mysqlOffsetCodec,
     isTransient: isTransientMysqlError,
 
-    async preflight(from, { schemaHistory }) {
+    async preflight(from, { logger, schemaHistory }) {
       const connection = await connectMysql(url);
       try {
-        await mysqlPreflight(connection, name, from);
+        const checked = await mysqlPreflight(connection, name, from);
+        for (const warning of checked.warnings) logger.warn(warning);
         const schemas = new Map<string, TableSchema>();
         for (const table of options.tables) {
           const schema = await loadMysqlTableSchema(connection, name, database, table);
@@ -69,7 +72,7 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
           (a, b) => compareMysqlPositions(parseMysqlPosition(a), parseMysqlPosition(b)),
           schemaHistory,
         );
-        return { schemas, history };
+        return { schemas, history, resumeFromGtid: checked.resumeFromGtid };
       } finally {
         await connection.end().catch(() => undefined);
       }
@@ -95,8 +98,8 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
       return snapshot.position;
     },
 
-    async stream({ schemas, history }, from, sink, { logger, signal, streaming }) {
-      logger.info({ position: from }, 'streaming the binlog');
+    async stream({ schemas, history, resumeFromGtid }, from, sink, { logger, signal, streaming }) {
+      logger.info({ position: from, resumeFromGtid }, 'streaming the binlog');
       // Reloads a table's definition after an ALTER, on a connection of its own.
       const reloadConnection = await connectMysql(url);
       try {
@@ -108,6 +111,7 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
           reloadSchema: (table) => loadMysqlTableSchema(reloadConnection, name, database, table),
           history,
           start: from,
+          resumeFromGtid,
           sink,
           serverId,
           logger,

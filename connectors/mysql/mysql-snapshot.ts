@@ -1,9 +1,8 @@
-import type { RowDataPacket } from 'mysql2';
 import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
-import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { connectMysql } from './mysql-connection.js';
 import { snapshotChange } from './mysql-emitter.js';
-import type { MysqlPosition } from './mysql-offset.js';
+import { type MysqlPosition, serializeMysqlPosition } from './mysql-offset.js';
+import { detectMysqlFlavour, openConsistentSnapshot } from './mysql-snapshot-position.js';
 import { mysqlSelectList } from './mysql-types.js';
 
 export interface MysqlSnapshotResult {
@@ -15,8 +14,8 @@ export interface MysqlSnapshotResult {
 /**
  * Reads every captured table inside one consistent-snapshot transaction and
  * emits each row as op 'r', then commits them with the binlog position of that
- * snapshot. MariaDB reports that position for the snapshot itself
- * (binlog_snapshot_file/position), so no lock is taken and writers never wait.
+ * snapshot (mysql-snapshot-position.ts: lock-free on MariaDB, a lock of a few
+ * milliseconds on MySQL).
  *
  * Rows stream from the server one by one (the driver pauses the socket while
  * the sink pushes back), so a big table never sits in memory.
@@ -29,20 +28,12 @@ export async function snapshotMysql(
 ): Promise<MysqlSnapshotResult> {
   const connection = await connectMysql(url);
   try {
-    await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    const [status] = await connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const values = Object.fromEntries(
-      status.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]),
+    const where = `source ${tables[0]?.source ?? '?'}`;
+    const { position } = await openConsistentSnapshot(
+      connection,
+      await detectMysqlFlavour(connection),
+      where,
     );
-    const file = values.binlog_snapshot_file;
-    const pos = Number(values.binlog_snapshot_position);
-    if (!file || !Number.isInteger(pos)) {
-      throw new RowkubeError(
-        ErrorCode.BINLOG_DISABLED,
-        'the server does not report binlog_snapshot_file/binlog_snapshot_position for a consistent snapshot (MariaDB does; MySQL is not supported for snapshots yet)',
-      );
-    }
     let total = 0;
     for (const schema of tables) {
       let count = 0;
@@ -59,8 +50,7 @@ export async function snapshotMysql(
       onProgress(schema.table, count);
       total += count;
     }
-    const position: MysqlPosition = { file, pos };
-    await sink.commit({ position: { file, pos, gtid: null }, commitTsMs: Date.now(), snapshot: true });
+    await sink.commit({ position: serializeMysqlPosition(position), commitTsMs: Date.now(), snapshot: true });
     await connection.query('COMMIT');
     return { position, rows: total };
   } finally {
