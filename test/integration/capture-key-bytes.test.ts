@@ -13,8 +13,8 @@ import { waitFor } from '../../support/wait-for.js';
 // history the key bytes of a row never change, and after a delete nothing but
 // the tombstone is left for it.
 
-const env = stackEnv({ needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS'] });
-const kinds: DatabaseKind[] = ['mariadb'];
+const env = stackEnv({ needs: ['KAFKA_BROKERS'] });
+const kinds: DatabaseKind[] = ['mariadb', 'mysql'];
 
 describe.each(kinds)('capture > key bytes across an ALTER and a restart (%s)', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -69,10 +69,12 @@ describe.each(kinds)('capture > key bytes across an ALTER and a restart (%s)', (
     expect(new Set(records.map((r) => r.key.toString('hex')))).toEqual(new Set(['24']));
     // BOOLEAN and JSON read as their definition of then: flag is an INT only after the ALTER.
     const afters = records.filter((r) => r.value?.after).map((r) => r.value?.after);
+    // MySQL's JSON type prints its normal form; MariaDB's JSON is text as written.
+    const doc = kind === 'mysql' ? '{"a": 1}' : '{"a":1}';
     expect(afters.map((a) => [a?.flag, a?.doc, a?.name])).toEqual([
-      [true, '{"a":1}', 'first'],
-      [false, '{"a":1}', 'before-alter'],
-      [0, '{"a":1}', 'after-alter'],
+      [true, doc, 'first'],
+      [false, doc, 'before-alter'],
+      [0, doc, 'after-alter'],
     ]);
     expect(records[1]?.value?.after).not.toHaveProperty('extra');
     expect(records[2]?.value?.after).toMatchObject({ extra: 'x' });
