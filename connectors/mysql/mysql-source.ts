@@ -181,10 +181,9 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     const query = name === 'query' ? String((event as { query?: string }).query ?? '') : '';
     const isDdl = /^\s*(ALTER|CREATE|DROP|RENAME|TRUNCATE)\b/i.test(query);
     if (isDdl) {
-      // Forget what may have changed; the next row event re-checks its columns.
-      const at = serializeMysqlPosition(
-        gtid ? { file, pos: event.nextPosition, gtid } : { file, pos: event.nextPosition },
-      );
+      // The tables it may have changed are read again; a new definition is in
+      // force from the DDL's position (file/pos, as row events are placed).
+      const at = serializeMysqlPosition({ file, pos: event.nextPosition });
       for (const table of options.schemas.keys()) {
         if (!query.includes(table)) continue;
         const reloaded = await options.reloadSchema(table);
