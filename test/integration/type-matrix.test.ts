@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../../src/kafka/index.js';
+import { createKafka, readSchemaHistory } from '../../src/kafka/index.js';
 import {
   type AdminDatabase,
   type DatabaseKind,
@@ -133,6 +133,14 @@ describe.each(kinds)('capture > type matrix (%s)', (kind) => {
     expect(mismatches).toEqual([]);
     // Every key of the table, whatever path wrote it, is the bare id: never a nullable union.
     for (const record of records) expect(Object.keys(record.decodedKey)).toEqual(['id']);
+    // The schema history: the definition of the snapshot, then the one with the added column.
+    const history = await readSchemaHistory({ kafka, prefix, source });
+    const columns = ['id', ...cases.map((c) => c.column)];
+    expect(history.map((v) => v.table.columns.map((c) => c.name))).toEqual([
+      columns,
+      kind === 'postgres' ? [...columns, 'added'] : ['id', first.column, 'added', ...columns.slice(2)],
+    ]);
+    expect(history[1]?.table.columns.find((c) => c.name === first.column)?.kind).toBe('boolean');
   }, 90_000);
 });
 
