@@ -1,24 +1,23 @@
-import pino from 'pino';
-import { connectorFor } from '../connectors/registry.js';
-import { type CaptureTarget, runCapture } from '../connectors/run-capture.js';
 import { changeTopic } from '../src/contracts/index.js';
-import type { SourceConfig } from '../src/core/config/config-schema.js';
 import {
   createKafka,
   decodeNative,
   type Kafka,
-  KafkaChangeSink,
+  readLastPosition,
   readTopic,
   SchemaRegistry,
 } from '../src/kafka/index.js';
-import type { DatabaseKind } from './admin-database.js';
+import { type DatabaseKind, sourceKey } from './admin-database.js';
+import { configFrom } from './config-file.js';
 import { stackEnv } from './stack-env.js';
+import { startStages } from './stage-run.js';
 import { waitFor } from './wait-for.js';
 
-// Capture of one source into the stack's Kafka, in the test process: the
-// connector the registry picks, the capture loop and the real Kafka sink with
-// its stored position and schema history, as `rowkube capture` wires them.
-// Stopping and starting it again is a restart from what Kafka stored.
+// Capture of one source into the stack's Kafka, in the test process and wired
+// as `rowkube capture` wires it (the capture stage: the connector, the capture
+// loop, the Kafka sink with its stored position and schema history). Stopping
+// and starting it again is a restart from what Kafka stored; helpers to read a
+// change topic back, raw key bytes included.
 
 export interface KafkaCaptureOptions {
   kind: DatabaseKind;
@@ -30,60 +29,34 @@ export interface KafkaCaptureOptions {
 }
 
 export interface KafkaCapture {
-  /** Resolves once the stream reads (after the snapshot on a first start). */
-  streaming(): Promise<void>;
-  /** Stops capture and closes its sink. */
+  /** Resolves once a position is stored: on a first start, the snapshot is committed and the stream runs. */
+  positioned(): Promise<void>;
+  /** Stops capture; rejects with the failure that stopped it, if one did. */
   stop(): Promise<void>;
 }
 
 export function startKafkaCapture(options: KafkaCaptureOptions): KafkaCapture {
   const env = stackEnv({ needs: ['KAFKA_BROKERS'] });
+  const config = configFrom({
+    kafka: { brokers: env.kafkaBrokers, topicPrefix: options.prefix },
+    sources: [
+      {
+        name: options.source,
+        [sourceKey(options.kind)]: { url: options.captureUrl },
+        tables: options.tables,
+      },
+    ],
+  });
+  const run = startStages(config, ['capture']);
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
-  const database = options.kind === 'postgres' ? 'postgres' : 'mysql';
-  const source = {
-    name: options.source,
-    tables: options.tables,
-    [database]: { url: options.captureUrl },
-  } as unknown as SourceConfig;
-  const controller = new AbortController();
-  let sink: KafkaChangeSink | undefined;
-  let ready = false;
-  const openSink = async (): Promise<CaptureTarget> => {
-    sink = await KafkaChangeSink.create({ kafka, prefix: options.prefix, source: options.source });
-    const opened = sink;
-    return {
-      sink: opened,
-      loadOffset: () => opened.loadPosition(),
-      loadSchemaHistory: () => opened.loadSchemaHistory(),
-    };
-  };
-  const done = runCapture(connectorFor(source), openSink, {
-    signal: controller.signal,
-    logger: pino({ level: process.env.ROWKUBE_TEST_LOG ?? 'warn' }),
-    onReadiness: (up) => {
-      ready = up;
-    },
-  });
-  let failure: unknown;
-  done.catch((error: unknown) => {
-    failure = error;
-  });
   return {
-    streaming: () =>
+    positioned: () =>
       waitFor(
-        `capture of ${options.source} to stream`,
-        (bail) => {
-          if (failure !== undefined) bail(failure);
-          return ready ? true : undefined;
-        },
-        { timeoutMs: 30_000 },
+        `a stored position of ${options.source}`,
+        () => readLastPosition({ kafka, prefix: options.prefix, name: options.source }),
+        { timeoutMs: 30_000, intervalMs: 100, abandon: run.died },
       ).then(() => undefined),
-    stop: async () => {
-      controller.abort();
-      await done.catch(() => undefined);
-      await sink?.close();
-      if (failure !== undefined) throw failure;
-    },
+    stop: () => run.stop(),
   };
 }
 

@@ -32,8 +32,9 @@ export interface OpenedCaptureSink {
  * hand-over to its commit; `rowkube` itself wraps nothing.
  *
  * The returned sink must pass every call through, abort() included (capture
- * aborts the sink to recover after a failure), and return what the inner
- * sink returns, so that the connector's back-pressure is unchanged.
+ * aborts the sink to recover after a failure) and recordSchema() (without it
+ * no schema history is kept), and return what the inner sink returns, so that
+ * the connector's back-pressure is unchanged.
  */
 export type WrapCaptureSink = (sink: ChangeSink, opened: OpenedCaptureSink) => ChangeSink;
 

@@ -41,7 +41,7 @@ describe.each(kinds)('capture > key bytes across an ALTER and a restart (%s)', (
 
     let capture = startKafkaCapture(options);
     cleanups.push(() => capture.stop());
-    await capture.streaming();
+    await capture.positioned();
     await db.exec(`INSERT INTO ${table} VALUES (18, TRUE, '{"a":1}', 'first')`);
     await waitFor('the insert in Kafka', async () => ((await recordsOf18()).length === 1 ? true : undefined));
     await capture.stop();
@@ -56,7 +56,7 @@ describe.each(kinds)('capture > key bytes across an ALTER and a restart (%s)', (
     await db.exec(`UPDATE ${table} SET name = 'after-alter', extra = 'x' WHERE id = 18`);
 
     capture = startKafkaCapture(options);
-    await capture.streaming();
+    await capture.positioned();
     await db.exec(`DELETE FROM ${table} WHERE id = 18`);
     const records = await waitFor('the delete and its tombstone', async () => {
       const all = await recordsOf18();
@@ -110,7 +110,7 @@ describe.each(kinds)('capture > key bytes across an ALTER and a restart (%s)', (
 
     let capture = startKafkaCapture(options);
     cleanups.push(() => capture.stop());
-    await capture.streaming();
+    await capture.positioned();
     await db.exec(`INSERT INTO ${table} VALUES (1, TRUE, '[1]')`);
     await waitFor('the first insert', async () => ((await read()).length === 1 ? true : undefined));
     await capture.stop();
@@ -122,7 +122,7 @@ describe.each(kinds)('capture > key bytes across an ALTER and a restart (%s)', (
     await db.exec(`ALTER TABLE ${table} ADD COLUMN b INT NULL`);
     await db.exec(`INSERT INTO ${table} VALUES (4, 40, FALSE, '[4]', 400)`);
     capture = startKafkaCapture(options);
-    await capture.streaming();
+    await capture.positioned();
     const records = await waitFor('every insert', async () => {
       const all = await read();
       return all.length === 4 ? all : undefined;

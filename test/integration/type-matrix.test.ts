@@ -75,7 +75,7 @@ describe.each(kinds)('capture > type matrix (%s)', (kind) => {
 
     let capture = startKafkaCapture(options);
     cleanups.push(() => capture.stop());
-    await capture.streaming();
+    await capture.positioned();
     await insert(PATH_BASE.stream);
     await readUntil('the streamed rows', (records) => records.length >= 2 * rows);
     await capture.stop();
@@ -93,7 +93,7 @@ describe.each(kinds)('capture > type matrix (%s)', (kind) => {
       `UPDATE ${table} SET added = 7 WHERE id >= ${PATH_BASE.stream} AND id < ${PATH_BASE.stream + rows}`,
     );
     capture = startKafkaCapture(options);
-    await capture.streaming();
+    await capture.positioned();
     const records = await readUntil('every path', (all) => all.length >= 5 * rows);
     await capture.stop();
 
