@@ -418,6 +418,23 @@ function postgresCases(enumType: string): TypeCase[] {
     { column: 'c_text_array', type: 'TEXT[]', values: [['\'{"a b",c}\'', '{"a b",c}']] },
     { column: 'c_range', type: 'INT4RANGE', values: [["'[1,5)'", '[1,5)']] },
     { column: 'c_xml', type: 'XML', values: [["'<a>1</a>'", '<a>1</a>']] },
+    { column: 'c_numeric_0', type: 'NUMERIC(5,0)', values: [['-99999', '-99999']] },
+    {
+      column: 'c_timestamp3',
+      type: 'TIMESTAMP(3)',
+      values: [["'2024-02-29 23:59:59.123'", '2024-02-29T23:59:59.123000']],
+    },
+    { column: 'c_name', type: 'NAME', values: [["'abc'", 'abc']] },
+    { column: 'c_char1', type: '"char"', values: [["'x'", 'x']] },
+    { column: 'c_point', type: 'POINT', values: [["'(1,2)'", '(1,2)']] },
+    { column: 'c_tsvector', type: 'TSVECTOR', values: [["'a fat cat'", "'a' 'cat' 'fat'"]] },
+    {
+      column: 'c_daterange',
+      type: 'DATERANGE',
+      values: [["'[2024-01-01,2024-02-01)'", '[2024-01-01,2024-02-01)']],
+    },
+    { column: 'c_numrange', type: 'NUMRANGE', values: [["'(1.5,2.5]'", '(1.5,2.5]']] },
+    { column: 'c_float_array', type: 'DOUBLE PRECISION[]', values: [["'{0.1,NaN}'", '{0.1,NaN}']] },
   ];
 }
 
