@@ -1,4 +1,10 @@
-import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../src/core/change-event.js';
+import type {
+  ChangeSink,
+  CommitInfo,
+  RowChange,
+  SchemaVersion,
+  SourcePosition,
+} from '../src/core/change-event.js';
 
 // The sink as one attempt of runCapture hands it to a connector. It passes
 // every call through and remembers what the loop must know once the attempt
@@ -49,6 +55,12 @@ export class AttemptSink implements ChangeSink {
       },
       (error: unknown) => this.rethrow(error),
     );
+  }
+
+  recordSchema(version: SchemaVersion): void {
+    // Part of the open transaction: dropped with it if the attempt ends first.
+    this.openAppends += 1;
+    this.sink.recordSchema?.(version);
   }
 
   private rethrow(error: unknown): never {

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { abortableSleep } from '../src/core/abortable-sleep.js';
-import type { ChangeSink, SourcePosition } from '../src/core/change-event.js';
+import type { ChangeSink, SchemaVersion, SourcePosition } from '../src/core/change-event.js';
 import { ErrorCode, isProgrammingError, isRetriable, RowkubeError } from '../src/core/errors.js';
 import { RetryBackoff, type RetryBackoffOptions } from '../src/core/retry-backoff.js';
 import type { CaptureContext, OffsetCodec, SourceConnector } from '../src/core/source-connector.js';
@@ -28,6 +28,8 @@ export interface CaptureTarget {
   sink: ChangeSink;
   /** The last position the sink stored; undefined before the first snapshot committed. Read after abort(). */
   loadOffset(): Promise<SourcePosition | undefined>;
+  /** The source's stored schema history (CaptureContext.schemaHistory). Read after loadOffset(). */
+  loadSchemaHistory?(): Promise<SchemaVersion[]>;
 }
 
 export interface RunCaptureOptions {
@@ -106,15 +108,17 @@ export async function runCapture<Prepared, Position>(
         dirty = false;
       }
       const stored = await opened.loadOffset();
+      const schemaHistory = (await opened.loadSchemaHistory?.()) ?? [];
+      const attemptContext: CaptureContext = { ...context, schemaHistory };
       phase = 'preflight';
       let from = furthest(codec, stored === undefined ? undefined : codec.parse(stored), acknowledged);
-      const prepared = await connector.preflight(from, context);
+      const prepared = await connector.preflight(from, attemptContext);
       if (signal.aborted) return;
       sink = new AttemptSink(opened.sink);
       if (from === undefined) {
         phase = 'snapshot';
         logger.info({ action: 'snapshot' }, 'no stored position: taking a snapshot');
-        from = await connector.snapshot(prepared, sink, context);
+        from = await connector.snapshot(prepared, sink, attemptContext);
         progressed = true;
       } else {
         logger.info({ action: 'resume', position: codec.format(from) }, 'resuming from the stored position');
@@ -122,7 +126,7 @@ export async function runCapture<Prepared, Position>(
       if (signal.aborted) return;
       phase = 'stream';
       await connector.stream(prepared, from, sink, {
-        ...context,
+        ...attemptContext,
         streaming: () => {
           progressed = true;
           options.onReadiness?.(true);

@@ -1,4 +1,10 @@
-import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../src/core/change-event.js';
+import type {
+  ChangeSink,
+  CommitInfo,
+  RowChange,
+  SchemaVersion,
+  SourcePosition,
+} from '../src/core/change-event.js';
 
 // A ChangeSink that records what a connector delivers: the test double of the
 // Kafka side in connector tests. It keeps the last committed position as the
@@ -14,6 +20,9 @@ export class RecordingSink implements ChangeSink {
   readonly transactions: RecordedTransaction[] = [];
   /** Appended since the last commit. */
   pending: RowChange[] = [];
+  /** Schema-history entries committed, in order (what a store would hold). */
+  readonly schemaHistory: SchemaVersion[] = [];
+  private pendingSchemas: SchemaVersion[] = [];
   aborts = 0;
   /**
    * Runs before a commit is recorded; may block (a slow Kafka) or throw (a
@@ -31,13 +40,21 @@ export class RecordingSink implements ChangeSink {
   /** Takes the pending changes at once: a connector may append the next transaction before this resolves. */
   async commit(info: CommitInfo): Promise<void> {
     const changes = this.pending;
+    const schemas = this.pendingSchemas;
     this.pending = [];
+    this.pendingSchemas = [];
     await this.beforeCommit?.(info, changes);
     this.transactions.push({ changes, info });
+    this.schemaHistory.push(...schemas);
+  }
+
+  recordSchema(version: SchemaVersion): void {
+    this.pendingSchemas.push(version);
   }
 
   abort(): void {
     this.pending = [];
+    this.pendingSchemas = [];
     this.aborts += 1;
   }
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ChangeSink, CommitInfo, RowChange } from '../../src/core/change-event.js';
+import type { ChangeSink, CommitInfo, RowChange, SchemaVersion } from '../../src/core/change-event.js';
 
 // KafkaChangeSink.stats counts events when they are *sent* into a Kafka
 // transaction; the throughput phase must stop the clock when they are
@@ -68,6 +68,10 @@ export class CountingSink implements ChangeSink {
       this.commits += 1;
       this.lastCommitAt = committedAt;
     });
+  }
+
+  recordSchema(version: SchemaVersion): void {
+    this.inner.recordSchema?.(version);
   }
 
   abort(): Promise<void> | void {

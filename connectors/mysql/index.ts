@@ -7,12 +7,13 @@
 //   mysql-source.ts      the stream: binlog events → sink, commit at transaction ends
 //   mysql-emitter.ts     binlog rows event → RowChange (pure)
 //   mysql-schema.ts      TableSchema from information_schema
+//   mysql-schema-history.ts  which definition describes a row event at its position (pure)
 //   mysql-types.ts       MySQL types and values → ColumnKind (pure)
 //   mysql-offset.ts      the position (file/pos/gtid) and its codec (pure)
 //   mysql-connection.ts  session settings, transient driver errors
 
 import type { Logger } from 'pino';
-import type { ChangeSink, SourcePosition } from '../../src/core/change-event.js';
+import type { ChangeSink, SchemaVersion, SourcePosition } from '../../src/core/change-event.js';
 import { runCapture } from '../run-capture.js';
 import { type MysqlConnectorOptions, mysqlConnector } from './mysql-connector.js';
 
@@ -22,6 +23,8 @@ export interface MysqlCaptureOptions extends MysqlConnectorOptions {
   sink: ChangeSink;
   /** The last position the sink committed, or undefined on a first start. */
   loadOffset: () => Promise<SourcePosition | undefined>;
+  /** The stored schema history (CaptureTarget.loadSchemaHistory); none by default. */
+  loadSchemaHistory?: () => Promise<SchemaVersion[]>;
   logger?: Logger;
   signal: AbortSignal;
   /** Told when the binlog stream is connected (true) and when it was lost (false): readiness. */
@@ -35,10 +38,10 @@ export interface MysqlCaptureOptions extends MysqlConnectorOptions {
  * error code.
  */
 export async function runMysqlCapture(options: MysqlCaptureOptions): Promise<void> {
-  const { sink, loadOffset, logger, signal, onStreaming } = options;
+  const { sink, loadOffset, loadSchemaHistory, logger, signal, onStreaming } = options;
   return runCapture(
     mysqlConnector(options),
-    { sink, loadOffset },
+    { sink, loadOffset, ...(loadSchemaHistory === undefined ? {} : { loadSchemaHistory }) },
     { signal, logger, onReadiness: onStreaming && ((ready) => onStreaming(ready)) },
   );
 }

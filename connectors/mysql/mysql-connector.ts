@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { TableSchema } from '../../src/core/change-event.js';
+import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { SourceConnector } from '../../src/core/source-connector.js';
 import { connectMysql, isTransientMysqlError, mysqlUrlDatabase } from './mysql-connection.js';
-import { type MysqlPosition, mysqlOffsetCodec } from './mysql-offset.js';
+import {
+  compareMysqlPositions,
+  type MysqlPosition,
+  mysqlOffsetCodec,
+  parseMysqlPosition,
+} from './mysql-offset.js';
 import { mysqlPreflight } from './mysql-preflight.js';
 import { loadMysqlTableSchema } from './mysql-schema.js';
+import { MysqlSchemaHistory } from './mysql-schema-history.js';
 import { snapshotMysql } from './mysql-snapshot.js';
 import { streamMysql } from './mysql-source.js';
 
@@ -26,6 +32,8 @@ export interface MysqlConnectorOptions {
 export interface MysqlPrepared {
   /** By table name; the stream replaces an entry after an ALTER. */
   schemas: Map<string, TableSchema>;
+  /** The schema history as stored, plus what this attempt records. */
+  history: MysqlSchemaHistory;
   /** MySQL: the stored file is purged but its GTID set is complete; stream from the set. */
   resumeFromGtid: boolean;
 }
@@ -43,7 +51,7 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
     offsetCodec: mysqlOffsetCodec,
     isTransient: isTransientMysqlError,
 
-    async preflight(from, { logger }) {
+    async preflight(from, { logger, schemaHistory }) {
       const connection = await connectMysql(url);
       try {
         const checked = await mysqlPreflight(connection, name, from);
@@ -59,21 +67,38 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
           }
           schemas.set(table, schema);
         }
-        return { schemas, resumeFromGtid: checked.resumeFromGtid };
+        const history = new MysqlSchemaHistory(
+          database,
+          (a, b) => compareMysqlPositions(parseMysqlPosition(a), parseMysqlPosition(b)),
+          schemaHistory,
+        );
+        return { schemas, history, resumeFromGtid: checked.resumeFromGtid };
       } finally {
         await connection.end().catch(() => undefined);
       }
     },
 
-    async snapshot({ schemas }, sink, { logger }) {
-      const snapshot = await snapshotMysql(url, [...schemas.values()], sink, (table, rows) =>
+    async snapshot({ schemas, history }, sink, { logger }) {
+      // The definitions the snapshot read with are in force from its position,
+      // stored in its own transaction.
+      const recording: ChangeSink = {
+        append: (change) => sink.append(change),
+        commit: (info) => {
+          for (const table of schemas.values()) {
+            const version = { position: info.position, table };
+            if (history.add(version)) sink.recordSchema?.(version);
+          }
+          return sink.commit(info);
+        },
+      };
+      const snapshot = await snapshotMysql(url, [...schemas.values()], recording, (table, rows) =>
         logger.info({ table, rows }, 'snapshot progress'),
       );
       logger.info({ rows: snapshot.rows, position: snapshot.position }, 'snapshot committed');
       return snapshot.position;
     },
 
-    async stream({ schemas, resumeFromGtid }, from, sink, { logger, signal, streaming }) {
+    async stream({ schemas, history, resumeFromGtid }, from, sink, { logger, signal, streaming }) {
       logger.info({ position: from, resumeFromGtid }, 'streaming the binlog');
       // Reloads a table's definition after an ALTER, on a connection of its own.
       const reloadConnection = await connectMysql(url);
@@ -84,6 +109,7 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
           database,
           schemas,
           reloadSchema: (table) => loadMysqlTableSchema(reloadConnection, name, database, table),
+          history,
           start: from,
           resumeFromGtid,
           sink,

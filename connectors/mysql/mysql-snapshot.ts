@@ -3,6 +3,7 @@ import { connectMysql } from './mysql-connection.js';
 import { snapshotChange } from './mysql-emitter.js';
 import { type MysqlPosition, serializeMysqlPosition } from './mysql-offset.js';
 import { detectMysqlFlavour, openConsistentSnapshot } from './mysql-snapshot-position.js';
+import { mysqlSelectList } from './mysql-types.js';
 
 export interface MysqlSnapshotResult {
   /** The binlog position the snapshot is consistent with: streaming resumes exactly here. */
@@ -37,7 +38,9 @@ export async function snapshotMysql(
     for (const schema of tables) {
       let count = 0;
       const stream = connection.core
-        .query(`SELECT * FROM ${quoteIdentifier(schema.database)}.${quoteIdentifier(schema.table)}`)
+        .query(
+          `SELECT ${mysqlSelectList(schema)} FROM ${quoteIdentifier(schema.database)}.${quoteIdentifier(schema.table)}`,
+        )
         .stream({ highWaterMark: 500 });
       for await (const raw of stream) {
         await sink.append(snapshotChange(schema, raw as Record<string, unknown>));

@@ -1,11 +1,11 @@
 import ZongJi, { type AnyBinlogEvent, GtidSet, type TableMapEntry } from '@vlasky/zongji';
 import type { Logger } from 'pino';
-import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
+import type { ChangeSink, ColumnSpec, SourcePosition, TableSchema } from '../../src/core/change-event.js';
 import { mysqlConnectionOptions } from './mysql-connection.js';
 import { type MysqlRowsEventName, rowsEventToChanges } from './mysql-emitter.js';
 import { type MysqlPosition, serializeMysqlPosition } from './mysql-offset.js';
 import { binlogReadError } from './mysql-preflight.js';
-import { columnsMatch } from './mysql-schema.js';
+import type { MysqlSchemaHistory } from './mysql-schema-history.js';
 import { mysqlColumnKind } from './mysql-types.js';
 
 export interface MysqlStreamOptions {
@@ -16,6 +16,8 @@ export interface MysqlStreamOptions {
   schemas: Map<string, TableSchema>;
   /** Reloads one table's schema from information_schema (after an ALTER). */
   reloadSchema: (table: string) => Promise<TableSchema>;
+  /** The definitions in force at each position (mysql-schema-history.ts); the stream records what it learns. */
+  history: MysqlSchemaHistory;
   /** Where to start: a transaction boundary. */
   start: MysqlPosition;
   /** MySQL: start from start.gtid (the server finds the file) because start.file is purged. */
@@ -50,7 +52,7 @@ const MAX_COMMITS_IN_FLIGHT = 1_000;
  * reported as safe, so a crash anywhere replays the transaction whole.
  */
 export function streamMysql(options: MysqlStreamOptions): Promise<void> {
-  const { source, database, sink, logger, signal } = options;
+  const { source, database, sink, logger, signal, history } = options;
   const zongji = new ZongJi(mysqlConnectionOptions(options.url));
   const queue: AnyBinlogEvent[] = [];
   let paused = false;
@@ -67,6 +69,8 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
   // when the next one starts (a DDL elsewhere may reach no safe point here).
   let pendingGtid: string | undefined;
   let changesInTransaction = 0;
+  /** A schema-history entry joined the open transaction: commit it even without changes. */
+  let schemaRecorded = false;
   const inFlight: Promise<void>[] = [];
   let lastCommitAt = Date.now();
 
@@ -106,22 +110,41 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     includeSchema: { [database]: [...options.schemas.keys()] },
   });
 
-  const schemaFor = async (entry: TableMapEntry): Promise<TableSchema> => {
+  /** Adds a definition to the history and to the open transaction, unless it is already in force there. */
+  const record = (position: SourcePosition, table: TableSchema): boolean => {
+    const version = { position, table };
+    if (!history.add(version)) return false;
+    sink.recordSchema?.(version);
+    schemaRecorded = true;
+    return true;
+  };
+
+  // The definition in force at the event's position (mysql-schema-history.ts);
+  // what the history did not hold yet is recorded at that position.
+  const schemaFor = async (entry: TableMapEntry, position: SourcePosition): Promise<TableSchema> => {
     const names = (entry.columns ?? entry.columnSchemas.map((c) => ({ name: c.COLUMN_NAME }))).map(
       (c) => c.name,
     );
-    const cached = options.schemas.get(entry.tableName);
-    if (cached && columnsMatch(cached, names)) return cached;
-    // The table was altered: its current definition usually matches the event.
-    const reloaded = await options.reloadSchema(entry.tableName);
-    options.schemas.set(entry.tableName, reloaded);
-    if (columnsMatch(reloaded, names)) {
-      logger.info({ source, table: entry.tableName, columns: names }, 'table schema changed');
-      return reloaded;
+    const table = entry.tableName;
+    const columns = { names, describe: (name: string) => binlogColumn(database, entry, name) };
+    let resolved = history.resolve(table, position, columns, options.schemas.get(table));
+    if (resolved.how === 'rebuilt') {
+      // The table may have been altered since its definition was loaded.
+      const reloaded = await options.reloadSchema(table);
+      options.schemas.set(table, reloaded);
+      resolved = history.resolve(table, position, columns, reloaded);
     }
-    // An event written before a later ALTER (e.g. when catching up): describe
-    // it from the binlog's own column metadata.
-    return schemaFromBinlog(source, database, entry, reloaded.primaryKey);
+    if (resolved.how !== 'history' && record(position, resolved.schema)) {
+      const log = { source, table, position, columns: names };
+      if (resolved.how === 'current') logger.info(log, 'table schema changed');
+      else
+        logger.warn(
+          { ...log, unknownColumns: resolved.unknownColumns },
+          'row event from a table definition no longer known (several ALTERs while capture was down): ' +
+            'described by its column names, kinds and key from the known definitions',
+        );
+    }
+    return resolved.schema;
   };
 
   const handle = async (event: AnyBinlogEvent): Promise<void> => {
@@ -147,7 +170,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       };
       const entry = rowsEvent.tableMap[rowsEvent.tableId];
       if (!entry || !options.schemas.has(entry.tableName)) return;
-      const schema = await schemaFor(entry);
+      const schema = await schemaFor(entry, serializeMysqlPosition({ file, pos: event.nextPosition }));
       for (const change of rowsEventToChanges(name as MysqlRowsEventName, rowsEvent.rows, schema)) {
         await sink.append(change);
         changesInTransaction++;
@@ -158,9 +181,16 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     const query = name === 'query' ? String((event as { query?: string }).query ?? '') : '';
     const isDdl = /^\s*(ALTER|CREATE|DROP|RENAME|TRUNCATE)\b/i.test(query);
     if (isDdl) {
-      // Forget what may have changed; the next row event re-checks its columns.
+      // The tables it may have changed are read again; a new definition is in
+      // force from the DDL's position (file/pos, as row events are placed).
+      const at = serializeMysqlPosition({ file, pos: event.nextPosition });
       for (const table of options.schemas.keys()) {
-        if (query.includes(table)) options.schemas.set(table, await options.reloadSchema(table));
+        if (!query.includes(table)) continue;
+        const reloaded = await options.reloadSchema(table);
+        options.schemas.set(table, reloaded);
+        // In force from the DDL's position, stored with the DDL's commit below.
+        if (record(at, reloaded))
+          logger.info({ source, table, position: at }, 'table definition recorded after DDL');
       }
     }
     // Safe points: the end of a transaction (XID; COMMIT for non-transactional
@@ -174,7 +204,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       gtid = executed.toString();
     }
     const idleDue = Date.now() - lastCommitAt >= IDLE_COMMIT_INTERVAL_MS;
-    if (changesInTransaction === 0 && !idleDue) return;
+    if (changesInTransaction === 0 && !idleDue && !schemaRecorded) return;
     const position: MysqlPosition = gtid
       ? { file, pos: event.nextPosition, gtid }
       : { file, pos: event.nextPosition };
@@ -195,11 +225,32 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     committed.finally(() => inFlight.splice(inFlight.indexOf(committed), 1));
     if (inFlight.length >= MAX_COMMITS_IN_FLIGHT) await inFlight[0];
     changesInTransaction = 0;
+    schemaRecorded = false;
     lastCommitAt = Date.now();
+  };
+
+  // A table the history does not know at the start position (a source
+  // captured before rowkube kept a history, or a table added to the
+  // configuration): its definition of now is in force from here. Stored at
+  // once, with the start position itself.
+  const recordInitialDefinitions = async (): Promise<void> => {
+    const at = serializeMysqlPosition(options.start);
+    let recorded = 0;
+    for (const [table, schema] of options.schemas) {
+      if (history.inForce(table, at) === undefined && record(at, schema)) recorded++;
+    }
+    if (recorded === 0) return;
+    logger.info(
+      { source, position: at, tables: recorded },
+      'table definitions recorded in the schema history',
+    );
+    await sink.commit({ position: at, commitTsMs: Date.now() });
+    schemaRecorded = false;
   };
 
   const loop = async (): Promise<void> => {
     try {
+      await recordInitialDefinitions();
       for (;;) {
         if (signal.aborted) return;
         if (failure) throw failure;
@@ -230,22 +281,14 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
   return loop();
 }
 
-function schemaFromBinlog(
-  source: string,
-  database: string,
-  entry: TableMapEntry,
-  primaryKey: string[],
-): TableSchema {
+/** A column as the binlog describes it, for one no known definition has: its type's kind, nullable. */
+function binlogColumn(database: string, entry: TableMapEntry, name: string): ColumnSpec {
+  const column = entry.columnSchemas.find((c) => c.COLUMN_NAME === name);
+  const sourceType = column?.COLUMN_TYPE ?? 'unknown';
   return {
-    source,
-    database,
-    table: entry.tableName,
-    columns: entry.columnSchemas.map((c) => ({
-      name: c.COLUMN_NAME,
-      kind: mysqlColumnKind(c.COLUMN_TYPE, false, `${database}.${entry.tableName}.${c.COLUMN_NAME}`),
-      nullable: true,
-      sourceType: c.COLUMN_TYPE,
-    })),
-    primaryKey,
+    name,
+    kind: column ? mysqlColumnKind(sourceType, false, `${database}.${entry.tableName}.${name}`) : 'string',
+    nullable: true,
+    sourceType,
   };
 }

@@ -1,5 +1,6 @@
-import type { ColumnKind } from '../../src/core/change-event.js';
+import type { ColumnKind, TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
+import { shortestFloat32 } from '../../src/core/float32.js';
 
 /**
  * MySQL/MariaDB column types → rowkube's ColumnKind, decided from the
@@ -11,7 +12,8 @@ import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
  * | tinyint, smallint, mediumint, int; year          | int             |
  * | int unsigned, bigint                             | long (exact)    |
  * | bigint unsigned (up to 2^64−1, past Avro's long) | decimal (exact string) |
- * | float, double, real                              | double          |
+ * | float (4 bytes)                                  | float: the shortest decimal of the 32-bit value (src/core/float32.ts) |
+ * | double, real                                     | double          |
  * | decimal, numeric                                 | decimal (exact string) |
  * | char, varchar, *text, enum, set                  | string          |
  * | json (MySQL); MariaDB longtext with json_valid() | json (text)     |
@@ -46,6 +48,8 @@ export function mysqlColumnKind(columnType: string, isJson: boolean, where: stri
       // An unsigned bigint reaches 2^64−1, which no signed 64-bit long holds.
       return unsigned ? 'decimal' : 'long';
     case 'float':
+      // COLUMN_TYPE says "float" only for the 4-byte type (FLOAT(p) with p > 24 is "double").
+      return 'float';
     case 'double':
     case 'real':
       return 'double';
@@ -107,6 +111,8 @@ export function mysqlValue(kind: ColumnKind, value: unknown): unknown {
       return Number(value);
     case 'long':
       return typeof value === 'bigint' ? value : BigInt(value as string | number);
+    case 'float':
+      return shortestFloat32(Number(value));
     case 'double':
       return Number(value);
     case 'decimal':
@@ -135,4 +141,18 @@ export function mysqlValue(kind: ColumnKind, value: unknown): unknown {
     case 'timestamp':
       return `${String(value).replace(' ', 'T')}Z`;
   }
+}
+
+/**
+ * The SELECT list a snapshot reads a table with, so that every column arrives
+ * as exactly as the binlog has it. A FLOAT is read widened to DOUBLE: the text
+ * protocol prints a FLOAT with six significant digits (16777217 → "16777200"),
+ * the widened value is the exact 32-bit value, which mysqlValue then writes by
+ * the one FLOAT rule.
+ */
+export function mysqlSelectList(schema: TableSchema): string {
+  const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+  return schema.columns
+    .map((c) => (c.kind === 'float' ? `CAST(${quote(c.name)} AS DOUBLE) AS ${quote(c.name)}` : quote(c.name)))
+    .join(', ');
 }

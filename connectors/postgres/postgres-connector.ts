@@ -15,7 +15,7 @@ import {
 import { type PostgresOffset, postgresOffsetCodec } from './postgres-offset.js';
 import { runPreflight } from './postgres-preflight.js';
 import { ensurePublication } from './postgres-publication.js';
-import { type SchemaContext, TypeCatalog, tableSchemaFromCatalog } from './postgres-schema.js';
+import { type SchemaContext, sameShape, TypeCatalog, tableSchemaFromCatalog } from './postgres-schema.js';
 import { dropSlot, runSnapshot } from './postgres-snapshot.js';
 import { streamPostgres } from './postgres-source.js';
 
@@ -46,6 +46,8 @@ export interface PostgresPrepared {
   initialSchemas: Map<string, TableSchema>;
   /** The slot exists already; without a stored position it is dropped before the snapshot. */
   slotExists: boolean;
+  /** The last definition of each table in the schema history, by "schema.table" (kept current by snapshot and stream). */
+  recordedSchemas: Map<string, TableSchema>;
 }
 
 export type PostgresConnector = SourceConnector<PostgresPrepared, PostgresOffset>;
@@ -67,7 +69,7 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
     offsetCodec: postgresOffsetCodec,
     isTransient: isTransientPgError,
 
-    async preflight(offset, { logger }) {
+    async preflight(offset, { logger, schemaHistory }) {
       const client = new pg.Client(clientConfig(url));
       client.on('error', (error) => logger.debug({ err: error }, 'preflight connection error'));
       try {
@@ -89,13 +91,18 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
         for (const table of result.tables) {
           initialSchemas.set(tableLabel(table.ref), tableSchemaFromCatalog(context, table, types.describe));
         }
-        return { context, initialSchemas, slotExists: result.slot !== undefined };
+        const recordedSchemas = new Map<string, TableSchema>();
+        for (const { table } of schemaHistory ?? []) {
+          if (table.source === name && table.database === context.database && table.schema !== undefined)
+            recordedSchemas.set(`${table.schema}.${table.table}`, table);
+        }
+        return { context, initialSchemas, slotExists: result.slot !== undefined, recordedSchemas };
       } finally {
         await client.end().catch(() => undefined);
       }
     },
 
-    async snapshot({ context, slotExists }, sink, { logger, signal }) {
+    async snapshot({ context, slotExists, initialSchemas, recordedSchemas }, sink, { logger, signal }) {
       if (slotExists) {
         // Without a stored position nothing depends on the slot.
         logger.warn(
@@ -109,14 +116,26 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
         slot,
         tables,
         context,
-        sink,
+        // The definitions the snapshot read with, recorded in its own transaction.
+        sink: {
+          append: (change) => sink.append(change),
+          commit: (info) => {
+            for (const [label, table] of initialSchemas) {
+              const recorded = recordedSchemas.get(label);
+              if (recorded !== undefined && sameShape(recorded, table)) continue;
+              sink.recordSchema?.({ position: info.position, table });
+              recordedSchemas.set(label, table);
+            }
+            return sink.commit(info);
+          },
+        },
         logger,
         signal,
         chunkSize: options.snapshotChunkSize,
       });
     },
 
-    stream({ context, initialSchemas }, from, sink, { logger, signal, streaming }) {
+    stream({ context, initialSchemas, recordedSchemas }, from, sink, { logger, signal, streaming }) {
       return streamPostgres({
         url,
         slot,
@@ -124,6 +143,7 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
         tables,
         context,
         initialSchemas,
+        recordedSchemas,
         sink,
         startLsn: from.lsn,
         logger,

@@ -22,7 +22,7 @@ import {
 import { emitRowChange } from './postgres-emitter.js';
 import { formatLsn, type Lsn, parseLsn, serializeOffset } from './postgres-offset.js';
 import { acknowledgeLsn, PARSE_FAILURE, TextPgoutputPlugin } from './postgres-pgoutput.js';
-import { type SchemaContext, StreamSchemas } from './postgres-schema.js';
+import { type SchemaContext, StreamSchemas, sameShape } from './postgres-schema.js';
 
 export interface StreamOptions {
   url: string;
@@ -32,6 +32,13 @@ export interface StreamOptions {
   context: SchemaContext;
   /** Catalog schemas at start, by "schema.table": nullability of columns a later DDL left untouched. */
   initialSchemas: ReadonlyMap<string, TableSchema>;
+  /**
+   * The last definition of each table in the schema history, by "schema.table":
+   * a Relation message that describes another shape is recorded (at the commit
+   * of the transaction that used it first), and this map follows. Optional:
+   * without it nothing is recorded.
+   */
+  recordedSchemas?: Map<string, TableSchema>;
   sink: ChangeSink;
   /** The stored position: transactions whose commit starts before it were delivered already. */
   startLsn: Lsn;
@@ -87,6 +94,8 @@ type TransactionState =
       skip: boolean;
       /** Changes appended to the sink since its last commit. */
       appends: number;
+      /** Definitions to record in the schema history with this transaction's commit. */
+      newSchemas?: TableSchema[];
     };
 
 /** One replication connection: from START_REPLICATION to a stop, a failure or the end of the stream. */
@@ -290,6 +299,12 @@ class StreamSession {
     }
     if (!this.catalog) return;
     const schema = await this.schemas.onRelation(this.catalog, message.relationOid, message);
+    // A shape the history does not hold yet is recorded with this transaction's commit.
+    const recorded = this.options.recordedSchemas?.get(label);
+    const txn = this.txn;
+    if (this.options.recordedSchemas && txn.kind === 'open' && (!recorded || !sameShape(recorded, schema))) {
+      txn.newSchemas = [...(txn.newSchemas ?? []), schema];
+    }
     if (before && before !== schema) {
       this.logger.info(
         { action: 'schema-change', table: label, columns: schema.columns.map((c) => c.name) },
@@ -340,6 +355,11 @@ class StreamSession {
     if (txn.skip || txn.appends === 0) return;
     const end = parseLsn(message.commitEndLsn);
     const commitTsMs = Number(BigInt(message.commitTime as unknown as bigint) / 1000n);
+    for (const table of txn.newSchemas ?? []) {
+      // The history of record; PostgreSQL decodes by its Relation messages (postgres-schema.ts).
+      this.options.sink.recordSchema?.({ position: serializeOffset({ lsn: end }), table });
+      this.options.recordedSchemas?.set(`${table.schema}.${table.table}`, table);
+    }
     this.commitInOrder({ position: serializeOffset({ lsn: end }), txId: String(txn.xid), commitTsMs }, end);
     if (this.acks.pending >= this.maxPendingCommits) await this.acks.settled();
   }

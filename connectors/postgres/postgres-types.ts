@@ -13,7 +13,8 @@
 //
 // Type → kind (docs/types.md draws on this table):
 //   bool → boolean; int2, int4 → int; int8, oid → long (bigint);
-//   float4, float8 → double (NaN, ±Infinity are JS's NaN, ±Infinity);
+//   float4 → float, the shortest decimal of the 32-bit value (src/core/float32.ts);
+//   float8 → double (NaN, ±Infinity are JS's NaN, ±Infinity, for float4 too);
 //   numeric → decimal, the exact text ("-12.3400"); numeric's special values
 //     have no decimal spelling and pass through as the strings "NaN",
 //     "Infinity" and "-Infinity" (an Avro string encoding keeps them; a bytes
@@ -35,6 +36,7 @@
 //     nested arrays, NULL versus "NULL"), and the text form is lossless.
 
 import type { ColumnKind } from '../../src/core/change-event.js';
+import { shortestFloat32 } from '../../src/core/float32.js';
 
 /** What the catalog (pg_type) says about a type that is not in BUILTIN_KINDS. */
 export interface PgTypeInfo {
@@ -88,7 +90,7 @@ const BUILTIN_KINDS: ReadonlyMap<number, ColumnKind> = new Map<number, ColumnKin
   [PgOid.oid, 'long'],
   [PgOid.json, 'json'],
   [PgOid.jsonb, 'json'],
-  [PgOid.float4, 'double'],
+  [PgOid.float4, 'float'],
   [PgOid.float8, 'double'],
   [PgOid.numeric, 'decimal'],
   [PgOid.date, 'date'],
@@ -144,10 +146,11 @@ export function fromPgText(kind: ColumnKind, text: string): unknown {
     case 'long':
       if (!/^-?\d+$/.test(text)) throw new RangeError(`not an integer: ${JSON.stringify(text)}`);
       return BigInt(text);
+    case 'float':
     case 'double': {
       const value = Number(text);
       if (Number.isNaN(value) && text !== 'NaN') throw new RangeError(`not a float: ${JSON.stringify(text)}`);
-      return value;
+      return kind === 'float' ? shortestFloat32(value) : value;
     }
     case 'bytes':
       return byteaFromText(text);

@@ -32,8 +32,9 @@ export interface OpenedCaptureSink {
  * hand-over to its commit; `rowkube` itself wraps nothing.
  *
  * The returned sink must pass every call through, abort() included (capture
- * aborts the sink to recover after a failure), and return what the inner
- * sink returns, so that the connector's back-pressure is unchanged.
+ * aborts the sink to recover after a failure) and recordSchema() (without it
+ * no schema history is kept), and return what the inner sink returns, so that
+ * the connector's back-pressure is unchanged.
  */
 export type WrapCaptureSink = (sink: ChangeSink, opened: OpenedCaptureSink) => ChangeSink;
 
@@ -113,7 +114,11 @@ async function captureSource(
       wrapSink === undefined
         ? observed
         : wrapSink(observed, { source: source.name, stats: () => opened.stats });
-    return { sink, loadOffset: () => opened.loadPosition() };
+    return {
+      sink,
+      loadOffset: () => opened.loadPosition(),
+      loadSchemaHistory: () => opened.loadSchemaHistory(),
+    };
   };
   readiness(false, 'connecting to Kafka');
   try {

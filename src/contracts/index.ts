@@ -35,6 +35,7 @@ export {
   desiredTopic,
   MAX_TOPIC_NAME_LENGTH,
   offsetsTopic,
+  schemaHistoryTopic,
   schemasTopic,
   topicNameProblem,
 } from './topic-names.js';

@@ -22,6 +22,10 @@ export function schemasTopic(prefix: string): string {
 export function offsetsTopic(prefix: string): string {
   return checkedTopicName(`${prefix}._offsets`, `the offsets topic of prefix '${prefix}'`);
 }
+/** Every captured table's definitions, each with the source position from which it is in force. */
+export function schemaHistoryTopic(prefix: string): string {
+  return checkedTopicName(`${prefix}._schema_history`, `the schema history topic of prefix '${prefix}'`);
+}
 export function desiredTopic(prefix: string): string {
   return checkedTopicName(`${prefix}.desired`, `the desired-state topic of prefix '${prefix}'`);
 }

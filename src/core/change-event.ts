@@ -14,6 +14,7 @@ export type ColumnKind =
   | 'boolean' // JS boolean
   | 'int' // JS number, 32-bit signed
   | 'long' // JS bigint: 64-bit integers exactly, beyond 2^53 too
+  | 'float' // JS number: a 32-bit float as the shortest decimal that reads back as it (float32.ts)
   | 'double' // JS number
   | 'decimal' // JS string of the exact decimal, e.g. "-12.3400" (never a float)
   | 'string' // JS string (text, varchar, char, enum, set, uuid, ...)
@@ -74,6 +75,19 @@ export interface RowChange {
  */
 export type SourcePosition = Record<string, string | number | boolean | null>;
 
+/**
+ * One entry of a source's schema history (Debezium's idea): the definition of
+ * a table in force from `position` on, until the next entry of that table.
+ * Capture decodes each row event with the entry in force at its position, so
+ * an event read again after a restart is described as it was written, not by
+ * the table's definition of today.
+ */
+export interface SchemaVersion {
+  /** The source position from which this definition is in force (the connector's serialized position). */
+  position: SourcePosition;
+  table: TableSchema;
+}
+
 /** What is known about the source transaction when it commits. */
 export interface CommitInfo {
   /** The position to resume from after this transaction (never inside it). */
@@ -105,9 +119,15 @@ export interface CommitInfo {
  *   from far back after a restart.
  * - abort() drops what was appended since the last commit(): the connector lost
  *   its connection inside a transaction and will read that transaction again.
+ * - recordSchema() adds a schema-history entry to the current source
+ *   transaction: it is stored with that transaction's commit, in the same
+ *   Kafka transaction as its position, and dropped with it by abort(). A sink
+ *   without it keeps no history (capture then decodes with what the database
+ *   says now).
  */
 export interface ChangeSink {
   append(change: RowChange): Promise<void> | void;
   commit(info: CommitInfo): Promise<void>;
   abort?(): Promise<void> | void;
+  recordSchema?(version: SchemaVersion): void;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChangeSink, SourcePosition } from './change-event.js';
+import type { ChangeSink, SchemaVersion, SourcePosition } from './change-event.js';
 
 // The contract every connector implements, with Debezium's fixed roles: a
 // preflight, a snapshot source, a streaming source and an offset codec. One
@@ -39,6 +39,12 @@ export interface CaptureContext {
   readonly signal: AbortSignal;
   /** Carries `source` and `connector`; phases add `table`, `position`, `action`. */
   readonly logger: Logger;
+  /**
+   * The source's stored schema history (ChangeSink.recordSchema), in the order
+   * it was recorded, read again before every attempt; empty (or absent) on a
+   * first start or with a sink that keeps none.
+   */
+  readonly schemaHistory?: readonly SchemaVersion[];
 }
 
 export interface StreamContext extends CaptureContext {

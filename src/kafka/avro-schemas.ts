@@ -61,6 +61,7 @@ const AVRO_TYPE_OF_KIND: Record<ColumnKind, string> = {
   boolean: 'boolean',
   int: 'int',
   long: 'long', // read and written as bigint (avro-type.ts)
+  float: 'double', // the shortest decimal of the 32-bit value (core/float32.ts) is a double's, not a float's
   double: 'double',
   decimal: 'string', // exact: a float or a fixed-scale bytes decimal would lose or constrain it
   string: 'string',
@@ -129,13 +130,19 @@ export function tableAvroSchemas(table: TableSchema): TableAvroSchemas {
       );
     }
     byAvroName.set(avroName, column.name);
-    // Key columns keep their nullability. Every other column is optional in
+    // Key columns are never optional, whatever the connector reports about
+    // their nullability: a primary key column is never NULL, and the key
+    // bytes of a row must not change when a definition comes from metadata
+    // that says otherwise (e.g. a binlog event read back after an ALTER) —
+    // compaction would then keep both keys. Every other column is optional in
     // Avro because a value can be missing even in a NOT NULL column: an
     // unchanged TOAST value, or a PostgreSQL before-image that carries only the
     // key (REPLICA IDENTITY DEFAULT). `rowkube.nullable` keeps the truth.
-    const optional = column.nullable || !keySet.has(column.name);
+    const isKey = keySet.has(column.name);
+    const spec = isKey && column.nullable ? { ...column, nullable: false } : column;
+    const optional = !isKey;
     byColumn.set(column.name, { column: column.name, avroName, kind: column.kind, optional });
-    fields.set(column.name, columnField(column, avroName, optional, label));
+    fields.set(column.name, columnField(spec, avroName, optional, label));
   }
 
   const keyColumns = table.primaryKey.map((name) => {

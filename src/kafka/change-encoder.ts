@@ -265,6 +265,7 @@ const EXPECTED: Record<string, string> = {
   boolean: 'a boolean',
   int: 'a 32-bit integer number',
   long: 'a bigint',
+  float: 'a number',
   double: 'a number',
   bytes: 'a Buffer',
 };

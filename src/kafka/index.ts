@@ -66,6 +66,11 @@ export { type OutgoingRecord, RecordProducer, type TopicOutgoingRecord } from '.
 export { type RestartingStageOptions, runRestarting } from './restarting-stage.js';
 export { SchemaCodec } from './schema-codec.js';
 export {
+  parseSchemaHistoryValue,
+  readSchemaHistory,
+  schemaHistoryRecord,
+} from './schema-history-store.js';
+export {
   canonicalSchemaText,
   KEY_SCHEMA_HEADER,
   type RegisteredSchema,

@@ -1,12 +1,24 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { captureTransactionalId, offsetsTopic, schemasTopic } from '../contracts/index.js';
-import type { ChangeSink, CommitInfo, RowChange, SourcePosition } from '../core/change-event.js';
+import {
+  captureTransactionalId,
+  offsetsTopic,
+  schemaHistoryTopic,
+  schemasTopic,
+} from '../contracts/index.js';
+import type {
+  ChangeSink,
+  CommitInfo,
+  RowChange,
+  SchemaVersion,
+  SourcePosition,
+} from '../core/change-event.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { ChangeEncoder, type SourceContext } from './change-encoder.js';
 import { type Deferred, deferred } from './deferred.js';
 import { toKafkaError } from './kafka-errors.js';
 import { positionRecord, readLastPosition } from './offset-store.js';
+import { readSchemaHistory, schemaHistoryRecord } from './schema-history-store.js';
 import { SchemaPublisher } from './schema-registry.js';
 import { ensureTopics } from './topics.js';
 import { type Encoded, type GrouperAction, TransactionGrouper } from './transaction-grouper.js';
@@ -79,6 +91,9 @@ export class KafkaChangeSink implements ChangeSink {
   private readonly encoder: ChangeEncoder;
   private readonly schemasTopic: string;
   private readonly offsetsTopic: string;
+  private readonly historyTopic: string;
+  /** Schema-history entries of the open source transaction: written with its commit. */
+  private pendingSchemas: SchemaVersion[] = [];
   private readonly knownTopics = new Set<string>();
   private readonly counters: KafkaChangeSinkStats = { events: 0, commits: 0, transactions: 0 };
   private readonly grouper: TransactionGrouper<RowChange, OutgoingRecord, Deferred>;
@@ -103,6 +118,7 @@ export class KafkaChangeSink implements ChangeSink {
     this.encoder = new ChangeEncoder({ prefix: options.prefix, now: this.now });
     this.schemasTopic = schemasTopic(options.prefix);
     this.offsetsTopic = offsetsTopic(options.prefix);
+    this.historyTopic = schemaHistoryTopic(options.prefix);
     this.publisher = new SchemaPublisher(this.schemasTopic);
     this.grouper = new TransactionGrouper({
       chunkSize,
@@ -140,8 +156,9 @@ export class KafkaChangeSink implements ChangeSink {
       await ensureTopics(admin, [
         { name: sink.schemasTopic, kind: 'schemas', replicationFactor },
         { name: sink.offsetsTopic, kind: 'offsets', replicationFactor },
+        { name: sink.historyTopic, kind: 'history', replicationFactor },
       ]);
-      sink.knownTopics.add(sink.schemasTopic).add(sink.offsetsTopic);
+      sink.knownTopics.add(sink.schemasTopic).add(sink.offsetsTopic).add(sink.historyTopic);
       await sink.writer.connect();
     } catch (error) {
       await sink.writer.close();
@@ -166,6 +183,31 @@ export class KafkaChangeSink implements ChangeSink {
     }).catch((error: unknown) => {
       throw toKafkaError(`reading the stored position of source '${this.options.source}'`, error);
     });
+  }
+
+  /**
+   * The source's committed schema history (recordSchema), in the order it was
+   * recorded. Read it, like the position, after create() and after abort().
+   */
+  loadSchemaHistory(): Promise<SchemaVersion[]> {
+    return readSchemaHistory({
+      kafka: this.options.kafka,
+      prefix: this.options.prefix,
+      source: this.options.source,
+    }).catch((error: unknown) => {
+      if (error instanceof RowkubeError && !error.retriable) throw error;
+      throw toKafkaError(`reading the schema history of source '${this.options.source}'`, error);
+    });
+  }
+
+  /**
+   * Adds a table definition to the schema history, in force from
+   * `version.position` on. It is written with the current source
+   * transaction's commit, in the same Kafka transaction as its position, and
+   * dropped by abort() like the changes appended.
+   */
+  recordSchema(version: SchemaVersion): void {
+    this.pendingSchemas.push(version);
   }
 
   get stats(): Readonly<KafkaChangeSinkStats> {
@@ -237,6 +279,7 @@ export class KafkaChangeSink implements ChangeSink {
    */
   async abort(): Promise<void> {
     if (this.writer.state === 'closed') throw closedError();
+    this.pendingSchemas = [];
     const actions = this.grouper.abort();
     if (this.writer.failure !== undefined) return this.recover();
     if (actions.length === 0) return;
@@ -284,6 +327,12 @@ export class KafkaChangeSink implements ChangeSink {
       for (const m of encoded.messages) messages.push(m);
       events += encoded.messages.length;
     }
+    // At the commit (a spilled chunk has no position yet): the history
+    // entries of the source transaction go into its Kafka transaction.
+    if (context.position !== undefined && this.pendingSchemas.length > 0) {
+      for (const version of this.pendingSchemas.splice(0))
+        messages.push({ topic: this.historyTopic, ...schemaHistoryRecord(version) });
+    }
     return { messages, events };
   }
 
@@ -319,7 +368,9 @@ export class KafkaChangeSink implements ChangeSink {
   /** Sends records into the open Kafka transaction; counts the change events among them once sent. */
   private send(records: OutgoingRecord[]): Promise<void> {
     let events = 0;
-    for (const r of records) if (r.topic !== this.schemasTopic && r.topic !== this.offsetsTopic) events += 1;
+    for (const r of records)
+      if (r.topic !== this.schemasTopic && r.topic !== this.offsetsTopic && r.topic !== this.historyTopic)
+        events += 1;
     const done = deferred();
     this.writer.send(records).then(
       () => {
@@ -415,6 +466,7 @@ export class KafkaChangeSink implements ChangeSink {
   }
 
   private rejectPending(reason: RowkubeError): void {
+    this.pendingSchemas = [];
     const tickets = this.grouper.reset();
     // After the commits already in the writer, whose rejections are queued:
     // commit() promises settle in call order, failures too.

@@ -6,12 +6,12 @@ import { ErrorCode, RowkubeError } from '../core/errors.js';
 // src/contracts/topic-names.ts; the table of DESIGN.md lists what each topic
 // holds.
 
-export type TopicKind = 'change' | 'schemas' | 'offsets' | 'desired' | 'audit';
+export type TopicKind = 'change' | 'schemas' | 'offsets' | 'history' | 'desired' | 'audit';
 
 export interface TopicSpec {
   name: string;
   kind: TopicKind;
-  /** Default 1. The schema and offsets topics always have 1: they are read whole, in order. */
+  /** Default 1. The schema, offsets and schema history topics always have 1: they are read whole, in order. */
   partitions?: number;
   /** Default 1 (the local stack has one broker); production clusters want 3. */
   replicationFactor?: number;
@@ -32,6 +32,9 @@ const CONFIG_OF_KIND: Record<TopicKind, ITopicConfig['configEntries']> = {
     { name: 'segment.ms', value: String(10 * 60_000) },
     { name: 'min.cleanable.dirty.ratio', value: '0.1' },
   ],
+  // One record per table definition and position: compaction keeps them all
+  // (the keys differ) and only drops a record written twice.
+  history: [{ name: 'cleanup.policy', value: 'compact' }],
   // `rowkube replay --at` rebuilds a cluster as of a past time from the
   // versions this topic still holds; the cleaner never compacts records younger
   // than min.compaction.lag.ms, so every version of the last day is kept.
@@ -43,6 +46,9 @@ const CONFIG_OF_KIND: Record<TopicKind, ITopicConfig['configEntries']> = {
   ],
   audit: [{ name: 'cleanup.policy', value: 'delete' }],
 };
+
+/** Topics read whole and in order at every start: one partition. */
+const READ_WHOLE: ReadonlySet<TopicKind> = new Set(['schemas', 'offsets', 'history']);
 
 /** The part of the kafkajs admin client that ensureTopics needs. */
 export type TopicAdmin = Pick<Admin, 'listTopics' | 'createTopics'>;
@@ -63,7 +69,7 @@ export async function ensureTopics(admin: TopicAdmin, specs: readonly TopicSpec[
       waitForLeaders: true,
       topics: missing.map((s) => ({
         topic: s.name,
-        numPartitions: s.kind === 'schemas' || s.kind === 'offsets' ? 1 : (s.partitions ?? 1),
+        numPartitions: READ_WHOLE.has(s.kind) ? 1 : (s.partitions ?? 1),
         replicationFactor: s.replicationFactor ?? 1,
         configEntries: CONFIG_OF_KIND[s.kind],
       })),

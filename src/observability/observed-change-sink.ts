@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PipelineMetrics } from '../contracts/index.js';
-import type { ChangeSink, CommitInfo, RowChange, TableSchema } from '../core/change-event.js';
+import type { ChangeSink, CommitInfo, RowChange, SchemaVersion, TableSchema } from '../core/change-event.js';
 import { ProgressLine } from './progress-line.js';
 
 // Wraps a source's ChangeSink to count its change events and to log the
@@ -61,6 +61,10 @@ export class ObservedChangeSink implements ChangeSink {
       );
     }
     return committed;
+  }
+
+  recordSchema(version: SchemaVersion): void {
+    this.inner.recordSchema?.(version);
   }
 
   abort(): Promise<void> | void {

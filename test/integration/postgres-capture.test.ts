@@ -298,7 +298,7 @@ describe('connectors > postgres > capture', () => {
         u: 'string',
         m: 'string',
         f8: 'double',
-        f4: 'double',
+        f4: 'float',
         arr: 'string',
         iv: 'string',
       });

@@ -212,6 +212,36 @@ describe('connectors > runCapture > lifecycle', () => {
   });
 });
 
+describe('connectors > runCapture > schema history', () => {
+  it('reads the stored history before every attempt and hands it to each phase', async () => {
+    const connector = new FakeConnector();
+    const seen: (readonly unknown[] | undefined)[] = [];
+    connector.preflight = async (from, context) => {
+      connector.calls.push(`preflight ${from ?? '-'}`);
+      seen.push(context.schemaHistory);
+      return 'prepared';
+    };
+    connector.streamSteps.push(async (_from, sink, context) => {
+      seen.push(context.schemaHistory);
+      sink.recordSchema?.({ position: { n: 2 }, table: TABLE });
+      await sink.commit({ position: { n: 2 }, commitTsMs: 0 });
+      throw refused();
+    });
+    const sink = new FakeSink();
+    const run = harness(connector, {
+      target: {
+        sink,
+        loadOffset: async () => sink.lastPosition(),
+        loadSchemaHistory: async () => [...sink.schemaHistory],
+      },
+    });
+    stopAtStream(connector, run);
+    await run.done;
+    // The first attempt found none; the second, what the first committed.
+    expect(seen).toEqual([[], [], [{ position: { n: 2 }, table: TABLE }]]);
+  });
+});
+
 describe('connectors > runCapture > retriable failures', () => {
   it('waits out a database that refuses connections at start: one warn line per attempt, not ready', async () => {
     const connector = new FakeConnector();

@@ -64,6 +64,23 @@ describe('Kafka > Avro schemas > tableAvroSchemas', () => {
     });
   });
 
+  it('keeps key columns required even when the connector reports them nullable', () => {
+    // A definition built from binlog metadata read back after an ALTER says
+    // every column is nullable; the key bytes must not change with it.
+    const reportedNullable: TableSchema = {
+      ...tenants,
+      columns: tenants.columns.map((c) => ({ ...c, nullable: true })),
+    };
+    const normal = tableAvroSchemas(tenants);
+    const loose = tableAvroSchemas(reportedNullable);
+    expect(loose.keySchema).toEqual(normal.keySchema);
+    expect(loose.keyColumns.map((k) => k.optional)).toEqual([false, false]);
+    const row = { id: 18n, region: 'eu' };
+    expect(avroType(loose.keySchema).toBuffer(row)).toEqual(avroType(normal.keySchema).toBuffer(row));
+    const id = rowRecord(loose.valueSchema).fields.find((f) => f.name === 'id');
+    expect(id).toMatchObject({ type: 'long', 'rowkube.nullable': false });
+  });
+
   it('marks every column field with its column name, kind and source type', () => {
     const field = rowRecord(tableAvroSchemas(tenants).valueSchema).fields.find((f) => f.name === 'plan');
     expect(field).toMatchObject({
@@ -78,6 +95,7 @@ describe('Kafka > Avro schemas > tableAvroSchemas', () => {
       ['boolean', 'boolean'],
       ['int', 'int'],
       ['long', 'long'],
+      ['float', 'double'],
       ['double', 'double'],
       ['decimal', 'string'],
       ['string', 'string'],

@@ -264,3 +264,20 @@ describe('Kafka > change encoder > Debezium rules', () => {
     expect(encoder.describe(structuredClone(table)).valueSchema).toEqual(encoder.describe(table).valueSchema);
   });
 });
+
+describe('Kafka > change encoder > key bytes', () => {
+  it('writes the same key bytes whatever nullability the connector reports for the key', () => {
+    // Regression: a definition rebuilt from binlog metadata after an ALTER said
+    // the key was nullable, and the key of id 18 went from 18 to 0218.
+    const { encode } = encoderWithRegistry();
+    const loose: TableSchema = {
+      ...everyKind,
+      columns: everyKind.columns.map((c) => ({ ...c, nullable: true })),
+    };
+    const row = { ...nullRow, id: 9n };
+    const strict = encode({ op: 'c', table: everyKind, before: null, after: row });
+    const relaxed = encode({ op: 'u', table: loose, before: row, after: row });
+    expect(relaxed[0]?.key).toEqual(strict[0]?.key);
+    expect(strict[0]?.key).toEqual(Buffer.from([18]));
+  });
+});

@@ -232,3 +232,34 @@ describe('Kafka > KafkaChangeSink > transactions', () => {
     expect(sink.stats.events).toBe(2);
   });
 });
+
+describe('Kafka > KafkaChangeSink > schema history', () => {
+  it('writes a recorded definition in the Kafka transaction of its source commit, with the position', async () => {
+    const { sink, log } = await sinkWith({ lingerMs: 0 });
+    sink.recordSchema({ position: info(1).position, table });
+    await sink.commit(info(1));
+    expect(log).toEqual(['send _schema_history:1 _offsets:1', 'commit']);
+  });
+
+  it('keeps a definition recorded during a big transaction for its commit, not a spilled chunk', async () => {
+    const { sink, log } = await sinkWith({ lingerMs: 0, chunkSize: 2 });
+    sink.recordSchema({ position: info(5).position, table });
+    for (let i = 1; i <= 4; i++) await sink.append(row(i));
+    await sink.commit(info(5));
+    expect(log).toEqual([
+      'send _schemas:2 tenants:2',
+      'send tenants:2',
+      'send _schema_history:1 _offsets:1',
+      'commit',
+    ]);
+  });
+
+  it('drops a recorded definition with the transaction on abort()', async () => {
+    const { sink, log } = await sinkWith({ lingerMs: 0 });
+    sink.recordSchema({ position: info(1).position, table });
+    sink.append(row(1));
+    await sink.abort();
+    await sink.commit(info(2));
+    expect(log).toEqual(['send _offsets:1', 'commit']);
+  });
+});

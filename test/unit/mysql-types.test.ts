@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mysqlColumnKind, mysqlValue } from '../../connectors/mysql/mysql-types.js';
+import { mysqlColumnKind, mysqlSelectList, mysqlValue } from '../../connectors/mysql/mysql-types.js';
 
 describe('MySQL connector > types > mysqlColumnKind', () => {
   it.each([
@@ -11,6 +11,8 @@ describe('MySQL connector > types > mysqlColumnKind', () => {
     ['bigint(20) unsigned', 'decimal'],
     ['decimal(30,9)', 'decimal'],
     ['double', 'double'],
+    ['float', 'float'],
+    ['float(10,4) unsigned', 'float'],
     ["enum('a','b')", 'string'],
     ['longtext', 'string'],
     ['varbinary(16)', 'bytes'],
@@ -58,5 +60,43 @@ describe('MySQL connector > types > mysqlValue', () => {
   it('passes NULL through for every kind', () => {
     expect(mysqlValue('long', null)).toBeNull();
     expect(mysqlValue('string', undefined)).toBeNull();
+  });
+});
+
+describe('MySQL connector > types > FLOAT', () => {
+  it.each([
+    // [what the binlog gives (the 32-bit value widened), what the snapshot reads (CAST AS DOUBLE), expected]
+    [0.10000000149011612, 0.10000000149011612, 0.1],
+    [3.3999999521443642e38, 3.3999999521443642e38, 3.4e38],
+    [1.2345677614212036, 1.2345677614212036, 1.2345678],
+    [16777216, 16777216, 16777216],
+    [123456792, 123456792, 123456790],
+    [-1.1754943508222875e-38, -1.1754943508222875e-38, -1.1754944e-38],
+    [12.345600128173828, 12.345600128173828, 12.3456],
+  ])(
+    'writes the 32-bit value %d as the shortest decimal that reads back as it',
+    (binlog, snapshot, expected) => {
+      expect(mysqlValue('float', binlog)).toBe(expected);
+      expect(mysqlValue('float', snapshot)).toBe(expected);
+      expect(Math.fround(expected)).toBe(Math.fround(binlog));
+    },
+  );
+
+  it('leaves DOUBLE alone', () => {
+    expect(mysqlValue('double', 0.10000000149011612)).toBe(0.10000000149011612);
+  });
+
+  it('reads FLOAT columns widened to DOUBLE in the snapshot, since the text protocol prints six digits', () => {
+    const table = {
+      source: 's',
+      database: 'd',
+      table: 't',
+      columns: [
+        { name: 'id', kind: 'int' as const, nullable: false, sourceType: 'int' },
+        { name: 'we`ird', kind: 'float' as const, nullable: true, sourceType: 'float' },
+      ],
+      primaryKey: ['id'],
+    };
+    expect(mysqlSelectList(table)).toBe('`id`, CAST(`we``ird` AS DOUBLE) AS `we``ird`');
   });
 });

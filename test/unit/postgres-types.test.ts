@@ -15,7 +15,7 @@ describe('connectors > postgres > types', () => {
       expect(kindOfType(PgOid.int4)).toBe('int');
       expect(kindOfType(PgOid.int8)).toBe('long');
       expect(kindOfType(PgOid.oid)).toBe('long');
-      expect(kindOfType(PgOid.float4)).toBe('double');
+      expect(kindOfType(PgOid.float4)).toBe('float');
       expect(kindOfType(PgOid.float8)).toBe('double');
       expect(kindOfType(PgOid.numeric)).toBe('decimal');
       expect(kindOfType(PgOid.json)).toBe('json');
@@ -80,6 +80,16 @@ describe('connectors > postgres > types', () => {
       expect(fromPgText('double', 'Infinity')).toBe(Number.POSITIVE_INFINITY);
       expect(fromPgText('double', '-Infinity')).toBe(Number.NEGATIVE_INFINITY);
       expect(() => fromPgText('double', 'abc')).toThrow(RangeError);
+    });
+
+    it('writes real (float4) as the shortest decimal of its 32-bit value, whatever digits the server printed', () => {
+      expect(fromPgText('float', '0.1')).toBe(0.1);
+      expect(fromPgText('float', '0.100000001')).toBe(0.1);
+      expect(fromPgText('float', '3.40000004e+38')).toBe(3.4e38);
+      expect(fromPgText('float', '16777216')).toBe(16777216);
+      expect(fromPgText('float', 'NaN')).toBeNaN();
+      expect(fromPgText('float', '-Infinity')).toBe(Number.NEGATIVE_INFINITY);
+      expect(() => fromPgText('float', 'abc')).toThrow(RangeError);
     });
 
     it('reads booleans, JSON text and bytea', () => {
