@@ -311,12 +311,15 @@ class IncrementalSink implements ChangeSink {
     const outcome = this.state.watermark(signal.id);
     if (outcome.kind !== 'closed') return;
     for (const row of outcome.rows) await this.sink.append(row);
-    logger.debug({ action: 'incremental-snapshot', rows: outcome.rows.length }, 'chunk emitted');
+    logger.debug(
+      { action: 'incremental-snapshot', rows: outcome.rows.length, superseded: outcome.superseded },
+      'chunk emitted',
+    );
     if (!outcome.more) {
       logger.info({ action: 'incremental-snapshot' }, 'incremental snapshot finished');
       return;
     }
-    if (this.state.inWindow === false) await this.nextChunk();
+    await this.nextChunk();
   }
 
   /** Low watermark, chunk SELECT, high watermark. */

@@ -77,7 +77,12 @@ export type WatermarkOutcome =
   | { kind: 'ignored' }
   | { kind: 'opened' }
   /** Emit `rows` as op 'r' now, then plan the next chunk if `more`. */
-  | { kind: 'closed'; rows: RowChange[]; more: boolean };
+  | {
+      kind: 'closed';
+      rows: RowChange[];
+      more: boolean /** Chunk rows the window's changes superseded. */;
+      superseded: number;
+    };
 
 export class IncrementalSnapshotState {
   private queue: SnapshotRequest[];
@@ -183,7 +188,8 @@ export class IncrementalSnapshotState {
     } else {
       this.lastKey = chunk.lastKey;
     }
-    return { kind: 'closed', rows, more: this.queue.length > 0 };
+    const superseded = chunk.rows.length - rows.length;
+    return { kind: 'closed', rows, more: this.queue.length > 0, superseded };
   }
 
   /**

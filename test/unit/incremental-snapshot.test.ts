@@ -45,7 +45,12 @@ function readChunk(state: IncrementalSnapshotState, ids: number[], n = 1): Plann
 function emitted(state: IncrementalSnapshotState, high: string) {
   const outcome = state.watermark(high);
   if (outcome.kind !== 'closed') throw new Error(`not closed: ${outcome.kind}`);
-  return { ids: outcome.rows.map((r) => r.after?.id), more: outcome.more, rows: outcome.rows };
+  return {
+    ids: outcome.rows.map((r) => r.after?.id),
+    more: outcome.more,
+    rows: outcome.rows,
+    superseded: outcome.superseded,
+  };
 }
 
 describe('connectors > incremental snapshot > window', () => {
@@ -67,7 +72,7 @@ describe('connectors > incremental snapshot > window', () => {
     readChunk(state, [1, 2, 3]);
     state.watermark('low1');
     state.change('tenants', update(2, 'gold'));
-    expect(emitted(state, 'high1').ids).toEqual([1, 3]);
+    expect(emitted(state, 'high1')).toMatchObject({ ids: [1, 3], superseded: 1 });
   });
 
   it('drops a key deleted inside the window', () => {
@@ -160,7 +165,7 @@ describe('connectors > incremental snapshot > chunks', () => {
     state.request('s1', ['tenants']);
     readChunk(state, []);
     state.watermark('low1');
-    expect(emitted(state, 'high1')).toEqual({ ids: [], more: false, rows: [] });
+    expect(emitted(state, 'high1')).toEqual({ ids: [], more: false, rows: [], superseded: 0 });
     expect(state.progress()?.done).toEqual(['s1']);
   });
 
