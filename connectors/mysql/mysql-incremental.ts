@@ -45,7 +45,9 @@ export function mysqlIncrementalDialect(options: MysqlIncrementalOptions): Incre
       return {
         writeSignal: (row) => insertSignal(connection, options, row),
         async readChunk(table, after, limit, latest) {
-          const schema = latest ?? schemas.get(table);
+          // The stream keeps `schemas` current (it reloads a table after an ALTER); a shape seen in
+          // the stream may be one described from an old event's binlog metadata.
+          const schema = schemas.get(table) ?? latest;
           if (!schema) throw new TypeError(`no schema for captured table ${table}`);
           const { sql, params } = chunkQuery(schema, after, limit);
           const [rows] = await connection.query<RowDataPacket[]>(sql, params);

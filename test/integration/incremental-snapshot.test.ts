@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +8,8 @@ import { PROGRESS_FIELD } from '../../connectors/incremental-snapshot-connector.
 import { requestIncrementalSnapshot } from '../../src/app/incremental-snapshot-request.js';
 import { createKafka, readLastPosition, type TailRecord, tailTopic } from '../../src/kafka/index.js';
 import { type AdminDatabase, execOnce, openAdminDatabase } from '../../support/admin-database.js';
-import { configFrom } from '../../support/config-file.js';
+import { configFrom, writeConfigFile } from '../../support/config-file.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { startStages } from '../../support/stage-run.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -47,13 +50,13 @@ function latestPerKey(records: readonly TailRecord[]): Map<number, number> {
   return rows;
 }
 
-/** The table's rows, read as the admin user. */
-async function tableRows(kind: Kind, table: string): Promise<{ id: number; val: number }[]> {
+/** Rows of a query, run as the admin user. */
+async function selectRows(kind: Kind, sql: string): Promise<Record<string, unknown>[]> {
   if (kind === 'mariadb') {
     const connection = await mysql.createConnection(env.mysqlAdminUrl);
     try {
-      const [rows] = await connection.query(`SELECT id, val FROM ${table}`);
-      return rows as { id: number; val: number }[];
+      const [rows] = await connection.query(sql);
+      return rows as Record<string, unknown>[];
     } finally {
       await connection.end();
     }
@@ -61,7 +64,7 @@ async function tableRows(kind: Kind, table: string): Promise<{ id: number; val: 
   const client = new pg.Client({ connectionString: env.pgAdminUrl });
   await client.connect();
   try {
-    return (await client.query<{ id: number; val: number }>(`SELECT id, val FROM ${table}`)).rows;
+    return (await client.query(sql)).rows;
   } finally {
     await client.end();
   }
@@ -129,7 +132,7 @@ describe.each(['mariadb', 'postgres'] as const)('capture > incremental snapshot 
       const values = Array.from({ length: 100 }, (_, i) => `(${id + i}, 0)`).join(', ');
       await db.exec(`INSERT INTO ${table} (id, val) VALUES ${values}`);
     }
-    const config = configFrom({
+    const document = {
       kafka: { brokers: env.kafkaBrokers, topicPrefix: prefix },
       sources: [
         {
@@ -139,7 +142,8 @@ describe.each(['mariadb', 'postgres'] as const)('capture > incremental snapshot 
           incrementalSnapshots: { signalTable, chunkSize: CHUNK },
         },
       ],
-    });
+    };
+    const config = configFrom(document);
     const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
     const topic = `${prefix}.${source}.${table}`;
     /** Starts capture and waits until it stored a position. */
@@ -158,7 +162,7 @@ describe.each(['mariadb', 'postgres'] as const)('capture > incremental snapshot 
       const position = await readLastPosition({ kafka, prefix, name: source });
       return decodeProgress(position?.[PROGRESS_FIELD]);
     };
-    return { db, table, source, prefix, topic, config, startCapture, storedProgress };
+    return { db, table, signalTable, source, prefix, topic, document, config, startCapture, storedProgress };
   }
 
   /** One statement every ~10 ms on a random key: 60 % updates, 20 % upserts, 20 % deletes. */
@@ -202,7 +206,8 @@ describe.each(['mariadb', 'postgres'] as const)('capture > incremental snapshot 
     died: Promise<never>,
   ): Promise<TailRecord[]> {
     const final = new Map<number, number>();
-    for (const row of await tableRows(kind, setup.table)) final.set(row.id, row.val);
+    for (const row of await selectRows(kind, `SELECT id, val FROM ${setup.table}`))
+      final.set(row.id as number, row.val as number);
     const records = await waitFor(
       'the change topic to end with the table as it is',
       async () => {
@@ -287,4 +292,22 @@ describe.each(['mariadb', 'postgres'] as const)('capture > incremental snapshot 
     expect(after.filter(isRead).length).toBeLessThanOrEqual(ROWS + CHUNK);
     await run.stop();
   }, 60_000);
+  it('`rowkube snapshot --table` inserts the execute-snapshot row, and names a table no source captures', async () => {
+    const setup = await setUp();
+    const file = writeConfigFile(setup.document);
+    cleanups.push(async () => rmSync(dirname(file), { recursive: true, force: true }));
+    const cli = new RowkubeProcess(['snapshot', '--config', file, '--table', setup.table]);
+    expect(await cli.exited(), cli.text()).toBe(0);
+    expect(cli.text()).toContain(
+      `incremental snapshot of ${setup.table} requested from source ${setup.source}`,
+    );
+    const rows = await selectRows(kind, `SELECT type, data FROM ${setup.signalTable}`);
+    expect(rows).toEqual([{ type: 'execute-snapshot', data: JSON.stringify({ tables: [setup.table] }) }]);
+
+    const wrong = new RowkubeProcess(['snapshot', '--config', file, '--table', 'nope']);
+    expect(await wrong.exited()).toBe(1);
+    expect(wrong.text()).toContain(
+      `ROWKUBE_ERR_CONFIG: no source captures table nope (captured: ${setup.source}: ${setup.table})`,
+    );
+  }, 30_000);
 });
