@@ -67,6 +67,8 @@ interface Window {
   open: boolean;
   /** Keys of the table changed inside the window. */
   changed: Set<string>;
+  /** The table was emptied inside the window (TRUNCATE): no chunk row is current. */
+  emptied: boolean;
   /** Set by chunkRead(); in key order. */
   chunk?: { schema: TableSchema; rows: { key: string; row: Row }[]; lastKey: KeyValues | null };
 }
@@ -149,7 +151,7 @@ export class IncrementalSnapshotState {
       low,
       high,
     };
-    this.window = { plan, request, open: false, changed: new Set() };
+    this.window = { plan, request, open: false, changed: new Set(), emptied: false };
     return plan;
   }
 
@@ -178,7 +180,7 @@ export class IncrementalSnapshotState {
     }
     this.window = undefined;
     const rows: RowChange[] = chunk.rows
-      .filter(({ key }) => !window.changed.has(key))
+      .filter(({ key }) => !window.emptied && !window.changed.has(key))
       .map(({ row }) => ({ op: 'r', table: chunk.schema, before: null, after: row }));
     if (chunk.rows.length < window.plan.limit) {
       // A short chunk is the table's last.
@@ -200,6 +202,8 @@ export class IncrementalSnapshotState {
   change(table: string, change: RowChange): void {
     const window = this.window;
     if (!window?.open || window.plan.table !== table) return;
+    // A change without rows is about the whole table (TRUNCATE): every chunk row is older.
+    if (change.before === null && change.after === null) window.emptied = true;
     for (const row of [change.before, change.after]) {
       if (row && change.table.primaryKey.every((name) => name in row))
         window.changed.add(keyText(keyOf(change.table, row)));

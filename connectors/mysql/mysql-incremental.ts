@@ -20,8 +20,15 @@ export interface MysqlIncrementalOptions {
   signalTable: string;
 }
 
+/** Throws a CONFIG error for a qualified signal table name: it lives in the URL's database, like the captured tables. */
 export function mysqlIncrementalDialect(options: MysqlIncrementalOptions): IncrementalDialect<MysqlPrepared> {
   const { url, database, signalTable } = options;
+  if (signalTable.includes('.')) {
+    throw new RowkubeError(
+      ErrorCode.CONFIG,
+      `source ${options.source}: incrementalSnapshots.signalTable ${signalTable}: name a table of the URL's database ${database}, without a database prefix`,
+    );
+  }
   return {
     signalTable,
     label: (name) => name,

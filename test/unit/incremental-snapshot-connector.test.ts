@@ -6,6 +6,8 @@ import {
   PROGRESS_FIELD,
   withIncrementalSnapshots,
 } from '../../connectors/incremental-snapshot-connector.js';
+import { chunkQuery, mysqlIncrementalDialect } from '../../connectors/mysql/mysql-incremental.js';
+import { chunkQuery as pgChunkQuery } from '../../connectors/postgres/postgres-incremental.js';
 import { executeSnapshotRow, type SignalRow } from '../../connectors/signal-table.js';
 import { sourceForTable } from '../../src/app/incremental-snapshot-request.js';
 import type { ChangeSink, CommitInfo, Row, RowChange, TableSchema } from '../../src/core/change-event.js';
@@ -253,6 +255,48 @@ describe('connectors > incremental snapshot > connector', () => {
       /ROWKUBE_ERR_CONFIG.*not JSON/,
     );
     expect(connector.offsetCodec.serialize({ inner: { n: 1 }, progress: undefined })).toEqual({ n: 1 });
+  });
+});
+
+describe('connectors > mysql > incremental dialect', () => {
+  it('refuses a signal table outside the URL database', () => {
+    expect(() =>
+      mysqlIncrementalDialect({
+        source: 'a',
+        url: 'mysql://u:p@h/db',
+        database: 'db',
+        signalTable: 'ops.sig',
+      }),
+    ).toThrow(/ROWKUBE_ERR_CONFIG: source a: incrementalSnapshots.signalTable ops.sig/);
+  });
+
+  it('reads chunks after the last key in key order, composite keys as rows', () => {
+    const table: TableSchema = { ...tenants, primaryKey: ['id', 'v'] };
+    expect(chunkQuery(table, null, 10)).toEqual({
+      sql: 'SELECT * FROM `db`.`tenants` ORDER BY `id`, `v` LIMIT 10',
+      params: [],
+    });
+    expect(chunkQuery(table, [3, 'x'], 10)).toEqual({
+      sql: 'SELECT * FROM `db`.`tenants` WHERE (`id`, `v`) > (?, ?) ORDER BY `id`, `v` LIMIT 10',
+      params: [3, 'x'],
+    });
+  });
+});
+
+describe('connectors > postgres > incremental dialect', () => {
+  it('casts the last key to the column types', () => {
+    const table: TableSchema = {
+      ...tenants,
+      schema: 'public',
+      columns: [
+        { name: 'id', kind: 'long', nullable: false, sourceType: 'bigint' },
+        { name: 'v', kind: 'string', nullable: true, sourceType: 'text' },
+      ],
+    };
+    expect(pgChunkQuery(table, [12345678901234567890n], 5)).toEqual({
+      text: 'SELECT "id", "v" FROM "public"."tenants" WHERE ("id") > ($1::bigint) ORDER BY "id" LIMIT 5',
+      values: ['12345678901234567890'],
+    });
   });
 });
 

@@ -84,6 +84,15 @@ describe('connectors > incremental snapshot > window', () => {
     expect(emitted(state, 'high1').ids).toEqual([1, 2]);
   });
 
+  it('drops the whole chunk when the table was emptied inside the window (a change without rows: TRUNCATE)', () => {
+    const state = new IncrementalSnapshotState(undefined, 3);
+    state.request('s1', ['tenants']);
+    readChunk(state, [1, 2, 3]);
+    state.watermark('low1');
+    state.change('tenants', { op: 'd', table: tenants, before: null, after: null });
+    expect(emitted(state, 'high1')).toMatchObject({ ids: [], superseded: 3 });
+  });
+
   it('keeps keys changed before the low watermark: the chunk already holds them', () => {
     const state = new IncrementalSnapshotState(undefined, 3);
     state.request('s1', ['tenants']);
