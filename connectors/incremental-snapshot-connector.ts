@@ -146,6 +146,7 @@ export function withIncrementalSnapshots<Prepared, Position>(
       // A failure of the chunk started in the background ends the stream through this signal.
       const stop = new AbortController();
       const onAbort = () => stop.abort(context.signal.reason);
+      if (context.signal.aborted) onAbort();
       context.signal.addEventListener('abort', onAbort);
       const wrapper = new IncrementalSink(sink, state, session, {
         dialect,

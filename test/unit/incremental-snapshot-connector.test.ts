@@ -229,6 +229,30 @@ describe('connectors > incremental snapshot > connector', () => {
     expect(source.written).toHaveLength(2);
   });
 
+  it('ends the stream with the failure of a chunk resumed in the background', async () => {
+    const source = fakeSource(new Map());
+    const failing: IncrementalDialect<string> = {
+      ...source.dialect,
+      open: async (prepared) => ({
+        ...(await source.dialect.open(prepared)),
+        readChunk: async () => {
+          throw new Error('chunk SELECT failed');
+        },
+      }),
+    };
+    const connector = withIncrementalSnapshots({
+      connector: source.connector,
+      tables: ['tenants'],
+      dialect: failing,
+    });
+    const prepared = await connector.preflight(undefined, context());
+    const progress = { queue: [{ signal: 'r', table: 'tenants' }], lastKey: null, done: [] };
+    const { sink } = recordingSink();
+    await expect(connector.stream(prepared, { inner: { n: 1 }, progress }, sink, context())).rejects.toThrow(
+      'chunk SELECT failed',
+    );
+  });
+
   it('skips tables a request names that the source does not capture', async () => {
     const source = fakeSource(new Map());
     const connector = withIncrementalSnapshots({
