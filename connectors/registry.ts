@@ -1,7 +1,11 @@
 import type { SourceConfig } from '../src/core/config/config-schema.js';
 import type { SourceConnector } from '../src/core/source-connector.js';
+import { withIncrementalSnapshots } from './incremental-snapshot-connector.js';
+import { mysqlUrlDatabase } from './mysql/mysql-connection.js';
 import { mysqlConnector } from './mysql/mysql-connector.js';
+import { mysqlIncrementalDialect } from './mysql/mysql-incremental.js';
 import { postgresConnector } from './postgres/postgres-connector.js';
+import { postgresIncrementalDialect } from './postgres/postgres-incremental.js';
 
 // Which connector captures a configured source: the one place that looks at
 // `source.mysql` / `source.postgres`. The CLI, the benchmarks and the tests
@@ -18,15 +22,36 @@ export function defaultPostgresName(source: string): string {
  */
 export function connectorFor(source: SourceConfig): SourceConnector {
   const { name, tables, mysql, postgres } = source;
-  if (mysql) return mysqlConnector({ name, url: mysql.url, tables, serverId: mysql.serverId });
-  if (postgres) {
-    return postgresConnector({
-      name,
-      url: postgres.url,
+  // Incremental snapshots (connectors/incremental-snapshot-connector.ts) wrap each connector.
+  const { signalTable, chunkSize } = source.incrementalSnapshots;
+  if (mysql) {
+    return withIncrementalSnapshots({
+      connector: (captured) =>
+        mysqlConnector({ name, url: mysql.url, tables: captured, serverId: mysql.serverId }),
       tables,
-      slot: postgres.slot ?? defaultPostgresName(name),
-      publication: postgres.publication ?? defaultPostgresName(name),
-    });
+      chunkSize,
+      dialect: mysqlIncrementalDialect({
+        source: name,
+        url: mysql.url,
+        database: mysqlUrlDatabase(mysql.url),
+        signalTable,
+      }),
+    }) as SourceConnector;
+  }
+  if (postgres) {
+    return withIncrementalSnapshots({
+      connector: (captured) =>
+        postgresConnector({
+          name,
+          url: postgres.url,
+          tables: captured,
+          slot: postgres.slot ?? defaultPostgresName(name),
+          publication: postgres.publication ?? defaultPostgresName(name),
+        }),
+      tables,
+      chunkSize,
+      dialect: postgresIncrementalDialect({ source: name, url: postgres.url, signalTable }),
+    }) as SourceConnector;
   }
   // The configuration schema requires exactly one database per source.
   throw new TypeError(`source ${name} configures no database (mysql or postgres)`);

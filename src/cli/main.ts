@@ -5,6 +5,7 @@ import { captureCommand } from './commands/capture.js';
 import { processCommand } from './commands/process.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { snapshotCommand } from './commands/snapshot.js';
 import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
 import { parseArgs } from './parse-args.js';
@@ -25,6 +26,10 @@ Usage:
                                       <prefix>.desired, now or as of TIME (ISO or ms);
                                       --wait: then wait until their objects are ready
                                       (default 300 s), exit 1 if some are not
+  rowkube snapshot --config FILE --table TABLE [--source NAME] [--wait]
+                                      snapshot TABLE again while capture streams on
+                                      (incremental, through the source's signal table);
+                                      --wait: until capture finished it
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -63,6 +68,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await processCommand(request.config, request.instance);
       case 'replay':
         return await replayCommand(request);
+      case 'snapshot':
+        return await snapshotCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'error':

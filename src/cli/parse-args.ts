@@ -10,6 +10,7 @@ export type CliRequest =
   | { kind: 'apply'; config: string }
   | { kind: 'run'; config: string }
   | { kind: 'process'; config: string; instance?: string }
+  | { kind: 'snapshot'; config: string; table?: string; source?: string; wait: boolean }
   | { kind: 'replay'; config: string; kubeconfig: string; at?: number; waitTimeoutSeconds?: number }
   | {
       kind: 'tail';
@@ -59,6 +60,30 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           kind: command,
           config: requireConfig(command, values.config),
           ...(instance ? { instance } : {}),
+        };
+      }
+      case 'snapshot': {
+        const { values } = parse(
+          command,
+          rest,
+          {
+            ...CONFIG,
+            table: { type: 'string' },
+            source: { type: 'string' },
+            wait: { type: 'boolean', default: false },
+          },
+          0,
+        );
+        const table = values.table as string | undefined;
+        const source = values.source as string | undefined;
+        if (table === undefined || table === '')
+          throw new Error("'snapshot' needs --table T: the table to snapshot again while streaming goes on");
+        return {
+          kind: command,
+          config: requireConfig(command, values.config),
+          table,
+          ...(source ? { source } : {}),
+          wait: values.wait === true,
         };
       }
       case 'replay': {

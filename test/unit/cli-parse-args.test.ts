@@ -73,4 +73,23 @@ describe('CLI > parseArgs', () => {
       message: expect.stringContaining('--confg'),
     });
   });
+  it('reads an incremental snapshot request of one table', () => {
+    expect(parseArgs(['snapshot', '-c', 'r.yaml', '--table', 'tenants'])).toEqual({
+      kind: 'snapshot',
+      config: 'r.yaml',
+      table: 'tenants',
+      wait: false,
+    });
+    expect(
+      parseArgs(['snapshot', '-c', 'r.yaml', '--table', 'public.tenants', '--source', 'appdb', '--wait']),
+    ).toEqual({ kind: 'snapshot', config: 'r.yaml', table: 'public.tenants', source: 'appdb', wait: true });
+    expect(parseArgs(['snapshot', '-c', 'r.yaml'])).toEqual({
+      kind: 'error',
+      message: "'snapshot' needs --table T: the table to snapshot again while streaming goes on",
+    });
+    expect(parseArgs(['snapshot', '--table', 't'])).toEqual({
+      kind: 'error',
+      message: "'snapshot' needs --config FILE",
+    });
+  });
 });

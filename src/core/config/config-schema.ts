@@ -62,12 +62,34 @@ export const postgresSourceSchema = z.strictObject({
   publication: z.string().optional().describe('Publication; default rowkube_<source>.'),
 });
 
+export const incrementalSnapshotsSchema = z
+  .strictObject({
+    signalTable: tableName
+      .default('rowkube_signal')
+      .describe(
+        'Signal table (columns id, type, data) in the source database, read from the log but never published. ' +
+          'Capture uses it only if it exists; the capture user needs INSERT on it for watermarks.',
+      ),
+    chunkSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(1024)
+      .describe('Rows per chunk of an incremental snapshot, read by primary key between two watermarks.'),
+  })
+  .describe(
+    'Re-snapshots of single tables while streaming goes on (`rowkube snapshot --table T`, or an ' +
+      'execute-snapshot row in the signal table); docs/capture.md "Incremental snapshots".',
+  );
+
 export const sourceSchema = z
   .strictObject({
     name: name.describe('Names the source in topic names and offsets.'),
     mysql: mysqlSourceSchema.optional(),
     postgres: postgresSourceSchema.optional(),
     tables: z.array(tableName).min(1).describe('Tables to capture; each needs a primary key.'),
+    incrementalSnapshots: incrementalSnapshotsSchema.prefault({}),
   })
   .refine((s) => (s.mysql ? 1 : 0) + (s.postgres ? 1 : 0) === 1, {
     message: 'give exactly one of `mysql` or `postgres`',
