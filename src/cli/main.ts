@@ -3,6 +3,7 @@ import { RowkubeError } from '../core/errors.js';
 import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
 import { processCommand } from './commands/process.js';
+import { releaseCommand } from './commands/release.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { tailCommand } from './commands/tail.js';
@@ -25,6 +26,9 @@ Usage:
                                       <prefix>.desired, now or as of TIME (ISO or ms);
                                       --wait: then wait until their objects are ready
                                       (default 300 s), exit 1 if some are not
+  rowkube release HUB --config FILE [--wait-timeout SECONDS]
+                                      carry out the deletions the mass-deletion guard
+                                      holds for HUB; waits for the processor (default 30 s)
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -63,6 +67,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await processCommand(request.config, request.instance);
       case 'replay':
         return await replayCommand(request);
+      case 'release':
+        return await releaseCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'error':

@@ -22,6 +22,10 @@ export function schemasTopic(prefix: string): string {
 export function offsetsTopic(prefix: string): string {
   return checkedTopicName(`${prefix}._offsets`, `the offsets topic of prefix '${prefix}'`);
 }
+/** Requests to the processor (`rowkube release`) and the deletions it holds (docs/processor.md). */
+export function controlTopic(prefix: string): string {
+  return checkedTopicName(`${prefix}._control`, `the control topic of prefix '${prefix}'`);
+}
 export function desiredTopic(prefix: string): string {
   return checkedTopicName(`${prefix}.desired`, `the desired-state topic of prefix '${prefix}'`);
 }

@@ -6,12 +6,12 @@ import { ErrorCode, RowkubeError } from '../core/errors.js';
 // src/contracts/topic-names.ts; the table of DESIGN.md lists what each topic
 // holds.
 
-export type TopicKind = 'change' | 'schemas' | 'offsets' | 'desired' | 'audit';
+export type TopicKind = 'change' | 'schemas' | 'offsets' | 'desired' | 'audit' | 'control';
 
 export interface TopicSpec {
   name: string;
   kind: TopicKind;
-  /** Default 1. The schema and offsets topics always have 1: they are read whole, in order. */
+  /** Default 1. The schema, offsets and control topics always have 1: they are read whole, in order. */
   partitions?: number;
   /** Default 1 (the local stack has one broker); production clusters want 3. */
   replicationFactor?: number;
@@ -42,6 +42,9 @@ const CONFIG_OF_KIND: Record<TopicKind, ITopicConfig['configEntries']> = {
     { name: 'min.compaction.lag.ms', value: String(DESIRED_HISTORY_MS) },
   ],
   audit: [{ name: 'cleanup.policy', value: 'delete' }],
+  // Held deletions and release requests (src/contracts/control-record.ts): the
+  // latest record per key is the state, and offsets order releases after holds.
+  control: [{ name: 'cleanup.policy', value: 'compact' }],
 };
 
 /** The part of the kafkajs admin client that ensureTopics needs. */
@@ -63,7 +66,8 @@ export async function ensureTopics(admin: TopicAdmin, specs: readonly TopicSpec[
       waitForLeaders: true,
       topics: missing.map((s) => ({
         topic: s.name,
-        numPartitions: s.kind === 'schemas' || s.kind === 'offsets' ? 1 : (s.partitions ?? 1),
+        numPartitions:
+          s.kind === 'schemas' || s.kind === 'offsets' || s.kind === 'control' ? 1 : (s.partitions ?? 1),
         replicationFactor: s.replicationFactor ?? 1,
         configEntries: CONFIG_OF_KIND[s.kind],
       })),

@@ -13,6 +13,8 @@ export interface NodeUpdate {
   result: DesiredNode;
   /** contentHash of what the desired record holds; every absent result of one id hashes the same. */
   hash: string;
+  /** The hash last produced (or seeded) before this update; undefined for a node never seen. */
+  previous?: string;
 }
 
 export class Materializer {
@@ -27,6 +29,42 @@ export class Materializer {
   apply(change: TableChange, role: TableRole = 'any'): NodeUpdate[] {
     const { effects } = this.state.apply(change, role);
     return this.render(affectedNodes(this.config, this.state, effects));
+  }
+
+  /** Whether the last hash produced for the node is a live record (not a tombstone). */
+  isLive(id: string): boolean {
+    const hash = this.lastHash.get(id);
+    return hash !== undefined && hash !== absentHash(id);
+  }
+
+  /** The hash last produced (or seeded) for the node. */
+  producedHash(id: string): string | undefined {
+    return this.lastHash.get(id);
+  }
+
+  /** How many nodes of the hub's forms have a live record as last produced. */
+  liveCount(hub: string): number {
+    const forms = new Set(
+      this.config.forms.filter((form) => form.hub === hub).map((form) => `${form.name}/`),
+    );
+    let count = 0;
+    for (const id of this.lastHash.keys())
+      if (forms.has(id.slice(0, id.indexOf('/') + 1)) && this.isLive(id)) count += 1;
+    return count;
+  }
+
+  /**
+   * Takes `hash` as what the desired topic holds for the node: an update the
+   * caller did not produce (a held removal keeps its live record) must not
+   * count as produced.
+   */
+  markProduced(id: string, hash: string): void {
+    this.lastHash.set(id, hash);
+  }
+
+  /** What the node renders to now, from the rows held (a held removal: still absent, or restored). */
+  current(ref: NodeRef): DesiredNode {
+    return desiredFor(this.config, this.state, ref);
   }
 
   /** Forgets the hub rows and what was produced: the processor is about to rebuild another share of the hubs. */
@@ -60,9 +98,12 @@ export class Materializer {
     for (const ref of refs) {
       const result = desiredFor(this.config, this.state, ref);
       const hash = hashOf(result);
-      if (this.lastHash.get(ref.id) === hash) continue;
+      const previous = this.lastHash.get(ref.id);
+      if (previous === hash) continue;
       this.lastHash.set(ref.id, hash);
-      updates.push({ id: ref.id, result, hash });
+      updates.push(
+        previous === undefined ? { id: ref.id, result, hash } : { id: ref.id, result, hash, previous },
+      );
     }
     return updates;
   }
