@@ -162,7 +162,7 @@ async function openProcessor(
   const commitHold = async (step: HoldOutput | undefined): Promise<void> => {
     if (step === undefined || (step.produced.length === 0 && step.records.length === 0)) return;
     await desired.commit(step.produced, undefined, step);
-    hold.report();
+    if (step.records.length > 0) hold.report();
   };
   const control = followControl({
     kafka,
@@ -184,11 +184,14 @@ async function openProcessor(
     inputs: inputs.filter((input) => input.lookup),
     resolver: registry,
     signal,
-    onChange: (decoded) =>
+    onChange: (decoded, record) =>
       attempt.serially(async () => {
         attempt.check();
         const updates = materializer.apply(decoded.change, 'lookup');
-        await desired.commit(produce(decoded, updates));
+        // A lookup change can remove nodes too (a filter over lookup values):
+        // screened like a batch; every instance follows lookups whole (-1).
+        const where = { topic: record.topic, partition: -1 };
+        await commitHold(merge(hold.screen(produce(decoded, updates), where), hold.cancelRestored()));
       }),
   });
   await Promise.race([lookups.caughtUp, lookups.done]);

@@ -282,7 +282,8 @@ export class DeletionHold {
   /** Reports the held removals: a gauge per hub, and a reason on /readyz (still ready: everything else flows). */
   report(): void {
     const { metrics } = this.options;
-    if (metrics === undefined) return;
+    // Before the first take-over the processor is not ready yet, whatever is held.
+    if (metrics === undefined || this.controlEnd === undefined) return;
     const parts: string[] = [];
     for (const [hub, nodes] of this.heldByHub()) {
       metrics.deletionsHeld?.(hub, nodes);
