@@ -21,6 +21,9 @@ export class Materializer {
   readonly state: MaterializedState;
   /** Last hash produced per node id. Absent nodes stay, so a second delete yields no second tombstone. */
   private readonly lastHash = new Map<string, string>();
+  /** Ids whose last hash is a live record, and how many per form: the guard's share without hashing every node. */
+  private readonly live = new Set<string>();
+  private readonly liveByForm = new Map<string, number>();
 
   constructor(private readonly config: MaterializerConfig) {
     this.state = new MaterializedState(config.hubs);
@@ -33,8 +36,7 @@ export class Materializer {
 
   /** Whether the last hash produced for the node is a live record (not a tombstone). */
   isLive(id: string): boolean {
-    const hash = this.lastHash.get(id);
-    return hash !== undefined && hash !== absentHash(id);
+    return this.live.has(id);
   }
 
   /** The hash last produced (or seeded) for the node. */
@@ -44,12 +46,8 @@ export class Materializer {
 
   /** How many nodes of the hub's forms have a live record as last produced. */
   liveCount(hub: string): number {
-    const forms = new Set(
-      this.config.forms.filter((form) => form.hub === hub).map((form) => `${form.name}/`),
-    );
     let count = 0;
-    for (const id of this.lastHash.keys())
-      if (forms.has(id.slice(0, id.indexOf('/') + 1)) && this.isLive(id)) count += 1;
+    for (const form of this.config.forms) if (form.hub === hub) count += this.liveByForm.get(form.name) ?? 0;
     return count;
   }
 
@@ -59,7 +57,7 @@ export class Materializer {
    * count as produced.
    */
   markProduced(id: string, hash: string): void {
-    this.lastHash.set(id, hash);
+    this.remember(id, hash, hash !== absentHash(id));
   }
 
   /** What the node renders to now, from the rows held (a held removal: still absent, or restored). */
@@ -71,11 +69,13 @@ export class Materializer {
   resetHubs(): void {
     this.state.clearHubRows();
     this.lastHash.clear();
+    this.live.clear();
+    this.liveByForm.clear();
   }
 
   /** Takes what the desired topic holds as already produced (node id → contentHash, or absentHash for a tombstone). */
   seedProduced(hashes: ReadonlyMap<string, string>): void {
-    for (const [id, hash] of hashes) this.lastHash.set(id, hash);
+    for (const [id, hash] of hashes) this.remember(id, hash, hash !== absentHash(id));
   }
 
   /**
@@ -93,6 +93,15 @@ export class Materializer {
     return this.render(refs);
   }
 
+  private remember(id: string, hash: string, live: boolean): void {
+    this.lastHash.set(id, hash);
+    if (this.live.has(id) === live) return;
+    const form = id.slice(0, id.indexOf('/'));
+    if (live) this.live.add(id);
+    else this.live.delete(id);
+    this.liveByForm.set(form, (this.liveByForm.get(form) ?? 0) + (live ? 1 : -1));
+  }
+
   private render(refs: readonly NodeRef[]): NodeUpdate[] {
     const updates: NodeUpdate[] = [];
     for (const ref of refs) {
@@ -100,7 +109,7 @@ export class Materializer {
       const hash = hashOf(result);
       const previous = this.lastHash.get(ref.id);
       if (previous === hash) continue;
-      this.lastHash.set(ref.id, hash);
+      this.remember(ref.id, hash, result.kind !== 'absent');
       updates.push(
         previous === undefined ? { id: ref.id, result, hash } : { id: ref.id, result, hash, previous },
       );
