@@ -145,17 +145,20 @@ forms:
     for (const id of tenantIds(11, 60)) expect(live.has(node(id)), id).toBe(true);
   });
 
-  it("carries them out on 'rowkube release', once", async () => {
+  it("carries them out on 'rowkube release' requested while the processor is down, once", async () => {
+    await stages?.stop();
     const out: string[] = [];
     const sink = new Writable({ write: (chunk, _encoding, done) => done(void out.push(String(chunk))) });
-    const code = await releaseCommand({ config: configPath, hub: 'tenants', waitSeconds: 30 }, sink);
+    // Not waiting: no processor runs. The request waits in the control topic.
+    expect(await releaseCommand({ config: configPath, hub: 'tenants', waitSeconds: 0 }, sink)).toBe(0);
     expect(out.join('')).toContain('release of 50 held deletion(s) requested');
-    expect(code).toBe(0);
+    start();
     const live = await waitForLiveNodes(
       kafka,
       prefix,
       'the released nodes gone',
       (nodes) => !nodes.has(node('t011')),
+      stages?.died,
     );
     for (const id of tenantIds(11, 60)) expect(live.has(node(id)), id).toBe(false);
     for (const id of tenantIds(1, 10)) expect(live.has(node(id)), id).toBe(true);
@@ -163,10 +166,16 @@ forms:
     await waitFor('readiness without held deletions', () =>
       processorReason().includes('deletions held') ? undefined : true,
     );
-    // Nothing is held any more: a second release has nothing to do.
+    // Nothing is held any more: a second release has nothing to do, and a
+    // restart does not carry the first one out again.
     out.length = 0;
     expect(await releaseCommand({ config: configPath, hub: 'tenants', waitSeconds: 0 }, sink)).toBe(0);
     expect(out.join('')).toContain('no deletions are held');
+    await stages?.stop();
+    start();
+    await db.exec(`INSERT INTO ${table} VALUES ('n003', 'gold', TRUE)`);
+    await waitForLiveNodes(kafka, prefix, 'n003 live', (nodes) => nodes.has(node('n003')), stages?.died);
+    expect(auditCount('released')).toBe(50);
   });
 
   it('holds a TRUNCATE likewise, and releases it', async () => {
