@@ -27,6 +27,14 @@ export interface HeldRecord {
   removed: number;
   live: number;
   heldAtMs: number;
+  /** The change that removed it, as the desired records' provenance (commit time as decimal text). */
+  provenance?: {
+    source: string;
+    table: string;
+    position: string | null;
+    commitTsMs: string | null;
+    primaryKey: string;
+  };
 }
 
 export interface ReleaseRecord {

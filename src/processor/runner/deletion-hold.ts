@@ -1,26 +1,27 @@
 import type { Logger } from 'pino';
 import {
   type AuditAction,
-  type AuditEvent,
-  commitLatencyMs,
   decodeControl,
-  encodeControl,
-  type HeldRecord,
   heldKey,
   type PipelineMetrics,
   type Provenance,
 } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
-import { encodeAudit, type RegisteredSchema, type TopicOutgoingRecord } from '../../kafka/index.js';
-import {
-  decideRemovals,
-  describeGroup,
-  limitsFor,
-  type Removal,
-  type RemovalGroup,
-} from '../deletion-guard.js';
+import { decideRemovals, describeGroup, limitsFor, type Removal } from '../deletion-guard.js';
 import { absentHash, type Materializer } from '../materializer/index.js';
 import type { ProducedUpdate } from './desired-output.js';
+import {
+  emptyOutput,
+  type HeldNode,
+  type HoldOutput,
+  heldControlRecord,
+  holdAudit,
+  holdReason,
+  merge,
+  provenanceOf,
+} from './hold-records.js';
+
+export { emptyOutput, type HoldOutput, merge } from './hold-records.js';
 
 // The processor's side of the mass-deletion guard (the decision itself is
 // deletion-guard.ts). It sits between the materializer and the desired
@@ -30,32 +31,6 @@ import type { ProducedUpdate } from './desired-output.js';
 // in the same Kafka transaction as the batch. A release request carries them
 // out; a row that comes back cancels its node's hold. Everything here returns
 // the records to commit; the caller commits them in one transaction.
-
-/** A held removal, as the processor keeps it in memory. */
-interface HeldNode {
-  id: string;
-  hub: string;
-  form: string;
-  tx: string;
-  /** The hash of the live record the desired topic keeps for it. */
-  hash: string;
-  topic: string;
-  /** -1: held by a take-over's reconcile, which every instance may act on. */
-  partition: number;
-  /** Offset of its held record in the control topic, once read back: a release covers lower offsets only. */
-  offset?: bigint;
-  provenance: Provenance;
-}
-
-/** What a step of the guard asks to commit. */
-export interface HoldOutput {
-  /** Desired updates to produce (what passed, tombstones of released nodes). */
-  produced: ProducedUpdate[];
-  /** Control-topic and audit records, committed in the same transaction. */
-  records: TopicOutgoingRecord[];
-  /** Schemas the audit records name. */
-  schemas: RegisteredSchema[];
-}
 
 /** A control-topic record as read: key, JSON text or null (tombstone), offset. */
 export interface ControlEntry {
@@ -146,7 +121,7 @@ export class DeletionHold {
           provenance: item.provenance,
         };
         this.held.set(id, node);
-        out.records.push(this.heldRecord(node, group));
+        out.records.push(heldControlRecord(this.options.controlTopic, node, group, this.now()));
         this.audit(out, node, 'held', holdReason(group));
       }
       this.options.logger.warn(
@@ -236,7 +211,6 @@ export class DeletionHold {
         out.records.push({ topic: this.options.controlTopic, key: entry.key, value: null });
         continue;
       }
-      const previous = JSON.parse(entry.value) as HeldRecord;
       this.held.set(record.node, {
         id: record.node,
         hub: record.hub,
@@ -252,7 +226,7 @@ export class DeletionHold {
           position: null,
           commitTsMs: null,
           primaryKey: '',
-          ...provenanceOf(previous),
+          ...provenanceOf(record),
         },
       });
     }
@@ -299,46 +273,11 @@ export class DeletionHold {
     this.audit(out, node, action, reason);
   }
 
-  private heldRecord(node: HeldNode, group: RemovalGroup): TopicOutgoingRecord {
-    const record: HeldRecord & { provenance: unknown } = {
-      kind: 'held',
-      hub: node.hub,
-      node: node.id,
-      tx: node.tx,
-      topic: node.topic,
-      partition: node.partition,
-      removed: group.ids.length,
-      live: group.live,
-      heldAtMs: this.now(),
-      // Kept so that a release after a restart names the change that removed the node.
-      provenance: { ...node.provenance, commitTsMs: node.provenance.commitTsMs?.toString() ?? null },
-    };
-    return { topic: this.options.controlTopic, key: heldKey(node.id), value: encodeControl(record) };
-  }
-
   private audit(out: HoldOutput, node: HeldNode, action: AuditAction, reason: string): void {
-    const appliedAtMs = BigInt(this.now());
-    const provenance = {
-      source: node.provenance.source,
-      table: node.provenance.table,
-      position: node.provenance.position,
-      commitTsMs: node.provenance.commitTsMs,
-    };
-    const event: AuditEvent = {
-      nodeId: node.id,
-      hub: node.hub,
-      form: node.form,
-      resourceId: null,
-      object: null,
-      action,
-      reason,
-      errorCode: null,
-      provenance,
-      appliedAtMs,
-      latencyMs: commitLatencyMs(provenance, appliedAtMs),
+    const encoded = holdAudit(this.options.auditTopic, node, action, reason, {
+      nowMs: this.now(),
       fieldManager: this.options.config.kubernetes.fieldManager,
-    };
-    const encoded = encodeAudit(this.options.auditTopic, event);
+    });
     out.records.push(encoded.message);
     out.schemas.push(...encoded.schemas);
   }
@@ -353,43 +292,11 @@ export class DeletionHold {
   }
 }
 
-export function emptyOutput(): HoldOutput {
-  return { produced: [], records: [], schemas: [] };
-}
-
-export function merge(into: HoldOutput, from: HoldOutput | undefined): HoldOutput {
-  if (from === undefined) return into;
-  into.produced.push(...from.produced);
-  into.records.push(...from.records);
-  into.schemas.push(...from.schemas);
-  return into;
-}
-
 /** The source transaction a change belongs to: its position (one per transaction), or "reconcile". */
 function txOf(provenance: Provenance): string {
   return provenance.position ?? 'reconcile';
 }
 
-function holdReason(group: RemovalGroup): string {
-  return (
-    `mass-deletion guard: source transaction ${group.tx} removes ${describeGroup(group)} of hub ${group.hub}; ` +
-    `held until 'rowkube release ${group.hub}' or until the rows come back`
-  );
-}
-
 function hashOfLive(materializer: Materializer, id: string): string {
   return materializer.producedHash(id) as string;
-}
-
-function provenanceOf(record: HeldRecord): Partial<Provenance> {
-  const saved = (record as HeldRecord & { provenance?: Record<string, unknown> }).provenance;
-  if (saved === undefined) return {};
-  const commit = saved.commitTsMs;
-  return {
-    source: String(saved.source ?? ''),
-    table: String(saved.table ?? ''),
-    position: typeof saved.position === 'string' ? saved.position : null,
-    commitTsMs: typeof commit === 'string' && /^\d+$/.test(commit) ? BigInt(commit) : null,
-    primaryKey: String(saved.primaryKey ?? ''),
-  };
 }
