@@ -89,8 +89,19 @@ export class DeletionHold {
       if (hub !== undefined) removals.push({ id, hub, tx: txOf(item.provenance) });
     }
     const { materializer } = this.options;
+    // The hub's live nodes before the batch: those live now, plus the ones it
+    // removes, minus the ones it created.
     const removedBy = new Map<string, number>();
-    for (const removal of removals) removedBy.set(removal.hub, (removedBy.get(removal.hub) ?? 0) + 1);
+    const count = (hub: string | undefined, by: number) => {
+      if (hub !== undefined) removedBy.set(hub, (removedBy.get(hub) ?? 0) + by);
+    };
+    for (const removal of removals) count(removal.hub, 1);
+    // Only a batch with removals pays for this (hashing each node's absent form).
+    for (const [id, item] of removals.length === 0 ? [] : last) {
+      const previous = firstPrevious.get(id);
+      const wasLive = previous !== undefined && previous !== absentHash(id);
+      if (!wasLive && item.update.result.kind !== 'absent') count(this.hubOf(id), -1);
+    }
     const decision = decideRemovals(
       removals,
       (hub) => materializer.liveCount(hub) + (removedBy.get(hub) ?? 0),
