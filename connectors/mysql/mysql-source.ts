@@ -193,6 +193,13 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
           logger.info({ source, table, position: at }, 'table definition recorded after DDL');
       }
     }
+    const truncated = truncatedTable(query, (event as { schema?: string }).schema, database);
+    const truncatedSchema = truncated === undefined ? undefined : options.schemas.get(truncated);
+    if (truncatedSchema !== undefined) {
+      logger.info({ source, table: truncated, action: 'truncate' }, 'table truncated');
+      await sink.append({ op: 't', table: truncatedSchema, before: null, after: null });
+      changesInTransaction++;
+    }
     // Safe points: the end of a transaction (XID; COMMIT for non-transactional
     // engines) and a DDL statement, which stands alone. Never after BEGIN.
     const safePoint = name === 'xid' || /^\s*COMMIT\s*$/i.test(query) || isDdl;
@@ -291,4 +298,24 @@ function binlogColumn(database: string, entry: TableMapEntry, name: string): Col
     nullable: true,
     sourceType,
   };
+}
+
+/**
+ * The table a `TRUNCATE [TABLE] [db.]t` statement empties, when it is one of
+ * `database` (unqualified names are resolved against the statement's default
+ * database); undefined for any other statement.
+ */
+export function truncatedTable(
+  query: string,
+  defaultDatabase: string | undefined,
+  database: string,
+): string | undefined {
+  const match =
+    /^\s*TRUNCATE\s+(?:TABLE\s+)?(?:(`(?:[^`]|``)+`|[\w$]+)\s*\.\s*)?(`(?:[^`]|``)+`|[\w$]+)\s*;?\s*$/i.exec(
+      query,
+    );
+  if (match === null) return undefined;
+  const unquote = (name: string) => (name.startsWith('`') ? name.slice(1, -1).replaceAll('``', '`') : name);
+  const db = match[1] === undefined ? defaultDatabase : unquote(match[1]);
+  return db === database ? unquote(match[2] as string) : undefined;
 }

@@ -7,7 +7,8 @@ import type { CatalogTable, Queryable } from './postgres-schema.js';
 
 /**
  * Makes sure publication `name` exists, publishes inserts, updates and deletes
- * (and partitioned tables under their own name), and includes every captured
+ * (truncates too when it creates it; an existing publication without them
+ * gets a warning, since TRUNCATE is then not captured) (and partitioned tables under their own name), and includes every captured
  * table; creates or extends it when the capture user may (it must own the
  * tables), and otherwise says what the owner must run.
  */
@@ -22,13 +23,17 @@ export async function ensurePublication(
     pubinsert: boolean;
     pubupdate: boolean;
     pubdelete: boolean;
+    pubtruncate: boolean;
     pubviaroot: boolean;
-  }>('SELECT pubinsert, pubupdate, pubdelete, pubviaroot FROM pg_publication WHERE pubname = $1', [name]);
+  }>(
+    'SELECT pubinsert, pubupdate, pubdelete, pubtruncate, pubviaroot FROM pg_publication WHERE pubname = $1',
+    [name],
+  );
   const publication = rows[0];
   if (!publication) {
     const sql =
       `CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${refs.map(quoteTable).join(', ')} ` +
-      "WITH (publish = 'insert, update, delete', publish_via_partition_root = true)";
+      "WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true)";
     await runAsCaptureUser(client, sql, `publication ${name} does not exist`);
     logger.info({ action: 'publication-created', publication: name }, 'publication created');
     return;
@@ -37,7 +42,14 @@ export async function ensurePublication(
     throw new RowkubeError(
       ErrorCode.CONFIG,
       `publication ${name} does not publish every insert, update and delete: ` +
-        `ALTER PUBLICATION ${quoteIdent(name)} SET (publish = 'insert, update, delete')`,
+        `ALTER PUBLICATION ${quoteIdent(name)} SET (publish = 'insert, update, delete, truncate')`,
+    );
+  }
+  if (!publication.pubtruncate) {
+    logger.warn(
+      { action: 'publication-without-truncate', publication: name },
+      `publication ${name} does not publish TRUNCATE: a truncated table's rows stay in the change topic; ` +
+        `ALTER PUBLICATION ${quoteIdent(name)} SET (publish = 'insert, update, delete, truncate')`,
     );
   }
   const partitioned = tables.filter((t) => t.relkind === 'p');

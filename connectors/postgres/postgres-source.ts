@@ -122,7 +122,6 @@ class StreamSession {
   private lastActivityAt = Date.now();
   private lastPingAt = 0;
   private readonly maxPendingCommits: number;
-  private readonly warnedTruncate = new Set<string>();
 
   constructor(private readonly options: StreamOptions) {
     this.logger = options.logger;
@@ -331,17 +330,19 @@ class StreamSession {
     txn.appends += 1;
   }
 
-  private onTruncate(message: Pgoutput.MessageTruncate): void {
+  /** TRUNCATE of captured tables: one op 't' change each (Debezium's truncate event), in its transaction. */
+  private async onTruncate(message: Pgoutput.MessageTruncate): Promise<void> {
+    const txn = this.txn;
+    if (txn.kind !== 'open') throw new Error('pgoutput truncate outside a transaction');
+    if (txn.skip) return;
     for (const relation of message.relations) {
-      const label = `${relation.schema}.${relation.name}`;
-      if (!this.captured.has(label) || this.warnedTruncate.has(label)) continue;
-      this.warnedTruncate.add(label);
-      this.logger.error(
-        { action: 'truncate', table: label },
-        `TRUNCATE of ${label} is not captured: the rows it removed stay in the change topic. Snapshot again ` +
-          '(delete the stored offset and drop the slot), or create the publication with ' +
-          "WITH (publish = 'insert, update, delete')",
+      const schema = this.schemas.get(relation.relationOid);
+      if (!schema) continue; // A table of the publication that this source does not capture.
+      this.logger.info({ action: 'truncate', table: `${schema.schema}.${schema.table}` }, 'table truncated');
+      await this.sinkCall(() =>
+        this.options.sink.append({ op: 't', table: schema, before: null, after: null }),
       );
+      txn.appends += 1;
     }
   }
 

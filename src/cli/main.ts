@@ -3,6 +3,7 @@ import { RowkubeError } from '../core/errors.js';
 import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
 import { processCommand } from './commands/process.js';
+import { releaseCommand } from './commands/release.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { snapshotCommand } from './commands/snapshot.js';
@@ -30,6 +31,9 @@ Usage:
                                       snapshot TABLE again while capture streams on
                                       (incremental, through the source's signal table);
                                       --wait: until capture finished it
+  rowkube release HUB --config FILE [--wait-timeout SECONDS]
+                                      carry out the deletions the mass-deletion guard
+                                      holds for HUB; waits for the processor (default 30 s)
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -70,6 +74,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await replayCommand(request);
       case 'snapshot':
         return await snapshotCommand(request);
+      case 'release':
+        return await releaseCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'error':

@@ -12,6 +12,7 @@ export type CliRequest =
   | { kind: 'process'; config: string; instance?: string }
   | { kind: 'snapshot'; config: string; table?: string; source?: string; wait: boolean }
   | { kind: 'replay'; config: string; kubeconfig: string; at?: number; waitTimeoutSeconds?: number }
+  | { kind: 'release'; config: string; hub: string; waitSeconds: number }
   | {
       kind: 'tail';
       topic: string;
@@ -114,6 +115,24 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           ...(waitTimeoutSeconds === undefined ? {} : { waitTimeoutSeconds }),
         };
       }
+      case 'release': {
+        const { values, positionals } = parse(
+          command,
+          rest,
+          { ...CONFIG, 'wait-timeout': { type: 'string' } },
+          1,
+        );
+        const timeout = values['wait-timeout'];
+        const waitSeconds = timeout === undefined ? DEFAULT_RELEASE_WAIT_SECONDS : Number(timeout);
+        if (String(timeout ?? '0').trim() === '' || !Number.isFinite(waitSeconds) || waitSeconds < 0)
+          throw new Error(`--wait-timeout wants a number of seconds (0 does not wait), got '${timeout}'`);
+        return {
+          kind: command,
+          config: requireConfig(command, values.config),
+          hub: positionals[0] as string,
+          waitSeconds,
+        };
+      }
       case 'tail': {
         const { values, positionals } = parse(
           command,
@@ -173,6 +192,9 @@ function parse(
     positionals: parsed.positionals,
   };
 }
+
+/** How long `release` waits by default for the processor to carry the release out. */
+export const DEFAULT_RELEASE_WAIT_SECONDS = 30;
 
 /** Default --wait-timeout, as `flux reconcile --timeout`: a rollout of many nodes takes minutes. */
 export const DEFAULT_REPLAY_WAIT_SECONDS = 300;

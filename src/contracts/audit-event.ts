@@ -1,5 +1,6 @@
 // One audit event: an action the sink took (or refused to take) on the
-// cluster, as it is encoded on `<prefix>.audit` (schemas/audit.avsc, codec in
+// cluster, or a hold of the processor's mass-deletion guard (held, released,
+// cancelled), as it is encoded on `<prefix>.audit` (schemas/audit.avsc, codec in
 // src/kafka/audit-message.ts) and as decodeAudit gives it back. Avro longs are
 // bigint, as everywhere in rowkube. The sink writes it; observability, replay
 // and downstream consumers read it.
@@ -31,6 +32,12 @@ export const AUDIT_ACTIONS = [
   'refused',
   /** The object was deleted because its node is gone (row deleted or deactivated). */
   'deleted',
+  /** The processor (mass-deletion guard): the node's removal is held until `rowkube release`; node-level. */
+  'held',
+  /** The processor: a held removal was carried out by `rowkube release` (the node's tombstone follows). */
+  'released',
+  /** The processor: a held removal was dropped because the row came back. */
+  'cancelled',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -13,6 +13,15 @@ export {
   isAuditAction,
 } from './audit-event.js';
 export { canonicalJson, contentHash } from './canonical-json.js';
+export {
+  type ControlRecord,
+  decodeControl,
+  encodeControl,
+  type HeldRecord,
+  heldKey,
+  type ReleaseRecord,
+  releaseKey,
+} from './control-record.js';
 export type { DesiredResourceValue, DesiredValue, Provenance } from './desired-record.js';
 export { type InputTopic, inputTopics } from './input-topics.js';
 export {
@@ -32,6 +41,7 @@ export {
   auditTopic,
   changeTopic,
   checkedTopicName,
+  controlTopic,
   desiredTopic,
   MAX_TOPIC_NAME_LENGTH,
   offsetsTopic,

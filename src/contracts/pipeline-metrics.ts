@@ -29,6 +29,8 @@ export interface PipelineMetrics {
   desiredCommitted(records: readonly CommittedDesired[]): void;
   /** Audit events the sink published: one per action on the cluster. */
   sinkAudited(events: readonly AuditEvent[]): void;
+  /** Removals the processor's mass-deletion guard holds for the hub now (0 when none). */
+  deletionsHeld?(hub: string, nodes: number): void;
   /** A failure of a stage (a restart, a source that stopped), by its ROWKUBE_ERR_* code. */
   stageFailed(stage: StageName, error: unknown): void;
 }

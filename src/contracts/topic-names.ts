@@ -26,6 +26,10 @@ export function offsetsTopic(prefix: string): string {
 export function schemaHistoryTopic(prefix: string): string {
   return checkedTopicName(`${prefix}._schema_history`, `the schema history topic of prefix '${prefix}'`);
 }
+/** Requests to the processor (`rowkube release`) and the deletions it holds (docs/processor.md). */
+export function controlTopic(prefix: string): string {
+  return checkedTopicName(`${prefix}._control`, `the control topic of prefix '${prefix}'`);
+}
 export function desiredTopic(prefix: string): string {
   return checkedTopicName(`${prefix}.desired`, `the desired-state topic of prefix '${prefix}'`);
 }

@@ -2,8 +2,11 @@
 // Kafka side (which turns them into Avro change envelopes). Connectors speak
 // only these types; nothing here knows about a particular database or Kafka.
 
-/** Debezium's operation codes: create, update, delete, read (snapshot). */
-export type Op = 'c' | 'u' | 'd' | 'r';
+/**
+ * Debezium's operation codes: create, update, delete, read (snapshot), and
+ * truncate (every row of the table removed at once; before and after are null).
+ */
+export type Op = 'c' | 'u' | 'd' | 'r' | 't';
 
 /**
  * How a column's values are represented in a row change, whatever the database.
@@ -63,9 +66,9 @@ export const UNCHANGED_TOAST = Symbol('unchanged-toast');
 export interface RowChange {
   op: Op;
   table: TableSchema;
-  /** Row before the change: null for c and r. */
+  /** Row before the change: null for c, r and t. */
   before: Row | null;
-  /** Row after the change: null for d. */
+  /** Row after the change: null for d and t. */
   after: Row | null;
 }
 

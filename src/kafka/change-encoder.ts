@@ -18,6 +18,7 @@ import {
   registerSchema,
   VALUE_SCHEMA_HEADER,
 } from './schema-id.js';
+import { TRUNCATE_KEY_SCHEMA, truncateKey } from './truncate-key.js';
 
 // RowChange → Kafka messages, following Debezium's rules so that
 // Debezium-aware consumers and compaction behave as they expect:
@@ -26,7 +27,9 @@ import {
 //   eventually drops the row;
 // - an update that changes the primary key becomes delete(old key) +
 //   tombstone(old key) + create(new key);
-// - snapshot rows have op 'r'.
+// - snapshot rows have op 'r';
+// - a truncate (op 't', before and after null) is keyed by TRUNCATE_KEY_SCHEMA
+//   (truncate-key.ts): compacted topics need a key, and no row has this one.
 // Pure: no I/O; the clock is injectable.
 
 /** What the envelope's `source` block says about the transaction a change belongs to. */
@@ -119,10 +122,10 @@ export class ChangeEncoder {
         ts_ms: producedAt,
         unchanged: [...new Set(unchanged)],
       };
-      const row = (after ?? before) as Row;
+      const row = after ?? before;
       return {
         topic: codec.topic,
-        key: encodeKey(codec, row),
+        key: row === null ? truncateKey(codec.table) : encodeKey(codec, row),
         value: encodeChecked(codec, codec.valueType, value, 'value'),
         headers: codec.valueHeaders,
       };
@@ -158,6 +161,21 @@ export class ChangeEncoder {
       case 'd': {
         const deleted = envelope('d', required(codec, op, 'before', before), null);
         return { schemas, messages: [deleted, tombstone(deleted.key)] };
+      }
+      case 't': {
+        const truncated = envelope('t', null, null);
+        return {
+          schemas: [TRUNCATE_KEY_SCHEMA, codec.valueSchema],
+          messages: [
+            {
+              ...truncated,
+              headers: {
+                [KEY_SCHEMA_HEADER]: TRUNCATE_KEY_SCHEMA.id,
+                [VALUE_SCHEMA_HEADER]: codec.valueSchema.id,
+              },
+            },
+          ],
+        };
       }
       default:
         throw new TypeError(`table ${codec.label}: unknown op '${String(op)}'`);

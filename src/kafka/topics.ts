@@ -6,12 +6,12 @@ import { ErrorCode, RowkubeError } from '../core/errors.js';
 // src/contracts/topic-names.ts; the table of DESIGN.md lists what each topic
 // holds.
 
-export type TopicKind = 'change' | 'schemas' | 'offsets' | 'history' | 'desired' | 'audit';
+export type TopicKind = 'change' | 'schemas' | 'offsets' | 'history' | 'desired' | 'audit' | 'control';
 
 export interface TopicSpec {
   name: string;
   kind: TopicKind;
-  /** Default 1. The schema, offsets and schema history topics always have 1: they are read whole, in order. */
+  /** Default 1. The schema, offsets, schema history and control topics always have 1: they are read whole, in order. */
   partitions?: number;
   /** Default 1 (the local stack has one broker); production clusters want 3. */
   replicationFactor?: number;
@@ -45,10 +45,13 @@ const CONFIG_OF_KIND: Record<TopicKind, ITopicConfig['configEntries']> = {
     { name: 'min.compaction.lag.ms', value: String(DESIRED_HISTORY_MS) },
   ],
   audit: [{ name: 'cleanup.policy', value: 'delete' }],
+  // Held deletions and release requests (src/contracts/control-record.ts): the
+  // latest record per key is the state, and offsets order releases after holds.
+  control: [{ name: 'cleanup.policy', value: 'compact' }],
 };
 
 /** Topics read whole and in order at every start: one partition. */
-const READ_WHOLE: ReadonlySet<TopicKind> = new Set(['schemas', 'offsets', 'history']);
+const READ_WHOLE: ReadonlySet<TopicKind> = new Set(['schemas', 'offsets', 'history', 'control']);
 
 /** The part of the kafkajs admin client that ensureTopics needs. */
 export type TopicAdmin = Pick<Admin, 'listTopics' | 'createTopics'>;

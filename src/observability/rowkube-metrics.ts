@@ -21,6 +21,7 @@ export const MetricName = {
   LAST_APPLIED_COMMIT: 'rowkube_sink_last_applied_commit_timestamp_seconds',
   LAST_APPLIED_COMMIT_AGE: 'rowkube_sink_last_applied_commit_age_seconds',
   COMPONENT_READY: 'rowkube_component_ready',
+  DELETIONS_HELD: 'rowkube_deletions_held',
 } as const;
 
 /** From a commit on loopback (tens of ms) to a slow rollout waiting for readiness (a minute). */
@@ -59,6 +60,7 @@ export class RowkubeMetrics implements PipelineMetrics {
   private readonly errors: Counter<'stage' | 'code'>;
   private readonly lag: Gauge<'stage' | 'topic'>;
   private readonly componentReady: Gauge<'component'>;
+  private readonly deletionsHeldGauge: Gauge<'hub'>;
 
   constructor(options: RowkubeMetricsOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -127,6 +129,16 @@ export class RowkubeMetrics implements PipelineMetrics {
       labelNames: ['component'],
       registers,
     });
+    this.deletionsHeldGauge = new Gauge({
+      name: MetricName.DELETIONS_HELD,
+      help: "Node removals the processor's mass-deletion guard holds until `rowkube release HUB`, by hub.",
+      labelNames: ['hub'],
+      registers,
+    });
+  }
+
+  deletionsHeld(hub: string, nodes: number): void {
+    this.deletionsHeldGauge.set({ hub }, nodes);
   }
 
   /** Components the command starts: not ready until each reports (see Readiness.expect). */

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { PipelineMetrics } from '../contracts/index.js';
 import {
+  auditTopic,
+  controlTopic,
   desiredTopic,
   type InputTopic,
   inputTopics,
@@ -21,6 +23,8 @@ import {
 } from '../kafka/index.js';
 import { type DecodedChange, decodeChange } from './desired/change-input.js';
 import { Materializer, type NodeUpdate } from './materializer/index.js';
+import { followControl, readControl } from './runner/control-follower.js';
+import { DeletionHold, type HoldOutput, merge } from './runner/deletion-hold.js';
 import { DesiredOutput, type ProducedUpdate } from './runner/desired-output.js';
 import { type HubAssignment, rebuildHubRows } from './runner/hub-rebuild.js';
 import { HubShare } from './runner/hub-share.js';
@@ -94,6 +98,8 @@ export async function runProcessor(options: RunProcessorOptions): Promise<void> 
     topics: [
       { name: schemasTopic(prefix), kind: 'schemas', replicationFactor },
       { name: desiredTopic(prefix), kind: 'desired', partitions, replicationFactor },
+      { name: controlTopic(prefix), kind: 'control', replicationFactor },
+      { name: auditTopic(prefix), kind: 'audit', partitions, replicationFactor },
       ...inputs.map((input) => ({
         name: input.topic,
         kind: 'change' as const,
@@ -143,6 +149,32 @@ async function openProcessor(
       return records;
     },
   };
+  // The mass-deletion guard (docs/processor.md): held removals and releases
+  // go through `<prefix>._control`, in the same transactions as the batches.
+  const hold = new DeletionHold({
+    config,
+    materializer,
+    logger,
+    metrics: options.metrics,
+    controlTopic: controlTopic(prefix),
+    auditTopic: auditTopic(prefix),
+  });
+  const commitHold = async (step: HoldOutput | undefined): Promise<void> => {
+    if (step === undefined || (step.produced.length === 0 && step.records.length === 0)) return;
+    await desired.commit(step.produced, undefined, step);
+    if (step.records.length > 0) hold.report();
+  };
+  const control = followControl({
+    kafka,
+    topic: controlTopic(prefix),
+    signal,
+    onEntry: (entry) =>
+      attempt.serially(async () => {
+        attempt.check();
+        await commitHold(hold.onControl(entry));
+      }),
+  });
+  control.catch((error) => attempt.crash(error));
 
   const produce = (decoded: DecodedChange, updates: NodeUpdate[]): ProducedUpdate[] =>
     updates.map((update) => ({ update, provenance: decoded.provenance }));
@@ -152,11 +184,14 @@ async function openProcessor(
     inputs: inputs.filter((input) => input.lookup),
     resolver: registry,
     signal,
-    onChange: (decoded) =>
+    onChange: (decoded, record) =>
       attempt.serially(async () => {
         attempt.check();
         const updates = materializer.apply(decoded.change, 'lookup');
-        await desired.commit(produce(decoded, updates));
+        // A lookup change can remove nodes too (a filter over lookup values):
+        // screened like a batch; every instance follows lookups whole (-1).
+        const where = { topic: record.topic, partition: -1 };
+        await commitHold(merge(hold.screen(produce(decoded, updates), where), hold.cancelRestored()));
       }),
   });
   await Promise.race([lookups.caughtUp, lookups.done]);
@@ -185,8 +220,15 @@ async function openProcessor(
     });
     const produced = await readProducedHashes(kafka, outputTopic, registry, signal);
     materializer.seedProduced(produced);
+    // Held removals survive the restart: read back from the control topic,
+    // and a reconcile that would remove many nodes is screened like a batch.
+    const restored = hold.restore(
+      await readControl(kafka, controlTopic(prefix), signal),
+      (topic, partition) => share.owns(topic, partition),
+    );
     const reconciled = reconciledUpdates(config, materializer, produced);
-    await desired.commit(reconciled);
+    const step = merge(hold.screen(reconciled, { topic: '', partition: -1 }), restored);
+    await desired.commit(step.produced, undefined, step);
     logger.info(
       {
         assignment: Object.fromEntries(assignment),
@@ -197,6 +239,7 @@ async function openProcessor(
       'hub partitions taken over',
     );
     options.metrics?.componentState('processor', true);
+    hold.report();
   };
 
   return {
@@ -223,7 +266,9 @@ async function openProcessor(
         produced.push(...produce(decoded, materializer.apply(decoded.change, 'hub')));
         changes += 1;
       }
-      await desired.commit(produced, offsets);
+      const step = merge(hold.screen(produced, batch), hold.cancelRestored());
+      await desired.commit(step.produced, offsets, step);
+      if (step.records.length > 0) hold.report();
       share.advance(batch.topic, batch.partition, offsets.next);
       if (produced.length > 0)
         logger.debug({ topic: batch.topic, changes, desired: produced.length }, 'batch committed');

@@ -106,7 +106,7 @@ describe('connectors > postgres > preflight', () => {
     const error = await failure({ publication: `${prefix}_missing_pub` });
     expect(error.code).toBe(ErrorCode.PRIVILEGES);
     expect(error.message).toContain(
-      `CREATE PUBLICATION "${prefix}_missing_pub" FOR TABLE "public"."${withKey}" WITH (publish = 'insert, update, delete', publish_via_partition_root = true)`,
+      `CREATE PUBLICATION "${prefix}_missing_pub" FOR TABLE "public"."${withKey}" WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true)`,
     );
     const extend = await failure({ tables: [withKey, extra] });
     expect(extend.code).toBe(ErrorCode.PRIVILEGES);

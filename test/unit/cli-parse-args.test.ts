@@ -67,6 +67,26 @@ describe('CLI > parseArgs', () => {
     });
   });
 
+  it('release takes a hub and a config, and an optional wait', () => {
+    expect(parseArgs(['release', 'tenants', '-c', 'r.yaml'])).toEqual({
+      kind: 'release',
+      config: 'r.yaml',
+      hub: 'tenants',
+      waitSeconds: 30,
+    });
+    expect(parseArgs(['release', 'tenants', '-c', 'r.yaml', '--wait-timeout', '0'])).toMatchObject({
+      waitSeconds: 0,
+    });
+    expect(parseArgs(['release', '-c', 'r.yaml'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining("'release' takes 1 argument"),
+    });
+    expect(parseArgs(['release', 'tenants', '-c', 'r.yaml', '--wait-timeout', 'x'])).toMatchObject({
+      kind: 'error',
+      message: "--wait-timeout wants a number of seconds (0 does not wait), got 'x'",
+    });
+  });
+
   it('turns unknown options into an error message, not an exception', () => {
     expect(parseArgs(['capture', '--confg', 'x'])).toMatchObject({
       kind: 'error',

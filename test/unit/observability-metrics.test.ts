@@ -97,6 +97,15 @@ describe('Observability > RowkubeMetrics', () => {
     expect(m.readiness.report().ready).toBe(false);
   });
 
+  it('shows the removals the guard holds per hub, and stays ready with the reason', async () => {
+    const m = metrics();
+    m.expect(['processor']);
+    m.deletionsHeld('tenants', 60);
+    m.componentState('processor', true, 'deletions held: hub tenants: 60 (rowkube release tenants)');
+    expect(await m.exposition()).toContain(`${MetricName.DELETIONS_HELD}{hub="tenants"} 60`);
+    expect(m.readiness.report()).toMatchObject({ ready: true, components: { processor: { ready: true } } });
+  });
+
   it('includes the process metrics unless told not to', async () => {
     expect(await new RowkubeMetrics().exposition()).toContain('process_cpu_user_seconds_total');
     expect(await metrics().exposition()).not.toContain('process_cpu_user_seconds_total');

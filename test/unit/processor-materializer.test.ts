@@ -39,7 +39,7 @@ function tenant(id: string, extra: Row = {}): Row {
 function change(
   table: string,
   key: string,
-  op: 'c' | 'u' | 'd' | 'r',
+  op: 'c' | 'u' | 'd' | 'r' | 't',
   after: Row | null,
   unchanged: string[] = [],
 ) {
@@ -106,6 +106,30 @@ describe('Processor > materializer > hub rows', () => {
       materializer.apply({ source: 'appdb', table: 'tenants', key: 'pk-acme', tombstone: true }),
     ).toEqual([]);
     expect(materializer.apply(change('tenants', 'pk-acme', 'd', null))).toEqual([]);
+  });
+
+  it('a truncate deletes every row of the table, hub rows and lookup rows alike', () => {
+    const materializer = seeded('acme', 'globex');
+    materializer.apply(flag('f1', 'acme', 'sso'));
+    const truncate = (table: string) =>
+      ({
+        source: 'appdb',
+        table,
+        key: '{}',
+        op: 't',
+        before: null,
+        after: null,
+        unchanged: [],
+      }) satisfies TableChange;
+    // Emptying a lookup table re-renders the nodes that had rows in it.
+    expect(summary(materializer.apply(truncate('feature_flags')))).toEqual([
+      { id: 'web/acme', data: { domain: 'acme.example.com', features: '' } },
+    ]);
+    expect(summary(materializer.apply(truncate('tenants')))).toEqual([
+      { id: 'web/acme', absent: 'deleted' },
+      { id: 'web/globex', absent: 'deleted' },
+    ]);
+    expect(materializer.state.hubUids('tenants')).toEqual([]);
   });
 
   it('a tombstone alone deletes the row', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deletionGuardSchema } from './deletion-guard-schema.js';
 import { formSchema } from './form-schema.js';
 import { hubSchema } from './hub-schema.js';
 import { kubernetesSchema } from './kubernetes-schema.js';
@@ -110,6 +111,7 @@ export const configSchema = z
     hubs: z.array(hubSchema).default([]).describe('Tables whose rows become nodes.'),
     forms: z.array(formSchema).default([]).describe('What each hub row becomes in Kubernetes.'),
     observability: observabilitySchema.prefault({}),
+    deletionGuard: deletionGuardSchema.prefault({}),
   })
   .describe('rowkube configuration.');
 

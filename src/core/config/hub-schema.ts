@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hubDeletionGuardSchema } from './deletion-guard-schema.js';
 
 const identifier = z
   .string()
@@ -39,6 +40,7 @@ export const hubSchema = z
       .array(lookupSchema)
       .default([])
       .describe('Tables joined to each row; a change to one re-renders its nodes.'),
+    deletionGuard: hubDeletionGuardSchema.optional(),
   })
   .describe('A table whose rows become nodes.');
 

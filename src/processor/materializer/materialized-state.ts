@@ -86,12 +86,13 @@ export class MaterializedState {
 
   /**
    * Upserts (c, r, u) or deletes (d, tombstone) the row in every hub and
-   * lookup over this table; `role` limits it to hub tables or lookup tables,
+   * lookup over this table, or empties those tables (t, a truncate); `role` limits it to hub tables or lookup tables,
    * for a processor that reads the two from different places (hub partitions
    * it owns, lookups whole).
    */
   apply(change: TableChange, role: TableRole = 'any'): ApplyOutcome {
     const outcome: ApplyOutcome = { effects: [], unfilled: [] };
+    if (!('tombstone' in change) && change.op === 't') return this.truncate(change, role, outcome);
     for (const { hub, rows, lookups } of this.hubs.values()) {
       if (change.source !== undefined && change.source !== hub.source) continue;
       if (role !== 'lookup' && hub.table === change.table) {
@@ -109,6 +110,33 @@ export class MaterializedState {
           before,
           after,
         });
+      }
+    }
+    return outcome;
+  }
+
+  /** A truncate (op 't'): every stored row of the table is deleted, each with its own effect. */
+  private truncate(change: TableChange, role: TableRole, outcome: ApplyOutcome): ApplyOutcome {
+    const empty = (table: IndexedTable, effect: (key: string, before: Row) => RowEffect) => {
+      for (const [key, before] of [...table.rows]) {
+        table.put(key, null);
+        outcome.effects.push(effect(key, before));
+      }
+    };
+    for (const { hub, rows, lookups } of this.hubs.values()) {
+      if (change.source !== undefined && change.source !== hub.source) continue;
+      if (role !== 'lookup' && hub.table === change.table)
+        empty(rows, (key, before) => ({ kind: 'hub', hub: hub.name, key, before, after: null }));
+      for (const { lookup, table } of lookups.values()) {
+        if (role === 'hub' || lookup.table !== change.table) continue;
+        empty(table, (key, before) => ({
+          kind: 'lookup',
+          hub: hub.name,
+          lookup: lookup.name,
+          key,
+          before,
+          after: null,
+        }));
       }
     }
     return outcome;

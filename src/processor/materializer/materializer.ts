@@ -13,12 +13,17 @@ export interface NodeUpdate {
   result: DesiredNode;
   /** contentHash of what the desired record holds; every absent result of one id hashes the same. */
   hash: string;
+  /** The hash last produced (or seeded) before this update; undefined for a node never seen. */
+  previous?: string;
 }
 
 export class Materializer {
   readonly state: MaterializedState;
   /** Last hash produced per node id. Absent nodes stay, so a second delete yields no second tombstone. */
   private readonly lastHash = new Map<string, string>();
+  /** Ids whose last hash is a live record, and how many per form: the guard's share without hashing every node. */
+  private readonly live = new Set<string>();
+  private readonly liveByForm = new Map<string, number>();
 
   constructor(private readonly config: MaterializerConfig) {
     this.state = new MaterializedState(config.hubs);
@@ -29,15 +34,48 @@ export class Materializer {
     return this.render(affectedNodes(this.config, this.state, effects));
   }
 
+  /** Whether the last hash produced for the node is a live record (not a tombstone). */
+  isLive(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  /** The hash last produced (or seeded) for the node. */
+  producedHash(id: string): string | undefined {
+    return this.lastHash.get(id);
+  }
+
+  /** How many nodes of the hub's forms have a live record as last produced. */
+  liveCount(hub: string): number {
+    let count = 0;
+    for (const form of this.config.forms) if (form.hub === hub) count += this.liveByForm.get(form.name) ?? 0;
+    return count;
+  }
+
+  /**
+   * Takes `hash` as what the desired topic holds for the node: an update the
+   * caller did not produce (a held removal keeps its live record) must not
+   * count as produced.
+   */
+  markProduced(id: string, hash: string): void {
+    this.remember(id, hash, hash !== absentHash(id));
+  }
+
+  /** What the node renders to now, from the rows held (a held removal: still absent, or restored). */
+  current(ref: NodeRef): DesiredNode {
+    return desiredFor(this.config, this.state, ref);
+  }
+
   /** Forgets the hub rows and what was produced: the processor is about to rebuild another share of the hubs. */
   resetHubs(): void {
     this.state.clearHubRows();
     this.lastHash.clear();
+    this.live.clear();
+    this.liveByForm.clear();
   }
 
   /** Takes what the desired topic holds as already produced (node id → contentHash, or absentHash for a tombstone). */
   seedProduced(hashes: ReadonlyMap<string, string>): void {
-    for (const [id, hash] of hashes) this.lastHash.set(id, hash);
+    for (const [id, hash] of hashes) this.remember(id, hash, hash !== absentHash(id));
   }
 
   /**
@@ -55,14 +93,26 @@ export class Materializer {
     return this.render(refs);
   }
 
+  private remember(id: string, hash: string, live: boolean): void {
+    this.lastHash.set(id, hash);
+    if (this.live.has(id) === live) return;
+    const form = id.slice(0, id.indexOf('/'));
+    if (live) this.live.add(id);
+    else this.live.delete(id);
+    this.liveByForm.set(form, (this.liveByForm.get(form) ?? 0) + (live ? 1 : -1));
+  }
+
   private render(refs: readonly NodeRef[]): NodeUpdate[] {
     const updates: NodeUpdate[] = [];
     for (const ref of refs) {
       const result = desiredFor(this.config, this.state, ref);
       const hash = hashOf(result);
-      if (this.lastHash.get(ref.id) === hash) continue;
-      this.lastHash.set(ref.id, hash);
-      updates.push({ id: ref.id, result, hash });
+      const previous = this.lastHash.get(ref.id);
+      if (previous === hash) continue;
+      this.remember(ref.id, hash, result.kind !== 'absent');
+      updates.push(
+        previous === undefined ? { id: ref.id, result, hash } : { id: ref.id, result, hash, previous },
+      );
     }
     return updates;
   }
