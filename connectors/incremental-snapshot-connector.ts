@@ -5,6 +5,7 @@ import type {
   CommitInfo,
   Row,
   RowChange,
+  SchemaVersion,
   SourcePosition,
   TableSchema,
 } from '../src/core/change-event.js';
@@ -212,6 +213,8 @@ function withoutSignalRows(
   return {
     append: (change) => (dialect.labelOf(change.table) === signalLabel ? undefined : sink.append(change)),
     commit: (info) => sink.commit(info),
+    // The schema history goes through untouched: without it no history is kept.
+    recordSchema: (version) => sink.recordSchema?.(version),
   };
 }
 
@@ -256,6 +259,10 @@ class IncrementalSink implements ChangeSink {
   commit(info: CommitInfo): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure.error);
     return this.sink.commit({ ...info, position: withProgress(info.position, this.state.progress()) });
+  }
+
+  recordSchema(version: SchemaVersion): void {
+    this.sink.recordSchema?.(version);
   }
 
   /** The stream is reading: a snapshot that was running when capture stopped goes on with its next chunk. */
