@@ -62,12 +62,8 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
       }
     },
 
-    async snapshot({ schemas }, sink, { logger }) {
-      const snapshot = await snapshotMysql(url, [...schemas.values()], sink, (table, rows) =>
-        logger.info({ table, rows }, 'snapshot progress'),
-      );
-      logger.info({ rows: snapshot.rows, position: snapshot.position }, 'snapshot committed');
-      return snapshot.position;
+    snapshot({ schemas }, sink, context, resumeFrom) {
+      return snapshotMysql({ url, tables: [...schemas.values()], sink, context, resumeFrom });
     },
 
     async stream({ schemas }, from, sink, { logger, signal, streaming }) {

@@ -33,8 +33,6 @@ export interface PostgresConnectorOptions {
   publication: string;
   /** "schema.table" or "table" (schema public); exact, case-sensitive names. */
   tables: readonly string[];
-  /** Rows per snapshot fetch. Default 1000. */
-  snapshotChunkSize?: number | undefined;
   /** Keepalive request and idle position commit interval (ms). Default 10 000. */
   heartbeatIntervalMs?: number | undefined;
 }
@@ -44,7 +42,7 @@ export interface PostgresPrepared {
   context: SchemaContext;
   /** Catalog schemas by "schema.table". */
   initialSchemas: Map<string, TableSchema>;
-  /** The slot exists already; without a stored position it is dropped before the snapshot. */
+  /** The slot exists already; without a stored position (or snapshot to resume) it is dropped before the snapshot. */
   slotExists: boolean;
 }
 
@@ -95,25 +93,16 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
       }
     },
 
-    async snapshot({ context, slotExists }, sink, { logger, signal }) {
-      if (slotExists) {
-        // Without a stored position nothing depends on the slot.
-        logger.warn(
+    async snapshot({ context, slotExists }, sink, capture, resumeFrom) {
+      if (slotExists && resumeFrom === undefined) {
+        // No snapshot to resume and no stream position stored: nothing depends on the slot.
+        capture.logger.warn(
           { action: 'slot-reset', slot },
           'slot exists but no position is stored: dropping it to snapshot again',
         );
-        await dropSlot(url, slot, logger);
+        await dropSlot(url, slot, capture.logger);
       }
-      return runSnapshot({
-        url,
-        slot,
-        tables,
-        context,
-        sink,
-        logger,
-        signal,
-        chunkSize: options.snapshotChunkSize,
-      });
+      return runSnapshot({ url, slot, tables, context, sink, capture, resumeFrom });
     },
 
     stream({ context, initialSchemas }, from, sink, { logger, signal, streaming }) {

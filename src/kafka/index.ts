@@ -11,6 +11,7 @@ export { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA, auditKeyCodec, auditValueCodec } 
 export { isValidAvroName, toAvroName } from './avro-names.js';
 export { Attr, connectorOf, SOURCE_RECORD, type TableAvroSchemas, tableAvroSchemas } from './avro-schemas.js';
 export { avroType, bigintLongType } from './avro-type.js';
+export { KafkaCapturedRows, type KafkaCapturedRowsOptions } from './captured-rows.js';
 export {
   ChangeEncoder,
   type EncodedChange,

@@ -21,6 +21,8 @@ export const MetricName = {
   LAST_APPLIED_COMMIT: 'rowkube_sink_last_applied_commit_timestamp_seconds',
   LAST_APPLIED_COMMIT_AGE: 'rowkube_sink_last_applied_commit_age_seconds',
   COMPONENT_READY: 'rowkube_component_ready',
+  SNAPSHOT_ROWS: 'rowkube_snapshot_rows_total',
+  SNAPSHOT_ROWS_ESTIMATED: 'rowkube_snapshot_rows_estimated',
 } as const;
 
 /** From a commit on loopback (tens of ms) to a slow rollout waiting for readiness (a minute). */
@@ -59,6 +61,8 @@ export class RowkubeMetrics implements PipelineMetrics {
   private readonly errors: Counter<'stage' | 'code'>;
   private readonly lag: Gauge<'stage' | 'topic'>;
   private readonly componentReady: Gauge<'component'>;
+  private readonly snapshotRows: Gauge<'source'>;
+  private readonly snapshotEstimated: Gauge<'source'>;
 
   constructor(options: RowkubeMetricsOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -127,6 +131,24 @@ export class RowkubeMetrics implements PipelineMetrics {
       labelNames: ['component'],
       registers,
     });
+    // Gauges, though one is named _total: a resumed snapshot starts from the rows its earlier attempts committed.
+    this.snapshotRows = new Gauge({
+      name: MetricName.SNAPSHOT_ROWS,
+      help: "Rows the source's current or last snapshot committed to Kafka, earlier attempts of a resumed snapshot included.",
+      labelNames: ['source'],
+      registers,
+    });
+    this.snapshotEstimated = new Gauge({
+      name: MetricName.SNAPSHOT_ROWS_ESTIMATED,
+      help: "Rows the source's current or last snapshot expects in all, from table statistics (0 when unknown).",
+      labelNames: ['source'],
+      registers,
+    });
+  }
+
+  snapshotProgress(source: string, rows: number, estimated: number): void {
+    this.snapshotRows.set({ source }, rows);
+    this.snapshotEstimated.set({ source }, estimated);
   }
 
   /** Components the command starts: not ready until each reports (see Readiness.expect). */

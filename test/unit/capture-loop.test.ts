@@ -198,7 +198,10 @@ describe('connectors > runCapture > lifecycle', () => {
     await run.done;
     expect(connector.calls).toEqual(['preflight -', 'snapshot', 'stream 1']);
     expect(run.sink.changes().map((c) => c.after?.id)).toEqual([1, 2]);
-    expect(run.readiness).toEqual([[true, undefined]]);
+    expect(run.readiness).toEqual([
+      [false, 'taking a snapshot'],
+      [true, undefined],
+    ]);
     expect(run.sleeps).toEqual([]);
     expect(run.warnings()).toEqual([]);
   });
@@ -273,6 +276,7 @@ describe('connectors > runCapture > retriable failures', () => {
     expect(run.sink.aborts).toBe(1);
     expect(run.sink.pending).toEqual([]);
     expect(run.readiness).toEqual([
+      [false, 'taking a snapshot'],
       [true, undefined],
       [false, 'connecting to the database: ROWKUBE_ERR_SOURCE_CONNECTION: binlog connection failed'],
       [true, undefined],
@@ -309,7 +313,7 @@ describe('connectors > runCapture > retriable failures', () => {
     await run.done;
     expect(connector.calls).toEqual(['preflight -', 'snapshot', 'stream 1', 'preflight 5', 'stream 5']);
     expect(run.warnings().map((l) => l.phase)).toEqual(['sink', 'sink', 'sink']);
-    expect(run.readiness[1]).toEqual([false, 'waiting for Kafka: ROWKUBE_ERR_KAFKA: the broker went away']);
+    expect(run.readiness[2]).toEqual([false, 'waiting for Kafka: ROWKUBE_ERR_KAFKA: the broker went away']);
     expect(run.sink.aborts).toBe(1);
     expect(run.sink.failing).toBeUndefined();
   });

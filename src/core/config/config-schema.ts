@@ -68,6 +68,14 @@ export const sourceSchema = z
     mysql: mysqlSourceSchema.optional(),
     postgres: postgresSourceSchema.optional(),
     tables: z.array(tableName).min(1).describe('Tables to capture; each needs a primary key.'),
+    snapshotChunkRows: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe(
+        'Rows per snapshot chunk: each chunk commits to Kafka with the progress, so a crashed snapshot resumes after the last one.',
+      ),
   })
   .refine((s) => (s.mysql ? 1 : 0) + (s.postgres ? 1 : 0) === 1, {
     message: 'give exactly one of `mysql` or `postgres`',
