@@ -33,7 +33,7 @@ export async function mysqlPreflight(
   expectSetting(variables, 'binlog_row_metadata', 'FULL', ErrorCode.BINLOG_ROW_METADATA, where);
 
   await checkPrivileges(connection, where);
-  if (storedPosition) await checkPositionAvailable(connection, where, storedPosition);
+  if (storedPosition) await checkPositionAvailable(connection, source, storedPosition);
 }
 
 async function readVariables(
@@ -92,9 +92,10 @@ async function checkPrivileges(connection: Connection, where: string): Promise<v
 /** A stored position in a purged binlog file cannot be resumed: a new snapshot is needed. */
 async function checkPositionAvailable(
   connection: Connection,
-  where: string,
+  source: string,
   position: MysqlPosition,
 ): Promise<void> {
+  const where = `source ${source}`;
   const [rows] = await connection.query<RowDataPacket[]>('SHOW BINARY LOGS');
   const files = rows.map((r) => String(r.Log_name));
   const oldest = files[0];
@@ -103,7 +104,8 @@ async function checkPositionAvailable(
     throw new RowkubeError(
       ErrorCode.POSITION_PURGED,
       `${where}: the stored position ${position.file}:${position.pos} is ${purged ? 'in a purged binlog file' : 'in a binlog file the server does not have'}` +
-        ` (oldest available: ${oldest ?? 'none'}); delete the source's offset to take a new snapshot, and keep binlogs longer (binlog_expire_logs_seconds)`,
+        ` (oldest available: ${oldest ?? 'none'}); the changes since are gone: run 'rowkube snapshot --source ${source}' to take a new snapshot ` +
+        '(rows deleted meanwhile become deletions), and keep binlogs longer (binlog_expire_logs_seconds)',
     );
   }
 }

@@ -72,7 +72,7 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
         await client.connect().catch((error: unknown) => {
           throw asSourceError(error, 'connecting to PostgreSQL');
         });
-        const result = await runPreflight(client, { tables, slot, offset });
+        const result = await runPreflight(client, { tables, slot, offset, source: name });
         for (const warning of result.warnings)
           logger.warn({ table: warning.table, action: 'preflight' }, warning.message);
         await ensurePublication(client, publication, result.tables, logger);

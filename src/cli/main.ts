@@ -5,6 +5,7 @@ import { captureCommand } from './commands/capture.js';
 import { processCommand } from './commands/process.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { snapshotCommand } from './commands/snapshot.js';
 import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
 import { parseArgs } from './parse-args.js';
@@ -25,6 +26,11 @@ Usage:
                                       <prefix>.desired, now or as of TIME (ISO or ms);
                                       --wait: then wait until their objects are ready
                                       (default 300 s), exit 1 if some are not
+  rowkube snapshot --config FILE --source NAME
+                                      the next capture start takes a new snapshot of the
+                                      whole source; rows gone since become deletions
+                                      (after ROWKUBE_ERR_POSITION_PURGED); a running
+                                      capture of the source is fenced off and stops
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -65,6 +71,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await replayCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
+      case 'snapshot':
+        return await snapshotCommand(request, process.stdout);
       case 'error':
         process.stderr.write(`rowkube: ${request.message}\n`);
         return 2;

@@ -20,6 +20,7 @@ export type CliRequest =
       follow: boolean;
       limit?: number;
     }
+  | { kind: 'snapshot'; config: string; source: string }
   | { kind: 'error'; message: string };
 
 type Options = NonNullable<Parameters<typeof parseNodeArgs>[0]>['options'];
@@ -88,6 +89,13 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           ...(at === undefined ? {} : { at }),
           ...(waitTimeoutSeconds === undefined ? {} : { waitTimeoutSeconds }),
         };
+      }
+      case 'snapshot': {
+        const { values } = parse(command, rest, { ...CONFIG, source: { type: 'string' } }, 0);
+        const source = values.source;
+        if (typeof source !== 'string' || source === '')
+          throw new Error("'snapshot' needs --source NAME: the configured source to snapshot again");
+        return { kind: command, config: requireConfig(command, values.config), source };
       }
       case 'tail': {
         const { values, positionals } = parse(

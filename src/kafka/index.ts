@@ -77,6 +77,7 @@ export {
 export { SchemaPublisher, SchemaRegistry, type SchemaResolver } from './schema-registry.js';
 export { SerialQueue } from './serial-queue.js';
 export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
+export { type RequestSnapshotOptions, requestSnapshot } from './snapshot-request.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
 export { headersToText, readTopic, type TopicRecord } from './topic-reader.js';
 export { ensureTopics, type TopicKind, type TopicSpec } from './topics.js';

@@ -67,6 +67,22 @@ describe('CLI > parseArgs', () => {
     });
   });
 
+  it('reads snapshot --source', () => {
+    expect(parseArgs(['snapshot', '-c', 'r.yaml', '--source', 'appdb'])).toEqual({
+      kind: 'snapshot',
+      config: 'r.yaml',
+      source: 'appdb',
+    });
+    expect(parseArgs(['snapshot', '-c', 'r.yaml'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining("'snapshot' needs --source NAME"),
+    });
+    expect(parseArgs(['snapshot', '--source', 'appdb'])).toMatchObject({
+      kind: 'error',
+      message: "'snapshot' needs --config FILE",
+    });
+  });
+
   it('turns unknown options into an error message, not an exception', () => {
     expect(parseArgs(['capture', '--confg', 'x'])).toMatchObject({
       kind: 'error',
