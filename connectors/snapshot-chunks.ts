@@ -8,16 +8,18 @@ import {
 import type { OffsetCodec, SnapshotContext } from '../src/core/source-connector.js';
 
 // What both connectors' snapshots have in common once a row is read: the
-// chunks. Rows go to the sink as op 'r'; every `chunkRows` rows, and at each
-// table's end, a commit stores the progress with the position the stream
-// will start from, so that a crash loses at most one chunk of work. The
-// connector only reads: table by table, page by page after the key this
-// class says to resume from.
+// chunks. Rows go to the sink as op 'r'; every `chunkRows` rows a commit
+// stores the progress with the position the stream will start from, so that
+// a crash loses at most one chunk of work. The end of a table is recorded in
+// the next commit (a chunk of the next table, or the last commit, which
+// stores the stream position alone): a small source is one commit, as
+// before chunks. The connector only reads: table by table, page by page after
+// the key this class says to resume from.
 //
 // For a re-snapshot (context.capturedRows), each table starts with the rows
 // its change topic holds from before the snapshot began; a row read again
 // drops out, and those left at the table's end are deleted (op 'd', then a
-// tombstone), in the commit that marks the table done. A crash in between
+// tombstone) in the commit that records the table done. A crash in between
 // is harmless: the rows re-read before it were written after the snapshot
 // began, so the next attempt does not count them as old.
 
@@ -85,7 +87,7 @@ export class SnapshotChunks<Position> {
     if (this.inChunk >= this.context.chunkRows) await this.commitChunk();
   }
 
-  /** Ends the current table: deletions of a re-snapshot, then a commit that marks it done. */
+  /** Ends the current table: the deletions of a re-snapshot; the next commit records the table done. */
   async endTable(): Promise<void> {
     const { table } = this.progress;
     if (table === undefined || this.schema === undefined)
@@ -107,7 +109,6 @@ export class SnapshotChunks<Position> {
     this.progress.done.push(table);
     delete this.progress.table;
     delete this.progress.lastKey;
-    await this.commitChunk();
   }
 
   /** Every table done: commits the stream's start position alone and resolves with it once stored. */
@@ -118,6 +119,7 @@ export class SnapshotChunks<Position> {
       commitTsMs: this.progress.startedAtMs,
       snapshot: true,
     });
+    this.context.progress(structuredClone(this.progress));
     return this.from;
   }
 

@@ -68,23 +68,40 @@ const read = (id: number): RowChange => ({
 });
 
 describe('connectors > snapshot > SnapshotChunks', () => {
-  it('commits every chunkRows rows and at the table end, each with the progress, then the stream position alone', async () => {
+  it('commits every chunkRows rows with the progress, then the rest with the stream position alone', async () => {
     const { chunks, commits, reported } = harness({ chunkRows: 2 });
     expect(await chunks.beginTable('db.t', schema)).toBeUndefined();
     for (const id of [1, 2, 3]) await chunks.row(read(id), [id]);
     await chunks.endTable();
+    await chunks.beginTable('db.u', schema);
+    await chunks.row(read(4), [4]);
+    await chunks.row(read(5), [5]);
+    await chunks.endTable();
     expect(await chunks.finish()).toEqual({ n: 7 });
-    expect(commits.map((c) => c.changes.length)).toEqual([2, 1, 0]);
+    expect(commits.map((c) => c.changes.length)).toEqual([2, 2, 1]);
     const states = commits.map((c) => decodeStoredState('s', c.info.position, codec.parse));
     expect(states[0]).toMatchObject({
       phase: 'resume-snapshot',
       from: { n: 7 },
       progress: { table: 'db.t', lastKey: [2], rows: 2, done: [] },
     });
-    expect(states[1]).toMatchObject({ phase: 'resume-snapshot', progress: { rows: 3, done: ['db.t'] } });
+    // The end of db.t travels with the next chunk.
+    expect(states[1]).toMatchObject({
+      phase: 'resume-snapshot',
+      progress: { table: 'db.u', lastKey: [4], rows: 4, done: ['db.t'] },
+    });
     expect(states[2]).toEqual({ phase: 'stream', position: { n: 7 } });
     expect(commits.every((c) => c.info.snapshot === true)).toBe(true);
-    expect(reported.map((p) => p.rows)).toEqual([2, 3]);
+    expect(reported.map((p) => p.rows)).toEqual([2, 4, 5]);
+  });
+
+  it('commits a snapshot smaller than a chunk once', async () => {
+    const { chunks, commits } = harness({ chunkRows: 100 });
+    await chunks.beginTable('db.t', schema);
+    await chunks.row(read(1), [1]);
+    await chunks.endTable();
+    await chunks.finish();
+    expect(commits.map((c) => [c.changes.length, c.info.position])).toEqual([[1, { n: 7 }]]);
   });
 
   it('resumes a table after its last committed key and skips the tables done', async () => {
@@ -95,13 +112,15 @@ describe('connectors > snapshot > SnapshotChunks', () => {
       lastKey: [4],
       rows: 6,
     };
-    const { chunks, commits } = harness({ chunkRows: 10, progress });
+    const { chunks, commits, reported } = harness({ chunkRows: 10, progress });
     expect(chunks.isDone('db.a')).toBe(true);
     expect(await chunks.beginTable('db.t', schema)).toEqual([4]);
     await chunks.row(read(5), [5]);
+    await chunks.row(read(6), [6]);
     await chunks.endTable();
-    const state = decodeStoredState('s', commits[0]?.info.position, codec.parse);
-    expect(state).toMatchObject({ progress: { rows: 7, done: ['db.a', 'db.t'] } });
+    expect(await chunks.finish()).toEqual({ n: 7 });
+    expect(commits.map((c) => c.changes.map((x) => x.after?.id))).toEqual([[5, 6]]);
+    expect(reported.at(-1)).toMatchObject({ rows: 8, done: ['db.a', 'db.t'] });
     // Another table starts from its first row.
     expect(await chunks.beginTable('db.u', schema)).toBeUndefined();
   });
@@ -116,6 +135,7 @@ describe('connectors > snapshot > SnapshotChunks', () => {
     await chunks.beginTable('db.t', schema);
     await chunks.row(read(1), [1]);
     await chunks.endTable();
+    await chunks.finish();
     const ops = commits[0]?.changes.map((c) => `${c.op}:${c.before?.id ?? ''}:${c.after?.id ?? ''}`);
     expect(ops).toEqual(['r::1', 'd:2:', 'd:9:']);
     // The old row as the current definition has it: columns gone are left out.
