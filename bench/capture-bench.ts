@@ -1,4 +1,4 @@
-// `npm run bench:capture`: for MariaDB and PostgreSQL, row events/s that
+// `npm run bench:capture`: for MariaDB, MySQL and PostgreSQL, row events/s that
 // capture delivers into Kafka and COMMIT→consumer latency at a steady write
 // rate, against a floor measured in the same run on the same broker (raw
 // kafkajs transactional produce). Human-readable lines as it goes, then one

@@ -21,7 +21,11 @@ const kube = KubeClient.fromKubeconfigFile(env.kubeconfig);
 const run = Date.now().toString(36);
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const LABELS = { mariadb: 'MariaDB (binlog)', postgres: 'PostgreSQL (logical replication)' };
+const LABELS = {
+  mariadb: 'MariaDB (binlog)',
+  mysql: 'MySQL (binlog)',
+  postgres: 'PostgreSQL (logical replication)',
+};
 
 function configText(db: AdminDatabase, prefix: string, tenants: string, flags: string, ns: string): string {
   const source = db.kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : '';
@@ -109,7 +113,7 @@ async function demo(db: AdminDatabase): Promise<void> {
   const prefix = `demo_${db.kind}_${run}`;
   const tenants = `tenants_${run}`;
   const flags = `feature_flags_${run}`;
-  const ns = `demo-${db.kind === 'mariadb' ? 'maria' : 'pg'}-${run}`;
+  const ns = `demo-${{ mariadb: 'maria', mysql: 'mysql', postgres: 'pg' }[db.kind]}-${run}`;
   say(`\n== ${LABELS[db.kind]}`);
   await db.exec(
     `CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, domain VARCHAR(253), plan VARCHAR(16), replicas INT, active BOOLEAN)`,

@@ -1,18 +1,28 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { stackEnv } from './stack-env.js';
+import { type StackVariable, stackEnv } from './stack-env.js';
 
 // The application side of the local stack's databases: a connection as the
 // user that creates tables and writes rows (the admin user), while rowkube
 // reads as its capture user. Tests, benchmarks and the demo write through it.
 
-/** The databases of the local stack. rowkube's configuration calls MariaDB's source `mysql`. */
-export type DatabaseKind = 'mariadb' | 'postgres';
+/**
+ * The databases of the local stack: MariaDB, Oracle's MySQL and PostgreSQL.
+ * rowkube's configuration calls the source of both MariaDB and MySQL `mysql`.
+ */
+export type DatabaseKind = 'mariadb' | 'mysql' | 'postgres';
 
 /** The key of a source's database section in rowkube's configuration. */
 export function sourceKey(kind: DatabaseKind): 'mysql' | 'postgres' {
-  return kind === 'mariadb' ? 'mysql' : 'postgres';
+  return kind === 'postgres' ? 'postgres' : 'mysql';
 }
+
+/** The stack's variables for each kind: the capture user's URL, then the admin's. */
+const URL_VARIABLES = {
+  mariadb: ['MYSQL_URL', 'MYSQL_ADMIN_URL'],
+  mysql: ['ORACLE_MYSQL_URL', 'ORACLE_MYSQL_ADMIN_URL'],
+  postgres: ['PG_URL', 'PG_ADMIN_URL'],
+} as const satisfies Record<DatabaseKind, readonly [StackVariable, StackVariable]>;
 
 export interface AdminDatabase {
   kind: DatabaseKind;
@@ -20,7 +30,7 @@ export interface AdminDatabase {
   captureUrl: string;
   /**
    * Runs one statement; resolves with the rows it changed. Parameters are
-   * the driver's: `?` for MariaDB (an array of rows expands `VALUES ?`), `$1`… for PostgreSQL.
+   * the driver's: `?` for MariaDB and MySQL (an array of rows expands `VALUES ?`), `$1`… for PostgreSQL.
    */
   exec(sql: string, params?: unknown[]): Promise<number>;
   /** Runs `body` in one transaction: committed when it resolves, rolled back when it rejects. */
@@ -30,13 +40,13 @@ export interface AdminDatabase {
 
 /** Connects as the application user, who creates tables and writes rows. */
 export async function openAdminDatabase(kind: DatabaseKind): Promise<AdminDatabase> {
-  const env = stackEnv({
-    needs: kind === 'mariadb' ? ['MYSQL_URL', 'MYSQL_ADMIN_URL'] : ['PG_URL', 'PG_ADMIN_URL'],
-  });
-  const exec = kind === 'mariadb' ? await mariadbExec(env.mysqlAdminUrl) : await postgresExec(env.pgAdminUrl);
+  const [captureVariable, adminVariable] = URL_VARIABLES[kind];
+  const env = stackEnv({ needs: URL_VARIABLES[kind] });
+  const adminUrl = env.urls[adminVariable];
+  const exec = kind === 'postgres' ? await postgresExec(adminUrl) : await mysqlExec(adminUrl);
   return {
     kind,
-    captureUrl: kind === 'mariadb' ? env.mysqlUrl : env.pgUrl,
+    captureUrl: env.urls[captureVariable],
     exec: exec.run,
     transaction: async (body) => {
       await exec.run('BEGIN');
@@ -70,7 +80,7 @@ interface Exec {
   close(): Promise<void>;
 }
 
-async function mariadbExec(url: string): Promise<Exec> {
+async function mysqlExec(url: string): Promise<Exec> {
   const connection = await mysql.createConnection(url);
   // A database restarted by someone else's test ends an idle connection with
   // 'error', which unheard would kill the process; the next query fails instead.
@@ -86,7 +96,7 @@ async function mariadbExec(url: string): Promise<Exec> {
 
 async function postgresExec(url: string): Promise<Exec> {
   const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined); // as for MariaDB above
+  client.on('error', () => undefined); // as for MariaDB/MySQL above
   await client.connect();
   return {
     run: async (sql, params) => (await client.query(sql, params)).rowCount ?? 0,

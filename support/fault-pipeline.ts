@@ -61,7 +61,7 @@ export class FaultPipeline {
     const env = stackEnv();
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
-    const captureUrl = this.kind === 'mariadb' ? env.mysqlUrl : env.pgUrl;
+    const captureUrl = { mariadb: env.mysqlUrl, mysql: env.oracleMysqlUrl, postgres: env.pgUrl }[this.kind];
     const postgres = this.kind === 'postgres' ? `, slot: ${this.prefix}, publication: ${this.prefix}` : '';
     this.config = join(mkdtempSync(join(tmpdir(), 'rowkube-fault-')), 'rowkube.yaml');
     writeFileSync(
@@ -122,7 +122,7 @@ forms:
   async upsert(uid: string, plan: string): Promise<void> {
     this.uids.add(uid);
     await this.exec(
-      this.kind === 'mariadb'
+      this.kind !== 'postgres'
         ? `INSERT INTO ${this.tenants} VALUES ('${uid}', '${plan}', true) ON DUPLICATE KEY UPDATE plan = VALUES(plan)`
         : `INSERT INTO ${this.tenants} VALUES ('${uid}', '${plan}', true) ON CONFLICT (tenant_id) DO UPDATE SET plan = EXCLUDED.plan`,
     );

@@ -10,8 +10,13 @@ export interface StackEnv {
   /** A user that may create tables and write rows, as an application would. */
   mysqlAdminUrl: string;
   /** Capture user: REPLICATION, reads every table. */
+  /** Oracle's MySQL (stack part `mysql`): capture user, as for MariaDB plus RELOAD for the snapshot lock. */
+  oracleMysqlUrl: string;
+  oracleMysqlAdminUrl: string;
   pgUrl: string;
   pgAdminUrl: string;
+  /** Every variable by its name, e.g. for a caller that picks the database at run time. */
+  urls: Record<StackVariable, string>;
   kafkaBrokers: string[];
   kubeconfig: string;
 }
@@ -19,6 +24,8 @@ export interface StackEnv {
 export type StackVariable =
   | 'MYSQL_URL'
   | 'MYSQL_ADMIN_URL'
+  | 'ORACLE_MYSQL_URL'
+  | 'ORACLE_MYSQL_ADMIN_URL'
   | 'PG_URL'
   | 'PG_ADMIN_URL'
   | 'KAFKA_BROKERS'
@@ -27,16 +34,24 @@ export type StackVariable =
 const EVERY_VARIABLE: readonly StackVariable[] = [
   'MYSQL_URL',
   'MYSQL_ADMIN_URL',
+  'ORACLE_MYSQL_URL',
+  'ORACLE_MYSQL_ADMIN_URL',
   'PG_URL',
   'PG_ADMIN_URL',
   'KAFKA_BROKERS',
   'KUBECONFIG',
 ];
 
+/**
+ * What a caller needs unless it says otherwise. MySQL's variables are left
+ * out: only the tests and benchmarks that run on MySQL ask for them, by name.
+ */
+const DEFAULT_NEEDS = EVERY_VARIABLE.filter((name) => !name.startsWith('ORACLE_'));
+
 export class StackEnvError extends Error {}
 
 export interface StackEnvOptions {
-  /** The variables the caller uses; the others may be missing (their fields are then empty). Default: all. */
+  /** The variables the caller uses; the others may be missing (their fields are then empty). Default: all but MySQL's. */
   needs?: readonly StackVariable[];
   /** What runs against the stack, for the message, e.g. "the sink benchmark" (default: each integration test). */
   what?: string;
@@ -47,7 +62,7 @@ export interface StackEnvOptions {
 
 export function stackEnv(options: StackEnvOptions = {}): StackEnv {
   const env = options.env ?? process.env;
-  const missing = (options.needs ?? EVERY_VARIABLE).filter((name) => !env[name]);
+  const missing = (options.needs ?? DEFAULT_NEEDS).filter((name) => !env[name]);
   if (missing.length > 0) {
     throw new StackEnvError(
       `${missing.join(', ')} not set: ${options.what ?? 'each integration test'} runs against the local stack ` +
@@ -62,10 +77,16 @@ export function stackEnv(options: StackEnvOptions = {}): StackEnv {
   return {
     mysqlUrl: value('MYSQL_URL'),
     mysqlAdminUrl: value('MYSQL_ADMIN_URL'),
+    oracleMysqlUrl: value('ORACLE_MYSQL_URL'),
+    oracleMysqlAdminUrl: value('ORACLE_MYSQL_ADMIN_URL'),
     pgUrl: value('PG_URL'),
     pgAdminUrl: value('PG_ADMIN_URL'),
     kafkaBrokers: value('KAFKA_BROKERS').split(','),
     kubeconfig: value('KUBECONFIG'),
+    urls: Object.fromEntries(EVERY_VARIABLE.map((name) => [name, value(name)])) as Record<
+      StackVariable,
+      string
+    >,
   };
 }
 

@@ -37,13 +37,14 @@ export interface BenchNames {
 
 export async function openBenchDatabase(kind: DatabaseKind, names: BenchNames): Promise<BenchDatabase> {
   const db = await openAdminDatabase(kind);
-  return kind === 'mariadb' ? mariadb(db, names) : postgres(db, names);
+  return kind === 'postgres' ? postgres(db, names) : mysql(kind, db, names);
 }
 
-function mariadb(db: AdminDatabase, { table }: BenchNames): BenchDatabase {
+/** MariaDB and Oracle's MySQL: the same SQL. */
+function mysql(kind: 'mariadb' | 'mysql', db: AdminDatabase, { table }: BenchNames): BenchDatabase {
   const insert = `INSERT INTO ${table} (${COLUMNS.join(', ')}) VALUES ?`;
   return {
-    kind: 'mariadb',
+    kind,
     table,
     captureUrl: db.captureUrl,
     leftovers: `table ${table}`,
@@ -56,7 +57,7 @@ function mariadb(db: AdminDatabase, { table }: BenchNames): BenchDatabase {
     insertOne: async (id) => void (await db.exec(insert, [[Object.values(benchRow(id))]])),
     cleanUp: async () => {
       await db.close().catch(() => undefined);
-      await execOnce('mariadb', `DROP TABLE IF EXISTS ${table}`);
+      await execOnce(kind, `DROP TABLE IF EXISTS ${table}`);
     },
   };
 }

@@ -18,27 +18,34 @@ export interface CaptureBenchEnv extends StackEnv {
   rate: number;
   /** Length of each latency phase (BENCH_SECONDS, default 20). */
   seconds: number;
-  /** Which databases to measure (BENCH_DATABASES, default "mariadb,postgres"). */
+  /** Which databases to measure (BENCH_DATABASES, default "mariadb,mysql,postgres"). */
   databases: DatabaseKind[];
   /** BENCH_CPU_PROFILE: a directory for a CPU profile of each throughput phase (support/cpu-profile.ts). */
   cpuProfileDir: string | undefined;
 }
 
+const CAPTURE_DATABASES: readonly DatabaseKind[] = ['mariadb', 'mysql', 'postgres'];
+
 export function captureBenchEnv(env: NodeJS.ProcessEnv = process.env): CaptureBenchEnv {
-  const stack = stackEnv({
-    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'PG_URL', 'PG_ADMIN_URL', 'KAFKA_BROKERS'],
-    what: 'the capture benchmark',
-    rerun: 'npm run bench:capture',
-    env,
-  });
-  const databases = (env.BENCH_DATABASES ?? 'mariadb,postgres')
+  const databases = (env.BENCH_DATABASES ?? CAPTURE_DATABASES.join(','))
     .split(',')
     .map((d) => d.trim())
     .filter((d) => d !== '');
   for (const d of databases) {
-    if (d !== 'mariadb' && d !== 'postgres')
-      throw new BenchEnvError(`BENCH_DATABASES: '${d}' is neither mariadb nor postgres`);
+    if (!CAPTURE_DATABASES.includes(d as DatabaseKind))
+      throw new BenchEnvError(`BENCH_DATABASES: '${d}' is none of ${CAPTURE_DATABASES.join(', ')}`);
   }
+  const stack = stackEnv({
+    needs: [
+      'KAFKA_BROKERS',
+      ...(databases.includes('mariadb') ? (['MYSQL_URL', 'MYSQL_ADMIN_URL'] as const) : []),
+      ...(databases.includes('mysql') ? (['ORACLE_MYSQL_URL', 'ORACLE_MYSQL_ADMIN_URL'] as const) : []),
+      ...(databases.includes('postgres') ? (['PG_URL', 'PG_ADMIN_URL'] as const) : []),
+    ],
+    what: 'the capture benchmark',
+    rerun: 'npm run bench:capture',
+    env,
+  });
   return {
     ...stack,
     rows: envInt(env, 'BENCH_ROWS', 100_000),

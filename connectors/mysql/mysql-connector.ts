@@ -26,6 +26,8 @@ export interface MysqlConnectorOptions {
 export interface MysqlPrepared {
   /** By table name; the stream replaces an entry after an ALTER. */
   schemas: Map<string, TableSchema>;
+  /** MySQL: the stored file is purged but its GTID set is complete; stream from the set. */
+  resumeFromGtid: boolean;
 }
 
 export type MysqlConnector = SourceConnector<MysqlPrepared, MysqlPosition>;
@@ -41,10 +43,11 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
     offsetCodec: mysqlOffsetCodec,
     isTransient: isTransientMysqlError,
 
-    async preflight(from) {
+    async preflight(from, { logger }) {
       const connection = await connectMysql(url);
       try {
-        await mysqlPreflight(connection, name, from);
+        const checked = await mysqlPreflight(connection, name, from);
+        for (const warning of checked.warnings) logger.warn(warning);
         const schemas = new Map<string, TableSchema>();
         for (const table of options.tables) {
           const schema = await loadMysqlTableSchema(connection, name, database, table);
@@ -56,7 +59,7 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
           }
           schemas.set(table, schema);
         }
-        return { schemas };
+        return { schemas, resumeFromGtid: checked.resumeFromGtid };
       } finally {
         await connection.end().catch(() => undefined);
       }
@@ -66,8 +69,8 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
       return snapshotMysql({ url, tables: [...schemas.values()], sink, context, resumeFrom });
     },
 
-    async stream({ schemas }, from, sink, { logger, signal, streaming }) {
-      logger.info({ position: from }, 'streaming the binlog');
+    async stream({ schemas, resumeFromGtid }, from, sink, { logger, signal, streaming }) {
+      logger.info({ position: from, resumeFromGtid }, 'streaming the binlog');
       // Reloads a table's definition after an ALTER, on a connection of its own.
       const reloadConnection = await connectMysql(url);
       try {
@@ -78,6 +81,7 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
           schemas,
           reloadSchema: (table) => loadMysqlTableSchema(reloadConnection, name, database, table),
           start: from,
+          resumeFromGtid,
           sink,
           serverId,
           logger,

@@ -1,6 +1,5 @@
 import type { RowDataPacket } from 'mysql2';
 import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
-import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { fromKeyPart, newSnapshotProgress, toKeyPart } from '../../src/core/snapshot-progress.js';
 import type { SnapshotContext, SnapshotResume } from '../../src/core/source-connector.js';
 import { keysetQuery } from '../keyset-query.js';
@@ -8,14 +7,16 @@ import { SnapshotChunks } from '../snapshot-chunks.js';
 import { connectMysql, type MysqlConnection } from './mysql-connection.js';
 import { type RawRow, snapshotChange } from './mysql-emitter.js';
 import { type MysqlPosition, mysqlOffsetCodec } from './mysql-offset.js';
+import { detectMysqlFlavour, openConsistentSnapshot } from './mysql-snapshot-position.js';
 
 // The snapshot of a MySQL/MariaDB source: every row of every captured table
 // as op 'r', table by table in primary-key order, in chunks that each commit
 // with the snapshot's progress (connectors/snapshot-chunks.ts).
 //
 // A fresh snapshot reads inside one consistent-snapshot transaction whose
-// binlog position the stream starts from: each change is in the snapshot or
-// in the stream. A resumed snapshot opens a new read of the current rows and
+// binlog position the stream starts from (mysql-snapshot-position.ts:
+// lock-free on MariaDB, a lock of a few milliseconds on MySQL): each change
+// is in the snapshot or in the stream. A resumed snapshot opens a new read of the current rows and
 // continues after the last committed key; the stream still starts from the
 // position recorded when the snapshot began, so whatever changed since is
 // replayed from the binlog and the final state is exact (a row changed while
@@ -29,31 +30,6 @@ export interface MysqlSnapshotOptions {
   context: SnapshotContext;
   /** A snapshot cut short: continue it. */
   resumeFrom?: SnapshotResume<MysqlPosition> | undefined;
-}
-
-/**
- * Opens a consistent-snapshot transaction on `connection` and returns the
- * binlog position it matches: the one place that knows how, so that another
- * server flavour (MySQL, with a short backup lock) swaps this call only.
- * MariaDB reports the position of the snapshot itself
- * (binlog_snapshot_file/position), so no lock is taken and writers never wait.
- */
-export async function openConsistentSnapshot(connection: MysqlConnection): Promise<MysqlPosition> {
-  await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-  await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-  const [status] = await connection.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
-  const values = Object.fromEntries(
-    status.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]),
-  );
-  const file = values.binlog_snapshot_file;
-  const pos = Number(values.binlog_snapshot_position);
-  if (!file || !Number.isInteger(pos)) {
-    throw new RowkubeError(
-      ErrorCode.BINLOG_DISABLED,
-      'the server does not report binlog_snapshot_file/binlog_snapshot_position for a consistent snapshot (MariaDB does; MySQL is not supported for snapshots yet)',
-    );
-  }
-  return { file, pos };
 }
 
 /** The tables' row count estimates (information_schema.TABLES.TABLE_ROWS): for progress only. */
@@ -82,7 +58,9 @@ export async function snapshotMysql(options: MysqlSnapshotOptions): Promise<Mysq
     if (resumeFrom === undefined) {
       const startedAtMs = Date.now();
       const estimated = await estimateMysqlRows(connection, tables);
-      from = await openConsistentSnapshot(connection);
+      const where = `source ${tables[0]?.source ?? '?'}`;
+      const opened = await openConsistentSnapshot(connection, await detectMysqlFlavour(connection), where);
+      from = opened.position;
       const progress = newSnapshotProgress({
         estimated,
         startedAtMs,
@@ -90,7 +68,7 @@ export async function snapshotMysql(options: MysqlSnapshotOptions): Promise<Mysq
       });
       chunks = new SnapshotChunks(sink, mysqlOffsetCodec, from, progress, context);
       context.logger.info(
-        { action: 'snapshot-start', position: mysqlOffsetCodec.format(from), estimated },
+        { action: 'snapshot-start', position: mysqlOffsetCodec.format(from), lock: opened.lock, estimated },
         'snapshot: consistent read opened',
       );
     } else {

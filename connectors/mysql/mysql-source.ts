@@ -1,10 +1,10 @@
-import ZongJi, { type AnyBinlogEvent, type TableMapEntry } from '@vlasky/zongji';
+import ZongJi, { type AnyBinlogEvent, GtidSet, type TableMapEntry } from '@vlasky/zongji';
 import type { Logger } from 'pino';
 import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
-import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { mysqlConnectionOptions } from './mysql-connection.js';
 import { type MysqlRowsEventName, rowsEventToChanges } from './mysql-emitter.js';
 import { type MysqlPosition, serializeMysqlPosition } from './mysql-offset.js';
+import { binlogReadError } from './mysql-preflight.js';
 import { columnsMatch } from './mysql-schema.js';
 import { mysqlColumnKind } from './mysql-types.js';
 
@@ -18,6 +18,8 @@ export interface MysqlStreamOptions {
   reloadSchema: (table: string) => Promise<TableSchema>;
   /** Where to start: a transaction boundary. */
   start: MysqlPosition;
+  /** MySQL: start from start.gtid (the server finds the file) because start.file is purged. */
+  resumeFromGtid?: boolean;
   sink: ChangeSink;
   /** Server id of this binlog reader; two readers with one id evict each other. */
   serverId: number;
@@ -56,7 +58,14 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
   let failure: Error | undefined;
 
   let file = options.start.file;
+  // MariaDB: the last transaction's GTID (domain-server-seq). MySQL: the set of
+  // executed GTIDs, seeded from the stored position and grown by each
+  // transaction's uuid:gno at its end; unknown when the position has none.
   let gtid = options.start.gtid;
+  const executed = gtid?.includes(':') ? GtidSet.parse(gtid) : undefined;
+  // The MySQL transaction under way, folded into `executed` at its end, or
+  // when the next one starts (a DDL elsewhere may reach no safe point here).
+  let pendingGtid: string | undefined;
   let changesInTransaction = 0;
   const inFlight: Promise<void>[] = [];
   let lastCommitAt = Date.now();
@@ -70,12 +79,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     wake?.();
   });
   zongji.on('error', (error) => {
-    failure ??= new RowkubeError(
-      ErrorCode.SOURCE_CONNECTION,
-      `source ${source}: binlog connection failed: ${error.message}`,
-      true,
-      { cause: error },
-    );
+    failure ??= binlogReadError(source, error);
     wake?.();
   });
   const onAbort = () => wake?.();
@@ -84,8 +88,9 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
 
   zongji.start({
     serverId: options.serverId,
-    filename: options.start.file,
-    position: options.start.pos,
+    ...(options.resumeFromGtid && options.start.gtid
+      ? { gtidSet: options.start.gtid }
+      : { filename: options.start.file, position: options.start.pos }),
     // Without tablemap, zongji drops row events silently (DESIGN.md field notes).
     includeEvents: [
       'rotate',
@@ -96,6 +101,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       'xid',
       'query',
       'mariadbgtid',
+      'gtid',
     ],
     includeSchema: { [database]: [...options.schemas.keys()] },
   });
@@ -128,6 +134,11 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       gtid = (event as { gtid: string }).gtid;
       return;
     }
+    if (name === 'gtid') {
+      if (executed && pendingGtid) executed.add(pendingGtid);
+      pendingGtid = (event as { gtid: string }).gtid;
+      return;
+    }
     if (ROW_EVENTS.has(name)) {
       const rowsEvent = event as unknown as {
         tableId: number;
@@ -156,6 +167,12 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     // engines) and a DDL statement, which stands alone. Never after BEGIN.
     const safePoint = name === 'xid' || /^\s*COMMIT\s*$/i.test(query) || isDdl;
     if (!safePoint) return;
+    const transactionGtid = pendingGtid;
+    if (executed && pendingGtid) {
+      executed.add(pendingGtid);
+      pendingGtid = undefined;
+      gtid = executed.toString();
+    }
     const idleDue = Date.now() - lastCommitAt >= IDLE_COMMIT_INTERVAL_MS;
     if (changesInTransaction === 0 && !idleDue) return;
     const position: MysqlPosition = gtid
@@ -167,7 +184,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     const committed = sink
       .commit({
         position: serializeMysqlPosition(position),
-        ...(gtid ? { txId: gtid } : {}),
+        ...(executed ? (transactionGtid ? { txId: transactionGtid } : {}) : gtid ? { txId: gtid } : {}),
         commitTsMs: event.timestamp,
       })
       .catch((error: Error) => {

@@ -7,6 +7,12 @@ export const ErrorCode = {
   BINLOG_FORMAT: 'ROWKUBE_ERR_BINLOG_FORMAT',
   BINLOG_ROW_IMAGE: 'ROWKUBE_ERR_BINLOG_ROW_IMAGE',
   BINLOG_ROW_METADATA: 'ROWKUBE_ERR_BINLOG_ROW_METADATA',
+  /** MySQL writes partial JSON updates (binlog_row_value_options=PARTIAL_JSON): no full after-image. */
+  BINLOG_ROW_VALUE_OPTIONS: 'ROWKUBE_ERR_BINLOG_ROW_VALUE_OPTIONS',
+  /** MySQL compresses transactions in the binlog (binlog_transaction_compression=ON), which the binlog reader cannot read. */
+  BINLOG_COMPRESSION: 'ROWKUBE_ERR_BINLOG_COMPRESSION',
+  /** The binlog is on, but the snapshot's position could not be learnt (no snapshot status, the lock failed). */
+  SNAPSHOT_POSITION: 'ROWKUBE_ERR_SNAPSHOT_POSITION',
   PRIVILEGES: 'ROWKUBE_ERR_PRIVILEGES',
   WAL_LEVEL: 'ROWKUBE_ERR_WAL_LEVEL',
   NO_PRIMARY_KEY: 'ROWKUBE_ERR_NO_PRIMARY_KEY',

@@ -35,7 +35,7 @@ async function withOutput<T>(process: () => RowkubeProcess, waiting: Promise<T>)
   }
 }
 
-describe.each(['mariadb', 'postgres'] as const)('capture > crash safety (%s)', (kind) => {
+describe.each(['mariadb', 'mysql', 'postgres'] as const)('capture > crash safety (%s)', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -118,25 +118,30 @@ describe.each(['mariadb', 'postgres'] as const)('capture > crash safety (%s)', (
     await run.db.close();
   });
 
-  it(`keeps every committed row exactly once when the database and then the broker restart`, async () => {
-    const { run, expectEveryRowOnce } = await setUp();
-    const part = kind;
-    for (let id = 1; id <= ROWS; id++) {
-      await run.db.exec(`INSERT INTO ${run.table} (id, payload) VALUES (${id}, 'row ${id}')`);
-      if (id === KILL_AT[0]) {
-        await run.db.close();
-        stack('down', part);
-        stack('up', part);
-        run.db = await openAdminDatabase(kind);
-        cleanups.push(() => run.db.close());
+  // MySQL's own restart is in mysql-capture.test.ts; Kafka's does not depend on the database.
+  it.skipIf(kind === 'mysql')(
+    `keeps every committed row exactly once when the database and then the broker restart`,
+    async () => {
+      const { run, expectEveryRowOnce } = await setUp();
+      const part = kind;
+      for (let id = 1; id <= ROWS; id++) {
+        await run.db.exec(`INSERT INTO ${run.table} (id, payload) VALUES (${id}, 'row ${id}')`);
+        if (id === KILL_AT[0]) {
+          await run.db.close();
+          stack('down', part);
+          stack('up', part);
+          run.db = await openAdminDatabase(kind);
+          cleanups.push(() => run.db.close());
+        }
+        if (id === KILL_AT[1]) {
+          stack('down', 'kafka');
+          stack('up', 'kafka');
+        }
       }
-      if (id === KILL_AT[1]) {
-        stack('down', 'kafka');
-        stack('up', 'kafka');
-      }
-    }
-    await expectEveryRowOnce();
-    expect(run.capture.exitCode).toBeNull();
-    expect(await run.capture.stop()).toBe(0);
-  }, 300_000);
+      await expectEveryRowOnce();
+      expect(run.capture.exitCode).toBeNull();
+      expect(await run.capture.stop()).toBe(0);
+    },
+    300_000,
+  );
 });

@@ -1,41 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMysqlCapture } from '../../connectors/mysql/index.js';
 import type { SourcePosition } from '../../src/core/change-event.js';
 import { ChangeEncoder, SchemaCodec, VALUE_SCHEMA_HEADER } from '../../src/kafka/index.js';
+import { startMysqlCapture } from '../../support/mysql-capture-run.js';
 import { RecordingSink } from '../../support/recording-sink.js';
-import { stackEnv, uniqueName } from '../../support/stack-env.js';
-import { waitFor } from '../../support/wait-for.js';
+import { type StackVariable, stackEnv, uniqueName } from '../../support/stack-env.js';
 
-function startCapture(url: string, tables: string[], sink: RecordingSink, offset?: SourcePosition) {
-  const controller = new AbortController();
-  const done = runMysqlCapture({
-    name: 'appdb',
-    url,
-    tables,
-    sink,
-    loadOffset: async () => offset ?? sink.lastPosition(),
-    signal: controller.signal,
-    logger: pino({ level: 'warn' }),
-  });
-  // A capture that dies fails the waiting test at once, with its own error.
-  const died = done.then(() => {
-    throw new Error('capture ended');
-  });
-  died.catch(() => undefined);
-  const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 30_000) =>
-    Promise.race([waitFor(what, probe, { timeoutMs }), died]);
-  const stop = async () => {
-    controller.abort();
-    await done;
-  };
-  return { stop, done, until };
-}
+const startCapture = (url: string, tables: string[], sink: RecordingSink, offset?: SourcePosition) =>
+  startMysqlCapture(url, tables, sink, offset ? { offset } : {});
 
-describe('MySQL connector > capture', () => {
-  const env = stackEnv();
+// The same behaviour on MariaDB and on Oracle's MySQL, each its own stack part.
+const SERVERS: { kind: 'mariadb' | 'mysql'; url: StackVariable; adminUrl: StackVariable }[] = [
+  { kind: 'mariadb', url: 'MYSQL_URL', adminUrl: 'MYSQL_ADMIN_URL' },
+  { kind: 'mysql', url: 'ORACLE_MYSQL_URL', adminUrl: 'ORACLE_MYSQL_ADMIN_URL' },
+];
+
+describe.each(SERVERS)('MySQL connector > capture on $kind', ({ kind, url, adminUrl }) => {
+  const stack = stackEnv({ needs: [url, adminUrl] });
+  const env = { mysqlUrl: stack.urls[url], mysqlAdminUrl: stack.urls[adminUrl] };
   let admin: mysql.Connection;
   const tables: string[] = [];
   const table = (prefix: string) => {
@@ -46,6 +29,10 @@ describe('MySQL connector > capture', () => {
 
   beforeAll(async () => {
     admin = await mysql.createConnection({ uri: env.mysqlAdminUrl, multipleStatements: true });
+    // MySQL's caching_sha2_password: an empty cache makes the capture user's
+    // first connections (mysql2 and the binlog reader) take the full
+    // authentication, with the server's RSA key over a plain connection.
+    if (kind === 'mysql') await admin.query('FLUSH PRIVILEGES');
   });
   afterAll(async () => {
     for (const t of tables) await admin.query(`DROP TABLE IF EXISTS ${t}`);
@@ -208,8 +195,8 @@ describe('MySQL connector > capture', () => {
       await capture.until('three inserts', () => (sink.changes().length >= 3 ? true : undefined));
 
       await admin.end();
-      execFileSync('deploy/local/stack', ['down', 'mariadb'], { stdio: 'ignore' });
-      execFileSync('deploy/local/stack', ['up', 'mariadb'], { stdio: 'ignore' });
+      execFileSync('deploy/local/stack', ['down', kind], { stdio: 'ignore' });
+      execFileSync('deploy/local/stack', ['up', kind], { stdio: 'ignore' });
       admin = await mysql.createConnection({ uri: env.mysqlAdminUrl, multipleStatements: true });
 
       for (let i = 4; i <= 6; i++) await admin.query(`INSERT INTO ${t} VALUES (${i})`);

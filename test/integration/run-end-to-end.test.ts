@@ -19,7 +19,7 @@ import { waitFor } from '../../support/wait-for.js';
 // gone, the Retain one orphaned; DELETE of another tenant → gone too.
 const env = stackEnv();
 
-describe.each<DatabaseKind>(['mariadb', 'postgres'])('rowkube run > end to end on %s', (kind) => {
+describe.each<DatabaseKind>(['mariadb', 'mysql', 'postgres'])('rowkube run > end to end on %s', (kind) => {
   const tenants = uniqueName('tenants');
   const flags = uniqueName('flags');
   const prefix = uniqueName('rk');
@@ -46,9 +46,8 @@ describe.each<DatabaseKind>(['mariadb', 'postgres'])('rowkube run > end to end o
 
   beforeAll(async () => {
     db = await openAdminDatabase(kind);
-    const boolean = kind === 'mariadb' ? 'BOOLEAN' : 'BOOLEAN';
     await db.exec(
-      `CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20), replicas INT, active ${boolean})`,
+      `CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20), replicas INT, active BOOLEAN)`,
     );
     await db.exec(
       `CREATE TABLE ${flags} (tenant_id VARCHAR(63), flag VARCHAR(63), PRIMARY KEY (tenant_id, flag))`,
