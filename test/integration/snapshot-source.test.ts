@@ -12,9 +12,10 @@ import { waitFor } from '../../support/wait-for.js';
 // it, the next start takes a new snapshot, and the rows deleted while capture
 // was stopped come out as deletions, the others as they are now.
 //
-// MariaDB's binlog is shared with every other test, so instead of purging it
-// the test stores a position in a binlog file the server does not have: to
-// the preflight that is the same as a purged one.
+// The MariaDB and MySQL binlogs are shared with every other test, so instead
+// of purging them the test stores a position (without a GTID set) in a binlog
+// file the server does not have: to the preflight that is the same as a
+// purged one.
 const env = stackEnv();
 const ROWS = 40;
 
@@ -32,7 +33,7 @@ async function readRecords(topic: string, prefix: string): Promise<TailRecord[]>
   return records;
 }
 
-describe.each(['mariadb', 'postgres'] as const)('capture > snapshot --source (%s)', (kind) => {
+describe.each(['mariadb', 'mysql', 'postgres'] as const)('capture > snapshot --source (%s)', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -109,7 +110,7 @@ describe.each(['mariadb', 'postgres'] as const)('capture > snapshot --source (%s
     await db.exec(`DELETE FROM ${table} WHERE id = ${ROWS + 1}`);
     await db.exec(`UPDATE ${table} SET v = 'changed' WHERE id = 5`);
     await db.exec(`INSERT INTO ${table} (id, v) VALUES (100, 'new')`);
-    if (kind === 'mariadb') {
+    if (kind !== 'postgres') {
       const file = String(first?.file).replace(/\d+$/, (n) => '0'.repeat(n.length));
       const producer = kafka.producer();
       await producer.connect();
