@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, readLastPosition, readTopic } from '../../src/kafka/index.js';
-import { execOnce, openAdminDatabase } from '../../support/admin-database.js';
+import { execOnce, openAdminDatabase, sourceKey } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -65,7 +65,7 @@ describe.each(['mariadb', 'postgres'] as const)('capture > snapshot > resume aft
       sources: [
         {
           name: source,
-          [kind === 'mariadb' ? 'mysql' : 'postgres']: { url: db.captureUrl },
+          [sourceKey(kind)]: { url: db.captureUrl },
           tables: [table],
           snapshotChunkRows: CHUNK,
         },
