@@ -1,6 +1,8 @@
+import ZongJi from '@vlasky/zongji';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectMysql, mysqlConnectionOptions } from '../../connectors/mysql/mysql-connection.js';
 import { startMysqlCapture } from '../../support/mysql-capture-run.js';
 import { RecordingSink } from '../../support/recording-sink.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -55,6 +57,27 @@ describe('MySQL connector > Oracle MySQL', () => {
   afterAll(async () => {
     for (const sql of cleanup) await admin.query(sql).catch(() => undefined);
     await admin.end();
+  });
+
+  it('authenticates the caching_sha2_password user over plain TCP, binlog reader first, then the driver', async () => {
+    const [users] = await admin.query<RowDataPacket[]>(
+      "SELECT plugin FROM mysql.user WHERE user = 'rowkube_cdc' AND host = '127.0.0.1'",
+    );
+    expect(users.map((u) => u.plugin)).toEqual(['caching_sha2_password']);
+    // An empty cache forces the full authentication (the server's RSA key) on the next connection.
+    await admin.query('FLUSH PRIVILEGES');
+    const zongji = new ZongJi(mysqlConnectionOptions(env.urls.ORACLE_MYSQL_URL));
+    await new Promise<void>((resolve, reject) => {
+      zongji.on('ready', () => resolve());
+      zongji.on('error', reject);
+      zongji.start({ serverId: 4_000_000 + process.pid, startAtEnd: true, includeEvents: ['rotate'] });
+    });
+    zongji.stop();
+    await admin.query('FLUSH PRIVILEGES');
+    const connection = await connectMysql(env.urls.ORACLE_MYSQL_URL);
+    const [rows] = await connection.query<RowDataPacket[]>('SELECT CURRENT_USER() AS user');
+    await connection.end();
+    expect(rows[0]?.user).toBe('rowkube_cdc@127.0.0.1');
   });
 
   it("records the server's executed GTID set at the snapshot and at each commit", async () => {

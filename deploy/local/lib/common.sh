@@ -66,7 +66,15 @@ pid_alive() {
 start_bg() {
   local name=$1 logfile=$2; shift 2
   mkdir -p "$RUN_DIR" "$(dirname "$logfile")"
-  setsid "$@" >>"$logfile" 2>&1 < /dev/null &
+  # The server must not inherit open files beyond stdio: a caller holding the
+  # stack's lock (flock) would otherwise leave the lock held by the server.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec setsid "$@" >>"$logfile" 2>&1 < /dev/null
+  ) &
   echo $! > "$RUN_DIR/$name.pid"
 }
 

@@ -76,11 +76,13 @@ mysql_up() {
   mysql_mount_data
   if [ ! -d "$MYSQL_DIR/data/mysql" ]; then
     log "mysql: initialising $MYSQL_DIR/data"
-    mysql_in_root /usr/sbin/mysqld --initialize-insecure --user=mysql --datadir="$MYSQL_INNER_DATA" \
+    mysql_in_root /usr/sbin/mysqld --no-defaults --initialize-insecure --user=mysql --datadir="$MYSQL_INNER_DATA" \
       > "$LOG_DIR/mysql-init.log" 2>&1 || fail_part mysql "$LOG_DIR/mysql-init.log" "mysqld --initialize-insecure failed"
   fi
-  # chroot execs mysqld, so start_bg's pid is the server's own.
-  start_bg mysql "$MYSQL_LOG" chroot "$MYSQL_ROOT" /usr/sbin/mysqld \
+  # chroot execs mysqld, so start_bg's pid is the server's own. --no-defaults:
+  # every setting is here, and the error log goes to stderr, i.e. $MYSQL_LOG
+  # (Debian's my.cnf would send it to a file inside the root).
+  start_bg mysql "$MYSQL_LOG" chroot "$MYSQL_ROOT" /usr/sbin/mysqld --no-defaults \
     --user=mysql --datadir="$MYSQL_INNER_DATA" --port="$MYSQLD_PORT" --bind-address=127.0.0.1 \
     --socket="$MYSQL_INNER_SOCKET" --pid-file=/run/mysqld/rowkube.pid --mysqlx=OFF \
     --server-id=1 --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL \
