@@ -174,3 +174,59 @@ describe.each(['mariadb', 'mysql', 'postgres'] as const)('capture > snapshot --s
     expect(records).toHaveLength(expected.size + 2 * gone.length);
   }, 90_000);
 });
+
+describe('capture > snapshot --source while capture runs (mariadb)', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it('fences the running capture off, which stops; the next start takes the new snapshot', async () => {
+    const kind = 'mariadb';
+    const db = await openAdminDatabase(kind);
+    cleanups.push(() => db.close());
+    const table = uniqueName('resnap');
+    const source = uniqueName('src');
+    const prefix = uniqueName('rk');
+    await db.exec(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(32) NOT NULL)`);
+    cleanups.push(() => execOnce(kind, `DROP TABLE IF EXISTS ${table}`));
+    await db.exec(`INSERT INTO ${table} (id, v) VALUES (1, 'a'), (2, 'b')`);
+    const config = writeCaptureConfig({ kind, captureUrl: db.captureUrl, prefix, source, tables: [table] });
+    const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' });
+    let capture = new RowkubeProcess(['capture', '--config', config]);
+    cleanups.push(() => capture.stop());
+    const streaming = () =>
+      waitFor(
+        'capture to stream',
+        async () => {
+          const position = await readLastPosition({ kafka, prefix, name: source });
+          return position?.file !== undefined && position.snapshot === undefined ? position : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+    await streaming();
+
+    const command = new RowkubeProcess(['snapshot', '--config', config, '--source', source]);
+    expect(await command.exited()).toBe(0);
+    await db.exec(`DELETE FROM ${table} WHERE id = 2`);
+    // Its next commit (the delete, or an idle position) is refused: the source stops for good.
+    await waitFor(
+      'the running capture to be fenced off',
+      () => capture.text().includes('took over') || undefined,
+      {
+        timeoutMs: 20_000,
+        intervalMs: 100,
+      },
+    );
+    expect((await readLastPosition({ kafka, prefix, name: source }))?.snapshotRequested).toBeTypeOf('number');
+    await capture.stop();
+
+    capture = new RowkubeProcess(['capture', '--config', config]);
+    await streaming();
+    expect(capture.text()).toContain('re-snapshot requested');
+    const records = await readRecords(`${prefix}.${source}.${table}`, prefix);
+    const last = records.filter((r) => (r.key as { id: number }).id === 2).at(-1);
+    expect(last?.value).toBeNull();
+    expect(await capture.stop()).toBe(0);
+  }, 60_000);
+});
