@@ -128,13 +128,15 @@ export function withIncrementalSnapshots<Prepared, Position>(
       return { inner, signals };
     },
 
-    async snapshot(prepared, sink, context) {
+    async snapshot(prepared, sink, context, resumeFrom) {
       const connector = prepared.signals ? withSignals : plain;
       // The signal table's rows are old requests: neither published nor acted on.
+      // A snapshot cut short resumes in the wrapped connector, from its own position.
       const inner = await connector.snapshot(
         prepared.inner,
         withoutSignalRows(sink, dialect, signalLabel),
         context,
+        resumeFrom && { from: resumeFrom.from.inner, progress: resumeFrom.progress },
       );
       return { inner, progress: undefined };
     },

@@ -3,14 +3,31 @@ import { abortableSleep } from '../src/core/abortable-sleep.js';
 import type { ChangeSink, SchemaVersion, SourcePosition } from '../src/core/change-event.js';
 import { ErrorCode, isProgrammingError, isRetriable, RowkubeError } from '../src/core/errors.js';
 import { RetryBackoff, type RetryBackoffOptions } from '../src/core/retry-backoff.js';
-import type { CaptureContext, OffsetCodec, SourceConnector } from '../src/core/source-connector.js';
+import {
+  decodeStoredState,
+  describeProgress,
+  type SnapshotProgress,
+  type StoredCaptureState,
+} from '../src/core/snapshot-progress.js';
+import type {
+  CaptureContext,
+  CapturedRows,
+  OffsetCodec,
+  SnapshotContext,
+  SourceConnector,
+} from '../src/core/source-connector.js';
 import { AttemptSink } from './attempt-sink.js';
 
 // The one capture loop: every connector's lifecycle, and how it survives a
 // database, a network or a broker that goes away, at start or mid-run.
 //
 //   [open the sink] → [abort it, if the last attempt left it dirty] → load the
-//   stored position → preflight → snapshot (no position yet) → stream
+//   stored position → preflight → snapshot (no position yet, a snapshot cut
+//   short, or one requested by `rowkube snapshot --source`) → stream
+//
+// A snapshot commits in chunks, each storing its progress
+// (src/core/snapshot-progress.ts), so an attempt that fails mid-snapshot
+// resumes after the last committed chunk rather than from zero.
 //
 // Any retriable failure, in any of these steps, ends the attempt: the loop
 // logs one warn line, reports not ready with the reason, backs off with
@@ -30,6 +47,12 @@ export interface CaptureTarget {
   loadOffset(): Promise<SourcePosition | undefined>;
   /** The source's stored schema history (CaptureContext.schemaHistory). Read after loadOffset(). */
   loadSchemaHistory?(): Promise<SchemaVersion[]>;
+  /**
+   * What the change topics hold: a re-snapshot turns the rows it does not
+   * read again into deletions. Without it a re-snapshot only rewrites the
+   * rows it reads (and warns).
+   */
+  capturedRows?: CapturedRows | undefined;
 }
 
 export interface RunCaptureOptions {
@@ -46,6 +69,10 @@ export interface RunCaptureOptions {
   backoff?: Partial<RetryBackoffOptions> | undefined;
   /** The sink's far end, for readiness reasons and logs. Default "the sink". */
   sinkName?: string | undefined;
+  /** Rows per snapshot chunk: per Kafka commit with the progress, and per keyset query. Default 10,000. */
+  snapshotChunkRows?: number | undefined;
+  /** Told after each snapshot chunk Kafka acknowledged: metrics. */
+  onSnapshotProgress?: ((progress: SnapshotProgress) => void) | undefined;
   /** Waits between attempts; tests pass a fake clock. Default abortableSleep. */
   sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
 }
@@ -94,7 +121,12 @@ export async function runCapture<Prepared, Position>(
   /** The last attempt left the sink failed, or holding part of a transaction: abort before reuse. */
   let dirty = false;
   /** The furthest position the sink acknowledged in this process: no attempt resumes behind it. */
-  let acknowledged: Position | undefined;
+  let acknowledged: StoredCaptureState<Position> | undefined;
+  const chunkRows = options.snapshotChunkRows ?? 10_000;
+  if (!Number.isInteger(chunkRows) || chunkRows < 1)
+    throw new RangeError(`snapshotChunkRows must be a positive whole number, got ${chunkRows}`);
+  const decode = (stored: SourcePosition | undefined) =>
+    decodeStoredState(connector.name, stored, (p) => codec.parse(p));
 
   for (let attempt = 1; !signal.aborted; attempt++) {
     let phase: CapturePhase = 'sink';
@@ -111,17 +143,60 @@ export async function runCapture<Prepared, Position>(
       const schemaHistory = (await opened.loadSchemaHistory?.()) ?? [];
       const attemptContext: CaptureContext = { ...context, schemaHistory };
       phase = 'preflight';
-      let from = furthest(codec, stored === undefined ? undefined : codec.parse(stored), acknowledged);
-      const prepared = await connector.preflight(from, attemptContext);
+      const state = furthest(codec, decode(stored), acknowledged);
+      const prepared = await connector.preflight(streamStart(state), attemptContext);
       if (signal.aborted) return;
       sink = new AttemptSink(opened.sink);
-      if (from === undefined) {
-        phase = 'snapshot';
-        logger.info({ action: 'snapshot' }, 'no stored position: taking a snapshot');
-        from = await connector.snapshot(prepared, sink, attemptContext);
-        progressed = true;
-      } else {
+      let from: Position;
+      if (state.phase === 'stream') {
+        from = state.position;
         logger.info({ action: 'resume', position: codec.format(from) }, 'resuming from the stored position');
+      } else {
+        phase = 'snapshot';
+        const resume = state.phase === 'resume-snapshot' ? state : undefined;
+        const replace = state.phase === 'resume-snapshot' ? state.progress.replace : state.replace;
+        if (replace && opened.capturedRows === undefined)
+          logger.warn(
+            { action: 'snapshot' },
+            're-snapshot without access to the change topics: rows gone are not deleted',
+          );
+        logger.info(
+          { action: 'snapshot', replace, ...(resume ? { rows: resume.progress.rows } : {}) },
+          resume
+            ? `resuming the snapshot cut short at ${describeProgress(resume.progress)}`
+            : replace
+              ? 're-snapshot requested: taking a new snapshot that replaces the captured rows'
+              : 'no stored position: taking a snapshot',
+        );
+        options.onReadiness?.(
+          false,
+          `taking a snapshot${resume ? `: ${describeProgress(resume.progress)}` : ''}`,
+        );
+        const snapshotContext: SnapshotContext = {
+          ...attemptContext,
+          chunkRows,
+          capturedRows: replace ? opened.capturedRows : undefined,
+          progress: (progress) => {
+            progressed = true;
+            logger.info(
+              {
+                action: 'snapshot-progress',
+                table: progress.table,
+                rows: progress.rows,
+                estimated: progress.estimated,
+              },
+              `snapshot progress: ${describeProgress(progress)}`,
+            );
+            options.onReadiness?.(false, `taking a snapshot: ${describeProgress(progress)}`);
+            options.onSnapshotProgress?.(progress);
+          },
+        };
+        from = await connector.snapshot(prepared, sink, snapshotContext, resume);
+        logger.info(
+          { action: 'snapshot-done', position: codec.format(from) },
+          'snapshot done; streaming from its position',
+        );
+        progressed = true;
       }
       if (signal.aborted) return;
       phase = 'stream';
@@ -167,8 +242,7 @@ export async function runCapture<Prepared, Position>(
       );
       await sleep(delayMs, signal);
     } finally {
-      if (sink?.committed !== undefined)
-        acknowledged = furthest(codec, codec.parse(sink.committed), acknowledged);
+      if (sink?.committed !== undefined) acknowledged = furthest(codec, decode(sink.committed), acknowledged);
       // Stopping inside a transaction: whoever reuses the sink must not commit that half.
       if (signal.aborted && sink !== undefined && sink.failure === undefined && sink.openAppends > 0)
         await Promise.resolve(opened?.sink.abort?.()).catch(() => undefined);
@@ -176,9 +250,27 @@ export async function runCapture<Prepared, Position>(
   }
 }
 
-/** The later of two positions; undefined only when both are. */
-function furthest<P>(codec: OffsetCodec<P>, a: P | undefined, b: P | undefined): P | undefined {
-  if (a === undefined) return b;
+/** Where the stream will start: the stored position, or the one a snapshot in progress recorded. */
+function streamStart<P>(state: StoredCaptureState<P>): P | undefined {
+  if (state.phase === 'stream') return state.position;
+  return state.phase === 'resume-snapshot' ? state.from : undefined;
+}
+
+/**
+ * The later of two states: a snapshot to take < a snapshot in progress (by
+ * rows) < streaming (by position).
+ */
+function furthest<P>(
+  codec: OffsetCodec<P>,
+  a: StoredCaptureState<P>,
+  b: StoredCaptureState<P> | undefined,
+): StoredCaptureState<P> {
   if (b === undefined) return a;
-  return codec.compare(a, b) >= 0 ? a : b;
+  const rank = (s: StoredCaptureState<P>) =>
+    s.phase === 'snapshot' ? 0 : s.phase === 'resume-snapshot' ? 1 : 2;
+  if (rank(a) !== rank(b)) return rank(a) > rank(b) ? a : b;
+  if (a.phase === 'stream' && b.phase === 'stream') return codec.compare(a.position, b.position) >= 0 ? a : b;
+  if (a.phase === 'resume-snapshot' && b.phase === 'resume-snapshot')
+    return a.progress.rows >= b.progress.rows ? a : b;
+  return a;
 }

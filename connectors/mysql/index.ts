@@ -27,6 +27,8 @@ export interface MysqlCaptureOptions extends MysqlConnectorOptions {
   loadSchemaHistory?: () => Promise<SchemaVersion[]>;
   logger?: Logger;
   signal: AbortSignal;
+  /** Rows per snapshot chunk (one Kafka commit with the progress). Default 10,000. */
+  snapshotChunkRows?: number;
   /** Told when the binlog stream is connected (true) and when it was lost (false): readiness. */
   onStreaming?: (streaming: boolean) => void;
 }
@@ -42,6 +44,11 @@ export async function runMysqlCapture(options: MysqlCaptureOptions): Promise<voi
   return runCapture(
     mysqlConnector(options),
     { sink, loadOffset, ...(loadSchemaHistory === undefined ? {} : { loadSchemaHistory }) },
-    { signal, logger, onReadiness: onStreaming && ((ready) => onStreaming(ready)) },
+    {
+      signal,
+      logger,
+      onReadiness: onStreaming && ((ready) => onStreaming(ready)),
+      snapshotChunkRows: options.snapshotChunkRows,
+    },
   );
 }

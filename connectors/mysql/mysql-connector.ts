@@ -78,9 +78,9 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
       }
     },
 
-    async snapshot({ schemas, history }, sink, { logger }) {
-      // The definitions the snapshot read with are in force from its position,
-      // stored in its own transaction.
+    snapshot({ schemas, history }, sink, context, resumeFrom) {
+      // The definitions the snapshot reads with are in force from its
+      // position: recorded with its first commit, in that commit's transaction.
       const recording: ChangeSink = {
         append: (change) => sink.append(change),
         commit: (info) => {
@@ -91,11 +91,7 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
           return sink.commit(info);
         },
       };
-      const snapshot = await snapshotMysql(url, [...schemas.values()], recording, (table, rows) =>
-        logger.info({ table, rows }, 'snapshot progress'),
-      );
-      logger.info({ rows: snapshot.rows, position: snapshot.position }, 'snapshot committed');
-      return snapshot.position;
+      return snapshotMysql({ url, tables: [...schemas.values()], sink: recording, context, resumeFrom });
     },
 
     async stream({ schemas, history, resumeFromGtid }, from, sink, { logger, signal, streaming }) {

@@ -2,11 +2,13 @@ import type { RowDataPacket } from 'mysql2';
 import type { TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { IncrementalDialect, IncrementalSession } from '../incremental-snapshot-connector.js';
+import { keysetQuery } from '../keyset-query.js';
 import type { SignalRow } from '../signal-table.js';
 import { connectMysql, type MysqlConnection } from './mysql-connection.js';
 import type { MysqlPrepared } from './mysql-connector.js';
 import { toRow } from './mysql-emitter.js';
 import { quoteIdentifier } from './mysql-snapshot.js';
+import { mysqlSelectList } from './mysql-types.js';
 
 // The MySQL/MariaDB parts of incremental snapshots (connectors/incremental-snapshot.ts):
 // the signal table's existence, the watermark INSERT and the chunk SELECT.
@@ -113,17 +115,24 @@ async function insertSignal(
   }
 }
 
-/** The chunk SELECT: rows after `after` in primary-key order (a row comparison keeps composite keys in order). */
+/**
+ * The chunk SELECT: rows after `after` in primary-key order, with the select
+ * list of the snapshot (FLOAT read at full precision), so that a row reads the
+ * same from an initial and from an incremental snapshot.
+ */
 export function chunkQuery(
   schema: TableSchema,
   after: readonly unknown[] | null,
   limit: number,
 ): { sql: string; params: unknown[] } {
-  const key = schema.primaryKey.map(quoteIdentifier);
-  const from = `${quoteIdentifier(schema.database)}.${quoteIdentifier(schema.table)}`;
-  const where = after === null ? '' : ` WHERE (${key.join(', ')}) > (${key.map(() => '?').join(', ')})`;
-  return {
-    sql: `SELECT * FROM ${from}${where} ORDER BY ${key.join(', ')} LIMIT ${Math.trunc(limit)}`,
-    params: after === null ? [] : [...after],
-  };
+  const query = keysetQuery({
+    dialect: 'mysql',
+    columns: mysqlSelectList(schema),
+    from: `${quoteIdentifier(schema.database)}.${quoteIdentifier(schema.table)}`,
+    key: schema.primaryKey,
+    quote: quoteIdentifier,
+    after: after ?? undefined,
+    limit,
+  });
+  return { sql: query.text, params: query.params };
 }

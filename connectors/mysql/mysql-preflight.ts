@@ -41,7 +41,7 @@ export async function mysqlPreflight(
   const grants = await readGlobalGrants(connection);
   warnings.push(...checkPrivileges(grants, flavour, { snapshot: storedPosition === undefined }, where));
   const resumeFromGtid = storedPosition
-    ? await checkPositionAvailable(connection, where, storedPosition, flavour)
+    ? await checkPositionAvailable(connection, source, storedPosition, flavour)
     : false;
   return { flavour, resumeFromGtid, warnings };
 }
@@ -186,10 +186,11 @@ export function checkPrivileges(
  */
 async function checkPositionAvailable(
   connection: Connection,
-  where: string,
+  source: string,
   position: MysqlPosition,
   flavour: MysqlFlavour,
 ): Promise<boolean> {
+  const where = `source ${source}`;
   const [rows] = await connection.query<RowDataPacket[]>('SHOW BINARY LOGS');
   const files = rows.map((r) => String(r.Log_name));
   const oldest = files[0];
@@ -205,7 +206,8 @@ async function checkPositionAvailable(
   throw new RowkubeError(
     ErrorCode.POSITION_PURGED,
     `${where}: the stored position ${position.file}:${position.pos} is ${purged ? 'in a purged binlog file' : 'in a binlog file the server does not have'}` +
-      ` (oldest available: ${oldest ?? 'none'}${position.gtid?.includes(':') ? '; its GTID set no longer covers @@gtid_purged either' : ''}); delete the source's offset to take a new snapshot, and keep binlogs longer (binlog_expire_logs_seconds)`,
+      ` (oldest available: ${oldest ?? 'none'}${position.gtid?.includes(':') ? '; its GTID set no longer covers @@gtid_purged either' : ''}); the changes since are gone: run 'rowkube snapshot --source ${source}' to take a new snapshot ` +
+      '(rows deleted meanwhile become deletions), and keep binlogs longer (binlog_expire_logs_seconds)',
   );
 }
 

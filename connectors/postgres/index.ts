@@ -50,6 +50,8 @@ export interface PostgresCaptureOptions extends PostgresConnectorOptions {
   signal?: AbortSignal;
   /** Reconnect backoff (ms). Defaults 500 → 30 000. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Rows per snapshot chunk (one Kafka commit with the progress). Default 10,000. */
+  snapshotChunkRows?: number;
   /** Told when the replication stream is connected (true) and when it was lost (false): readiness. */
   onStreaming?: (streaming: boolean) => void;
 }
@@ -79,6 +81,7 @@ export async function runPostgresCapture(options: PostgresCaptureOptions): Promi
         maxMs: options.reconnect.maxDelayMs,
       },
       onReadiness: onStreaming && ((ready) => onStreaming(ready)),
+      snapshotChunkRows: options.snapshotChunkRows,
     },
   );
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { TableSchema } from '../../src/core/change-event.js';
+import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { SourceConnector } from '../../src/core/source-connector.js';
 import {
@@ -33,8 +33,6 @@ export interface PostgresConnectorOptions {
   publication: string;
   /** "schema.table" or "table" (schema public); exact, case-sensitive names. */
   tables: readonly string[];
-  /** Rows per snapshot fetch. Default 1000. */
-  snapshotChunkSize?: number | undefined;
   /** Keepalive request and idle position commit interval (ms). Default 10 000. */
   heartbeatIntervalMs?: number | undefined;
 }
@@ -44,7 +42,7 @@ export interface PostgresPrepared {
   context: SchemaContext;
   /** Catalog schemas by "schema.table". */
   initialSchemas: Map<string, TableSchema>;
-  /** The slot exists already; without a stored position it is dropped before the snapshot. */
+  /** The slot exists already; without a stored position (or snapshot to resume) it is dropped before the snapshot. */
   slotExists: boolean;
   /** The last definition of each table in the schema history, by "schema.table" (kept current by snapshot and stream). */
   recordedSchemas: Map<string, TableSchema>;
@@ -76,7 +74,7 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
         await client.connect().catch((error: unknown) => {
           throw asSourceError(error, 'connecting to PostgreSQL');
         });
-        const result = await runPreflight(client, { tables, slot, offset });
+        const result = await runPreflight(client, { tables, slot, offset, source: name });
         for (const warning of result.warnings)
           logger.warn({ table: warning.table, action: 'preflight' }, warning.message);
         await ensurePublication(client, publication, result.tables, logger);
@@ -102,37 +100,29 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
       }
     },
 
-    async snapshot({ context, slotExists, initialSchemas, recordedSchemas }, sink, { logger, signal }) {
-      if (slotExists) {
-        // Without a stored position nothing depends on the slot.
-        logger.warn(
+    async snapshot({ context, slotExists, initialSchemas, recordedSchemas }, sink, capture, resumeFrom) {
+      if (slotExists && resumeFrom === undefined) {
+        // No snapshot to resume and no stream position stored: nothing depends on the slot.
+        capture.logger.warn(
           { action: 'slot-reset', slot },
           'slot exists but no position is stored: dropping it to snapshot again',
         );
-        await dropSlot(url, slot, logger);
+        await dropSlot(url, slot, capture.logger);
       }
-      return runSnapshot({
-        url,
-        slot,
-        tables,
-        context,
-        // The definitions the snapshot read with, recorded in its own transaction.
-        sink: {
-          append: (change) => sink.append(change),
-          commit: (info) => {
-            for (const [label, table] of initialSchemas) {
-              const recorded = recordedSchemas.get(label);
-              if (recorded !== undefined && sameShape(recorded, table)) continue;
-              sink.recordSchema?.({ position: info.position, table });
-              recordedSchemas.set(label, table);
-            }
-            return sink.commit(info);
-          },
+      // The definitions the snapshot reads with, recorded in its transactions.
+      const recording: ChangeSink = {
+        append: (change) => sink.append(change),
+        commit: (info) => {
+          for (const [label, table] of initialSchemas) {
+            const recorded = recordedSchemas.get(label);
+            if (recorded !== undefined && sameShape(recorded, table)) continue;
+            sink.recordSchema?.({ position: info.position, table });
+            recordedSchemas.set(label, table);
+          }
+          return sink.commit(info);
         },
-        logger,
-        signal,
-        chunkSize: options.snapshotChunkSize,
-      });
+      };
+      return runSnapshot({ url, slot, tables, context, sink: recording, capture, resumeFrom });
     },
 
     stream({ context, initialSchemas, recordedSchemas }, from, sink, { logger, signal, streaming }) {

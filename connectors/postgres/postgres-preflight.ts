@@ -14,6 +14,8 @@ export interface PreflightOptions {
   slot: string;
   /** The stored position, when there is one: the slot must still be able to resume from it. */
   offset: PostgresOffset | undefined;
+  /** The configured source name, for the command in the POSITION_PURGED message. */
+  source?: string | undefined;
 }
 
 export interface PreflightWarning {
@@ -64,7 +66,7 @@ export async function runPreflight(client: Queryable, options: PreflightOptions)
   }
   const slot = await readSlot(client, options.slot);
   if (slot) await checkSlot(client, options.slot, slot);
-  if (options.offset) checkPosition(options.slot, slot, options.offset);
+  if (options.offset) checkPosition(options.slot, slot, options.offset, options.source);
   return { tables, slot, warnings };
 }
 
@@ -207,11 +209,16 @@ async function checkSlot(client: Queryable, name: string, slot: SlotState): Prom
  * changes between the two were consumed by something else, the slot was
  * advanced by hand, or the stored offsets were lost or rolled back.
  */
-export function checkPosition(name: string, slot: SlotState | undefined, offset: PostgresOffset): void {
+export function checkPosition(
+  name: string,
+  slot: SlotState | undefined,
+  offset: PostgresOffset,
+  source = '<source>',
+): void {
   const stored = formatLsn(offset.lsn);
   const fix =
-    'the changes since are gone: a new snapshot is needed. Delete the stored offset of this source ' +
-    `(and drop the slot: SELECT pg_drop_replication_slot('${name}')) so that the next start snapshots again`;
+    `the changes since are gone: run 'rowkube snapshot --source ${source}' to take a new snapshot ` +
+    '(capture then drops and recreates the slot, and rows deleted meanwhile become deletions)';
   if (!slot) {
     throw new RowkubeError(
       ErrorCode.POSITION_PURGED,

@@ -1,20 +1,32 @@
-// The initial snapshot: the rows that exist when capture starts, as op 'r'
-// changes, consistent with the stream that follows.
+// The snapshot of a PostgreSQL source: every row of every captured table as
+// op 'r', table by table in primary-key order, in chunks that each commit
+// with the snapshot's progress (connectors/snapshot-chunks.ts).
 //
-// The replication slot is created on a replication connection with
-// EXPORT_SNAPSHOT: PostgreSQL returns the slot's consistent point (the LSN
-// from which the slot streams) and the name of a snapshot that sees exactly
-// the transactions committed before that point. A second, normal connection
-// imports the snapshot (REPEATABLE READ + SET TRANSACTION SNAPSHOT) and reads
-// every table. Streaming then starts at the consistent point, so each change
-// is either in the snapshot or in the stream, never both and never neither.
-// The exported snapshot lives only while the replication connection stays
-// idle and open, so that connection is kept until the reading transaction ends.
+// A fresh snapshot creates the replication slot on a replication connection
+// with EXPORT_SNAPSHOT: PostgreSQL returns the slot's consistent point (the
+// LSN from which the slot streams) and the name of a snapshot that sees
+// exactly the transactions committed before that point. A second, normal
+// connection imports the snapshot (REPEATABLE READ + SET TRANSACTION
+// SNAPSHOT) and reads every table; streaming then starts at the consistent
+// point, so each change is either in the snapshot or in the stream. The
+// exported snapshot lives only while the replication connection stays idle
+// and open, so that connection is kept until the reading transaction ends.
+//
+// A resumed snapshot finds the slot already there (it holds the WAL since the
+// consistent point) but its exported snapshot gone with the crashed process:
+// it reads the current rows in a new transaction, after the last committed
+// key, and the stream from the consistent point replays whatever changed
+// since. The final state is exact; a row changed while capture was down may
+// briefly show a newer value, then the older ones replayed, then the newest.
 
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
+import type { ChangeSink, CommitInfo, TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
+import { fromKeyPart, newSnapshotProgress, toKeyPart } from '../../src/core/snapshot-progress.js';
+import type { SnapshotContext, SnapshotResume } from '../../src/core/source-connector.js';
+import { keysetQuery } from '../keyset-query.js';
+import { SnapshotChunks } from '../snapshot-chunks.js';
 import {
   asSourceError,
   clientConfig,
@@ -24,36 +36,34 @@ import {
   tableLabel,
 } from './postgres-connection.js';
 import { decodeTuple, type Tuple } from './postgres-emitter.js';
-import { type PostgresOffset, parseLsn, serializeOffset } from './postgres-offset.js';
+import { formatLsn, type PostgresOffset, parseLsn, postgresOffsetCodec } from './postgres-offset.js';
 import { loadTableSchema, type SchemaContext, TypeCatalog } from './postgres-schema.js';
 
 export interface SnapshotOptions {
   url: string;
-  /** The slot to create; it must not exist. */
+  /** The slot: created by a fresh snapshot (it must not exist), there already for a resumed one. */
   slot: string;
   tables: readonly TableRef[];
   context: SchemaContext;
   sink: ChangeSink;
-  logger: Logger;
-  /** Aborting stops between chunks; the slot is then dropped (no position was stored). */
-  signal?: AbortSignal;
-  /** Rows fetched per round trip. Default 1000. */
-  chunkSize?: number;
+  capture: SnapshotContext;
+  /** A snapshot cut short: continue it. */
+  resumeFrom?: SnapshotResume<PostgresOffset> | undefined;
 }
 
 /** Every column as PostgreSQL's text, whatever its type: postgres-types.ts converts. */
 const TEXT_TYPES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
 /**
- * Creates the slot, emits every row of every table (append … append, then one
- * commit with the consistent point as position and `snapshot: true`), and
- * returns the position the stream starts from. On a failure before the
- * sink's commit the slot is dropped again (no position was stored), so that
- * the next attempt starts over with a fresh snapshot.
+ * Runs the snapshot and returns the position the stream starts from, once
+ * its last commit is stored. When a fresh snapshot fails before its first
+ * commit reached the sink, the slot it created is dropped again (no position
+ * was stored), so that the next attempt starts over; after that, the slot
+ * stays: the stored progress depends on it.
  */
 export async function runSnapshot(options: SnapshotOptions): Promise<PostgresOffset> {
-  const { logger, slot } = options;
-  const chunkSize = options.chunkSize ?? 1000;
+  const { slot, capture, resumeFrom } = options;
+  const { logger } = capture;
   const replication = new pg.Client({
     ...clientConfig(options.url),
     replication: 'database',
@@ -65,6 +75,13 @@ export async function runSnapshot(options: SnapshotOptions): Promise<PostgresOff
   let created = false;
   /** Once the sink was asked to commit, it may have stored the position: the slot must then stay. */
   let committing = false;
+  const sink: ChangeSink = {
+    append: (change) => options.sink.append(change),
+    commit: (info: CommitInfo) => {
+      committing = true;
+      return options.sink.commit(info);
+    },
+  };
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -73,51 +90,77 @@ export async function runSnapshot(options: SnapshotOptions): Promise<PostgresOff
     await replication.end().catch(() => undefined);
   };
   try {
-    await replication.connect();
-    const { rows } = await replication.query<{ consistent_point: string; snapshot_name: string }>(
-      `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`,
-    );
-    created = true;
-    const consistentPoint = rows[0]?.consistent_point;
-    const snapshotName = rows[0]?.snapshot_name;
-    if (!consistentPoint || !snapshotName) throw new Error('CREATE_REPLICATION_SLOT returned no snapshot');
-    const startedAt = Date.now();
-    logger.info(
-      { action: 'snapshot-start', position: consistentPoint, slot },
-      'replication slot created; snapshot',
-    );
-
+    let chunks: SnapshotChunks<PostgresOffset>;
     await reader.connect();
-    await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await reader.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replaceAll("'", "''")}'`);
+    if (resumeFrom === undefined) {
+      const startedAtMs = Date.now();
+      const estimated = await estimatePostgresRows(reader, options.tables);
+      await replication.connect();
+      const { rows } = await replication.query<{ consistent_point: string; snapshot_name: string }>(
+        `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`,
+      );
+      created = true;
+      const consistentPoint = rows[0]?.consistent_point;
+      const snapshotName = rows[0]?.snapshot_name;
+      if (!consistentPoint || !snapshotName) throw new Error('CREATE_REPLICATION_SLOT returned no snapshot');
+      logger.info(
+        { action: 'snapshot-start', position: consistentPoint, slot, estimated },
+        'replication slot created; snapshot',
+      );
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await reader.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replaceAll("'", "''")}'`);
+      const progress = newSnapshotProgress({
+        estimated,
+        startedAtMs,
+        replace: capture.capturedRows !== undefined,
+      });
+      chunks = new SnapshotChunks(
+        sink,
+        postgresOffsetCodec,
+        { lsn: parseLsn(consistentPoint) },
+        progress,
+        capture,
+      );
+    } else {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      chunks = new SnapshotChunks(sink, postgresOffsetCodec, resumeFrom.from, resumeFrom.progress, capture);
+      logger.info(
+        {
+          action: 'snapshot-resume',
+          position: formatLsn(resumeFrom.from.lsn),
+          slot,
+          rows: resumeFrom.progress.rows,
+          done: resumeFrom.progress.done,
+          table: resumeFrom.progress.table,
+        },
+        'resuming the snapshot after its last committed chunk',
+      );
+    }
     const types = new TypeCatalog();
-    let total = 0;
     for (const ref of options.tables) {
+      const label = tableLabel(ref);
+      if (chunks.isDone(label)) continue;
       // Read the shape inside the snapshot: it is the shape the rows have.
       const loaded = await loadTableSchema(reader, options.context, ref, types);
       if (!loaded) {
-        throw new RowkubeError(
-          ErrorCode.TABLE_NOT_FOUND,
-          `table ${tableLabel(ref)} disappeared before the snapshot`,
-        );
+        throw new RowkubeError(ErrorCode.TABLE_NOT_FOUND, `table ${label} disappeared before the snapshot`);
       }
       // A partitioned table's rows are in its partitions; a plain table's children are other tables.
       const from = `${loaded.catalog.relkind === 'p' ? '' : 'ONLY '}${quoteTable(ref)}`;
-      const count = await snapshotTable(reader, loaded.schema, from, options, chunkSize);
-      total += count;
-      logger.info({ action: 'snapshot-table', table: tableLabel(ref), rows: count }, 'table snapshotted');
+      await snapshotTable(reader, loaded.schema, label, from, chunks, capture);
     }
     await reader.query('COMMIT');
-    const offset = { lsn: parseLsn(consistentPoint) };
-    committing = true;
-    await options.sink.commit({ position: serializeOffset(offset), commitTsMs: startedAt, snapshot: true });
-    logger.info({ action: 'snapshot-done', position: consistentPoint, rows: total }, 'snapshot committed');
+    const offset = await chunks.finish();
+    logger.info(
+      { action: 'snapshot-done', position: formatLsn(offset.lsn), rows: chunks.rows },
+      'snapshot committed',
+    );
     return offset;
   } catch (error) {
     // The slot is not active once CREATE_REPLICATION_SLOT returned, but close first all the same.
     await close();
-    // Without a stored position the slot is useless; with one (a commit that failed after storing
-    // it) the next start resumes from it. A start without a position drops a leftover slot anyway.
+    // Without a stored position the slot is useless; with one the next start resumes from it.
+    // A start without a position drops a leftover slot anyway.
     if (created && !committing) await dropSlot(options.url, slot, logger);
     throw asSourceError(error, `snapshot of slot ${slot}`);
   } finally {
@@ -125,34 +168,51 @@ export async function runSnapshot(options: SnapshotOptions): Promise<PostgresOff
   }
 }
 
+/** The tables' row estimates (pg_class.reltuples, -1 before the first ANALYZE): for progress only. */
+export async function estimatePostgresRows(client: pg.Client, tables: readonly TableRef[]): Promise<number> {
+  let total = 0;
+  for (const ref of tables) {
+    const { rows } = await client.query<{ n: string | null }>(
+      'SELECT GREATEST(reltuples, 0)::bigint::text AS n FROM pg_class WHERE oid = to_regclass($1)',
+      [quoteTable(ref)],
+    );
+    total += Number(rows[0]?.n ?? 0) || 0;
+  }
+  return total;
+}
+
 async function snapshotTable(
   reader: pg.Client,
   schema: TableSchema,
+  label: string,
   from: string,
-  options: SnapshotOptions,
-  chunkSize: number,
-): Promise<number> {
+  chunks: SnapshotChunks<PostgresOffset>,
+  capture: SnapshotContext,
+): Promise<void> {
+  const resume = await chunks.beginTable(label, schema);
+  let after: unknown[] | undefined = resume?.map(fromKeyPart);
   const columns = schema.columns.map((c) => quoteIdent(c.name)).join(', ');
-  const order = schema.primaryKey.map(quoteIdent).join(', ');
-  // A cursor streams the table in primary-key order without holding it in memory.
-  await reader.query(
-    `DECLARE rowkube_snapshot NO SCROLL CURSOR FOR SELECT ${columns} FROM ${from} ORDER BY ${order}`,
-  );
-  let count = 0;
   for (;;) {
-    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-    const { rows } = await reader.query<Tuple>({
-      text: `FETCH FORWARD ${chunkSize} FROM rowkube_snapshot`,
-      types: TEXT_TYPES,
+    if (capture.signal.aborted) throw capture.signal.reason ?? new Error('aborted');
+    const query = keysetQuery({
+      dialect: 'postgres',
+      columns,
+      from,
+      key: schema.primaryKey,
+      quote: quoteIdent,
+      after,
+      limit: capture.chunkRows,
     });
+    const { rows } = await reader.query<Tuple>({ text: query.text, values: query.params, types: TEXT_TYPES });
     for (const row of rows) {
-      await options.sink.append({ op: 'r', table: schema, before: null, after: decodeTuple(schema, row) });
+      const key = schema.primaryKey.map((column) => toKeyPart(row[column], column));
+      await chunks.row({ op: 'r', table: schema, before: null, after: decodeTuple(schema, row) }, key);
     }
-    count += rows.length;
-    if (rows.length < chunkSize) break;
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < capture.chunkRows) break;
+    after = schema.primaryKey.map((column) => last[column]);
   }
-  await reader.query('CLOSE rowkube_snapshot');
-  return count;
+  await chunks.endTable();
 }
 
 /** Drops `slot` if it exists and no one streams from it; failures are logged, not thrown. */

@@ -4,7 +4,12 @@ import { type CaptureTarget, runCapture } from '../../connectors/run-capture.js'
 import type { PipelineMetrics } from '../contracts/index.js';
 import type { ChangeSink } from '../core/change-event.js';
 import type { KafkaConfig, RowkubeConfig, SourceConfig } from '../core/config/config-schema.js';
-import { createKafka, KafkaChangeSink, type KafkaChangeSinkStats } from '../kafka/index.js';
+import {
+  createKafka,
+  KafkaCapturedRows,
+  KafkaChangeSink,
+  type KafkaChangeSinkStats,
+} from '../kafka/index.js';
 import { ObservedChangeSink } from '../observability/observed-change-sink.js';
 
 // Change capture of every configured source, as `rowkube capture` and
@@ -118,11 +123,20 @@ async function captureSource(
       sink,
       loadOffset: () => opened.loadPosition(),
       loadSchemaHistory: () => opened.loadSchemaHistory(),
+      capturedRows: new KafkaCapturedRows({ kafka, prefix: kafkaConfig.topicPrefix }),
     };
   };
   readiness(false, 'connecting to Kafka');
   try {
-    await runCapture(connector, openSink, { signal, logger, sinkName: 'Kafka', onReadiness: readiness });
+    await runCapture(connector, openSink, {
+      signal,
+      logger,
+      sinkName: 'Kafka',
+      onReadiness: readiness,
+      snapshotChunkRows: source.snapshotChunkRows,
+      onSnapshotProgress: (progress) =>
+        metrics?.snapshotProgress?.(source.name, progress.rows, progress.estimated),
+    });
   } finally {
     await kafkaSink?.close();
   }

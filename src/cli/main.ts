@@ -31,6 +31,11 @@ Usage:
                                       snapshot TABLE again while capture streams on
                                       (incremental, through the source's signal table);
                                       --wait: until capture finished it
+  rowkube snapshot --config FILE --source NAME
+                                      the next capture start takes a new snapshot of the
+                                      whole source; rows gone since become deletions
+                                      (after ROWKUBE_ERR_POSITION_PURGED); a running
+                                      capture of the source is fenced off and stops
   rowkube release HUB --config FILE [--wait-timeout SECONDS]
                                       carry out the deletions the mass-deletion guard
                                       holds for HUB; waits for the processor (default 30 s)

@@ -77,12 +77,20 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         );
         const table = values.table as string | undefined;
         const source = values.source as string | undefined;
-        if (table === undefined || table === '')
-          throw new Error("'snapshot' needs --table T: the table to snapshot again while streaming goes on");
+        if (table === '' || source === '') throw new Error("'snapshot': --table and --source want a name");
+        // --table: one table again while streaming goes on; --source alone: the whole source.
+        if (table === undefined && source === undefined)
+          throw new Error(
+            "'snapshot' needs --table T (an incremental re-snapshot of one table) or --source S (a new snapshot of the whole source)",
+          );
+        if (table === undefined && values.wait === true)
+          throw new Error(
+            "'snapshot': --wait goes with --table; a whole-source snapshot happens at capture's next start",
+          );
         return {
           kind: command,
           config: requireConfig(command, values.config),
-          table,
+          ...(table ? { table } : {}),
           ...(source ? { source } : {}),
           wait: values.wait === true,
         };

@@ -25,6 +25,12 @@ export interface PipelineMetrics {
   componentState(component: string, ready: boolean, reason?: string): void;
   /** Change events of one table that Kafka acknowledged (committed with their source transaction). */
   changesCaptured(source: string, table: string, events: number): void;
+  /**
+   * A source's snapshot committed a chunk: rows committed so far (a resumed
+   * snapshot counts the rows of its earlier attempts) out of the estimated
+   * total. Optional: a port without it ignores snapshots.
+   */
+  snapshotProgress?(source: string, rows: number, estimated: number): void;
   /** Desired records the processor committed to `<prefix>.desired`. */
   desiredCommitted(records: readonly CommittedDesired[]): void;
   /** Audit events the sink published: one per action on the cluster. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { ChangeSink, SchemaVersion, SourcePosition } from './change-event.js';
+import type { ChangeSink, Row, SchemaVersion, SourcePosition, TableSchema } from './change-event.js';
+import type { SnapshotProgress } from './snapshot-progress.js';
 
 // The contract every connector implements, with Debezium's fixed roles: a
 // preflight, a snapshot source, a streaming source and an offset codec. One
@@ -7,7 +8,8 @@ import type { ChangeSink, SchemaVersion, SourcePosition } from './change-event.j
 // owns what they have in common: the order of the phases, the sink's
 // recovery, the backoff, the readiness and which errors are retried.
 //
-//   load the stored position → preflight → snapshot (no position yet) → stream
+//   load the stored position → preflight → snapshot (no position yet, or a
+//   snapshot in progress, or one requested) → stream
 //
 // A connector does one attempt of each phase and throws on failure; it never
 // retries, sleeps or aborts the sink itself. The loop runs the phases again
@@ -47,6 +49,44 @@ export interface CaptureContext {
   readonly schemaHistory?: readonly SchemaVersion[];
 }
 
+/**
+ * The rows the change topics hold for a table: what a re-snapshot replaces.
+ * The Kafka side implements it (src/kafka/captured-rows.ts).
+ */
+export interface CapturedRows {
+  /**
+   * The last row of every key of `table` whose latest record in its change
+   * topic (read_committed, to its end) is a row, not a tombstone, and was
+   * written before `beforeMs`: keyed by rowKeyText().
+   */
+  liveRowsBefore(table: TableSchema, beforeMs: number, signal: AbortSignal): Promise<Map<string, Row>>;
+}
+
+/**
+ * What the snapshot phase gets besides the common context. The snapshot
+ * commits every `chunkRows` rows (and at each table's end), each commit's
+ * position holding the progress (snapshotInProgressPosition), so that a
+ * crashed snapshot resumes after its last committed chunk.
+ */
+export interface SnapshotContext extends CaptureContext {
+  /** Rows per chunk: per sink commit, and per keyset query. */
+  readonly chunkRows: number;
+  /**
+   * Set for a re-snapshot (`rowkube snapshot --source`): rows the change
+   * topics hold that the snapshot does not read again become deletions.
+   */
+  readonly capturedRows?: CapturedRows | undefined;
+  /** Called once a chunk's commit is acknowledged: logs, metrics, readiness. */
+  progress(progress: SnapshotProgress): void;
+}
+
+/** A snapshot cut short that capture resumes (from the stored progress). */
+export interface SnapshotResume<Position> {
+  /** Where the stream starts once the snapshot is done: recorded when the snapshot began. */
+  from: Position;
+  progress: SnapshotProgress;
+}
+
 export interface StreamContext extends CaptureContext {
   /** Call once the stream is connected and reading: readiness, and the backoff starts over. */
   streaming(): void;
@@ -54,8 +94,8 @@ export interface StreamContext extends CaptureContext {
 
 /**
  * One source database, as runCapture drives it. Calls never overlap; each
- * attempt calls preflight, then (only when no position is stored) snapshot,
- * then stream. Errors mean:
+ * attempt calls preflight, then (only when no stream position is stored)
+ * snapshot, then stream. Errors mean:
  * - a RowkubeError carries its own verdict (`retriable`): misconfiguration,
  *   missing privileges, a purged position, a table without a primary key are
  *   not retriable; a lost connection is;
@@ -82,12 +122,26 @@ export interface SourceConnector<Prepared = unknown, Position = unknown> {
    */
   preflight(from: Position | undefined, context: CaptureContext): Promise<Prepared>;
   /**
-   * First start only: every row of every table as op 'r', appended and then
-   * committed in one sink transaction (`snapshot: true`) whose position is
-   * where the stream starts. Resolves with that position once the sink
-   * acknowledged the commit.
+   * When no stream position is stored: every row of every table as op 'r',
+   * committed in chunks (`snapshot: true`) of at most `context.chunkRows`
+   * rows, each commit's position being snapshotInProgressPosition(where the
+   * stream will start, the progress). Tables are read in primary-key order
+   * with keyset pagination, so that `resumeFrom` (a snapshot cut short)
+   * continues each table after the last committed key, skipping the tables
+   * done. The last commit is the stream's start position alone. Resolves
+   * with that position once the sink acknowledged it.
+   *
+   * A fresh snapshot is consistent where the database allows (one snapshot
+   * transaction, with the position it matches); a resumed one reads the
+   * current rows, and the stream from the position recorded at the start
+   * replays what changed since, so the final state is exact.
    */
-  snapshot(prepared: Prepared, sink: ChangeSink, context: CaptureContext): Promise<Position>;
+  snapshot(
+    prepared: Prepared,
+    sink: ChangeSink,
+    context: SnapshotContext,
+    resumeFrom?: SnapshotResume<Position>,
+  ): Promise<Position>;
   /**
    * Streams from `from` (a transaction boundary: nothing before it is
    * delivered again) until the signal aborts (resolves) or the stream fails

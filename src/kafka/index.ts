@@ -11,6 +11,7 @@ export { AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA, auditKeyCodec, auditValueCodec } 
 export { isValidAvroName, toAvroName } from './avro-names.js';
 export { Attr, connectorOf, SOURCE_RECORD, type TableAvroSchemas, tableAvroSchemas } from './avro-schemas.js';
 export { avroType, bigintLongType } from './avro-type.js';
+export { KafkaCapturedRows, type KafkaCapturedRowsOptions } from './captured-rows.js';
 export {
   ChangeEncoder,
   type EncodedChange,
@@ -81,6 +82,7 @@ export {
 export { SchemaPublisher, SchemaRegistry, type SchemaResolver } from './schema-registry.js';
 export { SerialQueue } from './serial-queue.js';
 export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
+export { type RequestSnapshotOptions, requestSnapshot } from './snapshot-request.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
 export { headersToText, readTopic, type TopicRecord } from './topic-reader.js';
 export { ensureTopics, type TopicKind, type TopicSpec } from './topics.js';

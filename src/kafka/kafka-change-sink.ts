@@ -56,8 +56,8 @@ export interface KafkaChangeSinkOptions {
   maxBatch?: number;
   /**
    * Broker-side limit on an open Kafka transaction, after which the broker
-   * aborts it. A snapshot is one source transaction, so this bounds its
-   * duration. Default 600,000 ms (CAPTURE_TRANSACTION_TIMEOUT_MS); must not exceed the broker's
+   * aborts it. It bounds one source transaction (a snapshot commits in chunks,
+   * so it bounds one chunk). Default 600,000 ms (CAPTURE_TRANSACTION_TIMEOUT_MS); must not exceed the broker's
    * transaction.max.timeout.ms (default 900,000). Read_committed consumers of
    * the same partitions wait while a transaction is open.
    */

@@ -1,8 +1,8 @@
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 
 /**
- * Broker-side limit on an open transaction of capture: a snapshot is one
- * source transaction, so this bounds its duration. Below the broker's
+ * Broker-side limit on an open transaction of capture: it bounds one source
+ * transaction, or one chunk of a snapshot. Below the broker's
  * transaction.max.timeout.ms (default 900,000).
  */
 export const CAPTURE_TRANSACTION_TIMEOUT_MS = 600_000;

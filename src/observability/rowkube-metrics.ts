@@ -22,6 +22,8 @@ export const MetricName = {
   LAST_APPLIED_COMMIT_AGE: 'rowkube_sink_last_applied_commit_age_seconds',
   COMPONENT_READY: 'rowkube_component_ready',
   DELETIONS_HELD: 'rowkube_deletions_held',
+  SNAPSHOT_ROWS: 'rowkube_snapshot_rows_total',
+  SNAPSHOT_ROWS_ESTIMATED: 'rowkube_snapshot_rows_estimated',
 } as const;
 
 /** From a commit on loopback (tens of ms) to a slow rollout waiting for readiness (a minute). */
@@ -61,6 +63,8 @@ export class RowkubeMetrics implements PipelineMetrics {
   private readonly lag: Gauge<'stage' | 'topic'>;
   private readonly componentReady: Gauge<'component'>;
   private readonly deletionsHeldGauge: Gauge<'hub'>;
+  private readonly snapshotRows: Gauge<'source'>;
+  private readonly snapshotEstimated: Gauge<'source'>;
 
   constructor(options: RowkubeMetricsOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -135,10 +139,28 @@ export class RowkubeMetrics implements PipelineMetrics {
       labelNames: ['hub'],
       registers,
     });
+    // Gauges, though one is named _total: a resumed snapshot starts from the rows its earlier attempts committed.
+    this.snapshotRows = new Gauge({
+      name: MetricName.SNAPSHOT_ROWS,
+      help: "Rows the source's current or last snapshot committed to Kafka, earlier attempts of a resumed snapshot included.",
+      labelNames: ['source'],
+      registers,
+    });
+    this.snapshotEstimated = new Gauge({
+      name: MetricName.SNAPSHOT_ROWS_ESTIMATED,
+      help: "Rows the source's current or last snapshot expects in all, from table statistics (0 when unknown).",
+      labelNames: ['source'],
+      registers,
+    });
   }
 
   deletionsHeld(hub: string, nodes: number): void {
     this.deletionsHeldGauge.set({ hub }, nodes);
+  }
+
+  snapshotProgress(source: string, rows: number, estimated: number): void {
+    this.snapshotRows.set({ source }, rows);
+    this.snapshotEstimated.set({ source }, estimated);
   }
 
   /** Components the command starts: not ready until each reports (see Readiness.expect). */

@@ -63,7 +63,7 @@ describe('connectors > postgres > snapshot', () => {
       loadOffset: async () => sink.lastPosition(),
       logger,
       signal: controller.signal,
-      snapshotChunkSize: 300,
+      snapshotChunkRows: 300,
     });
     let failure: unknown;
     done.catch((error: unknown) => {
@@ -88,9 +88,10 @@ describe('connectors > postgres > snapshot', () => {
         return sink.dataTransactions().filter((t) => !t.info.snapshot).length >= 2 || undefined;
       });
 
+      // Chunks of 300 rows, each committed with the progress; the last commit is the stream's start alone.
       const snapshot = sink.transactions.filter((t) => t.info.snapshot);
-      expect(snapshot).toHaveLength(1);
-      const read = snapshot[0]?.changes ?? [];
+      expect(snapshot.length).toBeGreaterThan(8);
+      const read = snapshot.flatMap((t) => t.changes);
       // The table as it was when the slot was created: 2500 rows in key order, old values.
       expect(read).toHaveLength(2500);
       expect(read.every((c) => c.op === 'r' && c.before === null)).toBe(true);
@@ -111,8 +112,14 @@ describe('connectors > postgres > snapshot', () => {
       ]);
       expect(streamed[1]?.changes.map((c) => c.after)).toEqual([{ id: 3000, v: 'after' }]);
       // The snapshot's position is the slot's consistent point, where the stream began.
-      const snapshotLsn = snapshot[0]?.info.position.lsn;
-      expect(typeof snapshotLsn).toBe('string');
+      const last = snapshot.at(-1)?.info.position;
+      expect(typeof last?.lsn).toBe('string');
+      expect(last?.snapshot).toBeUndefined();
+      expect(
+        snapshot
+          .slice(0, -1)
+          .every((t) => t.info.position.lsn === last?.lsn && typeof t.info.position.snapshot === 'string'),
+      ).toBe(true);
     } finally {
       release();
       controller.abort();

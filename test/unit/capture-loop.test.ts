@@ -4,9 +4,17 @@ import type { CaptureTarget } from '../../connectors/run-capture.js';
 import { isRetriableCaptureError, runCapture } from '../../connectors/run-capture.js';
 import type { ChangeSink, RowChange, SourcePosition, TableSchema } from '../../src/core/change-event.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
+import {
+  newSnapshotProgress,
+  snapshotInProgressPosition,
+  snapshotRequestedPosition,
+} from '../../src/core/snapshot-progress.js';
 import type {
   CaptureContext,
+  CapturedRows,
   OffsetCodec,
+  SnapshotContext,
+  SnapshotResume,
   SourceConnector,
   StreamContext,
 } from '../../src/core/source-connector.js';
@@ -67,6 +75,8 @@ class FakeConnector implements SourceConnector<string, number> {
   readonly streamSteps: StreamStep[] = [];
   /** Stops the capture once the stream runs (from the test). */
   onStreaming: () => void = () => undefined;
+  /** What the last snapshot call got. */
+  lastSnapshot: { context: SnapshotContext; resumeFrom: SnapshotResume<number> | undefined } | undefined;
 
   isTransient(error: unknown): boolean {
     return (error as { code?: unknown }).code === 'ECONNREFUSED';
@@ -78,9 +88,17 @@ class FakeConnector implements SourceConnector<string, number> {
     return 'prepared';
   }
 
-  async snapshot(prepared: string, sink: ChangeSink, _context: CaptureContext): Promise<number> {
+  async snapshot(
+    prepared: string,
+    sink: ChangeSink,
+    context: SnapshotContext,
+    resumeFrom?: SnapshotResume<number>,
+  ): Promise<number> {
     expect(prepared).toBe('prepared');
-    this.calls.push('snapshot');
+    this.lastSnapshot = { context, resumeFrom };
+    this.calls.push(
+      resumeFrom ? `snapshot resume ${resumeFrom.from} after ${resumeFrom.progress.rows}` : 'snapshot',
+    );
     const step = this.snapshotSteps.shift();
     if (step) return step(sink);
     await sink.append({ ...row(1), op: 'r' });
@@ -146,7 +164,12 @@ function harness(
   {
     target,
     stored,
-  }: { target?: CaptureTarget | (() => Promise<CaptureTarget>); stored?: SourcePosition } = {},
+    capturedRows,
+  }: {
+    target?: CaptureTarget | (() => Promise<CaptureTarget>);
+    stored?: SourcePosition;
+    capturedRows?: CapturedRows;
+  } = {},
 ) {
   const sink = new FakeSink();
   if (stored) sink.transactions.push({ changes: [], info: { position: stored, commitTsMs: 0 } });
@@ -160,7 +183,7 @@ function harness(
     loads += 1;
     return sink.lastPosition();
   };
-  const done = runCapture(connector, target ?? { sink, loadOffset }, {
+  const done = runCapture(connector, target ?? { sink, loadOffset, capturedRows }, {
     signal: controller.signal,
     logger,
     sinkName: 'Kafka',
@@ -198,7 +221,10 @@ describe('connectors > runCapture > lifecycle', () => {
     await run.done;
     expect(connector.calls).toEqual(['preflight -', 'snapshot', 'stream 1']);
     expect(run.sink.changes().map((c) => c.after?.id)).toEqual([1, 2]);
-    expect(run.readiness).toEqual([[true, undefined]]);
+    expect(run.readiness).toEqual([
+      [false, 'taking a snapshot'],
+      [true, undefined],
+    ]);
     expect(run.sleeps).toEqual([]);
     expect(run.warnings()).toEqual([]);
   });
@@ -209,6 +235,81 @@ describe('connectors > runCapture > lifecycle', () => {
     stopAtStream(connector, run);
     await run.done;
     expect(connector.calls).toEqual(['preflight 7', 'stream 7']);
+  });
+
+  it('resumes a snapshot cut short from its stored progress, with the stream position it recorded', async () => {
+    const connector = new FakeConnector();
+    const progress = { ...newSnapshotProgress({ estimated: 10, startedAtMs: 1, replace: false }), rows: 4 };
+    const run = harness(connector, { stored: snapshotInProgressPosition({ n: 3 }, progress) });
+    stopAtStream(connector, run);
+    await run.done;
+    expect(connector.calls).toEqual(['preflight 3', 'snapshot resume 3 after 4', 'stream 1']);
+    expect(connector.lastSnapshot?.resumeFrom?.progress).toEqual(progress);
+    expect(connector.lastSnapshot?.context.capturedRows).toBeUndefined();
+    expect(run.readiness[0]).toEqual([false, 'taking a snapshot: 4 of ~10 rows (40 %)']);
+  });
+
+  it('takes a snapshot replacing the captured rows when one was requested, from no position', async () => {
+    const connector = new FakeConnector();
+    const capturedRows: CapturedRows = { liveRowsBefore: async () => new Map() };
+    const run = harness(connector, { stored: snapshotRequestedPosition(5), capturedRows });
+    stopAtStream(connector, run);
+    await run.done;
+    expect(connector.calls).toEqual(['preflight -', 'snapshot', 'stream 1']);
+    expect(connector.lastSnapshot?.context.capturedRows).toBe(capturedRows);
+  });
+
+  it('resumes after the last committed chunk when a snapshot fails mid-way', async () => {
+    const connector = new FakeConnector();
+    connector.snapshotSteps.push(async (sink) => {
+      const progress = { ...newSnapshotProgress({ estimated: 4, startedAtMs: 1, replace: false }), rows: 2 };
+      await sink.append({ ...row(1), op: 'r' });
+      await sink.append({ ...row(2), op: 'r' });
+      await sink.commit({
+        position: snapshotInProgressPosition({ n: 2 }, progress),
+        commitTsMs: 0,
+        snapshot: true,
+      });
+      await sink.append({ ...row(3), op: 'r' });
+      throw refused();
+    });
+    const run = harness(connector);
+    stopAtStream(connector, run);
+    await run.done;
+    expect(connector.calls).toEqual([
+      'preflight -',
+      'snapshot',
+      'preflight 2',
+      'snapshot resume 2 after 2',
+      'stream 1',
+    ]);
+    // The half chunk was dropped; the first chunk stays.
+    expect(run.sink.aborts).toBe(1);
+    expect(run.sink.changes().map((c) => c.after?.id)).toEqual([1, 2, 1, 2]);
+  });
+
+  it('reports each committed chunk: readiness and progress', async () => {
+    const connector = new FakeConnector();
+    connector.snapshotSteps.push(async (sink) => {
+      const progress = { ...newSnapshotProgress({ estimated: 4, startedAtMs: 1, replace: false }), rows: 2 };
+      await sink.commit({
+        position: snapshotInProgressPosition({ n: 2 }, progress),
+        commitTsMs: 0,
+        snapshot: true,
+      });
+      connector.lastSnapshot?.context.progress(progress);
+      await sink.commit({ position: { n: 2 }, commitTsMs: 0, snapshot: true });
+      return 2;
+    });
+    const run = harness(connector);
+    stopAtStream(connector, run);
+    await run.done;
+    expect(connector.lastSnapshot?.context.chunkRows).toBe(10_000);
+    expect(run.readiness).toEqual([
+      [false, 'taking a snapshot'],
+      [false, 'taking a snapshot: 2 of ~4 rows (50 %)'],
+      [true, undefined],
+    ]);
   });
 });
 
@@ -303,6 +404,7 @@ describe('connectors > runCapture > retriable failures', () => {
     expect(run.sink.aborts).toBe(1);
     expect(run.sink.pending).toEqual([]);
     expect(run.readiness).toEqual([
+      [false, 'taking a snapshot'],
       [true, undefined],
       [false, 'connecting to the database: ROWKUBE_ERR_SOURCE_CONNECTION: binlog connection failed'],
       [true, undefined],
@@ -339,7 +441,7 @@ describe('connectors > runCapture > retriable failures', () => {
     await run.done;
     expect(connector.calls).toEqual(['preflight -', 'snapshot', 'stream 1', 'preflight 5', 'stream 5']);
     expect(run.warnings().map((l) => l.phase)).toEqual(['sink', 'sink', 'sink']);
-    expect(run.readiness[1]).toEqual([false, 'waiting for Kafka: ROWKUBE_ERR_KAFKA: the broker went away']);
+    expect(run.readiness[2]).toEqual([false, 'waiting for Kafka: ROWKUBE_ERR_KAFKA: the broker went away']);
     expect(run.sink.aborts).toBe(1);
     expect(run.sink.failing).toBeUndefined();
   });

@@ -87,6 +87,23 @@ describe('CLI > parseArgs', () => {
     });
   });
 
+  it('reads snapshot --source', () => {
+    expect(parseArgs(['snapshot', '-c', 'r.yaml', '--source', 'appdb'])).toEqual({
+      kind: 'snapshot',
+      config: 'r.yaml',
+      source: 'appdb',
+      wait: false,
+    });
+    expect(parseArgs(['snapshot', '-c', 'r.yaml', '--source', 'appdb', '--wait'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('--wait goes with --table'),
+    });
+    expect(parseArgs(['snapshot', '--source', 'appdb'])).toMatchObject({
+      kind: 'error',
+      message: "'snapshot' needs --config FILE",
+    });
+  });
+
   it('turns unknown options into an error message, not an exception', () => {
     expect(parseArgs(['capture', '--confg', 'x'])).toMatchObject({
       kind: 'error',
@@ -103,9 +120,11 @@ describe('CLI > parseArgs', () => {
     expect(
       parseArgs(['snapshot', '-c', 'r.yaml', '--table', 'public.tenants', '--source', 'appdb', '--wait']),
     ).toEqual({ kind: 'snapshot', config: 'r.yaml', table: 'public.tenants', source: 'appdb', wait: true });
-    expect(parseArgs(['snapshot', '-c', 'r.yaml'])).toEqual({
+    expect(parseArgs(['snapshot', '-c', 'r.yaml'])).toMatchObject({
       kind: 'error',
-      message: "'snapshot' needs --table T: the table to snapshot again while streaming goes on",
+      message: expect.stringContaining(
+        "'snapshot' needs --table T (an incremental re-snapshot of one table) or --source S",
+      ),
     });
     expect(parseArgs(['snapshot', '--table', 't'])).toEqual({
       kind: 'error',

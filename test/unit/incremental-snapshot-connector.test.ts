@@ -126,6 +126,8 @@ const context = () => ({
   signal: new AbortController().signal,
   logger: pino({ level: 'silent' }),
   streaming: () => undefined,
+  chunkRows: 1_000,
+  progress: () => undefined,
 });
 
 describe('connectors > incremental snapshot > connector', () => {
@@ -294,15 +296,15 @@ describe('connectors > mysql > incremental dialect', () => {
     ).toThrow(/ROWKUBE_ERR_CONFIG: source a: incrementalSnapshots.signalTable ops.sig/);
   });
 
-  it('reads chunks after the last key in key order, composite keys as rows', () => {
+  it('reads chunks after the last key in key order, composite keys spelled out', () => {
     const table: TableSchema = { ...tenants, primaryKey: ['id', 'v'] };
     expect(chunkQuery(table, null, 10)).toEqual({
-      sql: 'SELECT * FROM `db`.`tenants` ORDER BY `id`, `v` LIMIT 10',
+      sql: 'SELECT `id`, `v` FROM `db`.`tenants` ORDER BY `id`, `v` LIMIT 10',
       params: [],
     });
     expect(chunkQuery(table, [3, 'x'], 10)).toEqual({
-      sql: 'SELECT * FROM `db`.`tenants` WHERE (`id`, `v`) > (?, ?) ORDER BY `id`, `v` LIMIT 10',
-      params: [3, 'x'],
+      sql: 'SELECT `id`, `v` FROM `db`.`tenants` WHERE (`id` > ?) OR (`id` = ? AND `v` > ?) ORDER BY `id`, `v` LIMIT 10',
+      params: [3, 3, 'x'],
     });
   });
 });

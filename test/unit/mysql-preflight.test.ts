@@ -92,6 +92,9 @@ describe('MySQL connector > preflight', () => {
     ).rejects.toThrow(
       /ROWKUBE_ERR_POSITION_PURGED: source appdb: the stored position mariadb-bin.000001:400 is in a purged binlog file \(oldest available: mariadb-bin.000003\)/,
     );
+    await expect(
+      mysqlPreflight(server({}), 'appdb', { file: 'mariadb-bin.000001', pos: 400 }),
+    ).rejects.toThrow(/run 'rowkube snapshot --source appdb' to take a new snapshot/);
   });
 
   const mysql84: Partial<ServerState> = {

@@ -83,6 +83,15 @@ describe('Observability > RowkubeMetrics', () => {
     expect(text).toContain(`${MetricName.ERRORS}{stage="capture",code="unclassified"} 1`);
   });
 
+  it("reports a snapshot's rows committed out of the estimate, a resumed one from its stored progress", async () => {
+    const m = metrics();
+    m.snapshotProgress('appdb', 30_000, 1_000_000);
+    m.snapshotProgress('appdb', 412_019, 1_000_000);
+    const text = await m.exposition();
+    expect(text).toContain(`${MetricName.SNAPSHOT_ROWS}{source="appdb"} 412019`);
+    expect(text).toContain(`${MetricName.SNAPSHOT_ROWS_ESTIMATED}{source="appdb"} 1000000`);
+  });
+
   it('is ready only once every expected component reported itself running', () => {
     const m = metrics();
     m.expect(['capture/appdb', 'sink']);

@@ -52,6 +52,10 @@ describe('connectors > postgres > preflight', () => {
     expect(codeOf(() => checkPosition('s', { ...slot, walStatus: 'lost' }, { lsn: 0x200n }))).toBe(
       ErrorCode.POSITION_PURGED,
     );
+    // The message names the command that gets capture going again.
+    expect(() => checkPosition('s', undefined, { lsn: 0x200n }, 'appdb')).toThrow(
+      /replication slot s does not exist .*run 'rowkube snapshot --source appdb'/,
+    );
   });
 
   it('warns about out-of-line columns only under REPLICA IDENTITY DEFAULT', () => {

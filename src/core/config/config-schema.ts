@@ -91,6 +91,14 @@ export const sourceSchema = z
     postgres: postgresSourceSchema.optional(),
     tables: z.array(tableName).min(1).describe('Tables to capture; each needs a primary key.'),
     incrementalSnapshots: incrementalSnapshotsSchema.prefault({}),
+    snapshotChunkRows: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe(
+        'Rows per snapshot chunk: each chunk commits to Kafka with the progress, so a crashed snapshot resumes after the last one.',
+      ),
   })
   .refine((s) => (s.mysql ? 1 : 0) + (s.postgres ? 1 : 0) === 1, {
     message: 'give exactly one of `mysql` or `postgres`',
