@@ -443,7 +443,7 @@ function streamError(error: unknown, options: StreamOptions): unknown {
     return new RowkubeError(
       ErrorCode.POSITION_PURGED,
       `replication slot ${options.slot} does not exist any more (${message}): the changes since the stored ` +
-        'position are gone; a new snapshot is needed: delete the stored offset of this source and start again',
+        `position are gone: run 'rowkube snapshot --source ${options.context.source}' to take a new snapshot`,
       false,
       { cause: error },
     );

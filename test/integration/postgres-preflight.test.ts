@@ -117,7 +117,7 @@ describe('connectors > postgres > preflight', () => {
     const gone = await failure({ loadOffset: async () => ({ lsn: '0/1000000' }) });
     expect(gone.code).toBe(ErrorCode.POSITION_PURGED);
     expect(gone.message).toContain('does not exist');
-    expect(gone.message).toContain('a new snapshot is needed');
+    expect(gone.message).toContain("run 'rowkube snapshot --source");
 
     await admin.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
     const behind = await failure({ loadOffset: async () => ({ lsn: '0/1' }) });
