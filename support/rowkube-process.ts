@@ -42,12 +42,29 @@ export class RowkubeProcess {
     await once(this.child, 'exit');
   }
 
-  /** SIGTERM, then wait for the exit code. */
-  async stop(): Promise<number | null> {
+  /**
+   * SIGTERM, then wait for the exit code. A process that has not stopped
+   * within `timeoutMs` is killed, and stop() throws with its last output: a
+   * shutdown that hangs is a defect to see, not a test run that never ends.
+   */
+  async stop(timeoutMs = 60_000): Promise<number | null> {
     if (this.child.exitCode !== null) return this.child.exitCode;
     this.child.kill('SIGTERM');
-    const [code] = await once(this.child, 'exit');
-    return code as number | null;
+    const exit = once(this.child, 'exit');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), timeoutMs);
+    });
+    const outcome = await Promise.race([exit, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      this.child.kill('SIGKILL');
+      await exit;
+      throw new Error(
+        `rowkube did not stop within ${timeoutMs / 1_000} s of SIGTERM (killed); its last output:\n${this.lastOutput(30)}`,
+      );
+    }
+    return (outcome as unknown[])[0] as number | null;
   }
 
   lastOutput(lines = 20): string {
