@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { type StackVariable, stackEnv } from './stack-env.js';
+import { waitFor } from './wait-for.js';
 
 // The application side of the local stack's databases: a connection as the
 // user that creates tables and writes rows (the admin user), while rowkube
@@ -73,6 +74,24 @@ export async function execOnce(kind: DatabaseKind, ...statements: string[]): Pro
   } finally {
     await db.close().catch(() => undefined);
   }
+}
+
+/**
+ * Drops a PostgreSQL replication slot (if it exists), retrying for up to 10 s:
+ * the walsender may hold the slot for a moment after the capture process exited.
+ */
+export async function dropReplicationSlot(slot: string): Promise<void> {
+  await waitFor(
+    `slot ${slot} to be dropped`,
+    async () => {
+      await execOnce(
+        'postgres',
+        `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${slot}'`,
+      );
+      return true;
+    },
+    { timeoutMs: 10_000, intervalMs: 250 },
+  );
 }
 
 interface Exec {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, readLastPosition, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { execOnce, openAdminDatabase } from '../../support/admin-database.js';
+import { dropReplicationSlot, execOnce, openAdminDatabase } from '../../support/admin-database.js';
 import { writeCaptureConfig } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -55,19 +55,7 @@ describe.each(['mariadb', 'mysql', 'postgres'] as const)('capture > crash safety
       // (REPLICATION, read-only) may not.
       await db.exec(`CREATE PUBLICATION rowkube_${source} FOR TABLE ${table}`);
       // The walsender may hold the slot for a moment after the capture process exited.
-      cleanups.push(() =>
-        waitFor(
-          `slot rowkube_${source} to be dropped`,
-          async () => {
-            await execOnce(
-              kind,
-              `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'rowkube_${source}'`,
-            );
-            return true;
-          },
-          { timeoutMs: 10_000, intervalMs: 250 },
-        ),
-      );
+      cleanups.push(() => dropReplicationSlot(`rowkube_${source}`));
       cleanups.push(() => execOnce(kind, `DROP PUBLICATION IF EXISTS rowkube_${source}`));
     }
     const config = writeCaptureConfig({ kind, captureUrl: db.captureUrl, prefix, source, tables: [table] });

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { type DatabaseKind, openAdminDatabase, sourceKey } from '../../support/admin-database.js';
+import {
+  type DatabaseKind,
+  dropReplicationSlot,
+  openAdminDatabase,
+  sourceKey,
+} from '../../support/admin-database.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { freePort, TcpForwarder } from '../../support/tcp-forwarder.js';
@@ -57,16 +62,7 @@ describe.each(['mariadb', 'postgres'] as const)('capture > start-up outage (%s)'
         await admin.exec(`DROP TABLE IF EXISTS ${table}`);
         if (kind === 'postgres') {
           await admin.exec(`DROP PUBLICATION IF EXISTS rowkube_${source}`);
-          await waitFor(
-            `slot rowkube_${source} to be dropped`,
-            async () => {
-              await admin.exec(
-                `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'rowkube_${source}'`,
-              );
-              return true;
-            },
-            { timeoutMs: 10_000, intervalMs: 250 },
-          );
+          await dropReplicationSlot(`rowkube_${source}`);
         }
       } finally {
         await admin.close();

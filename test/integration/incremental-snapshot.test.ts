@@ -7,7 +7,12 @@ import { decodeProgress } from '../../connectors/incremental-snapshot.js';
 import { PROGRESS_FIELD } from '../../connectors/incremental-snapshot-connector.js';
 import { requestIncrementalSnapshot } from '../../src/app/incremental-snapshot-request.js';
 import { createKafka, readLastPosition, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { type AdminDatabase, execOnce, openAdminDatabase } from '../../support/admin-database.js';
+import {
+  type AdminDatabase,
+  dropReplicationSlot,
+  execOnce,
+  openAdminDatabase,
+} from '../../support/admin-database.js';
 import { configFrom, writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -113,19 +118,7 @@ describe.each(['mariadb', 'postgres'] as const)('capture > incremental snapshot 
       );
       // As a user would: the table owner publishes the tables, the signal table with them.
       await db.exec(`CREATE PUBLICATION rowkube_${source} FOR TABLE ${table}, ${signalTable}`);
-      cleanups.push(() =>
-        waitFor(
-          `slot rowkube_${source} to be dropped`,
-          async () => {
-            await execOnce(
-              kind,
-              `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'rowkube_${source}'`,
-            );
-            return true;
-          },
-          { timeoutMs: 10_000, intervalMs: 250 },
-        ),
-      );
+      cleanups.push(() => dropReplicationSlot(`rowkube_${source}`));
       cleanups.push(() => execOnce(kind, `DROP PUBLICATION IF EXISTS rowkube_${source}`));
     }
     for (let id = 1; id <= ROWS; id += 100) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/load-config.js';
 import { createKafka, readLastPosition, type TailRecord } from '../../src/kafka/index.js';
-import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
+import { type AdminDatabase, dropReplicationSlot, openAdminDatabase } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
 import { type DesiredJson, manifestsOf, readDesired, recordsOf } from '../../support/desired-records.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
@@ -132,17 +132,7 @@ forms:
     await processor?.stop().catch(() => undefined);
     await capture?.stop().catch(() => undefined);
     if (!db) return; // beforeAll failed before connecting
-    // The walsender may hold the slot for a moment after the capture process exited.
-    await waitFor(
-      `slot ${slot} to be dropped`,
-      async () => {
-        await db.exec(
-          `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${slot}'`,
-        );
-        return true;
-      },
-      { timeoutMs: 10_000, intervalMs: 250 },
-    ).catch(() => undefined);
+    await dropReplicationSlot(slot).catch(() => undefined);
     await db.exec(`DROP PUBLICATION IF EXISTS ${publication}`).catch(() => undefined);
     await db.exec(`DROP TABLE IF EXISTS ${tenants}, ${flags}`).catch(() => undefined);
     await db.close().catch(() => undefined);

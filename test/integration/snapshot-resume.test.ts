@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, readLastPosition, readTopic } from '../../src/kafka/index.js';
-import { execOnce, openAdminDatabase, sourceKey } from '../../support/admin-database.js';
+import { dropReplicationSlot, execOnce, openAdminDatabase, sourceKey } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -46,19 +46,7 @@ describe.each(['mariadb', 'postgres'] as const)('capture > snapshot > resume aft
       await db.exec(`ANALYZE ${table}`);
       await db.exec(`CREATE PUBLICATION rowkube_${source} FOR TABLE ${table}`);
       cleanups.push(() => execOnce(kind, `DROP PUBLICATION IF EXISTS rowkube_${source}`));
-      cleanups.push(() =>
-        waitFor(
-          `slot rowkube_${source} to be dropped`,
-          async () => {
-            await execOnce(
-              kind,
-              `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'rowkube_${source}'`,
-            );
-            return true;
-          },
-          { timeoutMs: 10_000, intervalMs: 250 },
-        ),
-      );
+      cleanups.push(() => dropReplicationSlot(`rowkube_${source}`));
     }
     const config = writeConfigFile({
       kafka: { brokers: env.kafkaBrokers, topicPrefix: prefix },

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, readLastPosition, type TailRecord, tailTopic } from '../../src/kafka/index.js';
-import { execOnce, openAdminDatabase } from '../../support/admin-database.js';
+import { dropReplicationSlot, execOnce, openAdminDatabase } from '../../support/admin-database.js';
 import { writeCaptureConfig } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -50,18 +50,7 @@ describe.each(['mariadb', 'mysql', 'postgres'] as const)('capture > snapshot --s
     cleanups.push(() => execOnce(kind, `DROP TABLE IF EXISTS ${table}`));
     const values = Array.from({ length: ROWS }, (_, i) => `(${i + 1}, 'v${i + 1}')`).join(', ');
     await db.exec(`INSERT INTO ${table} (id, v) VALUES ${values}`);
-    const dropSlot = () =>
-      waitFor(
-        `slot ${slot} to be dropped`,
-        async () => {
-          await execOnce(
-            kind,
-            `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${slot}'`,
-          );
-          return true;
-        },
-        { timeoutMs: 10_000, intervalMs: 250 },
-      );
+    const dropSlot = () => dropReplicationSlot(slot);
     if (kind === 'postgres') {
       await db.exec(`CREATE PUBLICATION ${slot} FOR TABLE ${table}`);
       cleanups.push(dropSlot);

@@ -3,6 +3,7 @@ import { createKafka, readSchemaHistory } from '../../src/kafka/index.js';
 import {
   type AdminDatabase,
   type DatabaseKind,
+  dropReplicationSlot,
   execOnce,
   openAdminDatabase,
 } from '../../support/admin-database.js';
@@ -166,17 +167,7 @@ async function insertRows(db: AdminDatabase, table: string, cases: TypeCase[], r
 }
 
 async function dropSlot(source: string) {
-  await waitFor(
-    `slot rowkube_${source} to be dropped`,
-    async () => {
-      await execOnce(
-        'postgres',
-        `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'rowkube_${source}'`,
-      );
-      return true;
-    },
-    { timeoutMs: 10_000, intervalMs: 250 },
-  );
+  await dropReplicationSlot(`rowkube_${source}`);
 }
 
 /** Equal as decoded values: NaN equals NaN, Buffers by content, bigints by value. */
