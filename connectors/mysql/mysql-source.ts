@@ -210,6 +210,8 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
       pendingGtid = undefined;
       gtid = executed.toString();
     }
+    // MySQL: this transaction's own GTID; MariaDB: the last GTID seen, which is this transaction's.
+    const txId = executed ? transactionGtid : gtid;
     const idleDue = Date.now() - lastCommitAt >= IDLE_COMMIT_INTERVAL_MS;
     if (changesInTransaction === 0 && !idleDue && !schemaRecorded) return;
     const position: MysqlPosition = gtid
@@ -221,7 +223,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     const committed = sink
       .commit({
         position: serializeMysqlPosition(position),
-        ...(executed ? (transactionGtid ? { txId: transactionGtid } : {}) : gtid ? { txId: gtid } : {}),
+        ...(txId ? { txId } : {}),
         commitTsMs: event.timestamp,
       })
       .catch((error: Error) => {
