@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 //   processor, sink → contracts, kafka, core
 //   replay → the sink's facade (src/sink/index.ts), contracts, kafka, core
 //   observability → contracts, kafka, core
+//   cluster (leases, in-cluster credentials, RBAC rules) → the sink's facade, contracts, core
 //   cli, app → anything           core → nothing else
 //
 // A folder of src/ that is not listed is refused until it gets its arrows:
@@ -24,13 +25,14 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sink: ['contracts', 'kafka', 'core'],
   replay: ['contracts', 'kafka', 'core'],
   observability: ['contracts', 'kafka', 'core'],
+  cluster: ['sink', 'contracts', 'core'],
   cli: ['*'],
   app: ['*'],
 };
 
 /** Parts that others may reach only through one file: their facade. */
 export const FACADE_ONLY: Readonly<Record<string, { file: string; from: readonly string[] }>> = {
-  sink: { file: 'src/sink/index.ts', from: ['replay'] },
+  sink: { file: 'src/sink/index.ts', from: ['replay', 'cluster'] },
 };
 
 /** Packages only one part may import: the rest of the code goes through that part. */

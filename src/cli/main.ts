@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { defaultInstanceName } from '../contracts/index.js';
 import { RowkubeError } from '../core/errors.js';
 import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
@@ -14,12 +15,16 @@ import { parseArgs } from './parse-args.js';
 const USAGE = `rowkube — database rows as the source of truth for Kubernetes resources
 
 Usage:
-  rowkube run --config FILE           capture, process and apply in one process
+  rowkube run --config FILE [--instance NAME]
+                                      capture, process and apply in one process; replicas
+                                      with distinct names (default: HOSTNAME, the pod name)
+                                      share the work
   rowkube validate --config FILE      check a configuration file
   rowkube capture --config FILE       stream the configured tables' changes into Kafka
   rowkube process --config FILE [--instance NAME]
                                       render each hub row's forms into <prefix>.desired;
-                                      instances with distinct names share the hubs
+                                      instances with distinct names (default: HOSTNAME)
+                                      share the hubs
   rowkube apply --config FILE         apply <prefix>.desired to Kubernetes, audit to <prefix>.audit
   rowkube replay --config FILE --kubeconfig FILE [--at TIME]
                [--wait [--wait-timeout SECONDS]]
@@ -70,11 +75,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'capture':
         return await captureCommand(request.config);
       case 'run':
-        return await runCommand(request.config);
+        return await runCommand(request.config, request.instance ?? defaultInstanceName());
       case 'apply':
         return await applyCommand(request.config);
       case 'process':
-        return await processCommand(request.config, request.instance);
+        return await processCommand(request.config, request.instance ?? defaultInstanceName());
       case 'replay':
         return await replayCommand(request);
       case 'snapshot':

@@ -8,7 +8,7 @@ export type CliRequest =
   | { kind: 'validate'; config: string }
   | { kind: 'capture'; config: string }
   | { kind: 'apply'; config: string }
-  | { kind: 'run'; config: string }
+  | { kind: 'run'; config: string; instance?: string }
   | { kind: 'process'; config: string; instance?: string }
   | { kind: 'snapshot'; config: string; table?: string; source?: string; wait: boolean }
   | { kind: 'replay'; config: string; kubeconfig: string; at?: number; waitTimeoutSeconds?: number }
@@ -45,11 +45,11 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         return { kind: 'version' };
       case 'validate':
       case 'capture':
-      case 'apply':
-      case 'run': {
+      case 'apply': {
         const { values } = parse(command, rest, CONFIG, 0);
         return { kind: command, config: requireConfig(command, values.config) };
       }
+      case 'run':
       case 'process': {
         const { values } = parse(command, rest, { ...CONFIG, instance: { type: 'string' } }, 0);
         const instance = values.instance as string | undefined;

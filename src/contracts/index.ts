@@ -31,7 +31,9 @@ export {
   type StageName,
 } from './pipeline-metrics.js';
 export {
+  captureLeaseName,
   captureTransactionalId,
+  defaultInstanceName,
   processorGroupId,
   processorTransactionalId,
   sinkGroupId,

@@ -27,3 +27,24 @@ export function sinkGroupId(prefix: string): string {
 export function captureTransactionalId(prefix: string, source: string): string {
   return `rowkube-capture-${prefix}-${source}`;
 }
+
+/**
+ * The coordination.k8s.io/v1 Lease whose holder captures a source (leader
+ * election). Named like the transactional id, which stays the fence: a Lease
+ * name is a DNS subdomain, so the prefix is lowercased and anything but
+ * letters, digits, "-" and "." becomes "-".
+ */
+export function captureLeaseName(prefix: string, source: string): string {
+  const dns = (s: string) => s.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+  return `rowkube-capture-${dns(prefix)}-${dns(source)}`.slice(0, 253).replace(/[.-]+$/, '');
+}
+
+/**
+ * The instance name a `rowkube run` or `process` replica goes by when none is
+ * given: the pod name (HOSTNAME, which Kubernetes sets), so replicas of one
+ * Deployment never fence each other's processor; `0` outside a pod.
+ */
+export function defaultInstanceName(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env.HOSTNAME?.trim();
+  return host && /^[a-zA-Z0-9._-]{1,100}$/.test(host) ? host : '0';
+}

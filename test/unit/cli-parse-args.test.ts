@@ -34,6 +34,14 @@ describe('CLI > parseArgs', () => {
     expect(parseArgs(['capture'])).toEqual({ kind: 'error', message: "'capture' needs --config FILE" });
   });
 
+  it('names a run replica', () => {
+    expect(parseArgs(['run', '-c', 'r.yaml', '--instance', 'rowkube-7d9f-x2'])).toEqual({
+      kind: 'run',
+      config: 'r.yaml',
+      instance: 'rowkube-7d9f-x2',
+    });
+  });
+
   it('names a processor instance', () => {
     expect(parseArgs(['process', '-c', 'r.yaml', '--instance', 'p-1'])).toEqual({
       kind: 'process',

@@ -3,7 +3,7 @@ import { ALL_STAGES } from '../../app/pipeline-stages.js';
 import { runPipelineCommand } from './pipeline-command.js';
 
 /**
- * `rowkube run --config F`: capture, process and apply in one process — the
+ * `rowkube run --config F [--instance NAME]`: capture, process and apply in one process — the
  * same stages as the three separate commands, sharing one shutdown: on
  * SIGTERM each stage finishes or abandons its in-flight work and commits its
  * positions. A source that fails for good is reported while the rest keep
@@ -13,12 +13,14 @@ import { runPipelineCommand } from './pipeline-command.js';
  */
 export async function runCommand(
   configPath: string,
+  instance: string,
   logger: Logger = pino({ name: 'rowkube' }),
 ): Promise<number> {
   const result = await runPipelineCommand(configPath, {
     stages: ALL_STAGES,
     stopping: 'stopping: finishing in-flight work',
     logger,
+    instance,
   });
   return result.exitCode;
 }

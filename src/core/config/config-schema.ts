@@ -3,6 +3,7 @@ import { deletionGuardSchema } from './deletion-guard-schema.js';
 import { formSchema } from './form-schema.js';
 import { hubSchema } from './hub-schema.js';
 import { kubernetesSchema } from './kubernetes-schema.js';
+import { leaderElectionSchema } from './leader-election-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 
 // The one definition of rowkube's configuration: it validates a file, fills
@@ -120,6 +121,7 @@ export const configSchema = z
     forms: z.array(formSchema).default([]).describe('What each hub row becomes in Kubernetes.'),
     observability: observabilitySchema.prefault({}),
     deletionGuard: deletionGuardSchema.prefault({}),
+    leaderElection: leaderElectionSchema.prefault({}),
   })
   .describe('rowkube configuration.');
 
