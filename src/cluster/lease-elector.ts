@@ -197,7 +197,7 @@ export class LeaseElector {
     const lost = (why: string) => {
       if (term.signal.aborted) return;
       this.leading = false;
-      this.log.warn({ action: 'lost', holder: this.holderSeen ?? '' }, `lost leadership: ${why}`);
+      this.log.warn({ action: 'lost', identity: this.options.identity }, `lost leadership: ${why}`);
       this.options.onLost?.(why);
       term.abort(new Error(why));
     };
