@@ -48,10 +48,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/*
 The configuration file: values.config with the observability server on all
 addresses and on the metrics port, so that the kubelet's probes and a scraper
-reach it (rowkube's default, 127.0.0.1, serves only the pod itself).
+reach it (rowkube's default, 127.0.0.1, serves only the pod itself), and with
+leader election on unless the config says otherwise: the chart runs replicas.
 */}}
 {{- define "rowkube.configYaml" -}}
 {{- $config := deepCopy .Values.config }}
+{{- $leaderElection := default (dict) (get $config "leaderElection") }}
+{{- if not (hasKey $leaderElection "enabled") }}
+{{- $_ := set $leaderElection "enabled" true }}
+{{- end }}
+{{- $_ := set $config "leaderElection" $leaderElection }}
 {{- $observability := merge (dict "host" "0.0.0.0" "port" (int .Values.metrics.port)) (default (dict) (get $config "observability")) }}
 {{- $_ := set $observability "host" "0.0.0.0" }}
 {{- $_ := set $observability "port" (int .Values.metrics.port) }}
