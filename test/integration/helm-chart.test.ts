@@ -162,7 +162,17 @@ describe('helm chart > lint, and a server-side dry run of everything it renders'
         .serviceAccountName,
     ).toBe('existing');
 
+    // The Leases' namespace follows the config's leaderElection.namespace unless rbac.leaseNamespace says otherwise.
+    const elsewhere = await renderChart(env.helm, {
+      release,
+      namespace,
+      set: { 'config.leaderElection': { enabled: true, namespace: tenantNamespace } },
+    });
+    expect(only(elsewhere, 'Role').metadata.namespace).toBe(tenantNamespace);
+
     const objects = await renderFull();
+    // Cluster-scoped: named after the release's namespace too, so two releases of one name do not collide.
+    expect(only(objects, 'ClusterRole').metadata.name).toBe(`${release}-rowkube-${namespace}`);
     const binding = objects.find(
       (o) => o.kind === 'RoleBinding' && o.metadata.namespace === tenantNamespace,
     ) as KubeObject & { subjects: unknown; roleRef: unknown };
