@@ -29,14 +29,18 @@ describe('the image recipes agree', () => {
 
   it('on the entrypoint', () => {
     const built = JSON.parse(match(build, /--entrypoint '([^']+)'/, 'the entrypoint in build')) as unknown;
-    const docker = JSON.parse(match(dockerfile, /^ENTRYPOINT (.+)$/m, 'ENTRYPOINT in the Dockerfile')) as unknown;
+    const docker = JSON.parse(
+      match(dockerfile, /^ENTRYPOINT (.+)$/m, 'ENTRYPOINT in the Dockerfile'),
+    ) as unknown;
     expect(docker).toEqual(built);
     expect(built).toEqual(['/usr/bin/node', '/app/bin/rowkube.js']);
   });
 
   it('on the working directory and the environment', () => {
     expect(match(build, /--workingdir (\S+)/, 'the workingdir in build')).toBe('/app');
-    expect(match(dockerfile, /^WORKDIR (\S+)$(?![\s\S]*^FROM )/m, 'the last WORKDIR in the Dockerfile')).toBe('/app');
+    expect(match(dockerfile, /^WORKDIR (\S+)$(?![\s\S]*^FROM )/m, 'the last WORKDIR in the Dockerfile')).toBe(
+      '/app',
+    );
     expect(build).toContain('--env NODE_ENV=production');
     expect(dockerfile).toMatch(/^ENV NODE_ENV=production$/m);
   });
