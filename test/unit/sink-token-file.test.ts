@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeTransport } from '../../src/sink/kube/kube-transport.js';
+import { defaultKubeConfigProblem } from '../../src/sink/kube/open-kube-client.js';
 import { TokenFile, tokenFileOf } from '../../src/sink/kube/token-file.js';
 
 // In-cluster credentials: the kubelet replaces the service-account token file
@@ -131,5 +132,34 @@ describe('KubeTransport with a token file', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('defaultKubeConfigProblem', () => {
+  it('refuses what loadFromDefault falls back to when it finds nothing', () => {
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser(
+      { name: 'cluster', server: 'http://localhost:8080', skipTLSVerify: false },
+      { name: 'user' },
+    );
+    expect(defaultKubeConfigProblem(kc, {})).toMatch(/no cluster to apply to/);
+    // A real kubeconfig that happens to use the same names has credentials.
+    const named = new KubeConfig();
+    named.loadFromClusterAndUser(
+      { name: 'cluster', server: 'http://localhost:8080', skipTLSVerify: true },
+      { name: 'user', token: 't' },
+    );
+    expect(defaultKubeConfigProblem(named, {})).toBeUndefined();
+  });
+
+  it('accepts a pod with the service variables, and names them when they are missing', () => {
+    const kc = new KubeConfig();
+    kc.loadFromCluster();
+    expect(
+      defaultKubeConfigProblem(kc, { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }),
+    ).toBeUndefined();
+    expect(defaultKubeConfigProblem(kc, {})).toMatch(
+      /KUBERNETES_SERVICE_HOST or KUBERNETES_SERVICE_PORT is not set/,
+    );
   });
 });
