@@ -27,6 +27,15 @@ export function runInImage(name: string, podmanArgs: string[], args: string[]): 
   return new RowkubeProcess(args, [], [PODMAN, 'run', '--rm', '--name', name, ...podmanArgs, ROWKUBE_IMAGE]);
 }
 
+/** Fails with what to do when the image has not been built (scripts/test.sh builds it before the tests). */
+export async function requireImage(): Promise<void> {
+  const exists = await podman(['image', 'exists', ROWKUBE_IMAGE]).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) throw new Error(`no image ${ROWKUBE_IMAGE}: build it first with deploy/image/build`);
+}
+
 /** Removes the container `name` if it is still there (a test that failed half-way). */
 export async function removeContainer(name: string): Promise<void> {
   await podman(['rm', '--force', '--ignore', name]).catch(() => undefined);

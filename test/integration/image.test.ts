@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
-import { podman, removeContainer, runInImage } from '../../support/rowkube-image.js';
+import { podman, removeContainer, requireImage, runInImage } from '../../support/rowkube-image.js';
 import type { RowkubeProcess } from '../../support/rowkube-process.js';
 import {
   adminRequest,
@@ -35,6 +35,8 @@ function apiserverPort(): string {
   kc.loadFromFile(env.kubeconfig);
   return new URL(kc.getCurrentCluster()?.server ?? '').port;
 }
+
+beforeAll(requireImage);
 
 describe('the container image', () => {
   it('runs `rowkube version` as a non-root user', async () => {

@@ -62,7 +62,12 @@ export class KubeTransport {
   private readonly requestTimeoutMs: number;
   /** Created on the first request: KubeConfig produces TLS material asynchronously. */
   private agent: Promise<http.Agent> | undefined;
-  /** Static credentials (certificates, a fixed token) are read once; exec and auth-provider tokens rotate. */
+  /**
+   * Static credentials (certificates, a fixed token) are read once; exec and
+   * auth-provider tokens rotate. A token file (in a pod) is followed by
+   * tokenFile instead: KubeConfig would rebuild TLS options and an agent for
+   * every request to reach it.
+   */
   private readonly credentialsRotate: boolean;
   /** In a pod: the service-account token file, followed as the kubelet rotates it. */
   private readonly tokenFile: TokenFile | undefined;
@@ -102,7 +107,9 @@ export class KubeTransport {
    * Sends one request and reads the whole answer. Resolves for any HTTP
    * status; rejects only when no answer came (refused, reset, timed out,
    * closed), with the underlying error. A request that fails because a
-   * kept-alive connection was closed under it is sent once more on a new one.
+   * kept-alive connection was closed under it is sent once more on a new one;
+   * one refused with 401 while a token file is in use, once more if the file
+   * then holds another token.
    */
   async request(request: KubeRequest): Promise<KubeResponse> {
     const credentials = await this.credentials();
