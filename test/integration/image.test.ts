@@ -108,14 +108,16 @@ forms:
     );
   }
 
-  async function applied(rowkube: RowkubeProcess, id: string, note: string): Promise<void> {
+  /** Waits until ConfigMap row-ID has `note` (undefined: until it is gone). */
+  async function applied(rowkube: RowkubeProcess, id: string, note: string | undefined): Promise<void> {
     await waitFor(
-      `ConfigMap row-${id} with note ${note}`,
+      note === undefined ? `ConfigMap row-${id} deleted` : `ConfigMap row-${id} with note ${note}`,
       async () => {
         if (rowkube.exitCode !== null) throw new Error(`rowkube run exited:\n${rowkube.lastOutput(40)}`);
         const cm = (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: `row-${id}` })) as
           | { data?: Record<string, string> }
           | undefined;
+        if (note === undefined) return cm === undefined ? true : undefined;
         return cm?.data?.note === note ? true : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 250 },
@@ -144,12 +146,16 @@ forms:
     await db?.close();
   });
 
-  it('applies a row with the kubeconfig mounted, and stops cleanly on SIGTERM', async () => {
+  it('applies, updates and deletes with the kubeconfig mounted, and stops cleanly on SIGTERM', async () => {
     const config = mountedConfig(`${prefix}_a`, '/etc/kube/config');
     const rowkube = start(['-v', `${env.kubeconfig}:/etc/kube/config:ro`], config);
     try {
       await db.exec(`INSERT INTO ${table} VALUES ('one', 'from-the-image')`);
       await applied(rowkube, 'one', 'from-the-image');
+      await db.exec(`UPDATE ${table} SET note = 'updated' WHERE id = 'one'`);
+      await applied(rowkube, 'one', 'updated');
+      await db.exec(`DELETE FROM ${table} WHERE id = 'one'`);
+      await applied(rowkube, 'one', undefined);
     } finally {
       expect(await rowkube.stop()).toBe(0);
     }
