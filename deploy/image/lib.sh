@@ -20,16 +20,15 @@ IMAGE_STORAGE=$IMAGE_HOME/storage
 image_containers_conf() {
   mkdir -p "$IMAGE_HOME"
   local conf=$IMAGE_HOME/containers.conf
-  if [ ! -f "$conf" ]; then
-    cat > "$conf.tmp" <<'CONF'
+  # Written each time (renamed into place), so a change here always applies.
+  cat > "$conf.$$" <<'CONF'
 [containers]
 default_ulimits = []
 [engine]
 cgroup_manager = "cgroupfs"
 runtime = "runc"
 CONF
-    mv "$conf.tmp" "$conf"
-  fi
+  mv "$conf.$$" "$conf"
   export CONTAINERS_CONF=$conf
 }
 
