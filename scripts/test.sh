@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/local/stack up
+# The container image the image tests run (a warm rebuild redoes only the app layer).
+deploy/image/build
 set -a; eval "$(deploy/local/stack env)"; set +a
 
 echo '== lint and format (biome)'

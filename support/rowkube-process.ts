@@ -9,9 +9,20 @@ export class RowkubeProcess {
   readonly output: string[] = [];
   private readonly child: ChildProcess;
 
-  /** nodeOptions: flags for node itself, e.g. a heap limit. */
-  constructor(args: string[], nodeOptions: string[] = []) {
-    this.child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/cli/run.ts', ...args], {
+  /**
+   * nodeOptions: flags for node itself, e.g. a heap limit. launcher: the
+   * command that runs the CLI instead of node and the sources (e.g. the
+   * container image: `podman run … IMAGE`); `args` follow it.
+   */
+  constructor(args: string[], nodeOptions: string[] = [], launcher?: readonly string[]) {
+    const [command, ...prefix] = launcher ?? [
+      process.execPath,
+      ...nodeOptions,
+      '--import',
+      'tsx',
+      'src/cli/run.ts',
+    ];
+    this.child = spawn(command as string, [...prefix, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: process.env,
     });

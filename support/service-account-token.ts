@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,4 +140,90 @@ export function writeTokenKubeconfig(adminKubeconfig: string, token: string): st
   };
   writeFileSync(file, JSON.stringify(doc, null, 2), { mode: 0o600 });
   return file;
+}
+
+/** Binds a ClusterRole (e.g. `cluster-admin`) to the ServiceAccount; resolves with the binding's name, to delete it afterwards. */
+export async function bindClusterRole(
+  kubeconfig: string,
+  namespace: string,
+  serviceAccount: string,
+  clusterRole: string,
+): Promise<string> {
+  const name = `${namespace}-${serviceAccount}`;
+  await expectOk(kubeconfig, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+  });
+  return name;
+}
+
+/** Creates a Secret to bind tokens to (TokenOptions.boundObjectRef); deleting it invalidates them. */
+export async function createBindingSecret(
+  kubeconfig: string,
+  namespace: string,
+  name: string,
+): Promise<NonNullable<TokenOptions['boundObjectRef']>> {
+  const body = (await expectOk(kubeconfig, 'POST', `/api/v1/namespaces/${namespace}/secrets`, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name },
+  })) as { metadata?: { uid?: string } };
+  const uid = body.metadata?.uid;
+  if (!uid) throw new Error(`Secret ${namespace}/${name} was not created: ${JSON.stringify(body)}`);
+  return { kind: 'Secret', apiVersion: 'v1', name, uid };
+}
+
+/** The HTTP status the API server answers a GET of /api with `token` alone: 200 while it is valid, 401 once it is not. */
+export async function tokenStatus(adminKubeconfig: string, token: string): Promise<number> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) throw new Error(`${adminKubeconfig} has no current cluster`);
+  const ca = cluster.caData ? Buffer.from(cluster.caData, 'base64') : readFileSync(cluster.caFile ?? '');
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      new URL('/api', cluster.server),
+      { ca, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export const SERVICE_ACCOUNT_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * A folder laid out as the kubelet mounts a pod's service account at
+ * SERVICE_ACCOUNT_MOUNT: token, ca.crt (the admin kubeconfig's cluster CA)
+ * and namespace, readable by any user (a container's user is not the test's).
+ * Returns the folder and a function that replaces the token as the kubelet
+ * does: a new file renamed over the old one.
+ */
+export function writeServiceAccountMount(
+  adminKubeconfig: string,
+  namespace: string,
+  token: string,
+): { dir: string; rotate: (token: string) => void } {
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) throw new Error(`${adminKubeconfig} has no current cluster`);
+  const ca = cluster.caData ? Buffer.from(cluster.caData, 'base64') : readFileSync(cluster.caFile ?? '');
+  const dir = mkdtempSync(join(tmpdir(), 'rowkube-sa-'));
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'ca.crt'), ca, { mode: 0o644 });
+  writeFileSync(join(dir, 'namespace'), namespace, { mode: 0o644 });
+  const rotate = (next: string) => {
+    writeFileSync(join(dir, '.token.new'), next, { mode: 0o644 });
+    renameSync(join(dir, '.token.new'), join(dir, 'token'));
+  };
+  rotate(token);
+  return { dir, rotate };
 }

@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
+import { TokenFile, tokenFileOf } from './token-file.js';
 
 // HTTP to the API server over one pool of kept-alive connections.
 //
@@ -22,6 +23,8 @@ export interface KubeTransportOptions {
   maxSockets?: number;
   /** A request that sees no activity on its connection for this long fails (retriable). Default 30,000. */
   requestTimeoutMs?: number;
+  /** How often a token file (in-cluster credentials) is looked at; for tests. Default 1000 ms. */
+  tokenCheckIntervalMs?: number;
 }
 
 export const DEFAULT_MAX_SOCKETS = 64;
@@ -59,8 +62,15 @@ export class KubeTransport {
   private readonly requestTimeoutMs: number;
   /** Created on the first request: KubeConfig produces TLS material asynchronously. */
   private agent: Promise<http.Agent> | undefined;
-  /** Static credentials (certificates, a fixed token) are read once; exec and auth-provider tokens rotate. */
+  /**
+   * Static credentials (certificates, a fixed token) are read once; exec and
+   * auth-provider tokens rotate. A token file (in a pod) is followed by
+   * tokenFile instead: KubeConfig would rebuild TLS options and an agent for
+   * every request to reach it.
+   */
   private readonly credentialsRotate: boolean;
+  /** In a pod: the service-account token file, followed as the kubelet rotates it. */
+  private readonly tokenFile: TokenFile | undefined;
   private staticCredentials: Promise<Credentials> | undefined;
   private closed = false;
 
@@ -85,6 +95,11 @@ export class KubeTransport {
     this.client = this.server.protocol === 'https:' ? https : http;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const user = kubeConfig.getCurrentUser();
+    const tokenFile = tokenFileOf(user);
+    this.tokenFile =
+      tokenFile === undefined
+        ? undefined
+        : new TokenFile(tokenFile, { checkIntervalMs: options.tokenCheckIntervalMs });
     this.credentialsRotate = Boolean(user?.exec || user?.authProvider);
   }
 
@@ -92,13 +107,28 @@ export class KubeTransport {
    * Sends one request and reads the whole answer. Resolves for any HTTP
    * status; rejects only when no answer came (refused, reset, timed out,
    * closed), with the underlying error. A request that fails because a
-   * kept-alive connection was closed under it is sent once more on a new one.
+   * kept-alive connection was closed under it is sent once more on a new one;
+   * one refused with 401 while a token file is in use, once more if the file
+   * then holds another token.
    */
   async request(request: KubeRequest): Promise<KubeResponse> {
+    const credentials = await this.credentials();
+    const response = await this.sendOnce(request, credentials);
+    if (response.status !== 401 || this.tokenFile === undefined) return response;
+    // The token may have been rotated and the old one revoked (a bound token's
+    // object deleted) before the file looked changed: read it again, and try
+    // once more if it holds another token.
+    this.tokenFile.invalidate();
+    const fresh = await this.credentials();
+    if (fresh.headers.authorization === credentials.headers.authorization) return response;
+    return this.sendOnce(request, fresh);
+  }
+
+  private async sendOnce(request: KubeRequest, credentials: Credentials): Promise<KubeResponse> {
     try {
-      return await this.send(request);
+      return await this.send(request, credentials);
     } catch (error) {
-      if (isStaleSocket(error) && !this.closed) return this.send(request);
+      if (isStaleSocket(error) && !this.closed) return this.send(request, credentials);
       throw error;
     }
   }
@@ -109,9 +139,9 @@ export class KubeTransport {
     void this.agent?.then((agent) => agent.destroy()).catch(() => undefined);
   }
 
-  private async send(request: KubeRequest): Promise<KubeResponse> {
+  private async send(request: KubeRequest, credentials: Credentials): Promise<KubeResponse> {
     if (this.closed) throw new Error('the Kubernetes client is closed');
-    const [agent, credentials] = await Promise.all([this.sharedAgent(), this.credentials()]);
+    const agent = await this.sharedAgent();
     const url = this.url(request);
     const headers: Record<string, string> = {
       ...credentials.headers,
@@ -187,7 +217,8 @@ export class KubeTransport {
     });
   }
 
-  private credentials(): Promise<Credentials> {
+  private async credentials(): Promise<Credentials> {
+    if (this.tokenFile) return { headers: { authorization: `Bearer ${await this.tokenFile.token()}` } };
     if (this.credentialsRotate) return this.readCredentials();
     this.staticCredentials ??= this.readCredentials();
     return this.staticCredentials;
