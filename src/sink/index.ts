@@ -7,4 +7,5 @@ export { isFinal } from './apply/apply-resource.js';
 export { AuditPublisher } from './audit/audit-publisher.js';
 export type { ChangeSet } from './change-set.js';
 export type { KubeApi } from './kube/index.js';
+export { literalNamespaces } from './ownership/index.js';
 export { ResourceManager, type ResourceManagerOptions } from './resource-manager.js';
