@@ -15,6 +15,8 @@ export interface StackEnv {
   oracleMysqlAdminUrl: string;
   pgUrl: string;
   pgAdminUrl: string;
+  /** The helm binary (stack part `helm`), for the chart's tests. */
+  helm: string;
   /** Every variable by its name, e.g. for a caller that picks the database at run time. */
   urls: Record<StackVariable, string>;
   kafkaBrokers: string[];
@@ -29,7 +31,8 @@ export type StackVariable =
   | 'PG_URL'
   | 'PG_ADMIN_URL'
   | 'KAFKA_BROKERS'
-  | 'KUBECONFIG';
+  | 'KUBECONFIG'
+  | 'HELM';
 
 const EVERY_VARIABLE: readonly StackVariable[] = [
   'MYSQL_URL',
@@ -40,13 +43,14 @@ const EVERY_VARIABLE: readonly StackVariable[] = [
   'PG_ADMIN_URL',
   'KAFKA_BROKERS',
   'KUBECONFIG',
+  'HELM',
 ];
 
 /**
- * What a caller needs unless it says otherwise. MySQL's variables are left
- * out: only the tests and benchmarks that run on MySQL ask for them, by name.
+ * What a caller needs unless it says otherwise. MySQL's variables and HELM are
+ * left out: only the tests and benchmarks that use them ask for them, by name.
  */
-const DEFAULT_NEEDS = EVERY_VARIABLE.filter((name) => !name.startsWith('ORACLE_'));
+const DEFAULT_NEEDS = EVERY_VARIABLE.filter((name) => !name.startsWith('ORACLE_') && name !== 'HELM');
 
 export class StackEnvError extends Error {}
 
@@ -81,6 +85,7 @@ export function stackEnv(options: StackEnvOptions = {}): StackEnv {
     oracleMysqlAdminUrl: value('ORACLE_MYSQL_ADMIN_URL'),
     pgUrl: value('PG_URL'),
     pgAdminUrl: value('PG_ADMIN_URL'),
+    helm: value('HELM'),
     kafkaBrokers: value('KAFKA_BROKERS').split(','),
     kubeconfig: value('KUBECONFIG'),
     urls: Object.fromEntries(EVERY_VARIABLE.map((name) => [name, value(name)])) as Record<
@@ -97,6 +102,17 @@ export function replayKubeconfig(env: NodeJS.ProcessEnv = process.env): string {
     throw new StackEnvError(
       'KUBECONFIG_REPLAY is not set: the replay test needs the second cluster of the local stack ' +
         '(`deploy/local/stack up` and export `deploy/local/stack env`)',
+    );
+  return path;
+}
+
+/** The prometheus-operator CRDs (ServiceMonitor, PrometheusRule) the stack part `helm` generates. */
+export function monitoringCrdsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const path = env.MONITORING_CRDS_DIR;
+  if (!path)
+    throw new StackEnvError(
+      'MONITORING_CRDS_DIR is not set: the chart test needs the stack part `helm` ' +
+        '(`deploy/local/stack up helm` and export `deploy/local/stack env`)',
     );
   return path;
 }
