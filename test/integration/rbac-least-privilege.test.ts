@@ -1,8 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { rbacCommand } from '../../src/cli/commands/rbac.js';
-import type { RbacValues } from '../../src/cluster/rbac-rules.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import { createKafka } from '../../src/kafka/index.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../../src/sink/kube/index.js';
@@ -15,8 +15,8 @@ import {
   sourceKey,
 } from '../../support/admin-database.js';
 import { AuditFollower } from '../../support/audit-follower.js';
-import { renderChartRbac } from '../../support/chart-rbac.js';
 import { writeConfigFile } from '../../support/config-file.js';
+import { renderChart } from '../../support/helm-chart.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import {
   createServiceAccount,
@@ -70,20 +70,14 @@ describe.each<DatabaseKind>(['mariadb', 'postgres'])('rowkube rbac > least privi
       `CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20), replicas INT, active BOOLEAN)`,
     );
     if (kind === 'postgres') await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}`);
-    account = await createServiceAccount(env.kubeconfig, system, 'rowkube');
     // With literal allowedNamespaces the Roles live in those namespaces, so
     // they exist before rowkube does, as they would before `helm install`.
     for (const name of allowed)
       await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, setup);
-    tokenKubeconfig = writeTokenKubeconfig(
-      env.kubeconfig,
-      await mintServiceAccountToken(env.kubeconfig, system, account),
-    );
-    token = KubeClient.fromKubeconfigFile(tokenKubeconfig);
-    const config = writeConfigFile(
+    const configText = (kubeconfig: string) =>
       `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 kubernetes:
-  kubeconfig: ${tokenKubeconfig}
+  kubeconfig: ${kubeconfig}
   allowedNamespaces: [${allowed.join(', ')}]
   retry: { initialSeconds: 0.2, maxSeconds: 1 }
 leaderElection: { enabled: true, namespace: ${system} }
@@ -135,11 +129,26 @@ forms:
           kind: Service
           metadata: { name: web, namespace: "${base}-{{ uid }}" }
           spec: { selector: { app: web }, ports: [{ port: 80 }] }
-`,
-    );
-    const values = await rbacValues(config);
-    rbacObjects = renderChartRbac(values, { namespace: system, name: account });
+`;
+    // The two commands of docs/rbac.md: `rowkube rbac` prints the values, the chart turns them into RBAC.
+    const rbacConfig = writeConfigFile(configText(env.kubeconfig));
+    const rbacValues = join(dirname(rbacConfig), 'rbac-values.yaml');
+    writeFileSync(rbacValues, await rbacCommandOutput(rbacConfig));
+    rbacObjects =
+      // A release name of its own: the ClusterRole is named after it.
+      (await renderChart(helm(), { release: base, namespace: system, valuesFiles: [rbacValues] })).filter(
+        (object) => RBAC_KINDS.has(object.kind),
+      );
+    account = rbacObjects.find((object) => object.kind === 'ServiceAccount')?.metadata.name ?? '';
+    expect(account).not.toBe('');
+    await createServiceAccount(env.kubeconfig, system, account);
     for (const object of rbacObjects) await admin.apply(object, setup);
+    tokenKubeconfig = writeTokenKubeconfig(
+      env.kubeconfig,
+      await mintServiceAccountToken(env.kubeconfig, system, account),
+    );
+    token = KubeClient.fromKubeconfigFile(tokenKubeconfig);
+    const config = writeConfigFile(configText(tokenKubeconfig));
     // RBAC takes effect at once for new requests, but make sure before rowkube starts.
     await waitFor('the Role to allow the ServiceAccount', async () =>
       (await token.list('v1', 'ConfigMap', 'x=y', { namespace: ns('acme') }).catch(() => undefined))
@@ -295,8 +304,8 @@ function refOf(object: KubeObject) {
   return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name ?? '' };
 }
 
-/** What `rowkube rbac --config F` prints, read back as the chart's values. */
-async function rbacValues(config: string): Promise<RbacValues> {
+/** What `rowkube rbac --config F` prints: the chart's `rbac:` values, with the comment header. */
+async function rbacCommandOutput(config: string): Promise<string> {
   let text = '';
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -305,5 +314,15 @@ async function rbacValues(config: string): Promise<RbacValues> {
     },
   });
   expect(await rbacCommand({ config, output: 'values' }, out)).toBe(0);
-  return (parse(text) as { rbac: RbacValues }).rbac;
+  return text;
+}
+
+/** The chart's objects this test applies: the identity and its rights, nothing that runs. */
+const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+
+function helm(): string {
+  const path = process.env.HELM;
+  if (!path)
+    throw new Error('HELM is not set: bring up the stack part helm and export `deploy/local/stack env`');
+  return path;
 }
