@@ -134,6 +134,11 @@ export function deriveRbac(config: RbacConfig, resources: KindResources = new Ma
       const rule = { apiGroups: [group], resources: [plural], verbs };
       (literal === undefined ? clusterRules : perNamespace).push(rule);
     } else if (group === '' && use.kind === 'Namespace' && literal !== undefined) {
+      if (use.deletes)
+        warnings.push(
+          'Namespace with deletionPolicy Delete: pruning a Namespace deletes the Role that grants rowkube its rights ' +
+            'in it, so the tenant cannot come back; give the Namespace resource deletionPolicy Retain',
+        );
       // Namespaces rowkube creates are among the allowed ones, so their names
       // are known: writes are restricted to them. The inventory lists
       // Namespaces by label, which resourceNames cannot restrict.

@@ -49,6 +49,7 @@ describe.each<DatabaseKind>(['mariadb', 'postgres'])('rowkube rbac > least privi
   let tokenKubeconfig: string;
   let account: string;
   let rbacObjects: KubeObject[] = [];
+  let config: string;
 
   const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
     waitFor(
@@ -97,6 +98,8 @@ forms:
     hub: tenants
     resources:
       - id: ns
+        # Retain: pruning the Namespace would delete the Role that grants rowkube its rights in it.
+        deletionPolicy: Retain
         manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
       - id: config
         dependIds: [ns]
@@ -148,7 +151,7 @@ forms:
       await mintServiceAccountToken(env.kubeconfig, system, account),
     );
     token = KubeClient.fromKubeconfigFile(tokenKubeconfig);
-    const config = writeConfigFile(configText(tokenKubeconfig));
+    config = writeConfigFile(configText(tokenKubeconfig));
     // RBAC takes effect at once for new requests, but make sure before rowkube starts.
     await waitFor('the Role to allow the ServiceAccount', async () =>
       (await token.list('v1', 'ConfigMap', 'x=y', { namespace: ns('acme') }).catch(() => undefined))
@@ -218,6 +221,29 @@ forms:
       return object?.metadata.labels?.[OrphanLabel] === 'true' ? object : undefined;
     });
     expect(keep.metadata.labels?.[OwnerLabel.node]).toBeUndefined();
+  });
+
+  it('reactivated, the Retain object is adopted; after a restart the inventory listed per namespace prunes', async () => {
+    await db.exec(`UPDATE ${tenants} SET active = true WHERE tenant_id = 'acme'`);
+    await until('keep-acme adopted again', async () => {
+      const labels = (await get('ConfigMap', ns('shared'), 'keep-acme'))?.metadata.labels;
+      return labels?.[OrphanLabel] === undefined && labels?.[OwnerLabel.node] !== undefined
+        ? true
+        : undefined;
+    });
+    await until('acme Service again', () => get('Service', ns('acme'), 'web'));
+    await rowkube?.stop();
+    rowkube = new RowkubeProcess(['run', '--config', config]);
+    // Only the Roles allow these lists: a list across the cluster would be Forbidden and stop the sink.
+    const found = await until('the inventory listed', async () => {
+      const line = /"objects":(\d+),"nodes":\d+,"msg":"inventory listed/.exec(rowkube?.output.join('') ?? '');
+      return line ? Number(line[1]) : undefined;
+    });
+    expect(found).toBeGreaterThanOrEqual(4);
+    await db.exec(`UPDATE ${tenants} SET active = false WHERE tenant_id = 'acme'`);
+    await until('acme Service pruned after the restart', async () =>
+      (await get('Service', ns('acme'), 'web')) ? undefined : true,
+    );
   });
 
   it('a row whose form targets a namespace outside allowedNamespaces is refused, the audit naming it', async () => {

@@ -75,6 +75,13 @@ describe('Cluster > RBAC rules > deriveRbac', () => {
     ]);
   });
 
+  it('warns that pruning a Namespace takes the Role in it along, with literal namespaces only', () => {
+    expect(deriveRbac(config({ allowed: '[tenant-a]' })).warnings.join('\n')).toMatch(
+      /Namespace with deletionPolicy Delete: .*Retain/,
+    );
+    expect(deriveRbac(config({ allowed: '["tenant-*"]' })).warnings).toEqual([]);
+  });
+
   it('grants no Namespace write at all when no namespace is allowed', () => {
     const { values } = deriveRbac(config({ allowed: '[]' }));
     expect(values.namespacedRules).toEqual([]);
