@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rbacCommand } from '../../src/cli/commands/rbac.js';
+import { type RbacRequest, rbacCommand } from '../../src/cli/commands/rbac.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import { createKafka } from '../../src/kafka/index.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../../src/sink/kube/index.js';
@@ -16,7 +16,7 @@ import {
 } from '../../support/admin-database.js';
 import { AuditFollower } from '../../support/audit-follower.js';
 import { writeConfigFile } from '../../support/config-file.js';
-import { renderChart } from '../../support/helm-chart.js';
+import { parseManifests, renderChart } from '../../support/helm-chart.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import {
   createServiceAccount,
@@ -186,6 +186,21 @@ forms:
     expect(clusterRole.rules.flatMap((r) => r.resources)).toEqual(['namespaces', 'namespaces']);
   });
 
+  it('-o manifests prints the same rights as objects the API server accepts', async () => {
+    const text = await rbacCommandOutput(config, {
+      output: 'manifests',
+      serviceAccount: { namespace: system, name: account },
+    });
+    const objects = parseManifests(text);
+    expect(objects.map((o) => o.kind).sort()).toEqual(
+      rbacObjects
+        .map((o) => o.kind)
+        .filter((k) => k !== 'ServiceAccount')
+        .sort(),
+    );
+    for (const object of objects) await admin.apply(object, { ...setup, dryRun: true });
+  });
+
   it('under that identity, INSERT provisions: Namespace, ConfigMap, Deployment (Available), Service', async () => {
     await db.exec(`INSERT INTO ${tenants} VALUES ('acme', 'basic', 1, true), ('globex', 'gold', 1, true)`);
     await until('acme Deployment Available', async () => {
@@ -330,8 +345,8 @@ function refOf(object: KubeObject) {
   return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name ?? '' };
 }
 
-/** What `rowkube rbac --config F` prints: the chart's `rbac:` values, with the comment header. */
-async function rbacCommandOutput(config: string): Promise<string> {
+/** What `rowkube rbac --config F` prints: by default the chart's `rbac:` values, with the comment header. */
+async function rbacCommandOutput(config: string, options: Partial<RbacRequest> = {}): Promise<string> {
   let text = '';
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -339,7 +354,7 @@ async function rbacCommandOutput(config: string): Promise<string> {
       done();
     },
   });
-  expect(await rbacCommand({ config, output: 'values' }, out)).toBe(0);
+  expect(await rbacCommand({ config, output: 'values', ...options }, out)).toBe(0);
   return text;
 }
 
