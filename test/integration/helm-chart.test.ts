@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseConfig } from '../../src/cli/load-config.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../../src/sink/kube/index.js';
 import { CHART_DIR, FULL_VALUES, renderChart, runHelm, templateArgs } from '../../support/helm-chart.js';
 import { deleteNamespaces } from '../../support/sink-harness.js';
@@ -109,11 +110,15 @@ describe('helm chart > lint, and a server-side dry run of everything it renders'
 
     // The config the probes depend on: the server listens on all addresses, on the metrics port.
     const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${release}-rowkube`);
-    const config = parse(
-      (configMap as unknown as { data: Record<string, string> }).data['rowkube.yaml'] ?? '',
-    );
-    expect(config.observability).toEqual({ host: '0.0.0.0', port: 9464 });
+    const text = (configMap as unknown as { data: Record<string, string> }).data['rowkube.yaml'] ?? '';
+    expect(parse(text).observability).toEqual({ host: '0.0.0.0', port: 9464 });
+    // …and rowkube accepts the file as the chart renders it.
+    const config = parseConfig(text, '/etc/rowkube/rowkube.yaml', {
+      KAFKA_BROKERS: 'kafka:9092',
+      PG_URL: 'postgres://u@db/app',
+    });
     expect(config.leaderElection.enabled).toBe(true);
+    expect(config.observability.host).toBe('0.0.0.0');
 
     // Admission decides, not this test's idea of "restricted": a dry-run Pod in
     // a namespace that enforces the restricted standard.
@@ -157,7 +162,17 @@ describe('helm chart > lint, and a server-side dry run of everything it renders'
         .serviceAccountName,
     ).toBe('existing');
 
+    // The Leases' namespace follows the config's leaderElection.namespace unless rbac.leaseNamespace says otherwise.
+    const elsewhere = await renderChart(env.helm, {
+      release,
+      namespace,
+      set: { 'config.leaderElection': { enabled: true, namespace: tenantNamespace } },
+    });
+    expect(only(elsewhere, 'Role').metadata.namespace).toBe(tenantNamespace);
+
     const objects = await renderFull();
+    // Cluster-scoped: named after the release's namespace too, so two releases of one name do not collide.
+    expect(only(objects, 'ClusterRole').metadata.name).toBe(`${release}-rowkube-${namespace}`);
     const binding = objects.find(
       (o) => o.kind === 'RoleBinding' && o.metadata.namespace === tenantNamespace,
     ) as KubeObject & { subjects: unknown; roleRef: unknown };

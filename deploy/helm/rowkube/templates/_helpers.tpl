@@ -41,8 +41,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (include "rowkube.fullname" .) .Values.existingConfigMap }}
 {{- end }}
 
+{{/* Where the Leases live: as rowkube finds them (leaderElection.namespace, else the pod's namespace). */}}
 {{- define "rowkube.leaseNamespace" -}}
-{{- default .Release.Namespace .Values.rbac.leaseNamespace }}
+{{- .Values.rbac.leaseNamespace | default (dig "leaderElection" "namespace" "" .Values.config) | default .Release.Namespace }}
+{{- end }}
+
+{{/* Cluster-scoped names are shared by every namespace: the release's namespace keeps two releases of one name apart. */}}
+{{- define "rowkube.clusterRoleName" -}}
+{{- printf "%s-%s" (include "rowkube.fullname" .) .Release.Namespace | trunc 253 }}
 {{- end }}
 
 {{/*
