@@ -4,6 +4,7 @@ import { RowkubeError } from '../core/errors.js';
 import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
 import { processCommand } from './commands/process.js';
+import { rbacCommand } from './commands/rbac.js';
 import { releaseCommand } from './commands/release.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -47,6 +48,12 @@ Usage:
   rowkube release HUB --config FILE [--wait-timeout SECONDS]
                                       carry out the deletions the mass-deletion guard
                                       holds for HUB; waits for the processor (default 30 s)
+  rowkube rbac --config FILE [--kubeconfig FILE]
+               [-o values | -o manifests --service-account NS/NAME]
+                                      print the least-privilege RBAC rules the configuration
+                                      needs: the Helm chart's rbac values (default), or
+                                      ClusterRole/Role/bindings for a ServiceAccount;
+                                      --kubeconfig asks discovery for each kind's resource
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -89,6 +96,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await snapshotCommand(request);
       case 'release':
         return await releaseCommand(request);
+      case 'rbac':
+        return await rbacCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'error':

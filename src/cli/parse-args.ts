@@ -14,6 +14,13 @@ export type CliRequest =
   | { kind: 'replay'; config: string; kubeconfig: string; at?: number; waitTimeoutSeconds?: number }
   | { kind: 'release'; config: string; hub: string; waitSeconds: number }
   | {
+      kind: 'rbac';
+      config: string;
+      kubeconfig?: string;
+      output: 'values' | 'manifests';
+      serviceAccount?: { namespace: string; name: string };
+    }
+  | {
       kind: 'tail';
       topic: string;
       config?: string;
@@ -139,6 +146,37 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           config: requireConfig(command, values.config),
           hub: positionals[0] as string,
           waitSeconds,
+        };
+      }
+      case 'rbac': {
+        const { values } = parse(
+          command,
+          rest,
+          {
+            ...CONFIG,
+            kubeconfig: { type: 'string' },
+            output: { type: 'string', short: 'o', default: 'values' },
+            'service-account': { type: 'string' },
+          },
+          0,
+        );
+        const output = values.output;
+        if (output !== 'values' && output !== 'manifests')
+          throw new Error(`'rbac': -o wants values (the Helm chart's) or manifests, got '${output}'`);
+        const account = values['service-account'] as string | undefined;
+        const parts = account === undefined ? undefined : /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(account);
+        if (account !== undefined && !parts)
+          throw new Error(`--service-account wants NAMESPACE/NAME, got '${account}'`);
+        if (output === 'manifests' && !parts)
+          throw new Error("'rbac -o manifests' needs --service-account NAMESPACE/NAME: the identity to bind");
+        const kubeconfig = values.kubeconfig as string | undefined;
+        if (kubeconfig === '') throw new Error("'rbac': --kubeconfig wants a file");
+        return {
+          kind: command,
+          config: requireConfig(command, values.config),
+          ...(kubeconfig ? { kubeconfig } : {}),
+          output,
+          ...(parts ? { serviceAccount: { namespace: parts[1] as string, name: parts[2] as string } } : {}),
         };
       }
       case 'tail': {

@@ -15,4 +15,5 @@ export {
   type ObjectRef,
   openKubeClient,
 } from './kube/index.js';
+export { literalNamespaces } from './ownership/index.js';
 export { ResourceManager, type ResourceManagerOptions } from './resource-manager.js';

@@ -48,6 +48,9 @@ export class Inventory {
    * Lists this installation's objects of every kind the forms name; returns
    * how many. Their content-hash annotations go into `hashes`, so after a
    * restart an unchanged object is recognised without asking the server again.
+   * `namespaces`: the only namespaces rowkube may write to (allowedNamespaces
+   * without wildcards); namespaced kinds are listed in each of them rather
+   * than across the cluster, which a Role per namespace allows.
    */
   async seed(
     kube: KubeApi,
@@ -55,10 +58,19 @@ export class Inventory {
     prefix: string,
     forms: readonly FormConfig[],
     hashes: Map<string, string>,
+    namespaces?: readonly string[],
   ): Promise<number> {
     let count = 0;
     for (const { apiVersion, kind } of formKinds(forms)) {
-      const objects = await limiter.run(() => kube.list(apiVersion, kind, ownerSelector(prefix)));
+      const scoped =
+        namespaces !== undefined && (await limiter.run(() => kube.isNamespaced(apiVersion, kind)));
+      const objects: KubeObject[] = [];
+      for (const namespace of scoped ? namespaces : [undefined]) {
+        const options = namespace === undefined ? {} : { namespace };
+        objects.push(
+          ...(await limiter.run(() => kube.list(apiVersion, kind, ownerSelector(prefix), options))),
+        );
+      }
       for (const object of objects) {
         const owner = ownerOf(object);
         if (owner === undefined || owner.prefix !== prefix) continue;

@@ -6,7 +6,7 @@ import { waitNode } from './apply/wait-node.js';
 import type { ChangeSet } from './change-set.js';
 import { Inventory } from './inventory.js';
 import type { KubeApi } from './kube/index.js';
-import { namespaceMatcher } from './ownership/index.js';
+import { literalNamespaces, namespaceMatcher } from './ownership/index.js';
 import { nodeAuditFor } from './runner/desired-work.js';
 import { RequestLimiter } from './runner/request-limiter.js';
 
@@ -52,7 +52,14 @@ export class ResourceManager {
       appliedHashes: new Map(),
       readinessPollMs: options.readinessPollMs ?? 250,
     };
-    const found = await context.inventory.seed(kube, limiter, prefix, config.forms, context.appliedHashes);
+    const found = await context.inventory.seed(
+      kube,
+      limiter,
+      prefix,
+      config.forms,
+      context.appliedHashes,
+      literalNamespaces(config.kubernetes.allowedNamespaces),
+    );
     return new ResourceManager(context, config, found);
   }
 

@@ -147,4 +147,39 @@ describe('CLI > parseArgs', () => {
       message: "'snapshot' needs --config FILE",
     });
   });
+
+  it('reads rbac: the chart values by default, manifests for a named ServiceAccount', () => {
+    expect(parseArgs(['rbac', '--config', 'r.yaml'])).toEqual({
+      kind: 'rbac',
+      config: 'r.yaml',
+      output: 'values',
+    });
+    expect(
+      parseArgs([
+        'rbac',
+        '-c',
+        'r.yaml',
+        '-o',
+        'manifests',
+        '--service-account',
+        'ops/rowkube',
+        '--kubeconfig',
+        'k',
+      ]),
+    ).toEqual({
+      kind: 'rbac',
+      config: 'r.yaml',
+      kubeconfig: 'k',
+      output: 'manifests',
+      serviceAccount: { namespace: 'ops', name: 'rowkube' },
+    });
+    expect(parseArgs(['rbac', '-c', 'r.yaml', '-o', 'manifests'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/needs --service-account/),
+    });
+    expect(parseArgs(['rbac', '-c', 'r.yaml', '-o', 'json'])).toMatchObject({ kind: 'error' });
+    expect(parseArgs(['rbac', '-c', 'r.yaml', '--service-account', 'rowkube'])).toMatchObject({
+      kind: 'error',
+    });
+  });
 });

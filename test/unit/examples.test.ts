@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/load-config.js';
+import { deriveRbac } from '../../src/cluster/rbac-rules.js';
 
 // Every example a new user starts from must load: a broken example is the
 // first thing they would meet.
@@ -22,5 +23,9 @@ describe('examples', () => {
   it.each(files)('%s is a valid configuration', (file) => {
     const config = loadConfig(join(directory, file), env);
     expect(config.sources.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('%s: rowkube rbac knows every kind its forms create', (file) => {
+    expect(deriveRbac(loadConfig(join(directory, file), env)).warnings).toEqual([]);
   });
 });

@@ -34,6 +34,12 @@ export type DeleteOutcome = 'deleted' | 'absent';
 export interface ListOptions {
   /** Objects per request; the list follows `continue` tokens until the end. Default 500. */
   pageSize?: number;
+  /**
+   * List a namespaced kind in this namespace only, instead of across all
+   * namespaces: what a Role (rather than a ClusterRole) allows. Ignored for
+   * cluster-scoped kinds.
+   */
+  namespace?: string;
 }
 
 /** A JSON merge patch (RFC 7386): objects merge, `null` removes a key. */
@@ -58,7 +64,8 @@ export interface KubeApi {
   mergePatch(ref: ObjectRef, patch: MergePatch): Promise<KubeObject | undefined>;
   /**
    * Every object of a kind matching `labelSelector`, across all namespaces for
-   * a namespaced kind. Each item carries apiVersion and kind.
+   * a namespaced kind unless `options.namespace` names one. Each item carries
+   * apiVersion and kind.
    */
   list(apiVersion: string, kind: string, labelSelector: string, options?: ListOptions): Promise<KubeObject[]>;
   /** Whether objects of the kind live in a namespace. */

@@ -9,7 +9,7 @@ import type {
   ListOptions,
   MergePatch,
 } from './kube-api.js';
-import { collectionPath, KubeDiscovery, objectPath } from './kube-discovery.js';
+import { collectionPath, KubeDiscovery, type KubeResource, objectPath } from './kube-discovery.js';
 import { type KubeFailure, kubeNetworkError, kubeStatusError } from './kube-errors.js';
 import { type KubeObject, type ObjectRef, refOf } from './kube-object.js';
 import {
@@ -155,14 +155,18 @@ export class KubeClient implements KubeApi {
     apiVersion: string,
     kind: string,
     labelSelector: string,
-    { pageSize = DEFAULT_LIST_PAGE_SIZE }: ListOptions = {},
+    { pageSize = DEFAULT_LIST_PAGE_SIZE, namespace }: ListOptions = {},
   ): Promise<KubeObject[]> {
+    const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
     const failure: KubeFailure = {
       verb: 'list',
-      subject: { what: `${kind} (${apiVersion}) with labels '${labelSelector}'` },
+      subject: { what: `${kind} (${apiVersion}) with labels '${labelSelector}'${where}` },
     };
     const resource = await this.discovery.resource(apiVersion, kind, failure.verb);
-    const path = collectionPath(resource);
+    const path =
+      namespace === undefined
+        ? collectionPath(resource)
+        : collectionPath(resource, { apiVersion, kind, name: '', namespace });
     const objects: KubeObject[] = [];
     let continueToken: string | undefined;
     do {
@@ -183,6 +187,11 @@ export class KubeClient implements KubeApi {
 
   async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
     return (await this.discovery.resource(apiVersion, kind, 'discovery')).namespaced;
+  }
+
+  /** The resource serving a kind (its URL plural, its scope), as discovery says: what `rowkube rbac` names in rules. */
+  resource(apiVersion: string, kind: string): Promise<KubeResource> {
+    return this.discovery.resource(apiVersion, kind, 'discovery');
   }
 
   /** Closes the pooled connections; calls in flight fail with a retriable error. */

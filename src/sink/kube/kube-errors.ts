@@ -141,9 +141,14 @@ export function kubeStatusError(failure: KubeFailure & { status: number }, body:
     if (conflicts.length > 0) return new ApplyConflictError(failure.subject.ref, conflicts, serverMessage);
   }
   const { code, retriable } = classify(failure.status, body);
+  // The server's words name the identity and the namespace; the hint says where the rules come from.
+  const hint =
+    code === ErrorCode.KUBERNETES_FORBIDDEN
+      ? '; the rules rowkube needs are what `rowkube rbac --config FILE` prints (docs/rbac.md)'
+      : '';
   const text = `${subjectText(failure.subject)}: ${failure.verb} failed (HTTP ${failure.status}${
     reason === undefined ? '' : ` ${reason}`
-  }): ${serverMessage}`;
+  }): ${serverMessage}${hint}`;
   return new KubeApiError(code, text, retriable, withReason);
 }
 

@@ -2,7 +2,7 @@
 // reading them back, orphaning, ignored fields and the namespace guard.
 export { type FieldPath, parseFieldPath } from './field-path.js';
 export { withIgnoredFields } from './ignored-fields.js';
-export { namespaceAllowed, namespaceMatcher } from './namespace-guard.js';
+export { literalNamespaces, namespaceAllowed, namespaceMatcher } from './namespace-guard.js';
 export { adoptionPatch, type MetadataMergePatch, orphanPatch } from './orphan-patch.js';
 export { type Manifest, type OwnedManifestOptions, ownedManifest, ownerLabels } from './owned-manifest.js';
 export {

@@ -20,3 +20,14 @@ export function namespaceMatcher(patterns: readonly string[]): (namespace: strin
 export function namespaceAllowed(namespace: string, patterns: readonly string[]): boolean {
   return namespaceMatcher(patterns)(namespace);
 }
+
+/**
+ * The namespaces the patterns name when none holds a wildcard, else undefined
+ * (any namespace may match). With literal names the sink lists namespaced
+ * kinds in each of them instead of across the cluster, so that Roles in those
+ * namespaces are all the rights it needs (`rowkube rbac`, docs/rbac.md).
+ */
+export function literalNamespaces(patterns: readonly string[]): string[] | undefined {
+  if (patterns.some((pattern) => pattern.includes('*'))) return undefined;
+  return [...new Set(patterns)];
+}
