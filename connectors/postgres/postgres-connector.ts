@@ -13,7 +13,7 @@ import {
   tableLabel,
 } from './postgres-connection.js';
 import { type PostgresOffset, postgresOffsetCodec } from './postgres-offset.js';
-import { runPreflight } from './postgres-preflight.js';
+import { runPreflight, takeOverSlot } from './postgres-preflight.js';
 import { ensurePublication } from './postgres-publication.js';
 import { type SchemaContext, sameShape, TypeCatalog, tableSchemaFromCatalog } from './postgres-schema.js';
 import { dropSlot, runSnapshot } from './postgres-snapshot.js';
@@ -75,6 +75,7 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
           throw asSourceError(error, 'connecting to PostgreSQL');
         });
         const result = await runPreflight(client, { tables, slot, offset, source: name });
+        if (result.slot?.active) await takeOverSlot(client, slot, logger);
         for (const warning of result.warnings)
           logger.warn({ table: warning.table, action: 'preflight' }, warning.message);
         await ensurePublication(client, publication, result.tables, logger);

@@ -2,6 +2,7 @@
 // with a stable code and a message that names the setting or table and says
 // how to fix it; what only deserves attention comes back as warnings.
 
+import type { Logger } from 'pino';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { type TableRef, tableLabel } from './postgres-connection.js';
 import { formatLsn, type PostgresOffset, parseLsn } from './postgres-offset.js';
@@ -188,6 +189,36 @@ export async function readSlot(client: Queryable, slot: string): Promise<SlotSta
     confirmedFlushLsn: row.confirmed_flush_lsn ? parseLsn(row.confirmed_flush_lsn) : undefined,
     walStatus: row.wal_status,
   };
+}
+
+/**
+ * Ends the walsender that still holds the source's slot: an earlier capture
+ * of this source that has not let go — a replica paused or cut off while its
+ * connection stays open, which PostgreSQL notices only after
+ * wal_sender_timeout (60 s by default). Capture opens its Kafka sink before
+ * preflight, which fences that earlier capture's producer, so it can write
+ * nothing more; waiting for the timeout would only delay a failover. A role
+ * may end its own backends; when this one may not, the stream's start keeps
+ * retrying until the slot is free, as before.
+ */
+export async function takeOverSlot(client: Queryable, slot: string, logger: Logger): Promise<void> {
+  try {
+    const { rows } = await client.query<{ pid: number; ended: boolean }>(
+      'SELECT active_pid AS pid, pg_terminate_backend(active_pid) AS ended FROM pg_replication_slots ' +
+        'WHERE slot_name = $1 AND active AND active_pid <> pg_backend_pid()',
+      [slot],
+    );
+    for (const row of rows)
+      logger.warn(
+        { action: 'slot-takeover', slot, pid: row.pid, ended: row.ended },
+        `replication slot ${slot} was held by backend ${row.pid}, an earlier capture of this source: ${row.ended ? 'ended it' : 'could not end it, waiting until it lets go'}`,
+      );
+  } catch (error) {
+    logger.warn(
+      { action: 'slot-takeover', slot, err: error },
+      `replication slot ${slot} is held by another backend, which could not be ended: waiting until it lets go`,
+    );
+  }
 }
 
 async function checkSlot(client: Queryable, name: string, slot: SlotState): Promise<void> {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareLsn, runPostgresCapture } from '../../connectors/postgres/index.js';
@@ -382,6 +383,51 @@ describe('connectors > postgres > positions and restarts', () => {
       expect(compareLsn(last?.info.position.lsn as string, written)).toBeGreaterThanOrEqual(0);
       expect(sink.dataTransactions()).toHaveLength(0);
     } finally {
+      expect(await run.stop()).toBeUndefined();
+    }
+  });
+
+  it('takes over a slot that an earlier capture still holds, without waiting for wal_sender_timeout', async () => {
+    // A replica paused or cut off keeps its replication connection open; the
+    // slot stays active until PostgreSQL gives up on it (60 s by default).
+    const table = await newTable('pg_takeover');
+    const sink = new RecordingSink();
+    let run = capture(table, sink);
+    await run.started();
+    await admin.query(`INSERT INTO ${table} VALUES (1, 'first')`);
+    await waitFor('row 1', () => (ids(sink).includes(1) ? true : undefined));
+    expect(await run.stop()).toBeUndefined();
+
+    const holder = new LogicalReplicationService(
+      { connectionString: env.pgUrl },
+      { acknowledge: { auto: false, timeoutSeconds: 0 } },
+    );
+    holder.on('error', () => undefined);
+    const held = holder
+      .subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [`${table}_pub`] }), `${table}_slot`)
+      .then(
+        () => 'ended',
+        () => 'ended',
+      );
+    try {
+      const holderPid = await waitFor(
+        'the earlier capture to hold the slot',
+        async () => (await slotState(table))?.pid ?? undefined,
+      );
+      run = capture(table, sink);
+      await admin.query(`INSERT INTO ${table} VALUES (2, 'after the takeover')`);
+      await waitFor(
+        'row 2 from the capture that took over',
+        () => (ids(sink).includes(2) ? true : undefined),
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      expect(await held).toBe('ended');
+      expect((await slotState(table))?.pid).not.toBe(holderPid);
+      expect(ids(sink)).toEqual([1, 2]);
+    } finally {
+      await holder.stop().catch(() => undefined);
       expect(await run.stop()).toBeUndefined();
     }
   });
