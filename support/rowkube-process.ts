@@ -1,6 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
+/** One pino line of a process's output. */
+export interface LogLine {
+  level: number;
+  time: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
 /**
  * Runs the rowkube CLI from the TypeScript sources as its own process, as a
  * user would run the installed command; output is kept for failure messages.
@@ -9,11 +17,11 @@ export class RowkubeProcess {
   readonly output: string[] = [];
   private readonly child: ChildProcess;
 
-  /** nodeOptions: flags for node itself, e.g. a heap limit. */
-  constructor(args: string[], nodeOptions: string[] = []) {
+  /** nodeOptions: flags for node itself, e.g. a heap limit; env: variables on top of this process's. */
+  constructor(args: string[], nodeOptions: string[] = [], env: NodeJS.ProcessEnv = {}) {
     this.child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/cli/run.ts', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: process.env,
+      env: { ...process.env, ...env },
     });
     this.child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
@@ -35,7 +43,25 @@ export class RowkubeProcess {
     return this.output.join('');
   }
 
-  /** SIGKILL: the process gets no chance to clean up, as in a crash. */
+  /**
+   * SIGSTOP: the process is frozen, as a node that stops scheduling it or a
+   * long GC pause freezes it; its sockets stay open and its timers do not run.
+   */
+  pause(): void {
+    if (this.running) this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(): the process carries on as if no time had passed, which is what it must not believe. */
+  resume(): void {
+    if (this.running) this.child.kill('SIGCONT');
+  }
+
+  /** Not yet exited, nor killed by a signal. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGKILL: the process gets no chance to clean up, as in a crash. A paused process dies too. */
   async kill(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGKILL');
@@ -50,6 +76,8 @@ export class RowkubeProcess {
   async stop(timeoutMs = 60_000): Promise<number | null> {
     if (this.child.exitCode !== null) return this.child.exitCode;
     this.child.kill('SIGTERM');
+    // A paused process would hold the signal until it is continued.
+    this.child.kill('SIGCONT');
     const exit = once(this.child, 'exit');
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
@@ -65,6 +93,21 @@ export class RowkubeProcess {
       );
     }
     return (outcome as unknown[])[0] as number | null;
+  }
+
+  /** The pino lines of the output at `level` or above (default all), those matching `about` when given. */
+  logLines(about?: RegExp, level = 0): LogLine[] {
+    const lines: LogLine[] = [];
+    for (const text of this.text().split('\n')) {
+      if (!text.startsWith('{') || (about !== undefined && !about.test(text))) continue;
+      try {
+        const line = JSON.parse(text) as LogLine;
+        if (line.level >= level) lines.push(line);
+      } catch {
+        // A line cut in two by the pipe: not a log record.
+      }
+    }
+    return lines;
   }
 
   lastOutput(lines = 20): string {
