@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ReadinessReport } from '../src/observability/readiness.js';
 import { KubeClient, type KubeObject } from '../src/sink/kube/index.js';
 import { type DatabaseKind, openAdminDatabase, sourceKey } from './admin-database.js';
+import { freePort } from './free-port.js';
 import { type LogLine, RowkubeProcess } from './rowkube-process.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
@@ -207,16 +207,6 @@ forms:
 export function notReadyReason(report: ReadinessReport | undefined, component: string): string | undefined {
   const state = report?.components[component];
   return state === undefined || state.ready ? undefined : state.reason;
-}
-
-/** A TCP port nothing listens on now, for a rowkube's observability server. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** What /readyz said of each component during an outage, and whether the process kept running. */

@@ -1,4 +1,4 @@
-import { compareMysqlPositions, parseMysqlPosition } from '../connectors/mysql/mysql-offset.js';
+import { compareMysqlPositions } from '../connectors/mysql/mysql-offset.js';
 import { captureLeaseName, changeTopic } from '../src/contracts/index.js';
 import { createKafka, type Kafka, readTopic } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
@@ -228,7 +228,15 @@ export class HaRun {
   }
 }
 
-/** Binlog positions in order (the provenance of MariaDB and MySQL changes is their JSON text). */
+/**
+ * Binlog positions in order. A MariaDB or MySQL change's provenance holds its
+ * position as JSON text, e.g. {"file":"mariadb-bin.000030","pos":"10321",…}
+ * (pos as a string).
+ */
 export function compareBinlogPositions(a: string, b: string): number {
-  return compareMysqlPositions(parseMysqlPosition(JSON.parse(a)), parseMysqlPosition(JSON.parse(b)));
+  const binlog = (text: string) => {
+    const { file, pos } = JSON.parse(text) as { file: string; pos: string | number };
+    return { file, pos: Number(pos) };
+  };
+  return compareMysqlPositions(binlog(a), binlog(b));
 }

@@ -1,6 +1,6 @@
 import type { KubeApi } from '../src/sink/kube/index.js';
 import { writeConfigFile } from './config-file.js';
-import { freePort } from './fault-pipeline.js';
+import { freePort } from './free-port.js';
 import { RowkubeProcess } from './rowkube-process.js';
 import { waitFor } from './wait-for.js';
 

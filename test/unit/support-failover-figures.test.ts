@@ -32,7 +32,7 @@ describe('support > failover figures > accountChanges', () => {
 
 describe('support > failover figures > checkAppliedOrder', () => {
   const at = (file: number, pos: number) =>
-    JSON.stringify({ file: `mariadb-bin.${String(file).padStart(6, '0')}`, pos, gtid: null });
+    JSON.stringify({ file: `mariadb-bin.${String(file).padStart(6, '0')}`, pos: String(pos), gtid: null });
 
   it('allows the same version again, and newer ones', () => {
     const check = checkAppliedOrder(
