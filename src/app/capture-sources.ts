@@ -1,11 +1,21 @@
 import type { Logger } from 'pino';
 import { connectorFor } from '../../connectors/registry.js';
 import { type CaptureTarget, runCapture } from '../../connectors/run-capture.js';
-import type { PipelineMetrics } from '../contracts/index.js';
+import {
+  KubeLeaseStore,
+  LeaderGuardSink,
+  LeaseElector,
+  leaseNamespace,
+  NotLeaderError,
+  openLeaseClient,
+  type TermEnd,
+} from '../cluster/index.js';
+import { captureLeaseName, defaultInstanceName, type PipelineMetrics } from '../contracts/index.js';
 import type { ChangeSink } from '../core/change-event.js';
-import type { KafkaConfig, RowkubeConfig, SourceConfig } from '../core/config/config-schema.js';
+import type { RowkubeConfig, SourceConfig } from '../core/config/config-schema.js';
 import {
   createKafka,
+  isFenced,
   KafkaCapturedRows,
   KafkaChangeSink,
   type KafkaChangeSinkStats,
@@ -15,6 +25,15 @@ import { ObservedChangeSink } from '../observability/observed-change-sink.js';
 // Change capture of every configured source, as `rowkube capture` and
 // `rowkube run` start it: for each source, the connector the registry picks,
 // the capture loop, and the source's Kafka sink.
+//
+// With leaderElection.enabled, each source's capture runs only while this
+// replica holds the source's Lease (src/cluster): one term of leadership is
+// one runCapture under a signal that aborts when the term ends. The Kafka
+// transactional id of the source stays the fence behind the Lease: a deposed
+// leader that wakes up is refused by the broker, and capture then steps down
+// (campaigns again) instead of retrying — reopening the producer would fence
+// the new leader in turn. Every write also checks, on the monotonic clock,
+// that the renew deadline has not passed (LeaderGuardSink).
 
 /** The readiness component of one source's capture. */
 export function captureComponent(source: string): string {
@@ -51,6 +70,12 @@ export interface CaptureSourcesOptions {
   metrics?: PipelineMetrics | undefined;
   /** Default: none, the connector calls the sink capture opened. */
   wrapSink?: WrapCaptureSink | undefined;
+  /**
+   * This replica's name: its holderIdentity in the Leases when
+   * leaderElection.enabled, so distinct per replica. Default: HOSTNAME (the
+   * pod name), as `--instance`.
+   */
+  instance?: string | undefined;
 }
 
 /**
@@ -63,9 +88,21 @@ export async function captureSources(
   options: CaptureSourcesOptions,
 ): Promise<unknown[]> {
   const { logger, metrics } = options;
+  const election = config.leaderElection;
+  const leaseClient = election.enabled ? openLeaseClient(config.kubernetes.kubeconfig, election) : undefined;
+  const namespace = election.enabled ? leaseNamespace(election.namespace) : undefined;
   const results = await Promise.allSettled(
-    config.sources.map((source) => captureSource(source, config.kafka, options)),
-  );
+    config.sources.map((source) => {
+      if (leaseClient === undefined || namespace === undefined)
+        return captureSource(source, config, options, options.signal, () => true);
+      const store = new KubeLeaseStore(
+        leaseClient,
+        namespace,
+        captureLeaseName(config.kafka.topicPrefix, source.name),
+      );
+      return electedCaptureSource(source, config, options, store);
+    }),
+  ).finally(() => leaseClient?.close());
   const failures: unknown[] = [];
   results.forEach((result, i) => {
     if (result.status === 'rejected') {
@@ -83,10 +120,68 @@ export async function captureSources(
   return failures;
 }
 
+/**
+ * One source under leader election: campaigns for its Lease, captures while
+ * it leads, stands by (ready: the replica still processes and applies)
+ * while another replica does.
+ */
+async function electedCaptureSource(
+  source: SourceConfig,
+  config: RowkubeConfig,
+  options: CaptureSourcesOptions,
+  store: KubeLeaseStore,
+): Promise<void> {
+  const { metrics } = options;
+  const log = options.logger.child({ source: source.name });
+  const component = captureComponent(source.name);
+  const lease = `${store.namespace}/${store.name}`;
+  const elector: LeaseElector = new LeaseElector({
+    store,
+    identity: options.instance ?? defaultInstanceName(),
+    timing: config.leaderElection,
+    logger: log,
+    lease,
+    onLeading: () => {
+      metrics?.captureLeader?.(source.name, true);
+      metrics?.componentState(component, false, 'leading: connecting to Kafka');
+    },
+    onLost: (why) => {
+      metrics?.captureLeader?.(source.name, false);
+      metrics?.componentState(component, true, `standing by (${why})`);
+    },
+    onStandby: (holder) => metrics?.componentState(component, true, `standing by (leader: ${holder})`),
+  });
+  metrics?.captureLeader?.(source.name, false);
+  metrics?.componentState(component, true, `standing by (campaigning for Lease ${lease})`);
+  await elector.run(options.signal, async (term): Promise<TermEnd> => {
+    try {
+      await captureSource(source, config, options, term, () => elector.isLeader());
+      return 'stopped';
+    } catch (error) {
+      if (term.aborted) return 'stopped';
+      if (error instanceof NotLeaderError || isFenced(error)) {
+        log.warn(
+          { err: error, action: 'step-down', lease },
+          'capture stepped down: another replica took over the source (fenced), campaigning again',
+        );
+        return 'step-down';
+      }
+      throw error;
+    }
+  });
+}
+
+/**
+ * Captures one source until `signal` aborts. `isLeader` guards every write
+ * and every (re)opening of the Kafka sink: always true without leader
+ * election.
+ */
 async function captureSource(
   source: SourceConfig,
-  kafkaConfig: KafkaConfig,
-  { signal, logger, metrics, wrapSink }: CaptureSourcesOptions,
+  { kafka: kafkaConfig }: RowkubeConfig,
+  { logger, metrics, wrapSink }: CaptureSourcesOptions,
+  signal: AbortSignal,
+  isLeader: () => boolean,
 ) {
   const log = logger.child({ source: source.name });
   const component = captureComponent(source.name);
@@ -99,6 +194,9 @@ async function captureSource(
   // earlier instance of this source, and Kafka finishes or aborts what that
   // one left open before the position is read.
   const openSink = async (): Promise<CaptureTarget> => {
+    // Opening initialises the transactional id, which fences whoever holds
+    // it: only the Lease holder may, or a deposed leader would fence the new one.
+    if (!isLeader()) throw new NotLeaderError(source.name);
     const opened = await KafkaChangeSink.create({
       kafka,
       prefix: kafkaConfig.topicPrefix,
@@ -108,8 +206,9 @@ async function captureSource(
       logger: log,
     });
     kafkaSink = opened;
+    if (!isLeader()) throw new NotLeaderError(source.name);
     readiness(false, 'connecting to the database');
-    const observed = new ObservedChangeSink(opened, {
+    const observed = new ObservedChangeSink(new LeaderGuardSink(opened, source.name, isLeader), {
       source: source.name,
       logger: log,
       ...(metrics === undefined ? {} : { metrics }),

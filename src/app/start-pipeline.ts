@@ -33,7 +33,11 @@ export interface StartPipelineOptions {
    * `false`: nothing is reported (benchmarks that measure the stages alone, tests).
    */
   metrics?: PipelineMetrics | false;
-  /** The processor instance's name among those sharing the hubs (`--instance`). */
+  /**
+   * This replica's name (`--instance`): the processor's among those sharing
+   * the hubs, and the holder identity in the capture Leases under leader
+   * election. Default: HOSTNAME (the pod name), else `0`.
+   */
   instance?: string;
   /** The cluster the sink applies to; the caller closes it. Default: kubernetes.kubeconfig, closed at the end. */
   kube?: KubeApi;
@@ -159,6 +163,7 @@ async function run(
           logger: logger.child({ component: 'capture' }),
           metrics,
           wrapSink: options.capture?.wrapSink,
+          instance: options.instance,
         }).then((failures) => {
           failedSources = failures.length;
           // Every source failed before shutdown: nothing can flow, so say so by stopping.

@@ -20,7 +20,10 @@ Usage:
                                       with distinct names (default: HOSTNAME, the pod name)
                                       share the work
   rowkube validate --config FILE      check a configuration file
-  rowkube capture --config FILE       stream the configured tables' changes into Kafka
+  rowkube capture --config FILE [--instance NAME]
+                                      stream the configured tables' changes into Kafka;
+                                      with leaderElection, replicas with distinct names
+                                      (default: HOSTNAME) share the sources
   rowkube process --config FILE [--instance NAME]
                                       render each hub row's forms into <prefix>.desired;
                                       instances with distinct names (default: HOSTNAME)
@@ -73,7 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'validate':
         return await validateCommand(request.config, process.stdout);
       case 'capture':
-        return await captureCommand(request.config);
+        return await captureCommand(request.config, request.instance ?? defaultInstanceName());
       case 'run':
         return await runCommand(request.config, request.instance ?? defaultInstanceName());
       case 'apply':

@@ -6,7 +6,7 @@ export type CliRequest =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'validate'; config: string }
-  | { kind: 'capture'; config: string }
+  | { kind: 'capture'; config: string; instance?: string }
   | { kind: 'apply'; config: string }
   | { kind: 'run'; config: string; instance?: string }
   | { kind: 'process'; config: string; instance?: string }
@@ -44,12 +44,12 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         parse(command, rest, {}, 0);
         return { kind: 'version' };
       case 'validate':
-      case 'capture':
       case 'apply': {
         const { values } = parse(command, rest, CONFIG, 0);
         return { kind: command, config: requireConfig(command, values.config) };
       }
       case 'run':
+      case 'capture':
       case 'process': {
         const { values } = parse(command, rest, { ...CONFIG, instance: { type: 'string' } }, 0);
         const instance = values.instance as string | undefined;

@@ -31,6 +31,11 @@ export interface PipelineMetrics {
    * total. Optional: a port without it ignores snapshots.
    */
   snapshotProgress?(source: string, rows: number, estimated: number): void;
+  /**
+   * Leader election: whether this replica captures the source now (true) or
+   * stands by (false). Optional: a port without it ignores leadership.
+   */
+  captureLeader?(source: string, leading: boolean): void;
   /** Desired records the processor committed to `<prefix>.desired`. */
   desiredCommitted(records: readonly CommittedDesired[]): void;
   /** Audit events the sink published: one per action on the cluster. */

@@ -43,6 +43,8 @@ export const ErrorCode = {
   FORBIDDEN_NAMESPACE: 'ROWKUBE_ERR_FORBIDDEN_NAMESPACE',
   /** waitForReady: an object did not become ready within its timeoutSeconds. */
   READY_TIMEOUT: 'ROWKUBE_ERR_READY_TIMEOUT',
+  /** Leader election: this replica lost a source's Lease, so its capture of that source stopped writing. */
+  NOT_LEADER: 'ROWKUBE_ERR_NOT_LEADER',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -24,6 +24,8 @@ export const MetricName = {
   DELETIONS_HELD: 'rowkube_deletions_held',
   SNAPSHOT_ROWS: 'rowkube_snapshot_rows_total',
   SNAPSHOT_ROWS_ESTIMATED: 'rowkube_snapshot_rows_estimated',
+  CAPTURE_LEADER: 'rowkube_capture_leader',
+  LEADER_TRANSITIONS: 'rowkube_leader_transitions_total',
 } as const;
 
 /** From a commit on loopback (tens of ms) to a slow rollout waiting for readiness (a minute). */
@@ -65,6 +67,10 @@ export class RowkubeMetrics implements PipelineMetrics {
   private readonly deletionsHeldGauge: Gauge<'hub'>;
   private readonly snapshotRows: Gauge<'source'>;
   private readonly snapshotEstimated: Gauge<'source'>;
+  private readonly captureLeaderGauge: Gauge<'source'>;
+  private readonly leaderTransitions: Counter<'source'>;
+  /** Per source: whether this replica leads, so that only a change to leading counts as a transition. */
+  private readonly leading = new Map<string, boolean>();
 
   constructor(options: RowkubeMetricsOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -152,6 +158,25 @@ export class RowkubeMetrics implements PipelineMetrics {
       labelNames: ['source'],
       registers,
     });
+    this.captureLeaderGauge = new Gauge({
+      name: MetricName.CAPTURE_LEADER,
+      help: "Leader election: whether this replica holds the source's Lease and captures it (1) or stands by (0).",
+      labelNames: ['source'],
+      registers,
+    });
+    this.leaderTransitions = new Counter({
+      name: MetricName.LEADER_TRANSITIONS,
+      help: "Leader election: times this replica acquired the source's Lease and started capturing it.",
+      labelNames: ['source'],
+      registers,
+    });
+  }
+
+  captureLeader(source: string, leading: boolean): void {
+    const was = this.leading.get(source) ?? false;
+    this.leading.set(source, leading);
+    this.captureLeaderGauge.set({ source }, leading ? 1 : 0);
+    if (leading && !was) this.leaderTransitions.inc({ source });
   }
 
   deletionsHeld(hub: string, nodes: number): void {

@@ -7,4 +7,12 @@ export { isFinal } from './apply/apply-resource.js';
 export { AuditPublisher } from './audit/audit-publisher.js';
 export type { ChangeSet } from './change-set.js';
 export type { KubeApi } from './kube/index.js';
+// For src/cluster (Leases): the client with create and optimistic update, and how it is opened.
+export {
+  type KubeClient,
+  type KubeClientOptions,
+  type KubeObject,
+  type ObjectRef,
+  openKubeClient,
+} from './kube/index.js';
 export { ResourceManager, type ResourceManagerOptions } from './resource-manager.js';

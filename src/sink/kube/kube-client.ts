@@ -86,6 +86,44 @@ export class KubeClient implements KubeApi {
     throw this.failed(failure, response);
   }
 
+  /**
+   * Creates the object (POST); undefined when one of that name exists already
+   * (HTTP 409 AlreadyExists), so that a caller racing others for a name (a
+   * Lease) tells losing the race from a failure.
+   */
+  async create(object: KubeObject): Promise<KubeObject | undefined> {
+    const ref = refOf(object);
+    const failure: KubeFailure = { verb: 'create', subject: { ref } };
+    const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);
+    const response = await this.send(failure, {
+      method: 'POST',
+      path: collectionPath(resource, ref),
+      body: JSON.stringify(object),
+    });
+    if (isSuccess(response)) return response.body as KubeObject;
+    if (response.status === 409) return undefined;
+    throw this.failed(failure, response);
+  }
+
+  /**
+   * Replaces the object (PUT) if its `metadata.resourceVersion` is still the
+   * server's: optimistic concurrency. Undefined when someone changed it since
+   * (HTTP 409 Conflict) or it is gone (404).
+   */
+  async update(object: KubeObject): Promise<KubeObject | undefined> {
+    const ref = refOf(object);
+    const failure: KubeFailure = { verb: 'update', subject: { ref } };
+    const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);
+    const response = await this.send(failure, {
+      method: 'PUT',
+      path: objectPath(resource, ref),
+      body: JSON.stringify(object),
+    });
+    if (isSuccess(response)) return response.body as KubeObject;
+    if (response.status === 409 || response.status === 404) return undefined;
+    throw this.failed(failure, response);
+  }
+
   async delete(ref: ObjectRef, { propagation }: DeleteOptions): Promise<DeleteOutcome> {
     const failure: KubeFailure = { verb: 'delete', subject: { ref } };
     const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);

@@ -6,7 +6,16 @@ import { describeRef, type ObjectRef } from './kube-object.js';
 // starts with the object it is about and ends with the server's own words.
 
 /** What the client was doing when the request failed, for messages and logs. */
-export type KubeVerb = 'apply' | 'dry-run apply' | 'get' | 'delete' | 'merge-patch' | 'list' | 'discovery';
+export type KubeVerb =
+  | 'apply'
+  | 'dry-run apply'
+  | 'get'
+  | 'create'
+  | 'update'
+  | 'delete'
+  | 'merge-patch'
+  | 'list'
+  | 'discovery';
 
 /** The subject of a failed request: an object, or a description (a list, a discovery document). */
 export type KubeSubject = { ref: ObjectRef } | { what: string };

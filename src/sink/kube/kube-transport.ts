@@ -28,7 +28,7 @@ export const DEFAULT_MAX_SOCKETS = 64;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface KubeRequest {
-  method: 'GET' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below the server URL, starting with `/api` or `/apis`. */
   path: string;
   /** Query parameters; undefined values are left out. */
