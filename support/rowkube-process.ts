@@ -33,7 +33,7 @@ export class RowkubeProcess {
 
   /** Waits for the process to end by itself; resolves to its exit code. */
   async exited(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    if (!this.running) return this.child.exitCode;
     const [code] = await once(this.child, 'exit');
     return code as number | null;
   }
@@ -74,7 +74,8 @@ export class RowkubeProcess {
    * shutdown that hangs is a defect to see, not a test run that never ends.
    */
   async stop(timeoutMs = 60_000): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    // Already gone, by itself or by a signal (kill()): its 'exit' will not come again.
+    if (!this.running) return this.child.exitCode;
     this.child.kill('SIGTERM');
     // A paused process would hold the signal until it is continued.
     this.child.kill('SIGCONT');

@@ -46,7 +46,7 @@ describe('rowkube run > high availability > split brain', () => {
     const writing = Date.now();
     await until(`${old.instance} capturing`, () => (run.sentAfter(writing).length > 0 ? true : undefined));
 
-    run.replicas.pause(old);
+    const pausedAt = run.replicas.pause(old);
     const successor = await run.replicas.waitForLeader(old);
     const tookOver = Date.now();
     await until(`${successor.instance} capturing ${CAPTURED_WHILE_FROZEN} changes`, () =>
@@ -54,8 +54,12 @@ describe('rowkube run > high availability > split brain', () => {
     );
 
     const resumedAt = run.replicas.resume(old);
-    await until(`${old.instance} to step down`, () =>
-      old.process.logLines(STEPPED_DOWN).some((line) => line.time >= resumedAt) ? true : undefined,
+    const steppedDown = await until(`${old.instance} to step down`, () =>
+      old.process.logLines(STEPPED_DOWN).find((line) => line.time >= resumedAt),
+    );
+    console.info(
+      `split brain: ${old.instance} frozen ${resumedAt - pausedAt} ms; ${successor.instance} took over; ` +
+        `${old.instance} said ${steppedDown.time - resumedAt} ms after SIGCONT: ${steppedDown.msg}`,
     );
     // The successor keeps the Lease and keeps capturing; the old leader keeps running as a stand-by.
     const after = Date.now();
