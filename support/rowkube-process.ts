@@ -27,6 +27,11 @@ export class RowkubeProcess {
     this.child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
   }
 
+  /** The process id, for what watches it from outside (CPU use in /proc). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get exitCode(): number | null {
     return this.child.exitCode;
   }

@@ -98,6 +98,11 @@ export async function runScaleOutPhase(options: ScaleOutPhaseOptions): Promise<S
       stallMs: STALL_MS,
       pipelineFailed: died,
       say,
+      cpuOf: {
+        'rowkube replicas': replicas.replicas.flatMap((r) =>
+          r.process.pid === undefined ? [] : [r.process.pid],
+        ),
+      },
     });
     return { namespace, bulk };
   } finally {
