@@ -147,7 +147,7 @@ async function electedCaptureSource(
     },
     onLost: (why) => {
       metrics?.captureLeader?.(source.name, false);
-      metrics?.componentState(component, true, `standing by (${why})`);
+      metrics?.componentState(component, true, `standing by (lost leadership: ${why})`);
     },
     onStandby: (holder) => metrics?.componentState(component, true, `standing by (leader: ${holder})`),
   });

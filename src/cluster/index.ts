@@ -17,6 +17,7 @@ export {
   LeaseElector,
   type LeaseElectorOptions,
   type LeaseTiming,
+  stepDownPauseMs,
   type TermEnd,
   type TryResult,
 } from './lease-elector.js';

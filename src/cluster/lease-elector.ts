@@ -44,7 +44,9 @@ export type TermEnd =
   /**
    * The work found it must not lead (fenced by the broker, the lease lost):
    * the elector stops leading without giving the Lease up, and campaigns
-   * again after a retry period.
+   * again after a retry period — doubling, up to 30 s, while terms keep
+   * ending so within a lease duration (something keeps fencing this
+   * replica, or refuses its transactional id).
    */
   | 'step-down';
 
@@ -69,6 +71,14 @@ export interface LeaseElectorOptions extends LeadershipEvents {
   lease: string;
   clock?: LeaseClock;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** The longest pause after repeated quick step-downs. */
+const MAX_STEP_DOWN_PAUSE_MS = 30_000;
+
+/** The pause before campaigning again after the `quick`-th step-down in a row that came within a lease duration. */
+export function stepDownPauseMs(retryPeriodMs: number, quick: number): number {
+  return Math.min(MAX_STEP_DOWN_PAUSE_MS, retryPeriodMs * 2 ** Math.max(0, quick - 1));
 }
 
 /** The outcome of one try: leading now, or who holds it (undefined: unknown, the try failed or lost a race). */
@@ -114,14 +124,18 @@ export class LeaseElector {
    * work is not a reason to hand it to another replica that would fail alike.
    */
   async run(signal: AbortSignal, lead: (term: AbortSignal) => Promise<TermEnd>): Promise<void> {
+    let quickStepDowns = 0;
     while (!signal.aborted) {
       const result = await this.tryAcquireOrRenew();
       if (!result.leading) {
         await this.sleep(this.retryPeriodMs, signal);
         continue;
       }
+      const startedMs = this.clock.nowMs();
       const end = await this.leadTerm(signal, lead);
-      if (end === 'step-down') await this.sleep(this.retryPeriodMs, signal);
+      const quick = this.clock.nowMs() - startedMs < this.options.timing.leaseDurationSeconds * 1000;
+      quickStepDowns = end === 'step-down' && quick ? quickStepDowns + 1 : 0;
+      if (end === 'step-down') await this.sleep(stepDownPauseMs(this.retryPeriodMs, quickStepDowns), signal);
     }
   }
 
@@ -197,7 +211,7 @@ export class LeaseElector {
     const lost = (why: string) => {
       if (term.signal.aborted) return;
       this.leading = false;
-      this.log.warn({ action: 'lost', holder: this.holderSeen ?? '' }, `lost leadership: ${why}`);
+      this.log.warn({ action: 'lost', identity: this.options.identity }, `lost leadership: ${why}`);
       this.options.onLost?.(why);
       term.abort(new Error(why));
     };

@@ -1,3 +1,4 @@
+import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { type KubeClient, openKubeClient } from '../sink/index.js';
 import type { LeaseTiming } from './lease-elector.js';
 
@@ -9,8 +10,18 @@ import type { LeaseTiming } from './lease-elector.js';
  * one hung renewal leaves time for another try.
  */
 export function openLeaseClient(kubeconfig: string | undefined, timing: LeaseTiming): KubeClient {
-  return openKubeClient(kubeconfig, {
-    maxSockets: 4,
-    requestTimeoutMs: Math.max(500, Math.floor((timing.renewDeadlineSeconds * 1000) / 2)),
-  });
+  try {
+    return openKubeClient(kubeconfig, {
+      maxSockets: 4,
+      requestTimeoutMs: Math.max(500, Math.floor((timing.renewDeadlineSeconds * 1000) / 2)),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RowkubeError(
+      ErrorCode.CONFIG,
+      `leaderElection.enabled needs a cluster for the capture Leases: ${reason}`,
+      false,
+      { cause: error },
+    );
+  }
 }

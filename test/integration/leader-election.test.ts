@@ -1,7 +1,9 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeLeaseStore, LeaseElector, type LeaseStore, type TermEnd } from '../../src/cluster/index.js';
-import type { PipelineMetrics } from '../../src/contracts/index.js';
+import { captureTransactionalId, type PipelineMetrics } from '../../src/contracts/index.js';
+import { createKafka } from '../../src/kafka/index.js';
+import { openTransactionalProducer } from '../../src/kafka/transactional-producer.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
 import { configFrom } from '../../support/config-file.js';
@@ -112,7 +114,10 @@ describe('cluster > leader election on the API server', () => {
 class LeadershipRecorder implements PipelineMetrics {
   leading = false;
   readiness = '';
+  /** Every change of leadership, in order. */
+  readonly history: boolean[] = [];
   captureLeader(_source: string, leading: boolean): void {
+    if (leading !== this.leading) this.history.push(leading);
     this.leading = leading;
   }
   componentState(component: string, ready: boolean, reason?: string): void {
@@ -224,5 +229,23 @@ forms:
     await waitFor('acme updated', async () =>
       ((await configMap('acme'))?.data as { plan?: string } | undefined)?.plan === 'gold' ? true : undefined,
     );
+  });
+
+  it('a leader fenced by the broker steps down instead of failing, takes its Lease again and resumes', async () => {
+    const [replica] = replicas as [(typeof replicas)[number]];
+    expect(replica.metrics.leading).toBe(true);
+    const changes = replica.metrics.history.length;
+    // What `rowkube snapshot --source` does to a running capture: another
+    // producer initialises the source's transactional id.
+    const producer = await openTransactionalProducer(createKafka({ brokers: env.kafkaBrokers, logger }), {
+      transactionalId: captureTransactionalId(prefix, 'appdb'),
+      transactionTimeoutMs: 60_000,
+    });
+    await producer.disconnect();
+    await db.exec(`INSERT INTO ${table} VALUES ('initech', 'basic')`);
+    expect(await delivered('initech')).toBe('basic');
+    // It stepped down (fenced at its next write) and led again: not a source that stopped for good.
+    expect(replica.metrics.history.slice(changes)).toEqual([false, true]);
+    expect(replica.metrics.leading).toBe(true);
   });
 });

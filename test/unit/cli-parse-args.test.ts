@@ -54,6 +54,14 @@ describe('CLI > parseArgs', () => {
     });
   });
 
+  it('names a capture replica (its holder identity under leader election)', () => {
+    expect(parseArgs(['capture', '-c', 'r.yaml', '--instance', 'capture-0'])).toEqual({
+      kind: 'capture',
+      config: 'r.yaml',
+      instance: 'capture-0',
+    });
+  });
+
   it('reads tail options', () => {
     expect(
       parseArgs(['tail', 'rowkube.appdb.tenants', '--brokers', 'a:1,b:2', '--from-beginning', '-n', '5']),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decideLease,
   type LeaseSpec,
+  leaseNamespace,
   microTime,
   observeLease,
   releasedLease,
@@ -100,5 +101,11 @@ describe('cluster > lease decision', () => {
 
   it('writes MicroTime with six fractional digits', () => {
     expect(microTime(new Date('2026-01-02T03:04:05.006Z'))).toBe('2026-01-02T03:04:05.006000Z');
+  });
+
+  it("puts the Leases in the configured namespace, else the pod's, else default", () => {
+    expect(leaseNamespace('rowkube', () => 'pods')).toBe('rowkube');
+    expect(leaseNamespace(undefined, () => 'pods')).toBe('pods');
+    expect(leaseNamespace(undefined, () => undefined)).toBe('default');
   });
 });

@@ -8,6 +8,7 @@ import {
   type LeaseStore,
   NotLeaderError,
   type StoredLease,
+  stepDownPauseMs,
 } from '../../src/cluster/index.js';
 import type { ChangeSink } from '../../src/core/change-event.js';
 
@@ -213,6 +214,25 @@ describe('cluster > lease elector', () => {
     });
     expect(terms).toBe(2);
     expect(events).toEqual(['a leading', 'a lost: the work stepped down', 'a leading', 'a lost: stopped']);
+  });
+
+  it('waits longer before each campaign while terms keep stepping down at once', async () => {
+    expect([0, 1, 2, 3, 4].map((n) => stepDownPauseMs(1_000, n))).toEqual([
+      1_000, 1_000, 2_000, 4_000, 8_000,
+    ]);
+    expect(stepDownPauseMs(1_000, 20)).toBe(30_000);
+    const store = new MemoryLeaseStore();
+    const clock = new FakeClock();
+    const a = elector(store, clock, 'a');
+    const stop = new AbortController();
+    const startedAt: number[] = [];
+    await a.run(stop.signal, async () => {
+      startedAt.push(clock.ms);
+      if (startedAt.length === 4) stop.abort();
+      return 'step-down';
+    });
+    // Each gap: the fake renew loop's first wait (1 s, the fake clock moves at once) + the pause.
+    expect(startedAt.slice(1).map((t, i) => t - (startedAt[i] as number))).toEqual([2_000, 3_000, 5_000]);
   });
 
   it('releases the Lease and rejects when the work fails for good', async () => {

@@ -23,6 +23,20 @@ function event(action: AuditEvent['action'], fields: Partial<AuditEvent> = {}): 
 const metrics = () => new RowkubeMetrics({ processMetrics: false, now: () => 11_000 });
 
 describe('Observability > RowkubeMetrics', () => {
+  it('shows which sources this replica leads, and counts the terms it began', async () => {
+    const m = metrics();
+    m.captureLeader('appdb', false);
+    m.captureLeader('appdb', true);
+    m.captureLeader('appdb', true);
+    m.captureLeader('appdb', false);
+    m.captureLeader('appdb', true);
+    m.captureLeader('billing', false);
+    const text = await m.exposition();
+    expect(text).toContain(`${MetricName.CAPTURE_LEADER}{source="appdb"} 1`);
+    expect(text).toContain(`${MetricName.CAPTURE_LEADER}{source="billing"} 0`);
+    expect(text).toContain(`${MetricName.LEADER_TRANSITIONS}{source="appdb"} 2`);
+  });
+
   it('observes the COMMIT→apply latency of created and configured objects only, in seconds', async () => {
     const m = metrics();
     m.sinkAudited([event('created'), event('configured', { latencyMs: 40_000n }), event('unchanged')]);

@@ -2,9 +2,10 @@ import { z } from 'zod';
 
 // Leader election of capture (src/cluster/): each source is captured by the
 // one replica that holds its coordination.k8s.io/v1 Lease; the others stand
-// by. The defaults aim at a takeover within 10 s of losing the leader: the
-// lease expires at most 8 s after its last renewal, a candidate tries every
-// second, and capture needs about a second to start.
+// by. The defaults aim at a takeover within 10 s of losing the leader: a
+// candidate sees the lease expire 6 s after it observed the last renewal
+// (observed within a retry period of it), tries every second, and capture
+// needs about a second to start: at worst 6 + 1 + 1 + 1 s.
 
 export const leaderElectionSchema = z
   .strictObject({
@@ -23,12 +24,14 @@ export const leaderElectionSchema = z
     leaseDurationSeconds: z
       .number()
       .min(1)
-      .default(8)
-      .describe('How long a Lease holds after its last renewal: a candidate takes over once it has expired.'),
+      .default(6)
+      .describe(
+        'How long a Lease holds after its last renewal: a candidate takes over once it saw the Lease unchanged for this long. Written as whole seconds (rounded up).',
+      ),
     renewDeadlineSeconds: z
       .number()
       .min(0.5)
-      .default(6)
+      .default(4)
       .describe(
         'A leader that could not renew for this long stops capturing, before its Lease expires; below leaseDurationSeconds.',
       ),
