@@ -14,8 +14,12 @@ import { waitFor } from '../../support/wait-for.js';
 const RATE = 50;
 /** Changes the new leader captures before the old one is continued: the old one has fallen well behind. */
 const CAPTURED_WHILE_FROZEN = 100;
-/** What a replica that steps down logs (src/cluster/lease-elector.ts). */
-const STEPPED_DOWN = /lost leadership|fenced/i;
+/**
+ * What a replica that steps down logs: the elector's `lost leadership` (its
+ * renew deadline passed while it was frozen), or capture's `stepped down`
+ * (the broker fenced a write that got out first).
+ */
+const STEPPED_DOWN = /lost leadership|stepped down/i;
 
 describe('rowkube run > high availability > split brain', () => {
   const run = new HaRun({ rows: 50, env: { LOG_LEVEL: 'info' } });
@@ -69,6 +73,9 @@ describe('rowkube run > high availability > split brain', () => {
     expect((await run.replicas.leader())?.instance).toBe(successor.instance);
     expect(old.exited, old.process.lastOutput(20)).toBe(false);
     expect(await old.leaderMetric(run.source)).toBe(0);
+    await until(`${old.instance}'s /readyz to say it stands by`, async () =>
+      (await old.readyz())?.body.includes(`standing by (leader: ${successor.instance})`) ? true : undefined,
+    );
 
     await run.writer.stop();
     await until('the cluster to equal the table', async () =>
