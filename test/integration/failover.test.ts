@@ -14,7 +14,7 @@ import { waitFor } from '../../support/wait-for.js';
 
 const KILLS = 2;
 const RATE = 50;
-/** The aim is under 10 s (the default Lease of 8 s, a 1 s retry, capture's start); a busy shared machine gets slack. */
+/** The aim is under 10 s (the default Lease of 6 s, a 1 s retry, capture's start); a busy shared machine gets slack. */
 const TAKEOVER_LIMIT_MS = 20_000;
 
 describe('rowkube run > high availability > failover', () => {
