@@ -19,11 +19,12 @@
 
 import { loadavg } from 'node:os';
 import { accountChanges, type ChangeAccounting, takeoverMs } from '../support/failover-figures.js';
-import { type ClusterCheck, HaRun } from '../support/ha-run.js';
+import { type ClusterCheck, HA_FORM, HA_RESOURCE, HaRun } from '../support/ha-run.js';
 import { percentile } from '../support/percentiles.js';
 import { waitFor } from '../support/wait-for.js';
 import { type FailoverBenchEnv, failoverBenchEnv } from './support/bench-env.js';
 import { notRun, Phases, runBench, say } from './support/bench-main.js';
+import { type LatencyFigures, latencyFigures, matchWrites } from './support/e2e-latency.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
 import { machineInfo, round2 } from './support/report.js';
@@ -67,6 +68,7 @@ async function main(env: FailoverBenchEnv): Promise<number> {
   let startUp = notRun<{ seconds: number }>();
   let kills = notRun<KillFigures>();
   let changes = notRun<ChangeAccounting>();
+  let latency = notRun<LatencyFigures>();
   let cluster = notRun<Omit<ClusterCheck, 'missing' | 'stale' | 'extra'> & { problems: string[] }>();
   try {
     await phases.run(
@@ -80,6 +82,7 @@ async function main(env: FailoverBenchEnv): Promise<number> {
           (await run.checkCluster()).equal ? true : undefined,
         );
         run.followChanges();
+        await run.audit.follow();
         startUp = { seconds: round2((Date.now() - startedAt) / 1000) };
         say(
           `start-up: ${env.replicas} replicas, ${leader.instance} leads; seeded rows applied in ${startUp.seconds} s`,
@@ -167,6 +170,24 @@ async function main(env: FailoverBenchEnv): Promise<number> {
             `${extra.length} extra); changes: ${changes.written} written, ${changes.lost} lost, ` +
             `${changes.duplicated} captured twice`,
         );
+        // Write → applied: per write, COMMIT returned → the first `configured` event of its row's ConfigMap
+        // after it. A row comes round again every rows ÷ rate seconds, longer than a takeover, so two
+        // writes of one row are not applied as one.
+        const writes = run.writer.writes.map((w) => ({
+          nodeId: `${HA_FORM}/${w.id}`,
+          committedAtMs: w.committedAtMs,
+        }));
+        const updatesOf = (nodeId: string) => run.audit.configuredAtMs(nodeId, HA_RESOURCE);
+        await run.audit
+          .waitFor('every write applied', () => matchWrites(writes, updatesOf).length >= writes.length, {
+            stallMs: 10_000,
+          })
+          .catch(() => undefined); // counted as missing below
+        latency = latencyFigures(writes.length, matchWrites(writes, updatesOf));
+        say(
+          `write → applied (COMMIT returned → its ConfigMap configured), kills included: p50 ${latency.p50} ms, ` +
+            `p99 ${latency.p99} ms, max ${latency.max} ms; ${latency.missing} of ${latency.writes} not seen`,
+        );
         if (!settled.equal || changes.lost > 0) phases.failed = true;
       },
       (failure) => {
@@ -190,6 +211,7 @@ async function main(env: FailoverBenchEnv): Promise<number> {
       startUp,
       failover: kills,
       changes,
+      writeToApplied: latency,
       cluster,
       aim: { takeoverMaxSeconds: AIM_MAX_SECONDS },
       machine: machineInfo(loadBefore),

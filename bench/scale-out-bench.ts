@@ -3,8 +3,9 @@
 // stack's MariaDB, Kafka and kube-apiserver, which it does not start, in one
 // run:
 //
-// - floor: plain server-side apply of the bulk's objects at the sink's
-//   concurrency, nothing else running (the e2e bench's floor);
+// - floors: plain server-side apply of the bulk's objects, nothing else
+//   running (the e2e bench's floor), at one sink's requests in flight and at
+//   twice that (two replicas, two sinks);
 // - 1 replica, then 2 replicas (leader election on, topics with
 //   --partitions partitions so that two replicas split the processing and
 //   the applying): the e2e bench's bulk of N tenants × 3 objects, first
@@ -52,47 +53,55 @@ async function main(env: ScaleOutBenchEnv): Promise<number> {
       `warning: ${leftovers.length} namespaces of earlier runs are still there; every figure reads low until they are gone`,
     );
   const floorPrefix = uniqueName('rkscalefloor');
-  const namespaces = [floorPrefix.replaceAll('_', '-')];
+  const namespaces: string[] = [];
   const cleanUp = once(async () => {
     await deleteNamespaces(kube, namespaces);
   });
   const unregister = onInterrupt(cleanUp);
 
   const phases = new Phases(say);
-  let floor = notRun<FloorFigures>();
+  const floors: Record<'single' | 'double', FloorFigures | { error: string }> = {
+    single: notRun(),
+    double: notRun(),
+  };
   const bulks: Record<'1' | '2', BulkFigures | { error: string }> = { '1': notRun(), '2': notRun() };
   try {
-    await phases.run(
-      'floor',
-      async () => {
-        const namespace = namespaces[0] as string;
-        await createNamespaces(kube, [namespace]);
-        const config = e2eConfig({
-          prefix: floorPrefix,
-          kafkaBrokers: env.kafkaBrokers,
-          kubeconfig: env.kubeconfig,
-          mysqlUrl: env.mysqlUrl,
-          source: floorPrefix,
-          table: `${floorPrefix}_tenants`,
-          namespace,
-          concurrency: env.concurrency,
-        });
-        const figures = await benchE2eFloor(kube, {
-          config,
-          firstId: 1,
-          count: env.tenants,
-          ownerPrefix: `${floorPrefix}_floor`,
-          namespace,
-        });
-        floor = figures;
-        say(
-          `floor: raw server-side apply: ${figures.objects} objects in ${figures.seconds} s (${figures.objectsPerSec} objects/s)`,
-        );
-      },
-      (failure) => {
-        floor = failure;
-      },
-    );
+    // Two floors: at one replica's requests in flight, and at two replicas' (each has its own sink).
+    for (const inFlight of [env.concurrency, 2 * env.concurrency]) {
+      await phases.run(
+        `floor at ${inFlight} in flight`,
+        async () => {
+          const namespace = `${floorPrefix.replaceAll('_', '-')}-${inFlight}`;
+          namespaces.push(namespace);
+          await createNamespaces(kube, [namespace]);
+          const config = e2eConfig({
+            prefix: floorPrefix,
+            kafkaBrokers: env.kafkaBrokers,
+            kubeconfig: env.kubeconfig,
+            mysqlUrl: env.mysqlUrl,
+            source: floorPrefix,
+            table: `${floorPrefix}_tenants`,
+            namespace,
+            concurrency: inFlight,
+          });
+          const figures = await benchE2eFloor(kube, {
+            config,
+            firstId: 1,
+            count: env.tenants,
+            ownerPrefix: `${floorPrefix}_floor`,
+            namespace,
+          });
+          floors[inFlight === env.concurrency ? 'single' : 'double'] = figures;
+          say(
+            `floor: raw server-side apply, ${inFlight} in flight: ${figures.objects} objects in ${figures.seconds} s ` +
+              `(${figures.objectsPerSec} objects/s)`,
+          );
+        },
+        (failure) => {
+          floors[inFlight === env.concurrency ? 'single' : 'double'] = failure;
+        },
+      );
+    }
     for (const replicas of [1, 2] as const) {
       await phases
         .run(
@@ -135,15 +144,18 @@ async function main(env: ScaleOutBenchEnv): Promise<number> {
     'objectsPerSec' in figures ? figures.objectsPerSec : null;
   const one = rate(bulks['1']);
   const two = rate(bulks['2']);
-  const floorRate = rate(floor);
+  const floorRate = rate(floors.single);
+  const doubleFloorRate = rate(floors.double);
   const ratio = one !== null && two !== null ? round2(two / one) : null;
-  const share = (value: number | null) =>
-    value !== null && floorRate !== null ? round2(value / floorRate) : null;
-  const oneOfFloor = share(one);
+  const share = (value: number | null, of: number | null) =>
+    value !== null && of !== null ? round2(value / of) : null;
+  const oneOfFloor = share(one, floorRate);
+  const twoOfFloor = share(two, doubleFloorRate);
   const apiserverBound = oneOfFloor !== null && oneOfFloor >= APISERVER_BOUND_SHARE;
   say(
-    `2 replicas ÷ 1 replica = ${ratio ?? 'n/a'}; of the floor: 1 replica ${oneOfFloor ?? 'n/a'}, ` +
-      `2 replicas ${share(two) ?? 'n/a'}` +
+    `2 replicas ÷ 1 replica = ${ratio ?? 'n/a'}; 1 replica is ${oneOfFloor ?? 'n/a'} of the floor at ` +
+      `${env.concurrency} in flight, 2 replicas ${twoOfFloor ?? 'n/a'} of the floor at ${2 * env.concurrency}; ` +
+      `the floor itself gains ${share(doubleFloorRate, floorRate) ?? 'n/a'}× from twice the requests in flight` +
       (apiserverBound
         ? ` — one replica already reaches ${Math.round((oneOfFloor as number) * 100)}% of what the apiserver takes ` +
           'on this machine: the apiserver is the limit, not rowkube'
@@ -157,11 +169,12 @@ async function main(env: ScaleOutBenchEnv): Promise<number> {
       objects: env.tenants * 3,
       partitions: env.partitions,
       concurrency: env.concurrency,
-      floor,
+      floor: floors.single,
+      floorDoubleInFlight: floors.double,
       oneReplica: bulks['1'],
       twoReplicas: bulks['2'],
       ratio,
-      ofFloor: { oneReplica: oneOfFloor, twoReplicas: share(two) },
+      ofFloor: { oneReplica: oneOfFloor, twoReplicasOfDoubleFloor: twoOfFloor },
       apiserverBound,
       leftoverNamespacesAtStart: leftovers.length,
       machine: machineInfo(loadBefore),

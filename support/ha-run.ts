@@ -19,9 +19,9 @@ import { SteadyWriter } from './steady-writer.js';
 // (what capture wrote, with the producer's timestamps), the audit (what the
 // sinks applied) and the cluster (what is there at the end).
 
-/** The form's one resource, and its ConfigMap's data keys. */
-const FORM = 'row';
-const RESOURCE = 'state';
+/** The form, and its one resource: a ConfigMap named after the row, holding its seq and the writer's clock. */
+export const HA_FORM = 'row';
+export const HA_RESOURCE = 'state';
 
 export interface HaRunOptions {
   /** Rows the writer changes in turn (default 50). */
@@ -108,11 +108,11 @@ export class HaRun {
       ],
       forms: [
         {
-          name: FORM,
+          name: HA_FORM,
           hub: 'rows',
           resources: [
             {
-              id: RESOURCE,
+              id: HA_RESOURCE,
               manifest: {
                 apiVersion: 'v1',
                 kind: 'ConfigMap',

@@ -201,7 +201,10 @@ export interface FailoverBenchEnv extends StackEnv {
   rate: number;
   /** `rowkube run` replicas sharing the source (`--replicas N`, default 3). */
   replicas: number;
-  /** Rows the writer changes in turn, one ConfigMap each (`--rows N`, default 200). */
+  /**
+   * Rows the writer changes in turn, one ConfigMap each (`--rows N`, default 1,000): at 50/s a row comes
+   * round every 20 s, longer than a takeover, so that each write's apply can be told apart.
+   */
   rows: number;
 }
 
@@ -217,7 +220,7 @@ export function failoverBenchEnv(
   });
   const flags = parseFlags(
     argv,
-    { '--kills': 10, '--rate': 50, '--replicas': 3, '--rows': 200 },
+    { '--kills': 10, '--rate': 50, '--replicas': 3, '--rows': 1_000 },
     'usage: bench:failover [--kills N] [--rate N] [--replicas N] [--rows N]',
   );
   if (flags['--replicas'] < 2) throw new BenchEnvError('--replicas: a failover needs at least 2');
