@@ -1,4 +1,4 @@
-import { captureLeaseName, processorGroupId, sinkGroupId } from '../../src/contracts/index.js';
+import { auditTopic, captureLeaseName, processorGroupId, sinkGroupId } from '../../src/contracts/index.js';
 import type { Kafka } from '../../src/kafka/index.js';
 import type { KubeApi } from '../../src/sink/kube/index.js';
 import { AuditFollower } from '../../support/audit-follower.js';
@@ -83,7 +83,8 @@ export async function runScaleOutPhase(options: ScaleOutPhaseOptions): Promise<S
       ),
     );
     died.catch(() => undefined);
-    await audit.follow({ waitForTopicMs: 60_000, abandon: died });
+    await auditReadable(kafka, prefix, died);
+    await audit.follow();
     await db.insertTenants(WARM_UP_TENANT, 1, 1);
     await audit.waitFor('the warm-up tenant', () => audit.objectsInPlace >= OBJECTS_PER_TENANT, {
       stallMs: STALL_MS,
@@ -125,6 +126,28 @@ async function groupsStable(kafka: Kafka, prefix: string, members: number): Prom
         return groups.every((g) => g.state === 'Stable' && g.members.length === members) ? true : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 250 },
+    );
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Waits until the audit topic exists and its partitions answer: the replicas
+ * create it as they start, and for a moment after creation its partitions
+ * have no leader yet ("not the leader for that topic-partition").
+ */
+async function auditReadable(kafka: Kafka, prefix: string, died: Promise<unknown>): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      `the audit topic of ${prefix} to be readable`,
+      async () => {
+        await admin.fetchTopicOffsets(auditTopic(prefix));
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, abandon: died },
     );
   } finally {
     await admin.disconnect().catch(() => undefined);
