@@ -37,6 +37,8 @@ import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './suppor
 
 /** One replica reaching this share of the floor means the apiserver side, not rowkube, sets the pace. */
 const APISERVER_BOUND_SHARE = 0.7;
+/** The measured processes alone keeping this share of all cores busy means the machine is the limit. */
+const CPU_BOUND_SHARE = 0.8;
 
 async function main(env: ScaleOutBenchEnv): Promise<number> {
   const loadBefore = loadavg()[0] ?? 0;
@@ -152,6 +154,18 @@ async function main(env: ScaleOutBenchEnv): Promise<number> {
   const oneOfFloor = share(one, floorRate);
   const twoOfFloor = share(two, doubleFloorRate);
   const apiserverBound = oneOfFloor !== null && oneOfFloor >= APISERVER_BOUND_SHARE;
+  // CPU of the bench, the replicas, kube-apiserver and etcd (Kafka and MariaDB are not counted), in % of all cores.
+  const busy = (figures: BulkFigures | { error: string }) => {
+    if (!('cpu' in figures)) return null;
+    const { processPct, serversPct = {}, childrenPct = {} } = figures.cpu;
+    const sum = [processPct, ...Object.values(serversPct), ...Object.values(childrenPct)].reduce(
+      (a, b) => a + b,
+      0,
+    );
+    return round2(sum / (100 * cpus().length));
+  };
+  const cpuBusy = { oneReplica: busy(bulks['1']), twoReplicas: busy(bulks['2']) };
+  const cpuBound = Object.values(cpuBusy).some((share) => share !== null && share >= CPU_BOUND_SHARE);
   say(
     `2 replicas ÷ 1 replica = ${ratio ?? 'n/a'}; 1 replica is ${oneOfFloor ?? 'n/a'} of the floor at ` +
       `${env.concurrency} in flight, 2 replicas ${twoOfFloor ?? 'n/a'} of the floor at ${2 * env.concurrency}; ` +
@@ -159,6 +173,11 @@ async function main(env: ScaleOutBenchEnv): Promise<number> {
       (apiserverBound
         ? ` — one replica already reaches ${Math.round((oneOfFloor as number) * 100)}% of what the apiserver takes ` +
           'on this machine: the apiserver is the limit, not rowkube'
+        : '') +
+      (cpuBound
+        ? `; the measured processes alone keep ${Math.round(Math.max(...Object.values(cpuBusy).map((v) => v ?? 0)) * 100)}% ` +
+          `of the ${cpus().length} cores busy (Kafka and MariaDB not counted): the machine's CPU is the limit, ` +
+          'and a second replica competes with the apiserver for it'
         : ''),
   );
   say(
@@ -176,6 +195,8 @@ async function main(env: ScaleOutBenchEnv): Promise<number> {
       ratio,
       ofFloor: { oneReplica: oneOfFloor, twoReplicasOfDoubleFloor: twoOfFloor },
       apiserverBound,
+      cpuBusy,
+      cpuBound,
       leftoverNamespacesAtStart: leftovers.length,
       machine: machineInfo(loadBefore),
     }),
