@@ -186,7 +186,9 @@ async function main(env: FailoverBenchEnv): Promise<number> {
         latency = latencyFigures(writes.length, matchWrites(writes, updatesOf));
         say(
           `write → applied (COMMIT returned → its ConfigMap configured), kills included: p50 ${latency.p50} ms, ` +
-            `p99 ${latency.p99} ms, max ${latency.max} ms; ${latency.missing} of ${latency.writes} not seen`,
+            `p99 ${latency.p99} ms, max ${latency.max} ms; ${latency.missing} of ${latency.writes} without an apply ` +
+            'of their own (when the cluster equals the table: superseded by a later write of the row while queued, ' +
+            'the sink applying the latest)',
         );
         if (!settled.equal || changes.lost > 0) phases.failed = true;
       },
