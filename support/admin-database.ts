@@ -34,6 +34,8 @@ export interface AdminDatabase {
    * the driver's: `?` for MariaDB and MySQL (an array of rows expands `VALUES ?`), `$1`… for PostgreSQL.
    */
   exec(sql: string, params?: unknown[]): Promise<number>;
+  /** Runs one query; resolves with its rows, as the driver gives them. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
   /** Runs `body` in one transaction: committed when it resolves, rolled back when it rejects. */
   transaction(body: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function openAdminDatabase(kind: DatabaseKind): Promise<AdminDataba
     kind,
     captureUrl: env.urls[captureVariable],
     exec: exec.run,
+    query: exec.query,
     transaction: async (body) => {
       await exec.run('BEGIN');
       try {
@@ -96,6 +99,7 @@ export async function dropReplicationSlot(slot: string): Promise<void> {
 
 interface Exec {
   run(sql: string, params?: unknown[]): Promise<number>;
+  query(sql: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -109,6 +113,7 @@ async function mysqlExec(url: string): Promise<Exec> {
       const [result] = await connection.query(sql, params);
       return (result as Partial<mysql.ResultSetHeader>).affectedRows ?? 0;
     },
+    query: async (sql) => (await connection.query(sql))[0] as Record<string, unknown>[],
     close: () => connection.end(),
   };
 }
@@ -119,6 +124,7 @@ async function postgresExec(url: string): Promise<Exec> {
   await client.connect();
   return {
     run: async (sql, params) => (await client.query(sql, params)).rowCount ?? 0,
+    query: async (sql) => (await client.query(sql)).rows as Record<string, unknown>[],
     close: () => client.end(),
   };
 }

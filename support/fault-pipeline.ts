@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ReadinessReport } from '../src/observability/readiness.js';
 import { KubeClient, type KubeObject } from '../src/sink/kube/index.js';
 import { type DatabaseKind, openAdminDatabase, sourceKey } from './admin-database.js';
-import { RowkubeProcess } from './rowkube-process.js';
+import { freePort } from './free-port.js';
+import { type LogLine, RowkubeProcess } from './rowkube-process.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
 
@@ -16,13 +16,7 @@ import { waitFor } from './wait-for.js';
 // dependency is down: /readyz, whether the process still runs, and its log
 // lines by level and time.
 
-/** One pino line of the process's output. */
-export interface LogLine {
-  level: number;
-  time: number;
-  msg: string;
-  [field: string]: unknown;
-}
+export type { LogLine } from './rowkube-process.js';
 
 export const WARN = 40;
 export const ERROR = 50;
@@ -182,17 +176,7 @@ forms:
    * (ms since epoch); with `about`, only those whose text matches it.
    */
   logLines(level: number, fromMs: number, toMs: number, about?: RegExp): LogLine[] {
-    const lines: LogLine[] = [];
-    for (const text of this.rowkube.text().split('\n')) {
-      if (!text.startsWith('{') || (about !== undefined && !about.test(text))) continue;
-      try {
-        const line = JSON.parse(text) as LogLine;
-        if (line.level >= level && line.time >= fromMs && line.time <= toMs) lines.push(line);
-      } catch {
-        // A line cut in two by the pipe: not a log record.
-      }
-    }
-    return lines;
+    return this.rowkube.logLines(about, level).filter((line) => line.time >= fromMs && line.time <= toMs);
   }
 
   async close(): Promise<void> {
@@ -223,15 +207,6 @@ forms:
 export function notReadyReason(report: ReadinessReport | undefined, component: string): string | undefined {
   const state = report?.components[component];
   return state === undefined || state.ready ? undefined : state.reason;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** What /readyz said of each component during an outage, and whether the process kept running. */

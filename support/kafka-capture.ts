@@ -6,6 +6,7 @@ import {
   readLastPosition,
   readTopic,
   SchemaRegistry,
+  type TopicRecord,
 } from '../src/kafka/index.js';
 import { type DatabaseKind, sourceKey } from './admin-database.js';
 import { configFrom } from './config-file.js';
@@ -62,7 +63,10 @@ export function startKafkaCapture(options: KafkaCaptureOptions): KafkaCapture {
 
 /** One record of a change topic: the raw key bytes, and key and value decoded with the project's decoder. */
 export interface ChangeTopicRecord {
+  partition: number;
   offset: string;
+  /** The record's timestamp: when the capture's producer sent it, by its clock (ms since epoch). */
+  timestampMs: number;
   key: Buffer;
   decodedKey: Record<string, unknown>;
   /** null for a tombstone. */
@@ -74,7 +78,7 @@ export interface ChangeTopicRecord {
   } | null;
 }
 
-/** Every committed record of a table's change topic, in offset order (one partition). */
+/** Every committed record of a table's change topic, in offset order per partition. */
 export async function readChangeTopic(
   prefix: string,
   table: { source: string; database: string; schema?: string; table: string },
@@ -84,8 +88,7 @@ export async function readChangeTopic(
   }),
 ): Promise<ChangeTopicRecord[]> {
   const registry = await SchemaRegistry.open({ kafka, prefix });
-  const raw: { offset: string; key: Buffer | null; value: Buffer | null; headers: Record<string, string> }[] =
-    [];
+  const raw: TopicRecord[] = [];
   await readTopic({
     kafka,
     topic: changeTopic(prefix, table),
@@ -98,7 +101,9 @@ export async function readChangeTopic(
   for (const r of raw) {
     const { key, value } = await decodeNative(r, registry);
     records.push({
+      partition: r.partition,
       offset: r.offset,
+      timestampMs: Number(r.timestamp),
       key: r.key ?? Buffer.alloc(0),
       decodedKey: key as Record<string, unknown>,
       value: value as ChangeTopicRecord['value'],

@@ -24,7 +24,9 @@ export async function podman(args: string[], timeoutMs = 60_000): Promise<string
  * (podman forwards signals).
  */
 export function runInImage(name: string, podmanArgs: string[], args: string[]): RowkubeProcess {
-  return new RowkubeProcess(args, [], [PODMAN, 'run', '--rm', '--name', name, ...podmanArgs, ROWKUBE_IMAGE]);
+  return new RowkubeProcess(args, [], {
+    launcher: [PODMAN, 'run', '--rm', '--name', name, ...podmanArgs, ROWKUBE_IMAGE],
+  });
 }
 
 /** Fails with what to do when the image has not been built (scripts/test.sh builds it before the tests). */

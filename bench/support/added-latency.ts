@@ -1,7 +1,7 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { KEY_SCHEMA_HEADER, type SchemaResolver } from '../../src/kafka/index.js';
+import { type LatencySummary, summarize } from '../../support/percentiles.js';
 import { measureLatency } from './latency-phase.js';
-import { type LatencySummary, summarize } from './percentiles.js';
 import { tenantNumber } from './tenant-rows.js';
 import { TopicWatcher } from './topic-watcher.js';
 

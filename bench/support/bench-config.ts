@@ -58,8 +58,13 @@ export interface E2eConfigOptions extends RunOptions {
 }
 
 export function e2eConfig(options: E2eConfigOptions): RowkubeConfig {
+  return configFrom(e2eConfigDocument(options));
+}
+
+/** e2eConfig as the YAML document it is read from, for a caller that adds to it (bench:scale-out's replicas). */
+export function e2eConfigDocument(options: E2eConfigOptions) {
   const { source, table } = options;
-  return configFrom({
+  return {
     ...runSections(options, 'rowkube-bench-e2e'),
     sources: [{ name: source, mysql: { url: options.mysqlUrl }, tables: [table] }],
     hubs: [
@@ -73,7 +78,7 @@ export function e2eConfig(options: E2eConfigOptions): RowkubeConfig {
       },
     ],
     forms: [{ name: E2E_FORM, hub: BENCH_HUB, resources: resources(options.namespace, true) }],
-  });
+  };
 }
 
 function runSections(options: RunOptions, clientId: string) {

@@ -193,3 +193,76 @@ function parseFlags<F extends string>(
     );
   return values;
 }
+
+export interface FailoverBenchEnv extends StackEnv {
+  /** SIGKILLs of the capture leader (`--kills N`, default 10). */
+  kills: number;
+  /** Changes per second the writer makes throughout (`--rate N`, default 50). */
+  rate: number;
+  /** `rowkube run` replicas sharing the source (`--replicas N`, default 3). */
+  replicas: number;
+  /**
+   * Rows the writer changes in turn, one ConfigMap each (`--rows N`, default 1,000): at 50/s a row comes
+   * round every 20 s, longer than a takeover, so that each write's apply can be told apart.
+   */
+  rows: number;
+}
+
+export function failoverBenchEnv(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): FailoverBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the failover benchmark',
+    rerun: 'npm run bench:failover',
+    env,
+  });
+  const flags = parseFlags(
+    argv,
+    { '--kills': 10, '--rate': 50, '--replicas': 3, '--rows': 1_000 },
+    'usage: bench:failover [--kills N] [--rate N] [--replicas N] [--rows N]',
+  );
+  if (flags['--replicas'] < 2) throw new BenchEnvError('--replicas: a failover needs at least 2');
+  return {
+    ...stack,
+    kills: flags['--kills'],
+    rate: flags['--rate'],
+    replicas: flags['--replicas'],
+    rows: flags['--rows'],
+  };
+}
+
+export interface ScaleOutBenchEnv extends StackEnv {
+  /** Tenants of each bulk insert, 3 objects each (`--tenants N`, default 1,500). */
+  tenants: number;
+  /** Requests in flight per replica and for the floor (`--concurrency N`, default 16). */
+  concurrency: number;
+  /** Kafka partitions of the run's topics, so that replicas can split the work (`--partitions N`, default 4). */
+  partitions: number;
+}
+
+export function scaleOutBenchEnv(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): ScaleOutBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the scale-out benchmark',
+    rerun: 'npm run bench:scale-out',
+    env,
+  });
+  const flags = parseFlags(
+    argv,
+    { '--tenants': 1_500, '--concurrency': 16, '--partitions': 4 },
+    'usage: bench:scale-out [--tenants N] [--concurrency N] [--partitions N]',
+  );
+  if (flags['--partitions'] < 2)
+    throw new BenchEnvError('--partitions: two replicas need at least 2 to split');
+  return {
+    ...stack,
+    tenants: flags['--tenants'],
+    concurrency: flags['--concurrency'],
+    partitions: flags['--partitions'],
+  };
+}

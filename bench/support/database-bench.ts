@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { changeTopic } from '../../src/contracts/index.js';
 import { KEY_SCHEMA_HEADER, SchemaRegistry } from '../../src/kafka/index.js';
 import type { DatabaseKind } from '../../support/admin-database.js';
+import type { LatencySummary } from '../../support/percentiles.js';
 import { uniqueName } from '../../support/stack-env.js';
 import { WaitTimeoutError } from '../../support/wait-for.js';
 import { captureBenchConfig } from './bench-config.js';
@@ -15,7 +16,6 @@ import { once, onInterrupt } from './interrupt.js';
 import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
 import { type LatencyProbe, measureLatency } from './latency-phase.js';
 import { type LatencyStages, latencyStages } from './latency-stages.js';
-import type { LatencySummary } from './percentiles.js';
 import { describe } from './report.js';
 import { TopicWatcher } from './topic-watcher.js';
 

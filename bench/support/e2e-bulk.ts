@@ -2,7 +2,7 @@ import type { AuditFollower } from '../../support/audit-follower.js';
 import { OBJECTS_PER_TENANT } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
 import { round2 } from './report.js';
-import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
+import { type CpuFigures, startCpuMeter, type WatchedPids } from './sink-cpu.js';
 
 // The bulk phase: many tenants committed at once, as an import or a
 // migration commits them, with `rowkube run` already running. The clock runs
@@ -36,12 +36,14 @@ export interface BulkOptions {
   /** Rejects when a stage of the pipeline fails. */
   pipelineFailed: Promise<unknown>;
   say: (line: string) => void;
+  /** Processes whose CPU the figures include besides this one's (bench:scale-out's replicas). */
+  cpuOf?: WatchedPids;
 }
 
 export async function runBulk(options: BulkOptions): Promise<BulkFigures> {
   const { database, audit, tenants, say } = options;
   const objects = tenants * OBJECTS_PER_TENANT;
-  const stopCpu = startCpuMeter();
+  const stopCpu = startCpuMeter(options.cpuOf);
   const inserted = await database.insertTenants(1, tenants, BULK_TX_TENANTS);
   const commitSeconds = round2((inserted.lastCommitAtMs - inserted.firstCommitAtMs) / 1000);
   say(`bulk: ${tenants} tenants committed in ${inserted.transactions} transactions in ${commitSeconds} s`);

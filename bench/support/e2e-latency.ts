@@ -1,4 +1,4 @@
-import { percentile, round1, summarize } from './percentiles.js';
+import { percentile, round1, summarize } from '../../support/percentiles.js';
 
 // COMMIT → applied for the steady-rate phase, matched from outside: each
 // write is one tenant's update, committed at a time the writer took; its

@@ -1,9 +1,9 @@
 import type { AuditFollower } from '../../support/audit-follower.js';
+import { writePaced } from '../../support/paced-writer.js';
+import { percentile, round1 } from '../../support/percentiles.js';
 import { E2E_FORM, UPDATED_RESOURCE } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
 import { type CommittedWrite, type LatencyFigures, latencyFigures, matchWrites } from './e2e-latency.js';
-import { writePaced } from './paced-writer.js';
-import { percentile, round1 } from './percentiles.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
 import { tenantUid } from './tenant-rows.js';
 

@@ -6,12 +6,12 @@ import {
   ensureTopics,
   openTransactionalProducer,
 } from '../../src/kafka/index.js';
+import { type LatencySummary, summarize } from '../../support/percentiles.js';
 import { uniqueName } from '../../support/stack-env.js';
 import { benchRow, benchTableSchema } from './bench-rows.js';
 import { once, onInterrupt } from './interrupt.js';
 import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
 import { type LatencyProbe, measureLatency } from './latency-phase.js';
-import { type LatencySummary, summarize } from './percentiles.js';
 import { TopicWatcher } from './topic-watcher.js';
 
 // The floor: what this broker and kafkajs can do on this machine in this run,

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writePaced } from './paced-writer.js';
-import { type LatencySummary, summarize } from './percentiles.js';
+import { writePaced } from '../../support/paced-writer.js';
+import { type LatencySummary, summarize } from '../../support/percentiles.js';
 
 // Write-to-visible latency at a steady rate, for anything that writes rows by
 // id and lets a consumer see them by id: capture (write = a database COMMIT)

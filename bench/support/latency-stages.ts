@@ -1,5 +1,5 @@
+import { type LatencySummary, summarize } from '../../support/percentiles.js';
 import type { RowTrace } from './counting-sink.js';
-import { type LatencySummary, summarize } from './percentiles.js';
 
 // Splits capture's COMMIT→consumer latency into where the time went, per row:
 //   toConnector  COMMIT returned to the writer → the connector appended the change

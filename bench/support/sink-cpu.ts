@@ -17,13 +17,19 @@ export interface CpuFigures {
   processCpuSeconds: number;
   /** Per server process, % of one core; absent where /proc cannot be read (not Linux). */
   serversPct?: Partial<Record<(typeof SERVER_PROCESSES)[number], number>>;
+  /** Per group of processes this process started (e.g. "rowkube replicas"), % of one core, summed over the group. */
+  childrenPct?: Record<string, number>;
 }
 
+/** Processes to measure besides this one and the servers: pids by group name. */
+export type WatchedPids = Record<string, readonly number[]>;
+
 /** Starts measuring; the returned function gives the figures since the start. */
-export function startCpuMeter(): () => CpuFigures {
+export function startCpuMeter(children: WatchedPids = {}): () => CpuFigures {
   const wallStart = performance.now();
   const processStart = process.cpuUsage();
   const serversStart = serverTicks();
+  const childrenStart = groupTicks(children);
   return () => {
     const wallSeconds = (performance.now() - wallStart) / 1000;
     const used = process.cpuUsage(processStart);
@@ -43,8 +49,44 @@ export function startCpuMeter(): () => CpuFigures {
           figures.serversPct[name] = pct((end - start) / ticksPerSecond, wallSeconds);
       }
     }
+    const childrenEnd = groupTicks(children);
+    if (Object.keys(children).length > 0) {
+      figures.childrenPct = {};
+      for (const name of Object.keys(children))
+        figures.childrenPct[name] = pct(
+          ((childrenEnd.get(name) ?? 0) - (childrenStart.get(name) ?? 0)) / clockTicks(),
+          wallSeconds,
+        );
+    }
     return figures;
   };
+}
+
+/** utime + stime in clock ticks per group, summed over its pids (a pid that exited counts 0). */
+function groupTicks(children: WatchedPids): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const [name, pids] of Object.entries(children))
+    ticks.set(
+      name,
+      pids.reduce((sum, pid) => sum + (processTicks(String(pid))?.used ?? 0), 0),
+    );
+  return ticks;
+}
+
+/** A process's comm and utime + stime in clock ticks, from /proc/<pid>/stat; undefined if unreadable. */
+function processTicks(pid: string): { comm: string; used: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // exited meanwhile, or not Linux
+  }
+  // "pid (comm) state …": comm may hold spaces, so split after its ')'.
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after "state".
+  return { comm: stat.slice(open + 1, close), used: Number(fields[11]) + Number(fields[12]) };
 }
 
 function pct(cpuSeconds: number, wallSeconds: number): number {
@@ -61,21 +103,9 @@ function serverTicks(): Map<string, number> | undefined {
   }
   const ticks = new Map<string, number>();
   for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state …": comm may hold spaces, so split after its ')'.
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(open + 1, close);
-    if (!(SERVER_PROCESSES as readonly string[]).includes(comm)) continue;
-    const fields = stat.slice(close + 2).split(' ');
-    // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after "state".
-    const used = Number(fields[11]) + Number(fields[12]);
-    ticks.set(comm, (ticks.get(comm) ?? 0) + used);
+    const stat = processTicks(pid);
+    if (stat === undefined || !(SERVER_PROCESSES as readonly string[]).includes(stat.comm)) continue;
+    ticks.set(stat.comm, (ticks.get(stat.comm) ?? 0) + stat.used);
   }
   return ticks;
 }
@@ -95,7 +125,7 @@ function clockTicks(): number {
 
 /** CPU figures as one line of a report. */
 export function cpuLine(cpu: CpuFigures): string {
-  const servers = Object.entries(cpu.serversPct ?? {})
+  const servers = Object.entries({ ...cpu.childrenPct, ...cpu.serversPct })
     .map(([name, pct]) => `, ${name} ${pct} %`)
     .join('');
   return `this process ${cpu.processPct} %${servers} (of one core)`;

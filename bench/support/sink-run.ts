@@ -5,8 +5,8 @@ import { type Pipeline, startPipeline } from '../../src/app/start-pipeline.js';
 import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
 import type { KubeApi } from '../../src/sink/kube/index.js';
 import { AuditFollower } from '../../support/audit-follower.js';
+import { type LatencySummary, percentile, summarize } from '../../support/percentiles.js';
 import { withCpuProfile } from './cpu-profile.js';
-import { type LatencySummary, percentile, summarize } from './percentiles.js';
 import { stopPipeline } from './pipeline-stop.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
 
