@@ -32,6 +32,9 @@ import { followLookups } from './runner/lookup-follower.js';
 import { readProducedHashes } from './runner/produced-hashes.js';
 import { reconciledUpdates } from './runner/reconcile.js';
 
+/** Broker-side limit on an open processor transaction (see where the producer opens). */
+export const PROCESSOR_TRANSACTION_TIMEOUT_MS = 15_000;
+
 // `rowkube process`: change topics → materializer → `<prefix>.desired`.
 //
 // Hub tables are partitioned across processor instances by a consumer group;
@@ -129,9 +132,14 @@ async function openProcessor(
 
   // The producer first: taking over the transactional id aborts what an
   // earlier run of this instance left open, so what is read next is final.
+  // An instance that dies for good (a pod replaced under a new name) leaves
+  // its open transaction to the broker, and until the broker aborts it every
+  // read_committed reader of the desired topic waits: the timeout bounds that
+  // stall. A transaction opens only once its records are rendered and lasts
+  // as long as their sends, a second or two for megabytes.
   const transactional = await TransactionalOutput.open(kafka, {
     transactionalId: processorTransactionalId(prefix, instance),
-    transactionTimeoutMs: 60_000,
+    transactionTimeoutMs: PROCESSOR_TRANSACTION_TIMEOUT_MS,
   });
   attempt.onClose(() => transactional.close());
   const registry = await SchemaRegistry.open({ kafka, prefix });
@@ -247,9 +255,9 @@ async function openProcessor(
     group: {
       groupId,
       topics: hubInputs.map((input) => input.topic),
-      // A crashed instance's partitions move on after 15 s, not 30 s; a
-      // take-over (reading hub partitions) stays well within it.
-      sessionTimeoutMs: 15_000,
+      // A crashed instance's partitions move on after 10 s, not 30 s, like
+      // the sink's; kafkajs heartbeats every 3 s, also during a take-over.
+      sessionTimeoutMs: 10_000,
     },
     onAssignment: takeOver,
     onBatch: async (batch, offsets) => {
