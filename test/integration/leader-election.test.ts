@@ -209,7 +209,11 @@ forms:
     );
     const standby = replicas.find((r) => r !== leader) as (typeof replicas)[number];
     expect(standby.metrics.leading).toBe(false);
-    expect(standby.metrics.readiness).toBe(`ready: standing by (leader: ${leader.name})`);
+    // The standby names the holder once its next try (within a retry period) has read the Lease.
+    await waitFor('the standby to name the leader', () =>
+      standby.metrics.readiness === `ready: standing by (leader: ${leader.name})` ? true : undefined,
+    );
+    expect(standby.metrics.leading).toBe(false);
     await db.exec(`INSERT INTO ${table} VALUES ('acme', 'basic')`);
     expect(await delivered('acme')).toBe('basic');
   });

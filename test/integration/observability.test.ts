@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readiness, startObservabilityServer } from '../../src/observability/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
+import { freePort } from '../../support/free-port.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -14,15 +14,6 @@ import { waitFor } from '../../support/wait-for.js';
 // sink runs, and after a row is written /metrics shows the COMMIT→apply
 // latency, the sink's actions, the captured events and each stage's lag.
 const env = stackEnv();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** The value of the sample `name{labels}` in a Prometheus exposition, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
