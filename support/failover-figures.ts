@@ -4,6 +4,9 @@
 // whether capture lost or repeated a change, whether the sink ever applied
 // an older version of an object after a newer one.
 
+import { compareMysqlPositions } from '../connectors/mysql/mysql-offset.js';
+import { compareLsn } from '../connectors/postgres/postgres-offset.js';
+
 /** One committed record of the change topic, reduced to what the checks need. */
 export interface CapturedChange {
   /** The row's `seq` after the change (support/steady-writer.ts). */
@@ -94,4 +97,32 @@ export function checkAppliedOrder(
     else newest.set(object, position);
   }
   return { checked: applied.length, objects: newest.size, backwards };
+}
+
+/**
+ * Binlog positions in order. A MariaDB or MySQL change's provenance holds its
+ * position as JSON text, e.g. {"file":"mariadb-bin.000030","pos":"10321",…}
+ * (pos as a string).
+ */
+export function compareBinlogPositions(a: string, b: string): number {
+  const binlog = (text: string) => {
+    const { file, pos } = JSON.parse(text) as { file: string; pos: string | number };
+    return { file, pos: Number(pos) };
+  };
+  return compareMysqlPositions(binlog(a), binlog(b));
+}
+
+/**
+ * WAL locations in order. A PostgreSQL change's provenance holds its position
+ * as JSON text, {"lsn":"0/1A2B3C4D"}; an LSN's text does not compare as text
+ * ("0/9" is before "0/10"), so it is compared as the number it spells.
+ */
+export function compareLsnPositions(a: string, b: string): number {
+  const lsn = (text: string) => (JSON.parse(text) as { lsn: string }).lsn;
+  return compareLsn(lsn(a), lsn(b));
+}
+
+/** The order of a database's source positions, for checkAppliedOrder. */
+export function positionOrder(database: 'mariadb' | 'postgres'): (a: string, b: string) => number {
+  return database === 'postgres' ? compareLsnPositions : compareBinlogPositions;
 }

@@ -1,9 +1,8 @@
-import { compareMysqlPositions } from '../connectors/mysql/mysql-offset.js';
 import { captureLeaseName, changeTopic } from '../src/contracts/index.js';
 import { createKafka, type Kafka, readTopic } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
 import { ownerSelector } from '../src/sink/ownership/index.js';
-import { type AdminDatabase, openAdminDatabase } from './admin-database.js';
+import { type AdminDatabase, dropReplicationSlot, openAdminDatabase, sourceKey } from './admin-database.js';
 import { AuditFollower } from './audit-follower.js';
 import type { AppliedVersion, CapturedChange } from './failover-figures.js';
 import { readChangeTopic } from './kafka-capture.js';
@@ -11,8 +10,8 @@ import { ReplicaSet } from './replica-set.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { SteadyWriter } from './steady-writer.js';
 
-// One high-availability scenario on MariaDB, shared by the failover and
-// split-brain tests and bench:failover: a hub table the steady writer keeps
+// One high-availability scenario on MariaDB or PostgreSQL, shared by the
+// failover and split-brain tests and bench:failover: a hub table the steady writer keeps
 // changing, a form of one ConfigMap per row (its data: the row's seq and the
 // writer's clock), and `rowkube run` replicas with leader election, the
 // Lease in the run's own namespace. What it reads back: the change topic
@@ -23,7 +22,12 @@ import { SteadyWriter } from './steady-writer.js';
 export const HA_FORM = 'row';
 export const HA_RESOURCE = 'state';
 
+/** The databases the scenario runs on: a binlog reader, or a replication slot the new leader takes over. */
+export type HaDatabase = 'mariadb' | 'postgres';
+
 export interface HaRunOptions {
+  /** The source's database (default mariadb). */
+  database?: HaDatabase;
   /** Rows the writer changes in turn (default 50). */
   rows?: number;
   /** Kafka partitions of the topics rowkube creates (default 1). */
@@ -69,14 +73,21 @@ export class HaRun {
   private readonly stopFollowing = new AbortController();
   private following: Promise<void> | undefined;
 
-  constructor(private readonly options: HaRunOptions = {}) {}
+  readonly database: HaDatabase;
+
+  constructor(private readonly options: HaRunOptions = {}) {
+    this.database = options.database ?? 'mariadb';
+  }
 
   /** Creates the table with its rows and the namespace; the replicas are not started. */
   async setUp(): Promise<void> {
     const env = stackEnv();
-    this.db = await openAdminDatabase('mariadb');
+    this.db = await openAdminDatabase(this.database);
     this.writer = new SteadyWriter(this.db, this.table, this.options.rows ?? 50);
     await this.writer.setUp();
+    // PostgreSQL publishes a table only for its owner: the application creates the publication.
+    if (this.database === 'postgres')
+      await this.db.exec(`CREATE PUBLICATION ${this.prefix} FOR TABLE ${this.table}`);
     await this.kube.apply(
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } },
       { fieldManager: 'test-setup', force: true },
@@ -96,7 +107,17 @@ export class HaRun {
       kafka: { brokers, topicPrefix: this.prefix, partitions: this.options.partitions ?? 1 },
       kubernetes: { kubeconfig, allowedNamespaces: [this.namespace], driftIntervalSeconds: 0 },
       leaderElection: { enabled: true, namespace: this.namespace, ...this.options.leaderElection },
-      sources: [{ name: this.source, mysql: { url: captureUrl }, tables: [this.table] }],
+      sources: [
+        {
+          name: this.source,
+          // On PostgreSQL the slot and publication are named after the run, so that clean-up finds them.
+          [sourceKey(this.database)]:
+            this.database === 'postgres'
+              ? { url: captureUrl, slot: this.prefix, publication: this.prefix }
+              : { url: captureUrl },
+          tables: [this.table],
+        },
+      ],
       hubs: [
         {
           name: 'rows',
@@ -128,11 +149,14 @@ export class HaRun {
 
   /** The table's change topic (its name in Kafka). */
   get changeTopic(): string {
-    return changeTopic(this.prefix, { source: this.source, database: this.database, table: this.table });
+    return changeTopic(this.prefix, this.capturedTable);
   }
 
-  private get database(): string {
-    return new URL(stackEnv().mysqlUrl).pathname.slice(1);
+  /** The table as capture names it: MariaDB's database, or PostgreSQL's schema (public). */
+  private get capturedTable(): { source: string; database: string; schema?: string; table: string } {
+    return this.database === 'postgres'
+      ? { source: this.source, database: '', schema: 'public', table: this.table }
+      : { source: this.source, database: new URL(stackEnv().mysqlUrl).pathname.slice(1), table: this.table };
   }
 
   /**
@@ -158,11 +182,7 @@ export class HaRun {
 
   /** Every committed record of the table's change topic, as seq and send time. */
   async captured(): Promise<CapturedChange[]> {
-    const records = await readChangeTopic(
-      this.prefix,
-      { source: this.source, database: this.database, table: this.table },
-      this.kafka,
-    );
+    const records = await readChangeTopic(this.prefix, this.capturedTable, this.kafka);
     return records.flatMap((r) =>
       r.value?.after === null || r.value?.after === undefined
         ? []
@@ -220,23 +240,15 @@ export class HaRun {
     await this.following?.catch(() => undefined);
     await this.audit.close().catch(() => undefined);
     await this.db?.exec(`DROP TABLE IF EXISTS ${this.table}`).catch(() => undefined);
+    if (this.database === 'postgres') {
+      // The publication goes with its table's drop only as an empty one; the slot keeps WAL until it is dropped.
+      await this.db?.exec(`DROP PUBLICATION IF EXISTS ${this.prefix}`).catch(() => undefined);
+      await dropReplicationSlot(this.prefix).catch(() => undefined);
+    }
     await this.db?.close().catch(() => undefined);
     await this.kube
       .delete({ apiVersion: 'v1', kind: 'Namespace', name: this.namespace }, { propagation: 'Background' })
       .catch(() => undefined);
     this.kube.close();
   }
-}
-
-/**
- * Binlog positions in order. A MariaDB or MySQL change's provenance holds its
- * position as JSON text, e.g. {"file":"mariadb-bin.000030","pos":"10321",…}
- * (pos as a string).
- */
-export function compareBinlogPositions(a: string, b: string): number {
-  const binlog = (text: string) => {
-    const { file, pos } = JSON.parse(text) as { file: string; pos: string | number };
-    return { file, pos: Number(pos) };
-  };
-  return compareMysqlPositions(binlog(a), binlog(b));
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { accountChanges, checkAppliedOrder, takeoverMs } from '../../support/failover-figures.js';
-import { compareBinlogPositions } from '../../support/ha-run.js';
+import {
+  accountChanges,
+  checkAppliedOrder,
+  compareBinlogPositions,
+  compareLsnPositions,
+  positionOrder,
+  takeoverMs,
+} from '../../support/failover-figures.js';
 
 // The conclusions of the failover and split-brain runs: if these were wrong,
 // a failover that lost changes would read as a clean one.
@@ -57,5 +63,36 @@ describe('support > failover figures > checkAppliedOrder', () => {
       compareBinlogPositions,
     );
     expect(check.backwards).toEqual([{ object: 'a', after: at(2, 4), applied: at(1, 900) }]);
+  });
+});
+
+describe('support > failover figures > positions of PostgreSQL', () => {
+  const at = (lsn: string) => JSON.stringify({ lsn });
+
+  it('compares LSNs as numbers, not as text, in either spelling', () => {
+    expect(compareLsnPositions(at('0/9'), at('0/10'))).toBeLessThan(0);
+    expect(compareLsnPositions(at('1/0'), at('0/FFFFFFFF'))).toBeGreaterThan(0);
+    expect(compareLsnPositions(at('00000016/B374D848'), at('16/B374D848'))).toBe(0);
+  });
+
+  it('finds an older WAL location applied after a newer one', () => {
+    const check = checkAppliedOrder(
+      [
+        { object: 'a', position: at('0/1A0') },
+        { object: 'a', position: at('0/1A0') },
+        { object: 'a', position: at('0/9F0') },
+        { object: 'a', position: at('0/1B0') },
+      ],
+      positionOrder('postgres'),
+    );
+    expect(check).toEqual({
+      checked: 4,
+      objects: 1,
+      backwards: [{ object: 'a', after: at('0/9F0'), applied: at('0/1B0') }],
+    });
+  });
+
+  it('is the binlog order for MariaDB', () => {
+    expect(positionOrder('mariadb')).toBe(compareBinlogPositions);
   });
 });
