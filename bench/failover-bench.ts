@@ -1,6 +1,8 @@
-// `npm run bench:failover [-- --kills N] [--rate N] [--replicas N] [--rows N]`:
+// `npm run bench:failover [-- --database mariadb|postgres] [--kills N] [--rate N] [--replicas N] [--rows N]`:
 // high availability of `rowkube run` (issue 12) against the local stack's
-// MariaDB, Kafka and kube-apiserver, which it does not start. N replicas
+// MariaDB (default) or PostgreSQL, Kafka and kube-apiserver, which it does
+// not start. On PostgreSQL the new leader takes the replication slot over
+// from the killed leader's walsender, which may not have noticed yet. N replicas
 // (default 3) share one source under a steady rate of changes (default 50/s);
 // the capture leader is SIGKILLed again and again (default 10 times), each
 // killed replica replaced by a new one under a new name, as a Deployment
@@ -49,10 +51,10 @@ interface KillFigures {
 async function main(env: FailoverBenchEnv): Promise<number> {
   const loadBefore = loadavg()[0] ?? 0;
   say(
-    `failover bench: ${env.replicas} rowkube run replicas on one MariaDB source, ${env.rate} changes/s over ` +
+    `failover bench: ${env.replicas} rowkube run replicas on one ${env.database} source, ${env.rate} changes/s over ` +
       `${env.rows} rows, ${env.kills} SIGKILLs of the capture leader; load average ${loadBefore.toFixed(2)}`,
   );
-  const run = new HaRun({ rows: env.rows });
+  const run = new HaRun({ database: env.database, rows: env.rows });
   const cleanUp = once(async () => {
     await run.writer?.stop().catch(() => undefined);
     await run.cleanUp();
@@ -206,7 +208,7 @@ async function main(env: FailoverBenchEnv): Promise<number> {
   say(
     JSON.stringify({
       bench: 'failover',
-      database: 'mariadb',
+      database: env.database,
       replicas: env.replicas,
       rate: env.rate,
       rows: env.rows,

@@ -194,7 +194,36 @@ function parseFlags<F extends string>(
   return values;
 }
 
+/**
+ * Takes `--name X` or `--name=X` out of argv: the choice (default when absent)
+ * and the other arguments, for parseFlags, which knows only numbers.
+ */
+function takeChoice<C extends string>(
+  argv: readonly string[],
+  name: string,
+  choices: readonly C[],
+  fallback: C,
+  usage: string,
+): { choice: C; rest: string[] } {
+  const rest: string[] = [];
+  let choice = fallback;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg !== name && !arg.startsWith(`${name}=`)) {
+      rest.push(arg);
+      continue;
+    }
+    const text = arg === name ? argv[++i] : arg.slice(name.length + 1);
+    if (!choices.includes(text as C))
+      throw new BenchEnvError(`${name}: '${text ?? ''}' is not one of ${choices.join(', ')}; ${usage}`);
+    choice = text as C;
+  }
+  return { choice, rest };
+}
+
 export interface FailoverBenchEnv extends StackEnv {
+  /** The source's database (`--database mariadb|postgres`, default mariadb). */
+  database: 'mariadb' | 'postgres';
   /** SIGKILLs of the capture leader (`--kills N`, default 10). */
   kills: number;
   /** Changes per second the writer makes throughout (`--rate N`, default 50). */
@@ -212,20 +241,32 @@ export function failoverBenchEnv(
   argv: readonly string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): FailoverBenchEnv {
+  const usage =
+    'usage: bench:failover [--database mariadb|postgres] [--kills N] [--rate N] [--replicas N] [--rows N]';
+  const { choice: database, rest } = takeChoice(
+    argv,
+    '--database',
+    ['mariadb', 'postgres'],
+    'mariadb',
+    usage,
+  );
   const stack = stackEnv({
-    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    needs: [
+      ...(database === 'postgres'
+        ? (['PG_URL', 'PG_ADMIN_URL'] as const)
+        : (['MYSQL_URL', 'MYSQL_ADMIN_URL'] as const)),
+      'KAFKA_BROKERS',
+      'KUBECONFIG',
+    ],
     what: 'the failover benchmark',
     rerun: 'npm run bench:failover',
     env,
   });
-  const flags = parseFlags(
-    argv,
-    { '--kills': 10, '--rate': 50, '--replicas': 3, '--rows': 1_000 },
-    'usage: bench:failover [--kills N] [--rate N] [--replicas N] [--rows N]',
-  );
+  const flags = parseFlags(rest, { '--kills': 10, '--rate': 50, '--replicas': 3, '--rows': 1_000 }, usage);
   if (flags['--replicas'] < 2) throw new BenchEnvError('--replicas: a failover needs at least 2');
   return {
     ...stack,
+    database,
     kills: flags['--kills'],
     rate: flags['--rate'],
     replicas: flags['--replicas'],
