@@ -87,6 +87,14 @@ describe.each<HaDatabase>(['mariadb', 'postgres'])(
       );
       expect(takeover).not.toBeNull();
       expect(takeover as number).toBeLessThan(TAKEOVER_LIMIT_MS);
+      // On PostgreSQL it did so by ending the frozen leader's walsender, which still held the slot.
+      if (database === 'postgres')
+        expect(
+          successor.process
+            .logLines(/"action":"slot-takeover"/)
+            .map((l) => l.msg)
+            .join('\n'),
+        ).toMatch(/was held by backend \d+, an earlier capture of this source: ended it/);
       // The successor keeps the Lease and keeps capturing; the old leader keeps running as a stand-by.
       const after = Date.now();
       await until('changes captured after the old leader stepped down', () =>
