@@ -11,6 +11,13 @@ import { waitFor } from '../../support/wait-for.js';
 // sent after it: the killed leader sends nothing after its kill, so that
 // record is the new leader's. Afterwards capture lost no change and the
 // cluster equals the table.
+//
+// MariaDB only: on PostgreSQL the same case costs about 40 s more of the
+// suite, and the kernel closes a SIGKILLed leader's connection, so its
+// walsender ends by itself. The slot take-over that matters, from a leader
+// whose connection stays open (frozen here; a lost node in a cluster), is in
+// split-brain.test.ts on both databases; `npm run bench:failover -- --database postgres` kills
+// PostgreSQL's capture leader 10 times.
 
 const KILLS = 2;
 const RATE = 50;
