@@ -11,9 +11,9 @@ import { stackEnv, uniqueName } from './stack-env.js';
 import { SteadyWriter } from './steady-writer.js';
 
 // One high-availability scenario on MariaDB or PostgreSQL, shared by the
-// failover and split-brain tests and bench:failover: a hub table the steady writer keeps
-// changing, a form of one ConfigMap per row (its data: the row's seq and the
-// writer's clock), and `rowkube run` replicas with leader election, the
+// failover and split-brain tests and bench:failover: a hub table the steady
+// writer keeps changing, a form of one ConfigMap per row (its data: the
+// row's seq and the writer's clock), and `rowkube run` replicas with leader election, the
 // Lease in the run's own namespace. What it reads back: the change topic
 // (what capture wrote, with the producer's timestamps), the audit (what the
 // sinks applied) and the cluster (what is there at the end).
@@ -241,7 +241,7 @@ export class HaRun {
     await this.audit.close().catch(() => undefined);
     await this.db?.exec(`DROP TABLE IF EXISTS ${this.table}`).catch(() => undefined);
     if (this.database === 'postgres') {
-      // The publication goes with its table's drop only as an empty one; the slot keeps WAL until it is dropped.
+      // Dropping the table leaves its publication behind, empty; the slot keeps WAL until it is dropped.
       await this.db?.exec(`DROP PUBLICATION IF EXISTS ${this.prefix}`).catch(() => undefined);
       await dropReplicationSlot(this.prefix).catch(() => undefined);
     }
