@@ -27,12 +27,13 @@ export function connectorFor(source: SourceConfig): SourceConnector {
   if (mysql) {
     return withIncrementalSnapshots({
       connector: (captured) =>
-        mysqlConnector({ name, url: mysql.url, tables: captured, serverId: mysql.serverId }),
+        mysqlConnector({ name, url: mysql.url, ssl: mysql.ssl, tables: captured, serverId: mysql.serverId }),
       tables,
       chunkSize,
       dialect: mysqlIncrementalDialect({
         source: name,
         url: mysql.url,
+        ssl: mysql.ssl,
         database: mysqlUrlDatabase(mysql.url),
         signalTable,
       }),
@@ -44,13 +45,19 @@ export function connectorFor(source: SourceConfig): SourceConnector {
         postgresConnector({
           name,
           url: postgres.url,
+          ssl: postgres.ssl,
           tables: captured,
           slot: postgres.slot ?? defaultPostgresName(name),
           publication: postgres.publication ?? defaultPostgresName(name),
         }),
       tables,
       chunkSize,
-      dialect: postgresIncrementalDialect({ source: name, url: postgres.url, signalTable }),
+      dialect: postgresIncrementalDialect({
+        source: name,
+        url: postgres.url,
+        ssl: postgres.ssl,
+        signalTable,
+      }),
     }) as SourceConnector;
   }
   // The configuration schema requires exactly one database per source.

@@ -19,10 +19,16 @@ export function capturesTable(source: SourceConfig, table: string): boolean {
 export async function sendSignal(source: SourceConfig, row: SignalRow): Promise<void> {
   const { signalTable } = source.incrementalSnapshots;
   if (source.mysql) {
-    const { url } = source.mysql;
-    return insertMysqlSignal({ source: source.name, url, database: mysqlUrlDatabase(url), signalTable }, row);
+    const { url, ssl } = source.mysql;
+    return insertMysqlSignal(
+      { source: source.name, url, ssl, database: mysqlUrlDatabase(url), signalTable },
+      row,
+    );
   }
   if (source.postgres)
-    return insertPostgresSignal({ source: source.name, url: source.postgres.url, signalTable }, row);
+    return insertPostgresSignal(
+      { source: source.name, url: source.postgres.url, ssl: source.postgres.ssl, signalTable },
+      row,
+    );
   throw new TypeError(`source ${source.name} configures no database (mysql or postgres)`);
 }

@@ -1,5 +1,15 @@
 import { createConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
+import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
+import { sourceTlsError } from '../source-tls.js';
+
+/** Where a MySQL source is: its URL and its TLS settings (`sources[].mysql.ssl`). */
+export interface MysqlEndpoint {
+  url: string;
+  ssl?: MysqlSslConfig | undefined;
+  /** The source's name, for errors that name the setting to fix. */
+  source?: string | undefined;
+}
 
 /**
  * Connection settings shared by the snapshot (mysql2) and the binlog stream
@@ -7,9 +17,19 @@ import type mysql from 'mysql2/promise';
  * server's text, JSON as text and 64-bit integers as exact strings, all in UTC,
  * so that mysqlValue() sees the same representation on both paths.
  */
-export function mysqlConnectionOptions(url: string): mysql.ConnectionOptions {
+export function mysqlConnectionOptions(url: string, ssl?: MysqlSslConfig): mysql.ConnectionOptions {
   const parsed = new URL(url);
   return {
+    // One TLS setting for the binlog and the query connections: mysql2 upgrades
+    // the handshake and verifies the certificate (and host name) unless told not to.
+    ...(ssl && {
+      ssl: {
+        ca: ssl.ca,
+        cert: ssl.cert,
+        key: ssl.key,
+        rejectUnauthorized: ssl.rejectUnauthorized,
+      },
+    }),
     host: parsed.hostname,
     port: parsed.port ? Number(parsed.port) : 3306,
     user: decodeURIComponent(parsed.username),
@@ -36,14 +56,22 @@ export function mysqlUrlDatabase(url: string): string {
  * A promise-style connection in UTC. `.connection` is the callback-style core
  * connection underneath, whose query().stream() reads big results row by row.
  */
-export async function connectMysql(url: string): Promise<MysqlConnection> {
-  const core = createConnection(mysqlConnectionOptions(url));
+export async function connectMysql(
+  url: string,
+  endpoint?: Omit<MysqlEndpoint, 'url'>,
+): Promise<MysqlConnection> {
+  const core = createConnection(mysqlConnectionOptions(url, endpoint?.ssl));
   // A connection that dies while idle (server restart) emits 'error' with no
   // query to fail; unheard, that would crash the process. The next query on it
   // fails with the same error, which is where callers handle it.
   core.on('error', () => {});
   const connection = Object.assign(core.promise(), { core });
-  await connection.query("SET SESSION time_zone = '+00:00'");
+  try {
+    await connection.query("SET SESSION time_zone = '+00:00'");
+  } catch (error) {
+    core.destroy();
+    throw mysqlTlsError(error, endpoint) ?? error;
+  }
   return connection;
 }
 
@@ -61,6 +89,11 @@ const TRANSIENT_CODES = new Set([
   'ER_SERVER_SHUTDOWN',
   'ER_CON_COUNT_ERROR',
 ]);
+
+/** The SOURCE_TLS error a driver error stands for (connectors/source-tls.ts), if any. */
+export function mysqlTlsError(error: unknown, endpoint?: Omit<MysqlEndpoint, 'url'>) {
+  return sourceTlsError(error, { database: 'mysql', source: endpoint?.source ?? '?', tls: !!endpoint?.ssl });
+}
 
 /** Driver errors that mean "the server went away", after which connecting again may succeed. */
 export function isTransientMysqlError(error: unknown): boolean {

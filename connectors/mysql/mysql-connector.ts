@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
+import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { SourceConnector } from '../../src/core/source-connector.js';
 import { connectMysql, isTransientMysqlError, mysqlUrlDatabase } from './mysql-connection.js';
@@ -23,6 +24,8 @@ export interface MysqlConnectorOptions {
   name: string;
   /** mysql://user:password@host:port/database — unqualified tables live in that database. */
   url: string;
+  /** `sources[].mysql.ssl`: TLS for every connection. */
+  ssl?: MysqlSslConfig | undefined;
   tables: readonly string[];
   /** Binlog reader id; defaults to one derived from the source name. */
   serverId?: number | undefined;
@@ -43,6 +46,7 @@ export type MysqlConnector = SourceConnector<MysqlPrepared, MysqlPosition>;
 /** Throws a TypeError for a URL that names no database. */
 export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
   const { name, url } = options;
+  const endpoint = { ssl: options.ssl, source: name };
   const database = mysqlUrlDatabase(url);
   const serverId = options.serverId ?? defaultServerId(name);
   return {
@@ -52,7 +56,7 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
     isTransient: isTransientMysqlError,
 
     async preflight(from, { logger, schemaHistory }) {
-      const connection = await connectMysql(url);
+      const connection = await connectMysql(url, endpoint);
       try {
         const checked = await mysqlPreflight(connection, name, from);
         for (const warning of checked.warnings) logger.warn(warning);
@@ -91,17 +95,26 @@ export function mysqlConnector(options: MysqlConnectorOptions): MysqlConnector {
           return sink.commit(info);
         },
       };
-      return snapshotMysql({ url, tables: [...schemas.values()], sink: recording, context, resumeFrom });
+      return snapshotMysql({
+        url,
+        ssl: options.ssl,
+        source: name,
+        tables: [...schemas.values()],
+        sink: recording,
+        context,
+        resumeFrom,
+      });
     },
 
     async stream({ schemas, history, resumeFromGtid }, from, sink, { logger, signal, streaming }) {
       logger.info({ position: from, resumeFromGtid }, 'streaming the binlog');
       // Reloads a table's definition after an ALTER, on a connection of its own.
-      const reloadConnection = await connectMysql(url);
+      const reloadConnection = await connectMysql(url, endpoint);
       try {
         await streamMysql({
           source: name,
           url,
+          ssl: options.ssl,
           database,
           schemas,
           reloadSchema: (table) => loadMysqlTableSchema(reloadConnection, name, database, table),

@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2';
 import type { TableSchema } from '../../src/core/change-event.js';
+import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { IncrementalDialect, IncrementalSession } from '../incremental-snapshot-connector.js';
 import { keysetQuery } from '../keyset-query.js';
@@ -17,6 +18,8 @@ import { mysqlSelectList } from './mysql-types.js';
 export interface MysqlIncrementalOptions {
   source: string;
   url: string;
+  /** `sources[].mysql.ssl`: TLS for every connection. */
+  ssl?: MysqlSslConfig | undefined;
   /** The database of the URL: where the signal table and unqualified tables live. */
   database: string;
   signalTable: string;
@@ -37,7 +40,7 @@ export function mysqlIncrementalDialect(options: MysqlIncrementalOptions): Incre
     labelOf: (table) => table.table,
 
     async signalTableExists() {
-      const connection = await connectMysql(url);
+      const connection = await connectMysql(url, { ssl: options.ssl, source: options.source });
       try {
         const [rows] = await connection.query<RowDataPacket[]>(
           'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
@@ -50,7 +53,7 @@ export function mysqlIncrementalDialect(options: MysqlIncrementalOptions): Incre
     },
 
     async open({ schemas }): Promise<IncrementalSession> {
-      const connection = await connectMysql(url);
+      const connection = await connectMysql(url, { ssl: options.ssl, source: options.source });
       return {
         writeSignal: (row) => insertSignal(connection, options, row),
         async readChunk(table, after, limit, latest) {
@@ -70,7 +73,7 @@ export function mysqlIncrementalDialect(options: MysqlIncrementalOptions): Incre
 
 /** Inserts a signal row into the signal table of `url` (what `rowkube snapshot --table` does). */
 export async function insertMysqlSignal(options: MysqlIncrementalOptions, row: SignalRow): Promise<void> {
-  const connection = await connectMysql(options.url);
+  const connection = await connectMysql(options.url, { ssl: options.ssl, source: options.source });
   try {
     await insertSignal(connection, options, row);
   } finally {

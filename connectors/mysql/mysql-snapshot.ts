@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2';
 import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
+import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
 import { fromKeyPart, newSnapshotProgress, toKeyPart } from '../../src/core/snapshot-progress.js';
 import type { SnapshotContext, SnapshotResume } from '../../src/core/source-connector.js';
 import { keysetQuery } from '../keyset-query.js';
@@ -26,6 +27,9 @@ import { mysqlSelectList } from './mysql-types.js';
 
 export interface MysqlSnapshotOptions {
   url: string;
+  /** `sources[].mysql.ssl`: TLS for every connection. */
+  ssl?: MysqlSslConfig | undefined;
+  source?: string | undefined;
   tables: readonly TableSchema[];
   sink: ChangeSink;
   context: SnapshotContext;
@@ -52,7 +56,7 @@ export async function estimateMysqlRows(
 /** Resolves with the position the stream starts from, once the snapshot's last commit is stored. */
 export async function snapshotMysql(options: MysqlSnapshotOptions): Promise<MysqlPosition> {
   const { tables, sink, context, resumeFrom } = options;
-  const connection = await connectMysql(options.url);
+  const connection = await connectMysql(options.url, { ssl: options.ssl, source: options.source });
   try {
     let from: MysqlPosition;
     let chunks: SnapshotChunks<MysqlPosition>;

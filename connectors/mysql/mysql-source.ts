@@ -1,7 +1,8 @@
 import ZongJi, { type AnyBinlogEvent, GtidSet, type TableMapEntry } from '@vlasky/zongji';
 import type { Logger } from 'pino';
 import type { ChangeSink, ColumnSpec, SourcePosition, TableSchema } from '../../src/core/change-event.js';
-import { mysqlConnectionOptions } from './mysql-connection.js';
+import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
+import { mysqlConnectionOptions, mysqlTlsError } from './mysql-connection.js';
 import { type MysqlRowsEventName, rowsEventToChanges } from './mysql-emitter.js';
 import { type MysqlPosition, serializeMysqlPosition } from './mysql-offset.js';
 import { binlogReadError } from './mysql-preflight.js';
@@ -11,6 +12,8 @@ import { mysqlColumnKind } from './mysql-types.js';
 export interface MysqlStreamOptions {
   source: string;
   url: string;
+  /** `sources[].mysql.ssl`: TLS for every connection. */
+  ssl?: MysqlSslConfig | undefined;
   database: string;
   /** Current schemas of the captured tables, by table name. */
   schemas: Map<string, TableSchema>;
@@ -53,7 +56,7 @@ const MAX_COMMITS_IN_FLIGHT = 1_000;
  */
 export function streamMysql(options: MysqlStreamOptions): Promise<void> {
   const { source, database, sink, logger, signal, history } = options;
-  const zongji = new ZongJi(mysqlConnectionOptions(options.url));
+  const zongji = new ZongJi(mysqlConnectionOptions(options.url, options.ssl));
   const queue: AnyBinlogEvent[] = [];
   let paused = false;
   let wake: (() => void) | undefined;
@@ -83,7 +86,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     wake?.();
   });
   zongji.on('error', (error) => {
-    failure ??= binlogReadError(source, error);
+    failure ??= mysqlTlsError(error, { ssl: options.ssl, source }) ?? binlogReadError(source, error);
     wake?.();
   });
   const onAbort = () => wake?.();

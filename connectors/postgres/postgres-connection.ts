@@ -2,8 +2,11 @@
 // settings that fix the text form of values, table and slot names, and which
 // driver errors are transient.
 
+import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
+import type { PostgresSslConfig } from '../../src/core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
+import { sourceTlsError } from '../source-tls.js';
 
 /**
  * Session settings sent in the startup packet of every connection, the
@@ -20,8 +23,43 @@ export const SESSION_OPTIONS = [
   '-c client_encoding=UTF8',
 ].join(' ');
 
-/** A pg client configuration for `url` with SESSION_OPTIONS after any `options` the URL carries. */
-export function clientConfig(url: string): pg.ClientConfig {
+/**
+ * node-postgres' `ssl` for a libpq-style mode. pg has no fallback between
+ * plaintext and TLS, so allow connects in plaintext and prefer insists on TLS
+ * (as require). Without `ca`, require and prefer do not verify (as libpq); with
+ * it they verify the chain, like verify-ca.
+ */
+export function pgSsl(ssl: PostgresSslConfig): false | ConnectionOptions {
+  if (ssl.mode === 'disable' || ssl.mode === 'allow') return false;
+  const keys = { ca: ssl.ca, cert: ssl.cert, key: ssl.key };
+  if ((ssl.mode === 'prefer' || ssl.mode === 'require') && ssl.ca === undefined)
+    return { ...keys, rejectUnauthorized: false };
+  if (ssl.mode === 'verify-full') return { ...keys, rejectUnauthorized: true };
+  // verify-ca: the chain, not the host name.
+  return { ...keys, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+}
+
+/** True when the URL asks for TLS itself (sslmode=…), which pg then applies over `ssl`. */
+export function urlSslMode(url: string): string | undefined {
+  try {
+    return new URL(url).searchParams.get('sslmode') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SOURCE_TLS error a driver error stands for (connectors/source-tls.ts), if any. */
+export function pgTlsError(error: unknown, url: string, source: string, ssl?: PostgresSslConfig) {
+  const mode = urlSslMode(url) ?? ssl?.mode ?? 'disable';
+  return sourceTlsError(error, { database: 'postgres', source, tls: mode !== 'disable' && mode !== 'allow' });
+}
+
+/**
+ * A pg client configuration for `url` with SESSION_OPTIONS after any `options`
+ * the URL carries, and `ssl` as TLS settings (an sslmode in the URL wins: pg
+ * applies what the connection string says over the configuration object).
+ */
+export function clientConfig(url: string, ssl?: PostgresSslConfig): pg.ClientConfig {
   let own: string | null = null;
   try {
     own = new URL(url).searchParams.get('options');
@@ -30,6 +68,7 @@ export function clientConfig(url: string): pg.ClientConfig {
   }
   return {
     connectionString: url,
+    ...(ssl && { ssl: pgSsl(ssl) }),
     options: own ? `${own} ${SESSION_OPTIONS}` : SESSION_OPTIONS,
     application_name: 'rowkube',
     // A peer that vanished without closing the connection is noticed by TCP keepalives.

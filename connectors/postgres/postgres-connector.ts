@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { ChangeSink, TableSchema } from '../../src/core/change-event.js';
+import type { PostgresSslConfig } from '../../src/core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { SourceConnector } from '../../src/core/source-connector.js';
 import {
@@ -9,6 +10,7 @@ import {
   clientConfig,
   isTransientPgError,
   parseTableName,
+  pgTlsError,
   type TableRef,
   tableLabel,
 } from './postgres-connection.js';
@@ -27,6 +29,8 @@ export interface PostgresConnectorOptions {
   name: string;
   /** postgres://user:password@host:port/database of the capture user (REPLICATION, reads every captured table). */
   url: string;
+  /** `sources[].postgres.ssl`: TLS for every connection. */
+  ssl?: PostgresSslConfig | undefined;
   /** Replication slot: lower-case letters, digits, "_". Created by the first start (with the snapshot). */
   slot: string;
   /** Publication; created if missing when the capture user owns the tables, otherwise the error says what to run. */
@@ -52,7 +56,7 @@ export type PostgresConnector = SourceConnector<PostgresPrepared, PostgresOffset
 
 /** Throws a RowkubeError (CONFIG) for an invalid slot, publication or table name, or no table. */
 export function postgresConnector(options: PostgresConnectorOptions): PostgresConnector {
-  const { name, url } = options;
+  const { name, url, ssl } = options;
   const slot = checkSlotName(options.slot);
   const publication = checkPublicationName(options.publication);
   const tables: TableRef[] = [
@@ -68,11 +72,11 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
     isTransient: isTransientPgError,
 
     async preflight(offset, { logger, schemaHistory }) {
-      const client = new pg.Client(clientConfig(url));
+      const client = new pg.Client(clientConfig(url, ssl));
       client.on('error', (error) => logger.debug({ err: error }, 'preflight connection error'));
       try {
         await client.connect().catch((error: unknown) => {
-          throw asSourceError(error, 'connecting to PostgreSQL');
+          throw pgTlsError(error, url, name, ssl) ?? asSourceError(error, 'connecting to PostgreSQL');
         });
         const result = await runPreflight(client, { tables, slot, offset, source: name });
         if (result.slot?.active) await takeOverSlot(client, slot, logger);
@@ -108,7 +112,7 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
           { action: 'slot-reset', slot },
           'slot exists but no position is stored: dropping it to snapshot again',
         );
-        await dropSlot(url, slot, capture.logger);
+        await dropSlot(url, slot, capture.logger, ssl);
       }
       // The definitions the snapshot reads with, recorded in its transactions.
       const recording: ChangeSink = {
@@ -123,12 +127,13 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
           return sink.commit(info);
         },
       };
-      return runSnapshot({ url, slot, tables, context, sink: recording, capture, resumeFrom });
+      return runSnapshot({ url, ssl, slot, tables, context, sink: recording, capture, resumeFrom });
     },
 
     stream({ context, initialSchemas, recordedSchemas }, from, sink, { logger, signal, streaming }) {
       return streamPostgres({
         url,
+        ssl,
         slot,
         publication,
         tables,

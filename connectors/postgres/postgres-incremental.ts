@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { TableSchema } from '../../src/core/change-event.js';
+import type { PostgresSslConfig } from '../../src/core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import type { IncrementalDialect, IncrementalSession } from '../incremental-snapshot-connector.js';
 import type { SignalRow } from '../signal-table.js';
@@ -7,6 +8,7 @@ import {
   asSourceError,
   clientConfig,
   parseTableName,
+  pgTlsError,
   quoteIdent,
   quoteTable,
   sqlState,
@@ -23,6 +25,8 @@ import { decodeTuple, type Tuple } from './postgres-emitter.js';
 export interface PostgresIncrementalOptions {
   source: string;
   url: string;
+  /** `sources[].postgres.ssl`: TLS for every connection. */
+  ssl?: PostgresSslConfig | undefined;
   /** "table" (schema public) or "schema.table". */
   signalTable: string;
 }
@@ -41,7 +45,7 @@ export function postgresIncrementalDialect(
     labelOf: (table) => `${table.schema}.${table.table}`,
 
     async signalTableExists() {
-      const client = await connect(url, 'checking the signal table');
+      const client = await connect(options, 'checking the signal table');
       try {
         const { rows } = await client.query<{ found: boolean }>(
           'SELECT to_regclass($1) IS NOT NULL AS found',
@@ -56,7 +60,7 @@ export function postgresIncrementalDialect(
     },
 
     async open({ initialSchemas }): Promise<IncrementalSession> {
-      const client = await connect(url, 'opening the incremental snapshot connection');
+      const client = await connect(options, 'opening the incremental snapshot connection');
       return {
         writeSignal: (row) => insertSignal(client, options, row),
         async readChunk(table, after, limit, latest) {
@@ -85,7 +89,7 @@ export async function insertPostgresSignal(
   options: PostgresIncrementalOptions,
   row: SignalRow,
 ): Promise<void> {
-  const client = await connect(options.url, 'sending a signal');
+  const client = await connect(options, 'sending a signal');
   try {
     await insertSignal(client, options, row);
   } finally {
@@ -93,15 +97,15 @@ export async function insertPostgresSignal(
   }
 }
 
-async function connect(url: string, what: string): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(url));
+async function connect(options: PostgresIncrementalOptions, what: string): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(options.url, options.ssl));
   // An idle connection that dies emits 'error'; the next query on it fails and says so.
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw asSourceError(error, what);
+    throw pgTlsError(error, options.url, options.source, options.ssl) ?? asSourceError(error, what);
   }
   return client;
 }

@@ -1,3 +1,4 @@
+import type { PostgresSslConfig } from '../../src/core/config/config-schema.js';
 // The snapshot of a PostgreSQL source: every row of every captured table as
 // op 'r', table by table in primary-key order, in chunks that each commit
 // with the snapshot's progress (connectors/snapshot-chunks.ts).
@@ -41,6 +42,8 @@ import { loadTableSchema, type SchemaContext, TypeCatalog } from './postgres-sch
 
 export interface SnapshotOptions {
   url: string;
+  /** `sources[].postgres.ssl`: TLS for every connection. */
+  ssl?: PostgresSslConfig | undefined;
   /** The slot: created by a fresh snapshot (it must not exist), there already for a resumed one. */
   slot: string;
   tables: readonly TableRef[];
@@ -65,10 +68,10 @@ export async function runSnapshot(options: SnapshotOptions): Promise<PostgresOff
   const { slot, capture, resumeFrom } = options;
   const { logger } = capture;
   const replication = new pg.Client({
-    ...clientConfig(options.url),
+    ...clientConfig(options.url, options.ssl),
     replication: 'database',
   } as pg.ClientConfig);
-  const reader = new pg.Client(clientConfig(options.url));
+  const reader = new pg.Client(clientConfig(options.url, options.ssl));
   // An 'error' event without a listener would crash the process; the failing query reports it.
   replication.on('error', (error) => logger.debug({ err: error }, 'snapshot replication connection error'));
   reader.on('error', (error) => logger.debug({ err: error }, 'snapshot reader connection error'));
@@ -161,7 +164,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<PostgresOff
     await close();
     // Without a stored position the slot is useless; with one the next start resumes from it.
     // A start without a position drops a leftover slot anyway.
-    if (created && !committing) await dropSlot(options.url, slot, logger);
+    if (created && !committing) await dropSlot(options.url, slot, logger, options.ssl);
     throw asSourceError(error, `snapshot of slot ${slot}`);
   } finally {
     await close();
@@ -216,8 +219,13 @@ async function snapshotTable(
 }
 
 /** Drops `slot` if it exists and no one streams from it; failures are logged, not thrown. */
-export async function dropSlot(url: string, slot: string, logger: Logger): Promise<void> {
-  const client = new pg.Client(clientConfig(url));
+export async function dropSlot(
+  url: string,
+  slot: string,
+  logger: Logger,
+  ssl?: PostgresSslConfig,
+): Promise<void> {
+  const client = new pg.Client(clientConfig(url, ssl));
   client.on('error', () => undefined);
   try {
     await client.connect();

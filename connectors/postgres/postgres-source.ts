@@ -1,3 +1,4 @@
+import type { PostgresSslConfig } from '../../src/core/config/config-schema.js';
 // The streaming source: pgoutput from a logical replication slot, through
 // pg-logical-replication, onto a ChangeSink — one sink transaction per source
 // transaction, acknowledged to the slot only once the sink committed it.
@@ -26,6 +27,8 @@ import { type SchemaContext, StreamSchemas, sameShape } from './postgres-schema.
 
 export interface StreamOptions {
   url: string;
+  /** `sources[].postgres.ssl`: TLS for every connection. */
+  ssl?: PostgresSslConfig | undefined;
   slot: string;
   publication: string;
   tables: readonly TableRef[];
@@ -154,10 +157,10 @@ class StreamSession {
       this.finish();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const catalog = new pg.Client(clientConfig(options.url));
+    const catalog = new pg.Client(clientConfig(options.url, options.ssl));
     this.catalog = catalog;
     catalog.on('error', (error) => this.fail(asSourceError(error, 'catalog connection')));
-    const service = new LogicalReplicationService(clientConfig(options.url), {
+    const service = new LogicalReplicationService(clientConfig(options.url, options.ssl), {
       acknowledge: { auto: false, timeoutSeconds: 0 },
       flowControl: { enabled: true },
     });

@@ -39,6 +39,44 @@ const tableName = z
   .string()
   .regex(/^[A-Za-z0-9_$]+(\.[A-Za-z0-9_$]+)?$/, 'a table name, optionally qualified as schema.table');
 
+// PEM text, normally `${file:/path/ca.pem}` or `${env:VAR}`: secrets never sit inline in the file.
+const pem = z.string().min(1);
+
+export const mysqlSslSchema = z
+  .strictObject({
+    ca: pem
+      .optional()
+      .describe('PEM of the CA(s) that signed the server certificate; default the system CAs.'),
+    cert: pem.optional().describe('PEM client certificate, for servers that require X509 users.'),
+    key: pem.optional().describe('PEM private key of `cert`; give it with `${file:}` or `${env:}`.'),
+    rejectUnauthorized: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Verify the server certificate against `ca` (and its name); false encrypts without verifying.',
+      ),
+  })
+  .describe('TLS for the binlog and the query connections. Without it the connection is plaintext.');
+
+export const postgresSslSchema = z
+  .strictObject({
+    mode: z
+      .enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'])
+      .default('verify-full')
+      .describe(
+        'As libpq sslmode, without fallbacks: disable and allow connect in plaintext, prefer and require use TLS ' +
+          'without verifying the server (unless `ca` is given), verify-ca checks the chain, verify-full also the host name.',
+      ),
+    ca: pem
+      .optional()
+      .describe('PEM of the CA(s) that signed the server certificate; default the system CAs.'),
+    cert: pem.optional().describe('PEM client certificate (for `cert` authentication in pg_hba.conf).'),
+    key: pem.optional().describe('PEM private key of `cert`; give it with `${file:}` or `${env:}`.'),
+  })
+  .describe(
+    'TLS for the replication and the query connections; an `sslmode` in the URL takes precedence over `mode`.',
+  );
+
 export const mysqlSourceSchema = z.strictObject({
   url: z
     .string()
@@ -53,6 +91,7 @@ export const mysqlSourceSchema = z.strictObject({
     .describe(
       'Binlog reader id, unique among the replicas of the server; derived from the source name if unset.',
     ),
+  ssl: mysqlSslSchema.optional(),
 });
 
 export const postgresSourceSchema = z.strictObject({
@@ -62,6 +101,7 @@ export const postgresSourceSchema = z.strictObject({
     .describe('Capture user needs REPLICATION and SELECT on the captured tables.'),
   slot: z.string().optional().describe('Replication slot; default rowkube_<source>.'),
   publication: z.string().optional().describe('Publication; default rowkube_<source>.'),
+  ssl: postgresSslSchema.optional(),
 });
 
 export const incrementalSnapshotsSchema = z
@@ -128,3 +168,5 @@ export const configSchema = z
 export type RowkubeConfig = z.infer<typeof configSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
 export type KafkaConfig = z.infer<typeof kafkaSchema>;
+export type MysqlSslConfig = z.infer<typeof mysqlSslSchema>;
+export type PostgresSslConfig = z.infer<typeof postgresSslSchema>;
