@@ -27,6 +27,10 @@ APISERVER_PORT=${ROWKUBE_APISERVER_PORT:-16443}
 # Credentials of the local stack only; nothing here guards real data.
 CAPTURE_USER=rowkube_cdc
 CAPTURE_PASSWORD=rowkube_cdc
+# The same rights as CAPTURE_USER, but the databases accept it only over TLS
+# (MariaDB REQUIRE SSL, PostgreSQL hostssl): MYSQL_TLS_URL, PG_TLS_URL.
+TLS_CAPTURE_USER=rowkube_tls
+TLS_CAPTURE_PASSWORD=rowkube_tls
 APP_DB=rowkube
 
 log()  { printf '[stack] %s\n' "$*" >&2; }

@@ -34,11 +34,31 @@ collation_server    = utf8mb4_unicode_ci
 innodb_flush_log_at_trx_commit = 2
 sync_binlog         = 0
 skip_name_resolve   = ON
+# TLS next to plaintext on the same port, with a server certificate of the stack
+# CA (deploy/local/lib/tls.sh); TLS_CAPTURE_USER may connect only with it.
+ssl_cert            = $TLS_DIR/mariadb.crt
+ssl_key             = $TLS_DIR/mariadb.key
+ssl_ca              = $STACK_CA_FILE
 CNF
 }
 
+# The TLS-only capture user, on a new stack and on one made before it existed.
+mariadb_tls_user() {
+  mariadb_client > "$LOG_DIR/mariadb-tls-user.log" 2>&1 <<SQL || fail_part mariadb "$LOG_DIR/mariadb-tls-user.log" "creating the TLS user failed"
+CREATE USER IF NOT EXISTS '$TLS_CAPTURE_USER'@'127.0.0.1' IDENTIFIED BY '$TLS_CAPTURE_PASSWORD' REQUIRE SSL;
+GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO '$TLS_CAPTURE_USER'@'127.0.0.1';
+SQL
+}
+
 mariadb_up() {
-  if mariadb_status >/dev/null 2>&1; then log "mariadb: already running"; return 0; fi
+  tls_issue mariadb rowkube-mariadb
+  if mariadb_status >/dev/null 2>&1; then
+    mariadb_tls_user
+    # ssl_cert is read at start: a server started before TLS was configured needs one restart.
+    [ "$(mariadb_client -N -e "SELECT @@have_ssl")" = YES ] \
+      || log "mariadb: running without TLS; 'deploy/local/stack down mariadb && deploy/local/stack up mariadb' enables it"
+    log "mariadb: already running"; return 0
+  fi
   mariadb_write_config
   if [ ! -d "$MARIADB_DIR/data/mysql" ]; then
     log "mariadb: initialising $MARIADB_DIR/data"
@@ -63,7 +83,8 @@ GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO '$CAPTURE_USER'@'1
 CREATE USER IF NOT EXISTS '$MARIADB_ADMIN_USER'@'127.0.0.1' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD';
 GRANT ALL PRIVILEGES ON *.* TO '$MARIADB_ADMIN_USER'@'127.0.0.1' WITH GRANT OPTION;
 SQL
-  log "mariadb: ready on 127.0.0.1:$MYSQL_PORT"
+  mariadb_tls_user
+  log "mariadb: ready on 127.0.0.1:$MYSQL_PORT (TLS too)"
 }
 
 mariadb_down() {
@@ -82,5 +103,6 @@ mariadb_status() {
 
 mariadb_env() {
   echo "MYSQL_URL=mysql://$CAPTURE_USER:$CAPTURE_PASSWORD@127.0.0.1:$MYSQL_PORT/$APP_DB"
+  echo "MYSQL_TLS_URL=mysql://$TLS_CAPTURE_USER:$TLS_CAPTURE_PASSWORD@127.0.0.1:$MYSQL_PORT/$APP_DB"
   echo "MYSQL_ADMIN_URL=mysql://$MARIADB_ADMIN_USER:$MARIADB_ADMIN_PASSWORD@127.0.0.1:$MYSQL_PORT/$APP_DB"
 }

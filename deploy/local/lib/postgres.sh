@@ -42,8 +42,44 @@ host replication all 127.0.0.1/32 scram-sha-256
 HBA
 }
 
+# TLS next to plaintext on the same port, with a certificate of the stack CA
+# (deploy/local/lib/tls.sh). TLS_CAPTURE_USER may connect only with TLS: its
+# lines come first in pg_hba.conf, which takes the first line that matches.
+# Idempotent and reloadable (ssl is a reload setting), so it also upgrades a
+# running stack made before it existed.
+postgres_tls() {
+  tls_issue postgres rowkube-postgres
+  # The server refuses a key that others may read.
+  install -o postgres -g postgres -m 600 "$TLS_DIR/postgres.key" "$PG_DIR/server.key"
+  install -o postgres -g postgres -m 644 "$TLS_DIR/postgres.crt" "$PG_DIR/server.crt"
+  install -o postgres -g postgres -m 644 "$STACK_CA_FILE" "$PG_DIR/ca.crt"
+  if ! grep -q "rowkube TLS capture user" "$PG_DATA/pg_hba.conf"; then
+    { cat <<HBA
+# rowkube TLS capture user: TLS only
+hostnossl all         $TLS_CAPTURE_USER 0.0.0.0/0 reject
+hostnossl replication $TLS_CAPTURE_USER 0.0.0.0/0 reject
+hostssl   all         $TLS_CAPTURE_USER 127.0.0.1/32 scram-sha-256
+hostssl   replication $TLS_CAPTURE_USER 127.0.0.1/32 scram-sha-256
+HBA
+      cat "$PG_DATA/pg_hba.conf"; } > "$PG_DATA/pg_hba.conf.new"
+    chown postgres:postgres "$PG_DATA/pg_hba.conf.new"
+    mv "$PG_DATA/pg_hba.conf.new" "$PG_DATA/pg_hba.conf"
+  fi
+  pg_client -d postgres > "$LOG_DIR/postgres-tls.log" 2>&1 <<SQL || fail_part postgres "$LOG_DIR/postgres-tls.log" "setting up TLS failed"
+ALTER SYSTEM SET ssl = on;
+ALTER SYSTEM SET ssl_cert_file = '$PG_DIR/server.crt';
+ALTER SYSTEM SET ssl_key_file = '$PG_DIR/server.key';
+ALTER SYSTEM SET ssl_ca_file = '$PG_DIR/ca.crt';
+SELECT pg_reload_conf();
+SELECT 'CREATE ROLE $TLS_CAPTURE_USER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$TLS_CAPTURE_USER') \gexec
+ALTER ROLE $TLS_CAPTURE_USER LOGIN REPLICATION PASSWORD '$TLS_CAPTURE_PASSWORD';
+GRANT pg_read_all_data TO $TLS_CAPTURE_USER;
+GRANT CREATE ON DATABASE $APP_DB TO $TLS_CAPTURE_USER;
+SQL
+}
+
 postgres_up() {
-  if postgres_status >/dev/null 2>&1; then log "postgres: already running"; return 0; fi
+  if postgres_status >/dev/null 2>&1; then postgres_tls; log "postgres: already running"; return 0; fi
   touch "$PG_LOG"; chown postgres:postgres "$PG_LOG"
   [ -f "$PG_DATA/PG_VERSION" ] || postgres_init
   # pg_ctl keeps its own pid file (postmaster.pid), so no start_bg here.
@@ -63,7 +99,8 @@ SELECT 'CREATE DATABASE $APP_DB OWNER $PG_ADMIN_USER' WHERE NOT EXISTS (SELECT F
 -- Creating a publication needs CREATE on the database.
 GRANT CREATE ON DATABASE $APP_DB TO $CAPTURE_USER;
 SQL
-  log "postgres: ready on 127.0.0.1:$PG_PORT"
+  postgres_tls
+  log "postgres: ready on 127.0.0.1:$PG_PORT (TLS too)"
 }
 
 postgres_down() {
@@ -84,5 +121,6 @@ postgres_status() {
 
 postgres_env() {
   echo "PG_URL=postgres://$CAPTURE_USER:$CAPTURE_PASSWORD@127.0.0.1:$PG_PORT/$APP_DB"
+  echo "PG_TLS_URL=postgres://$TLS_CAPTURE_USER:$TLS_CAPTURE_PASSWORD@127.0.0.1:$PG_PORT/$APP_DB"
   echo "PG_ADMIN_URL=postgres://$PG_ADMIN_USER:$PG_ADMIN_PASSWORD@127.0.0.1:$PG_PORT/$APP_DB"
 }
