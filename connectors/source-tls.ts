@@ -46,11 +46,12 @@ export function sourceTlsError(error: unknown, context: TlsContext): RowkubeErro
   const message = error instanceof Error ? error.message : String(error);
   const fail = (text: string) =>
     new RowkubeError(ErrorCode.SOURCE_TLS, `source ${context.source}: ${text}`, false, { cause: error });
-  if (code && CERTIFICATE_CODES.has(code)) {
+  // mysql2 reports every failed TLS handshake as HANDSHAKE_SSL_ERROR with Node's message.
+  if ((code && CERTIFICATE_CODES.has(code)) || code === 'HANDSHAKE_SSL_ERROR') {
     const what =
-      code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altnames|does not match/i.test(message)
         ? `the server certificate does not name the host in the URL (${message})`
-        : `the server certificate is not trusted (${code})`;
+        : `the server certificate is not trusted (${message})`;
     const fix =
       context.database === 'mysql'
         ? `set ${setting(context, 'ssl.ca')} to the CA that signed it (or ${setting(context, 'ssl.rejectUnauthorized')}: false to skip verification)`

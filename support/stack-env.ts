@@ -32,7 +32,10 @@ export type StackVariable =
   | 'PG_ADMIN_URL'
   | 'KAFKA_BROKERS'
   | 'KUBECONFIG'
-  | 'HELM';
+  | 'HELM'
+  | 'MYSQL_TLS_URL'
+  | 'PG_TLS_URL'
+  | 'STACK_CA_FILE';
 
 const EVERY_VARIABLE: readonly StackVariable[] = [
   'MYSQL_URL',
@@ -44,13 +47,20 @@ const EVERY_VARIABLE: readonly StackVariable[] = [
   'KAFKA_BROKERS',
   'KUBECONFIG',
   'HELM',
+  // TLS-only capture users (REQUIRE SSL, hostssl) and the CA that signed the servers' certificates.
+  'MYSQL_TLS_URL',
+  'PG_TLS_URL',
+  'STACK_CA_FILE',
 ];
 
 /**
- * What a caller needs unless it says otherwise. MySQL's variables and HELM are
- * left out: only the tests and benchmarks that use them ask for them, by name.
+ * What a caller needs unless it says otherwise. MySQL's variables, HELM and
+ * the TLS ones are left out: only the tests and benchmarks that use them ask for them, by name.
  */
-const DEFAULT_NEEDS = EVERY_VARIABLE.filter((name) => !name.startsWith('ORACLE_') && name !== 'HELM');
+const DEFAULT_NEEDS = EVERY_VARIABLE.filter(
+  (name) =>
+    !name.startsWith('ORACLE_') && !['HELM', 'MYSQL_TLS_URL', 'PG_TLS_URL', 'STACK_CA_FILE'].includes(name),
+);
 
 export class StackEnvError extends Error {}
 

@@ -30,7 +30,7 @@ CAPTURE_PASSWORD=rowkube_cdc
 # The same rights as CAPTURE_USER, but the databases accept it only over TLS
 # (MariaDB REQUIRE SSL, PostgreSQL hostssl): MYSQL_TLS_URL, PG_TLS_URL.
 TLS_CAPTURE_USER=rowkube_tls
-TLS_CAPTURE_PASSWORD=rowkube_tls
+TLS_CAPTURE_PASSWORD=tls-only-s3cret
 APP_DB=rowkube
 
 log()  { printf '[stack] %s\n' "$*" >&2; }

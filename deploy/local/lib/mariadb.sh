@@ -45,7 +45,8 @@ CNF
 # The TLS-only capture user, on a new stack and on one made before it existed.
 mariadb_tls_user() {
   mariadb_client > "$LOG_DIR/mariadb-tls-user.log" 2>&1 <<SQL || fail_part mariadb "$LOG_DIR/mariadb-tls-user.log" "creating the TLS user failed"
-CREATE USER IF NOT EXISTS '$TLS_CAPTURE_USER'@'127.0.0.1' IDENTIFIED BY '$TLS_CAPTURE_PASSWORD' REQUIRE SSL;
+CREATE USER IF NOT EXISTS '$TLS_CAPTURE_USER'@'127.0.0.1';
+ALTER USER '$TLS_CAPTURE_USER'@'127.0.0.1' IDENTIFIED BY '$TLS_CAPTURE_PASSWORD' REQUIRE SSL;
 GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO '$TLS_CAPTURE_USER'@'127.0.0.1';
 SQL
 }
