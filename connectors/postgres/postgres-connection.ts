@@ -39,7 +39,7 @@ export function pgSsl(ssl: PostgresSslConfig): false | ConnectionOptions {
   return { ...keys, rejectUnauthorized: true, checkServerIdentity: () => undefined };
 }
 
-/** True when the URL asks for TLS itself (sslmode=…), which pg then applies over `ssl`. */
+/** The sslmode a postgres:// URL names, if any. */
 export function urlSslMode(url: string): string | undefined {
   try {
     return new URL(url).searchParams.get('sslmode') ?? undefined;
@@ -54,21 +54,35 @@ export function pgTlsError(error: unknown, url: string, source: string, ssl?: Po
   return sourceTlsError(error, { database: 'postgres', source, tls: mode !== 'disable' && mode !== 'allow' });
 }
 
+const SSL_MODES = new Set(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);
+const URL_TLS_PARAMETERS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey'];
+
 /**
  * A pg client configuration for `url` with SESSION_OPTIONS after any `options`
- * the URL carries, and `ssl` as TLS settings (an sslmode in the URL wins: pg
- * applies what the connection string says over the configuration object).
+ * the URL carries. Without `ssl` the URL's own sslmode (and certificate files)
+ * apply as before. With it, a sslmode in the URL still chooses the mode, but the
+ * certificates are `ssl`'s: pg would otherwise let the connection string's TLS
+ * parameters replace the whole `ssl` object, CA and all.
  */
 export function clientConfig(url: string, ssl?: PostgresSslConfig): pg.ClientConfig {
   let own: string | null = null;
+  let connectionString = url;
+  let tls: PostgresSslConfig | undefined = ssl;
   try {
-    own = new URL(url).searchParams.get('options');
+    const parsed = new URL(url);
+    own = parsed.searchParams.get('options');
+    const mode = parsed.searchParams.get('sslmode');
+    if (ssl) {
+      if (mode !== null && SSL_MODES.has(mode)) tls = { ...ssl, mode: mode as PostgresSslConfig['mode'] };
+      for (const name of URL_TLS_PARAMETERS) parsed.searchParams.delete(name);
+      connectionString = parsed.toString();
+    }
   } catch {
     // Not a URL (a key=value connection string): pg parses it; it keeps its own options.
   }
   return {
-    connectionString: url,
-    ...(ssl && { ssl: pgSsl(ssl) }),
+    connectionString,
+    ...(tls && { ssl: pgSsl(tls) }),
     options: own ? `${own} ${SESSION_OPTIONS}` : SESSION_OPTIONS,
     application_name: 'rowkube',
     // A peer that vanished without closing the connection is noticed by TCP keepalives.
