@@ -37,7 +37,7 @@ const TEXT_TYPES = { getTypeParser: () => (value: string) => value } as unknown 
 export function postgresIncrementalDialect(
   options: PostgresIncrementalOptions,
 ): IncrementalDialect<PostgresPrepared> {
-  const { url, signalTable } = options;
+  const { signalTable } = options;
   const label = (name: string) => tableLabel(parseTableName(name));
   return {
     signalTable,

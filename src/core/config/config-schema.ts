@@ -48,7 +48,9 @@ export const mysqlSslSchema = z
       .optional()
       .describe('PEM of the CA(s) that signed the server certificate; default the system CAs.'),
     cert: pem.optional().describe('PEM client certificate, for servers that require X509 users.'),
-    key: pem.optional().describe('PEM private key of `cert`; give it with `${file:}` or `${env:}`.'),
+    key: pem
+      .optional()
+      .describe('PEM private key of `cert`; give it by a file: or env: reference, never inline.'),
     rejectUnauthorized: z
       .boolean()
       .default(true)
@@ -71,7 +73,9 @@ export const postgresSslSchema = z
       .optional()
       .describe('PEM of the CA(s) that signed the server certificate; default the system CAs.'),
     cert: pem.optional().describe('PEM client certificate (for `cert` authentication in pg_hba.conf).'),
-    key: pem.optional().describe('PEM private key of `cert`; give it with `${file:}` or `${env:}`.'),
+    key: pem
+      .optional()
+      .describe('PEM private key of `cert`; give it by a file: or env: reference, never inline.'),
   })
   .describe(
     'TLS for the replication and the query connections; an `sslmode` in the URL takes precedence over `mode`.',
