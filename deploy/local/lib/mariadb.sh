@@ -54,11 +54,13 @@ SQL
 mariadb_up() {
   tls_issue mariadb rowkube-mariadb
   if mariadb_status >/dev/null 2>&1; then
-    mariadb_tls_user
-    # ssl_cert is read at start: a server started before TLS was configured needs one restart.
-    [ "$(mariadb_client -N -e "SELECT @@have_ssl")" = YES ] \
-      || log "mariadb: running without TLS; 'deploy/local/stack down mariadb && deploy/local/stack up mariadb' enables it"
-    log "mariadb: already running"; return 0
+    if [ "$(mariadb_client -N -e "SELECT @@have_ssl")" = YES ]; then
+      mariadb_tls_user
+      log "mariadb: already running"; return 0
+    fi
+    # ssl_cert is read at start: a server of a stack made before TLS restarts once.
+    log "mariadb: running without TLS; restarting it with TLS"
+    mariadb_down
   fi
   mariadb_write_config
   if [ ! -d "$MARIADB_DIR/data/mysql" ]; then
