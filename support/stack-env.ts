@@ -34,6 +34,7 @@ export type StackVariable =
   | 'KUBECONFIG'
   | 'HELM'
   | 'MYSQL_TLS_URL'
+  | 'ORACLE_MYSQL_TLS_URL'
   | 'PG_TLS_URL'
   | 'STACK_CA_FILE';
 
@@ -49,6 +50,7 @@ const EVERY_VARIABLE: readonly StackVariable[] = [
   'HELM',
   // TLS-only capture users (REQUIRE SSL, hostssl) and the CA that signed the servers' certificates.
   'MYSQL_TLS_URL',
+  'ORACLE_MYSQL_TLS_URL',
   'PG_TLS_URL',
   'STACK_CA_FILE',
 ];

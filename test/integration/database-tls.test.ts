@@ -9,17 +9,30 @@ import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { startStages } from '../../support/stage-run.js';
 import { waitFor } from '../../support/wait-for.js';
 
-// Capture over TLS with the stack's TLS-only users (MariaDB REQUIRE SSL,
-// PostgreSQL hostssl), and the two ways it is misconfigured: the TLS-only user
+// Capture over TLS with the stack's TLS-only users (MariaDB and MySQL REQUIRE
+// SSL, PostgreSQL hostssl), and the two ways it is misconfigured: the TLS-only user
 // reached without TLS, and a CA that did not sign the server's certificate.
 // Each misconfiguration is one SOURCE_TLS error naming the setting, not a retry
 // loop, and the password appears in no log line.
 const env = stackEnv({
-  needs: ['KAFKA_BROKERS', 'MYSQL_ADMIN_URL', 'PG_ADMIN_URL', 'MYSQL_TLS_URL', 'PG_TLS_URL', 'STACK_CA_FILE'],
+  needs: [
+    'KAFKA_BROKERS',
+    'MYSQL_ADMIN_URL',
+    'ORACLE_MYSQL_ADMIN_URL',
+    'PG_ADMIN_URL',
+    'MYSQL_TLS_URL',
+    'ORACLE_MYSQL_TLS_URL',
+    'PG_TLS_URL',
+    'STACK_CA_FILE',
+  ],
 });
 const caFile = env.urls.STACK_CA_FILE;
-const tlsUrl = { mariadb: env.urls.MYSQL_TLS_URL, postgres: env.urls.PG_TLS_URL } as const;
-const password = (kind: 'mariadb' | 'postgres') => decodeURIComponent(new URL(tlsUrl[kind]).password);
+const tlsUrl = {
+  mariadb: env.urls.MYSQL_TLS_URL,
+  mysql: env.urls.ORACLE_MYSQL_TLS_URL,
+  postgres: env.urls.PG_TLS_URL,
+} as const;
+const password = (kind: DatabaseKind) => decodeURIComponent(new URL(tlsUrl[kind]).password);
 
 /** A CA of nobody's: well-formed, but it signed none of the stack's certificates. */
 function otherCa(): string {
@@ -49,7 +62,7 @@ function logLines(): { lines: string[]; logger: pino.Logger } {
   return { lines, logger: pino({ level: 'debug' }, out) };
 }
 
-function sourceSection(kind: 'mariadb' | 'postgres', ssl: object | undefined, extra: object = {}) {
+function sourceSection(kind: DatabaseKind, ssl: object | undefined, extra: object = {}) {
   const key = kind === 'postgres' ? 'postgres' : 'mysql';
   return { [key]: { url: tlsUrl[kind], ...(ssl && { ssl }), ...extra } };
 }
@@ -62,11 +75,12 @@ describe('database TLS', () => {
 
   it.each([
     ['mariadb', { ca: `\${file:${caFile}}` }],
+    ['mysql', { ca: `\${file:${caFile}}` }],
     ['postgres', { mode: 'verify-full', ca: `\${file:${caFile}}` }],
   ] as const)('captures %s over verified TLS as the TLS-only user', async (kind, ssl) => {
     const table = uniqueName('tls');
     const source = uniqueName('src');
-    const db = await openAdminDatabase(kind as DatabaseKind);
+    const db = await openAdminDatabase(kind);
     cleanups.push(() => db.close());
     await db.exec(`CREATE TABLE ${table} (id INT PRIMARY KEY, note VARCHAR(32))`);
     cleanups.push(() => db.exec(`DROP TABLE IF EXISTS ${table}`));

@@ -69,8 +69,30 @@ mysql_unmount_data() {
   if mountpoint -q "$MYSQL_ROOT$MYSQL_INNER_DATA"; then umount "$MYSQL_ROOT$MYSQL_INNER_DATA"; fi
 }
 
+# TLS with a certificate of the stack CA (deploy/local/lib/tls.sh) instead of
+# the one mysqld generates for itself, and the TLS-only capture user. MySQL
+# swaps certificates while running (ALTER INSTANCE RELOAD TLS) and keeps the
+# paths in mysqld-auto.cnf, so this also upgrades a running stack. The files sit
+# in the data directory, the one place inside the root that is the stack's.
+mysql_tls() {
+  tls_issue mysql rowkube-mysql
+  install -m 644 "$STACK_CA_FILE" "$MYSQL_DIR/data/rowkube-ca.pem"
+  install -m 644 "$TLS_DIR/mysql.crt" "$MYSQL_DIR/data/rowkube-server.pem"
+  install -m 600 "$TLS_DIR/mysql.key" "$MYSQL_DIR/data/rowkube-server-key.pem"
+  mysql_in_root chown mysql:mysql "$MYSQL_INNER_DATA/rowkube-server-key.pem"
+  mysql_client > "$LOG_DIR/mysql-tls.log" 2>&1 <<SQL || fail_part mysql "$LOG_DIR/mysql-tls.log" "setting up TLS failed"
+SET PERSIST ssl_ca = '$MYSQL_INNER_DATA/rowkube-ca.pem';
+SET PERSIST ssl_cert = '$MYSQL_INNER_DATA/rowkube-server.pem';
+SET PERSIST ssl_key = '$MYSQL_INNER_DATA/rowkube-server-key.pem';
+ALTER INSTANCE RELOAD TLS;
+CREATE USER IF NOT EXISTS '$TLS_CAPTURE_USER'@'127.0.0.1';
+ALTER USER '$TLS_CAPTURE_USER'@'127.0.0.1' IDENTIFIED BY '$TLS_CAPTURE_PASSWORD' REQUIRE SSL;
+GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT, RELOAD ON *.* TO '$TLS_CAPTURE_USER'@'127.0.0.1';
+SQL
+}
+
 mysql_up() {
-  if mysql_status >/dev/null 2>&1; then log "mysql: already running"; return 0; fi
+  if mysql_status >/dev/null 2>&1; then mysql_tls; log "mysql: already running"; return 0; fi
   mkdir -p "$LOG_DIR" "$RUN_DIR" "$ROWKUBE_CACHE"
   mysql_build_root
   mysql_mount_data
@@ -108,7 +130,8 @@ GRANT RELOAD ON *.* TO '$CAPTURE_USER'@'127.0.0.1';
 CREATE USER IF NOT EXISTS '$MYSQL_ADMIN_USER'@'127.0.0.1' IDENTIFIED BY '$MYSQL_ADMIN_PASSWORD';
 GRANT ALL PRIVILEGES ON *.* TO '$MYSQL_ADMIN_USER'@'127.0.0.1' WITH GRANT OPTION;
 SQL
-  log "mysql: ready on 127.0.0.1:$MYSQLD_PORT"
+  mysql_tls
+  log "mysql: ready on 127.0.0.1:$MYSQLD_PORT (TLS too)"
 }
 
 mysql_down() {
@@ -128,5 +151,6 @@ mysql_status() {
 
 mysql_env() {
   echo "ORACLE_MYSQL_URL=mysql://$CAPTURE_USER:$CAPTURE_PASSWORD@127.0.0.1:$MYSQLD_PORT/$APP_DB"
+  echo "ORACLE_MYSQL_TLS_URL=mysql://$TLS_CAPTURE_USER:$TLS_CAPTURE_PASSWORD@127.0.0.1:$MYSQLD_PORT/$APP_DB"
   echo "ORACLE_MYSQL_ADMIN_URL=mysql://$MYSQL_ADMIN_USER:$MYSQL_ADMIN_PASSWORD@127.0.0.1:$MYSQLD_PORT/$APP_DB"
 }
