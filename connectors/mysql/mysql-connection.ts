@@ -3,9 +3,8 @@ import type mysql from 'mysql2/promise';
 import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
 import { sourceTlsError } from '../source-tls.js';
 
-/** Where a MySQL source is: its URL and its TLS settings (`sources[].mysql.ssl`). */
-export interface MysqlEndpoint {
-  url: string;
+/** A MySQL source's TLS settings (`sources[].mysql.ssl`) and its name. */
+export interface MysqlTls {
   ssl?: MysqlSslConfig | undefined;
   /** The source's name, for errors that name the setting to fix. */
   source?: string | undefined;
@@ -56,10 +55,7 @@ export function mysqlUrlDatabase(url: string): string {
  * A promise-style connection in UTC. `.connection` is the callback-style core
  * connection underneath, whose query().stream() reads big results row by row.
  */
-export async function connectMysql(
-  url: string,
-  endpoint?: Omit<MysqlEndpoint, 'url'>,
-): Promise<MysqlConnection> {
+export async function connectMysql(url: string, endpoint?: MysqlTls): Promise<MysqlConnection> {
   const core = createConnection(mysqlConnectionOptions(url, endpoint?.ssl));
   // A connection that dies while idle (server restart) emits 'error' with no
   // query to fail; unheard, that would crash the process. The next query on it
@@ -91,7 +87,7 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 /** The SOURCE_TLS error a driver error stands for (connectors/source-tls.ts), if any. */
-export function mysqlTlsError(error: unknown, endpoint?: Omit<MysqlEndpoint, 'url'>) {
+export function mysqlTlsError(error: unknown, endpoint?: MysqlTls) {
   return sourceTlsError(error, { database: 'mysql', source: endpoint?.source ?? '?', tls: !!endpoint?.ssl });
 }
 
