@@ -36,7 +36,7 @@ export async function releaseCommand(
   }
   const signal = shutdownSignal();
   const topic = controlTopic(config.kafka.topicPrefix);
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId });
+  const kafka = createKafka({ ...config.kafka });
   const pending = pendingHolds(await readControl(kafka, topic, signal), request.hub);
   if (pending.nodes.length === 0) {
     out.write(`hub ${request.hub}: no deletions are held\n`);

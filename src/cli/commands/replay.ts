@@ -33,7 +33,7 @@ export async function replayCommand(
   const config = loadConfig(request.config);
   const signal = shutdownSignal((s) => logger.warn({ signal: s }, 'stopping the replay'));
   const log = logger.child({ component: 'replay' });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
+  const kafka = createKafka({ ...config.kafka, logger: log });
   const kube = openKubeClient(request.kubeconfig, config.kubernetes.concurrency * 2);
   try {
     const report = await runReplay({

@@ -19,6 +19,7 @@ export async function tailCommand(request: TailRequest, out: Writable): Promise<
   const prefix = config?.kafka.topicPrefix ?? request.topic.split('.')[0] ?? 'rowkube';
   await tailToStream({
     brokers,
+    ...(config === undefined ? {} : { security: { ssl: config.kafka.ssl, sasl: config.kafka.sasl } }),
     topic: request.topic,
     prefix,
     // Without --follow, tail prints what the topic holds; with it, what comes next.
