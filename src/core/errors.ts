@@ -21,6 +21,8 @@ export const ErrorCode = {
   UNSUPPORTED_TYPE: 'ROWKUBE_ERR_UNSUPPORTED_TYPE',
   SOURCE_CONNECTION: 'ROWKUBE_ERR_SOURCE_CONNECTION',
   KAFKA: 'ROWKUBE_ERR_KAFKA',
+  /** Kafka refused rowkube's login or certificate, TLS met a plaintext port (or the reverse), or an ACL denied a request: the message names the setting to fix. */
+  KAFKA_SECURITY: 'ROWKUBE_ERR_KAFKA_SECURITY',
   SCHEMA_NOT_FOUND: 'ROWKUBE_ERR_SCHEMA_NOT_FOUND',
   CONFIG: 'ROWKUBE_ERR_CONFIG',
   /** A template failed for one row: a missing variable, a filter refused its input. */

@@ -21,6 +21,8 @@ export interface KafkaClientOptions {
   ssl?: KafkaSslConfig | undefined;
   /** SASL login (config `kafka.sasl`). */
   sasl?: KafkaSaslConfig | undefined;
+  /** kafkajs's retry settings; default kafkajs's own. */
+  retry?: KafkajsConfig['retry'];
 }
 
 /**
@@ -58,6 +60,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     clientId: options.clientId ?? 'rowkube',
     brokers: [...options.brokers],
     ...kafkaSecurity(options),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
     logLevel: logger === undefined ? logLevel.NOTHING : logLevel.INFO,
     logCreator: () => (entry: LogEntry) => {
       if (logger === undefined) return;
