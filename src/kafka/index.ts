@@ -48,6 +48,7 @@ export type {
   GroupSettings,
 } from './group-consumer.js';
 export { type JsonValue, toJsonValue } from './json-value.js';
+export { type KafkaAcl, kafkaAclCommands, rowkubeKafkaAcls } from './kafka-acls.js';
 export {
   type CommittedOffsets,
   type GroupPartitionOffset,
