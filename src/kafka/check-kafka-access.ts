@@ -1,4 +1,6 @@
 import { connect as tlsConnect } from 'node:tls';
+import type { Admin } from 'kafkajs';
+import { schemasTopic } from '../contracts/topic-names.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { createKafka, type KafkaClientOptions } from './kafka-client.js';
 import { kafkaSecurityFailure } from './kafka-errors.js';
@@ -11,11 +13,21 @@ import { kafkaSecurityFailure } from './kafka-errors.js';
 
 const TLS_PROBE_MS = 3_000;
 
-export async function checkKafkaAccess(options: KafkaClientOptions): Promise<void> {
+/**
+ * Connects once; with a topicPrefix, also asks the broker whether rowkube may
+ * create its schema topic (validateOnly: nothing is created), so a missing
+ * topic ACL is one clear error naming the topic rather than a failure of
+ * every stage.
+ */
+export async function checkKafkaAccess(
+  options: KafkaClientOptions & { topicPrefix?: string },
+): Promise<void> {
   const admin = createKafka({ ...options, logger: undefined, retry: { retries: 0 } }).admin();
   try {
     await admin.connect();
+    if (options.topicPrefix !== undefined) await checkTopicAcl(admin, schemasTopic(options.topicPrefix));
   } catch (error) {
+    if (error instanceof RowkubeError) throw error;
     const security = kafkaSecurityFailure('connecting to Kafka', error);
     if (security !== undefined) throw security;
     const broker = options.brokers[0];
@@ -34,6 +46,16 @@ export async function checkKafkaAccess(options: KafkaClientOptions): Promise<voi
     }
   } finally {
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function checkTopicAcl(admin: Admin, topic: string): Promise<void> {
+  try {
+    await admin.createTopics({ validateOnly: true, topics: [{ topic }] });
+  } catch (error) {
+    // TOPIC_ALREADY_EXISTS and the like are fine here; only a refusal counts.
+    const denied = kafkaSecurityFailure(`creating topic '${topic}'`, error);
+    if (denied !== undefined) throw denied;
   }
 }
 
