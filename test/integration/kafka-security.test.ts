@@ -60,7 +60,7 @@ forms:
   ) =>
     `brokers: [${overrides.brokers ?? secureBrokers}], topicPrefix: ${overrides.prefix ?? prefix}, ` +
     `ssl: { ca: "${overrides.ca ?? `\${file:${caFile}}`}" }, ` +
-    `sasl: { mechanism: scram-sha-512, username: ${username}, password: "${overrides.password ?? '${env:KAFKA_SASL_PASSWORD}'}" }`;
+    `sasl: { mechanism: scram-sha-512, username: ${username}, password: "${overrides.password ?? `\${env:KAFKA_SASL_PASSWORD}`}" }`;
   const run = (file: string, extraEnv: NodeJS.ProcessEnv = {}) => {
     const p = new RowkubeProcess(['run', '--config', file], [], { env: extraEnv });
     started.push(p);
@@ -122,7 +122,7 @@ forms:
   };
 
   it('a wrong password fails once, naming kafka.sasl.password', async () => {
-    const text = await failing(secureKafka({ password: '${env:WRONG_PASSWORD}' }), 'wrong-scram-secret');
+    const text = await failing(secureKafka({ password: `\${env:WRONG_PASSWORD}` }), 'wrong-scram-secret');
     expect(text).toContain('kafka.sasl.password');
   }, 30_000);
 

@@ -12,7 +12,7 @@ export const kafkaSslSchema = z
       .min(1)
       .optional()
       .describe(
-        'PEM CA certificate(s) the brokers are checked against, e.g. `${file:/etc/kafka/ca.crt}`; default: the system CAs.',
+        `PEM CA certificate(s) the brokers are checked against, e.g. \`\${file:/etc/kafka/ca.crt}\`; default: the system CAs.`,
       ),
     cert: z
       .string()
@@ -23,7 +23,7 @@ export const kafkaSslSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('PEM client private key (with `cert`), e.g. `${file:/etc/kafka/client.key}`.'),
+      .describe(`PEM client private key (with \`cert\`), e.g. \`\${file:/etc/kafka/client.key}\`.`),
     rejectUnauthorized: z
       .boolean()
       .default(true)
@@ -48,7 +48,7 @@ export const kafkaSaslSchema = z
     password: z
       .string()
       .min(1)
-      .describe('SASL password; give it as `${env:NAME}` or `${file:PATH}`, never inline.'),
+      .describe(`SASL password; give it as \`\${env:NAME}\` or \`\${file:PATH}\`, never inline.`),
   })
   .describe(
     'SASL authentication to the brokers; use it together with `ssl` so the password never crosses the network in clear.',
