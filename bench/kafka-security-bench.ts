@@ -22,11 +22,12 @@ function required(name: string): string {
 }
 
 async function main(env: CaptureBenchEnv): Promise<number> {
+  required('KAFKA_SASL_PASSWORD'); // read by the configuration through ${env:}
   const secure = {
     brokers: required('KAFKA_SECURE_BROKERS').split(','),
     caFile: required('STACK_CA_FILE'),
     username: required('KAFKA_SASL_USERNAME'),
-    passwordVariable: (required('KAFKA_SASL_PASSWORD'), 'KAFKA_SASL_PASSWORD'),
+    passwordVariable: 'KAFKA_SASL_PASSWORD',
     prefix: required('KAFKA_SECURE_PREFIX'),
   };
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-bench' });
