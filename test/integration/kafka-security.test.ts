@@ -1,4 +1,12 @@
+import {
+  type AclEntry,
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ResourcePatternTypes,
+} from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafka, type KafkaAcl, rowkubeKafkaAcls } from '../../src/kafka/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
@@ -10,7 +18,11 @@ import { waitFor } from '../../support/wait-for.js';
 // signed by the stack CA, with KRaft's StandardAuthorizer enforcing ACLs that
 // allow the rowkube principal only names starting with KAFKA_SECURE_PREFIX
 // (deploy/local/lib/kafka.sh). The password and the CA come in through
-// ${env:} and ${file:}, as a user's would. Then each misconfiguration fails
+// ${env:} and ${file:}, as a user's would. The end-to-end run uses a topic
+// prefix outside the stack's ACLs and grants exactly what `rowkube
+// kafka-acls` derives for it, so the derived topic ACLs are what is proven
+// (its groups and transactional ids are named rowkube-…, which the stack's
+// ACLs cover anyway). Then each misconfiguration fails
 // fast, once, naming the setting to fix, without the password in the output.
 const env = stackEnv();
 const secure = (name: string) => {
@@ -22,11 +34,12 @@ const secureBrokers = secure('KAFKA_SECURE_BROKERS');
 const password = secure('KAFKA_SASL_PASSWORD');
 const username = secure('KAFKA_SASL_USERNAME');
 const caFile = secure('STACK_CA_FILE');
-const allowed = secure('KAFKA_SECURE_PREFIX');
 
 describe('kafka security > SASL_SSL with SCRAM and ACLs', () => {
   const tenants = uniqueName('tenants');
-  const prefix = uniqueName(allowed);
+  const prefix = uniqueName('ksec');
+  const admin = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' }).admin();
+  const entries = rowkubeKafkaAcls(prefix).flatMap((acl) => aclEntries(acl, `User:${username}`));
   const base = uniqueName('ksec').replaceAll('_', '-');
   const kube = KubeClient.fromKubeconfigFile(env.kubeconfig);
   let db: AdminDatabase;
@@ -68,6 +81,9 @@ forms:
   };
 
   beforeAll(async () => {
+    // The plaintext listener's ANONYMOUS is a super user: it grants the ACLs.
+    await admin.connect();
+    await admin.createAcls({ acl: entries });
     db = await openAdminDatabase('mariadb');
     await db.exec(`CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20))`);
     await kube.apply(
@@ -82,6 +98,8 @@ forms:
     kube.close();
     await db?.exec(`DROP TABLE IF EXISTS ${tenants}`);
     await db?.close();
+    await admin.deleteAcls({ filters: entries });
+    await admin.disconnect();
   });
 
   it('runs insert, update and delete end to end over SASL_SSL with the ACLs enforced', async () => {
@@ -151,3 +169,31 @@ forms:
     expect(text).toContain(denied);
   }, 30_000);
 });
+
+/** One kafkajs ACL entry per operation of `acl`. */
+function aclEntries(acl: KafkaAcl, principal: string): AclEntry[] {
+  const resourceType = {
+    topic: AclResourceTypes.TOPIC,
+    group: AclResourceTypes.GROUP,
+    'transactional-id': AclResourceTypes.TRANSACTIONAL_ID,
+    cluster: AclResourceTypes.CLUSTER,
+  }[acl.resource];
+  const operation: Record<string, AclOperationTypes> = {
+    Create: AclOperationTypes.CREATE,
+    Describe: AclOperationTypes.DESCRIBE,
+    DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
+    Read: AclOperationTypes.READ,
+    Write: AclOperationTypes.WRITE,
+    IdempotentWrite: AclOperationTypes.IDEMPOTENT_WRITE,
+  };
+  return acl.operations.map((op) => ({
+    resourceType,
+    resourceName: acl.name,
+    resourcePatternType:
+      acl.pattern === 'prefixed' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+    principal,
+    host: '*',
+    operation: operation[op] as AclOperationTypes,
+    permissionType: AclPermissionTypes.ALLOW,
+  }));
+}
