@@ -153,6 +153,11 @@ export interface CaptureConfigOptions {
   prefix: string;
   source: string;
   table: string;
+  /**
+   * Capture over the stack's SASL_SSL listener instead (KAFKA_SECURE_BROKERS,
+   * SCRAM, the stack CA), with the secrets as references, as a user writes them.
+   */
+  secure?: { brokers: readonly string[]; caFile: string; username: string; passwordVariable: string };
 }
 
 /**
@@ -163,9 +168,19 @@ export interface CaptureConfigOptions {
 export function captureBenchConfig(options: CaptureConfigOptions): RowkubeConfig {
   return configFrom({
     kafka: {
-      brokers: [...options.kafkaBrokers],
+      brokers: [...(options.secure?.brokers ?? options.kafkaBrokers)],
       topicPrefix: options.prefix,
       clientId: 'rowkube-bench-capture',
+      ...(options.secure === undefined
+        ? {}
+        : {
+            ssl: { ca: `\${file:${options.secure.caFile}}` },
+            sasl: {
+              mechanism: 'scram-sha-512',
+              username: options.secure.username,
+              password: `\${env:${options.secure.passwordVariable}}`,
+            },
+          }),
     },
     sources: [
       {

@@ -7,7 +7,7 @@ import type { DatabaseKind } from '../../support/admin-database.js';
 import type { LatencySummary } from '../../support/percentiles.js';
 import { uniqueName } from '../../support/stack-env.js';
 import { WaitTimeoutError } from '../../support/wait-for.js';
-import { captureBenchConfig } from './bench-config.js';
+import { type CaptureConfigOptions, captureBenchConfig } from './bench-config.js';
 import { openBenchDatabase } from './bench-database.js';
 import type { CaptureBenchEnv } from './bench-env.js';
 import { type CaptureRun, startCapture } from './capture-run.js';
@@ -61,6 +61,8 @@ export interface DatabaseBenchOptions {
   kafka: Kafka;
   logger: Logger;
   say: (line: string) => void;
+  /** Capture over the SASL_SSL listener (see captureBenchConfig); its prefix must be one the ACLs allow. */
+  secure?: CaptureConfigOptions['secure'] & { prefix: string };
 }
 
 const SNAPSHOT_TIMEOUT_MS = 120_000;
@@ -72,13 +74,14 @@ export async function benchDatabase(
 ): Promise<DatabaseFigures> {
   const { env, kafka, logger, say } = options;
   const names = { table: uniqueName('bench'), source: uniqueName('bench') };
-  const prefix = uniqueName('rkbench');
+  const prefix = uniqueName(options.secure?.prefix ?? 'rkbench');
   const db = await openBenchDatabase(kind, names);
   const config = captureBenchConfig({
     kind,
     captureUrl: db.captureUrl,
     kafkaBrokers: env.kafkaBrokers,
     prefix,
+    ...(options.secure === undefined ? {} : { secure: options.secure }),
     ...names,
   });
   const start = () => startCapture({ config, logger });

@@ -187,7 +187,7 @@ async function captureSource(
   const component = captureComponent(source.name);
   const readiness = (ready: boolean, reason?: string) => metrics?.componentState(component, ready, reason);
   const connector = connectorFor(source);
-  const kafka = createKafka({ brokers: kafkaConfig.brokers, clientId: kafkaConfig.clientId, logger: log });
+  const kafka = createKafka({ ...kafkaConfig, logger: log });
   let kafkaSink: KafkaChangeSink | undefined;
   // Opened inside the loop, so that a broker that is down at start is waited
   // out like any other outage. The sink comes first: creating it fences any

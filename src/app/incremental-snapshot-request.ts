@@ -86,7 +86,7 @@ async function waitUntilDone(
   id: string,
   request: IncrementalSnapshotRequest,
 ): Promise<boolean> {
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId });
+  const kafka = createKafka({ ...config.kafka });
   const signal = request.signal ?? new AbortController().signal;
   while (!signal.aborted) {
     const position = await readLastPosition({ kafka, prefix: config.kafka.topicPrefix, name: source });

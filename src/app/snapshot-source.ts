@@ -32,7 +32,7 @@ export async function requestSourceSnapshot(
       `no source '${source}' in the configuration (sources: ${config.sources.map((s) => s.name).join(', ')})`,
     );
   }
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId });
+  const kafka = createKafka({ ...config.kafka });
   const previous = await requestSnapshot({
     kafka,
     prefix: config.kafka.topicPrefix,

@@ -142,7 +142,7 @@ async function run(
     const log = logger.child({ component });
     return {
       log,
-      kafka: createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log }),
+      kafka: createKafka({ ...config.kafka, logger: log }),
     };
   };
   let kube: KubeApi | undefined;

@@ -3,6 +3,7 @@ import { defaultInstanceName } from '../contracts/index.js';
 import { RowkubeError } from '../core/errors.js';
 import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
+import { kafkaAclsCommand } from './commands/kafka-acls.js';
 import { processCommand } from './commands/process.js';
 import { rbacCommand } from './commands/rbac.js';
 import { releaseCommand } from './commands/release.js';
@@ -54,6 +55,10 @@ Usage:
                                       needs: the Helm chart's rbac values (default), or
                                       ClusterRole/Role/bindings for a ServiceAccount;
                                       --kubeconfig asks discovery for each kind's resource
+  rowkube kafka-acls --config FILE [--principal User:NAME]
+                                      print the least-privilege Kafka ACLs the configuration
+                                      needs, as kafka-acls.sh commands (principal: default
+                                      User:<kafka.sasl.username>)
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
                [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
@@ -98,6 +103,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await releaseCommand(request);
       case 'rbac':
         return await rbacCommand(request);
+      case 'kafka-acls':
+        return kafkaAclsCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'error':

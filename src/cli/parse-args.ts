@@ -29,6 +29,7 @@ export type CliRequest =
       follow: boolean;
       limit?: number;
     }
+  | { kind: 'kafka-acls'; config: string; principal?: string }
   | { kind: 'error'; message: string };
 
 type Options = NonNullable<Parameters<typeof parseNodeArgs>[0]>['options'];
@@ -146,6 +147,17 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           config: requireConfig(command, values.config),
           hub: positionals[0] as string,
           waitSeconds,
+        };
+      }
+      case 'kafka-acls': {
+        const { values } = parse(command, rest, { ...CONFIG, principal: { type: 'string' } }, 0);
+        const principal = values.principal as string | undefined;
+        if (principal !== undefined && !/^[A-Za-z]+:.+$/.test(principal))
+          throw new Error(`--principal wants TYPE:NAME, e.g. User:rowkube, got '${principal}'`);
+        return {
+          kind: command,
+          config: requireConfig(command, values.config),
+          ...(principal === undefined ? {} : { principal }),
         };
       }
       case 'rbac': {

@@ -23,6 +23,8 @@ export const ErrorCode = {
   /** TLS to a source database failed: an untrusted or wrong CA, or a user that requires TLS reached without it. */
   SOURCE_TLS: 'ROWKUBE_ERR_SOURCE_TLS',
   KAFKA: 'ROWKUBE_ERR_KAFKA',
+  /** Kafka refused rowkube's login or certificate, TLS met a plaintext port (or the reverse), or an ACL denied a request: the message names the setting to fix. */
+  KAFKA_SECURITY: 'ROWKUBE_ERR_KAFKA_SECURITY',
   SCHEMA_NOT_FOUND: 'ROWKUBE_ERR_SCHEMA_NOT_FOUND',
   CONFIG: 'ROWKUBE_ERR_CONFIG',
   /** A template failed for one row: a missing variable, a filter refused its input. */

@@ -18,6 +18,7 @@ export {
   type OutgoingMessage,
   type SourceContext,
 } from './change-encoder.js';
+export { checkKafkaAccess } from './check-kafka-access.js';
 export {
   type CompactedEntry,
   foldCompactedTopic,
@@ -47,6 +48,7 @@ export type {
   GroupSettings,
 } from './group-consumer.js';
 export { type JsonValue, toJsonValue } from './json-value.js';
+export { type KafkaAcl, kafkaAclCommands, rowkubeKafkaAcls } from './kafka-acls.js';
 export {
   type CommittedOffsets,
   type GroupPartitionOffset,
@@ -59,7 +61,7 @@ export {
   type KafkaChangeSinkStats,
 } from './kafka-change-sink.js';
 export { createKafka, type KafkaClientOptions } from './kafka-client.js';
-export { isFenced, toKafkaError } from './kafka-errors.js';
+export { isFenced, kafkaSecurityFailure, toKafkaError } from './kafka-errors.js';
 export { parsePosition, positionRecord, readLastPosition, readPositions } from './offset-store.js';
 export { OffsetTracker } from './offset-tracker.js';
 export { type ChangeEnvelope, decodeJson, decodeNative, type RawRecord } from './record-decoder.js';

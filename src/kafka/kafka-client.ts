@@ -1,5 +1,6 @@
-import { Kafka, type LogEntry, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig as KafkajsConfig, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaSaslConfig, KafkaSslConfig } from '../core/config/kafka-security-schema.js';
 import { kafkaLogLevel } from './kafka-log-level.js';
 
 // One place that builds kafkajs clients, so that every rowkube process logs
@@ -16,6 +17,41 @@ export interface KafkaClientOptions {
    * as a rejected promise anyway.
    */
   logger?: Logger;
+  /** TLS to the brokers (config `kafka.ssl`); absent means plaintext. */
+  ssl?: KafkaSslConfig | undefined;
+  /** SASL login (config `kafka.sasl`). */
+  sasl?: KafkaSaslConfig | undefined;
+  /** kafkajs's retry settings; default kafkajs's own. */
+  retry?: KafkajsConfig['retry'];
+}
+
+/**
+ * The kafkajs form of `kafka.ssl` and `kafka.sasl`. Pass the whole `kafka`
+ * section of the configuration to createKafka, so that no command forgets
+ * them: `createKafka({ ...config.kafka, logger })`.
+ */
+export function kafkaSecurity(
+  options: Pick<KafkaClientOptions, 'ssl' | 'sasl'>,
+): Pick<KafkajsConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkajsConfig, 'ssl' | 'sasl'> = {};
+  const { ssl, sasl } = options;
+  if (ssl !== undefined) {
+    out.ssl = {
+      rejectUnauthorized: ssl.rejectUnauthorized,
+      ...(ssl.ca === undefined ? {} : { ca: [ssl.ca] }),
+      ...(ssl.cert === undefined ? {} : { cert: ssl.cert }),
+      ...(ssl.key === undefined ? {} : { key: ssl.key }),
+      ...(ssl.servername === undefined ? {} : { servername: ssl.servername }),
+    };
+  }
+  if (sasl !== undefined) {
+    out.sasl = {
+      mechanism: sasl.mechanism,
+      username: sasl.username,
+      password: sasl.password,
+    } as KafkajsConfig['sasl'];
+  }
+  return out;
 }
 
 export function createKafka(options: KafkaClientOptions): Kafka {
@@ -23,6 +59,8 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: options.clientId ?? 'rowkube',
     brokers: [...options.brokers],
+    ...kafkaSecurity(options),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
     logLevel: logger === undefined ? logLevel.NOTHING : logLevel.INFO,
     logCreator: () => (entry: LogEntry) => {
       if (logger === undefined) return;

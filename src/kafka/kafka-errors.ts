@@ -5,10 +5,27 @@ import { ErrorCode, RowkubeError } from '../core/errors.js';
 // unless another producer took over the transactional id, which no retry in
 // this process can fix.
 
-const FENCED = new Set([
-  'INVALID_PRODUCER_EPOCH',
-  'PRODUCER_FENCED',
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+/** Broker error codes of a missing ACL, and what kind of resource was refused. */
+const DENIED: Record<string, string> = {
+  TOPIC_AUTHORIZATION_FAILED: 'a topic',
+  GROUP_AUTHORIZATION_FAILED: 'a consumer group',
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 'a transactional id',
+  CLUSTER_AUTHORIZATION_FAILED: 'the cluster',
+};
+
+/** Node's codes for a broker certificate that does not chain to a trusted CA. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
 ]);
 
 /** kafkajs nests the broker's error code in `type`, sometimes under retries' `originalError` or `errors`. */
@@ -28,9 +45,74 @@ export function isFenced(error: unknown): boolean {
   return kafkaErrorTypes(error).some((t) => FENCED.has(t));
 }
 
+/** Every error in kafkajs's and rowkube's wrapping: the error itself, its originalError, cause and errors. */
+function errorChain(error: unknown, seen = new Set<unknown>()): Record<string, unknown>[] {
+  if (error === null || typeof error !== 'object' || seen.has(error)) return [];
+  seen.add(error);
+  const e = error as Record<string, unknown>;
+  const inner = [e.originalError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  return [e, ...inner.flatMap((cause) => errorChain(cause, seen))];
+}
+
+/**
+ * A failure that no retry fixes because a security setting is wrong: the SASL
+ * login was refused, the brokers' certificate is not trusted or does not match,
+ * TLS met a port that does not speak it, or an ACL denied a request. The
+ * message names the setting to fix; it never holds a secret (kafkajs's SASL
+ * messages name the mechanism, never the password). Undefined otherwise.
+ */
+export function kafkaSecurityFailure(what: string, error: unknown): RowkubeError | undefined {
+  const chain = errorChain(error);
+  const fail = (message: string) =>
+    new RowkubeError(ErrorCode.KAFKA_SECURITY, `${what}: ${message}`, false, { cause: error });
+  for (const e of chain) {
+    const message = typeof e.message === 'string' ? e.message : '';
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (e.name === 'KafkaJSSASLAuthenticationError') {
+      return fail(
+        `Kafka refused the SASL login (${message}); check kafka.sasl.password, kafka.sasl.username and kafka.sasl.mechanism`,
+      );
+    }
+    if (
+      UNTRUSTED_CERT_CODES.has(code) ||
+      /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate/i.test(
+        message,
+      )
+    ) {
+      return fail(
+        `the brokers' TLS certificate is not trusted (${message}); set kafka.ssl.ca to the CA that signed it`,
+      );
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /Hostname\/IP does not match certificate/i.test(message)) {
+      return fail(
+        `the brokers' TLS certificate is for another name (${message}); fix kafka.brokers or set kafka.ssl.servername`,
+      );
+    }
+    if (
+      code === 'EPROTO' ||
+      /wrong version number|packet length too long|unknown protocol|disconnected before secure TLS connection/i.test(
+        message,
+      )
+    ) {
+      return fail(
+        `the TLS handshake failed: the broker port does not speak TLS (${message}); point kafka.brokers at the brokers' TLS listener, or remove kafka.ssl for a plaintext one`,
+      );
+    }
+    const kind = typeof e.type === 'string' ? DENIED[e.type] : undefined;
+    if (kind !== undefined) {
+      return fail(
+        `Kafka denied access to ${kind} (${e.type}: ${message}); grant the ACLs that \`rowkube kafka-acls --config FILE\` prints to the kafka.sasl.username principal`,
+      );
+    }
+  }
+  return undefined;
+}
+
 /** `what` says what failed ("reading topic 'x' failed"); a RowkubeError passes through unchanged. */
 export function toKafkaError(what: string, error: unknown): RowkubeError {
   if (error instanceof RowkubeError) return error;
+  const security = kafkaSecurityFailure(what, error);
+  if (security !== undefined) return security;
   const message = error instanceof Error ? error.message : String(error);
   if (isFenced(error)) {
     return new RowkubeError(
@@ -67,6 +149,8 @@ const UNREACHABLE_CODES = new Set([
  */
 export function isKafkaUnreachable(error: unknown, seen = new Set<unknown>()): boolean {
   if (error === null || typeof error !== 'object' || seen.has(error)) return false;
+  // A TLS or login failure also surfaces as a connection error, but waiting does not fix it.
+  if (seen.size === 0 && kafkaSecurityFailure('', error) !== undefined) return false;
   seen.add(error);
   const e = error as {
     name?: unknown;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Kafka } from 'kafkajs';
 import { type JsonValue, toJsonValue } from './json-value.js';
-import { createKafka } from './kafka-client.js';
+import { createKafka, type KafkaClientOptions } from './kafka-client.js';
 import { decodeJson } from './record-decoder.js';
 import { SchemaRegistry, type SchemaResolver } from './schema-registry.js';
 import { readTopic, type TopicRecord } from './topic-reader.js';
@@ -31,6 +31,8 @@ export interface TailRecord {
 export interface TailOptions {
   /** Brokers to connect to; or pass `kafka`. */
   brokers?: readonly string[];
+  /** TLS and SASL for `brokers` (config `kafka.ssl`, `kafka.sasl`). */
+  security?: Pick<KafkaClientOptions, 'ssl' | 'sasl'>;
   kafka?: Kafka;
   topic: string;
   /** The topic prefix whose `_schemas` topic decodes the records. */
@@ -49,7 +51,9 @@ export interface TailOptions {
 
 /** Reads and decodes records until the end (or the limit, or the signal). Resolves to the number of records. */
 export async function tailTopic(options: TailOptions): Promise<number> {
-  const kafka = options.kafka ?? createKafka({ brokers: options.brokers ?? [], clientId: 'rowkube-tail' });
+  const kafka =
+    options.kafka ??
+    createKafka({ ...options.security, brokers: options.brokers ?? [], clientId: 'rowkube-tail' });
   if (options.limit !== undefined && options.limit <= 0) return 0;
   let registry: Promise<SchemaRegistry> | undefined;
   // Opened on the first Avro record only: tailing `_offsets` needs no schemas.

@@ -1,6 +1,7 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { checkedTopicName } from '../contracts/topic-names.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
+import { kafkaSecurityFailure } from './kafka-errors.js';
 
 // Topic creation, with the cleanup policy of each kind. The names are in
 // src/contracts/topic-names.ts; the table of DESIGN.md lists what each topic
@@ -78,11 +79,11 @@ export async function ensureTopics(admin: TopicAdmin, specs: readonly TopicSpec[
       })),
     });
   } catch (error) {
-    throw new RowkubeError(
-      ErrorCode.KAFKA,
-      `creating topics ${missing.map((s) => s.name).join(', ')} failed: ${(error as Error).message}`,
-      true,
-      { cause: error },
+    const what = `creating topics ${missing.map((s) => s.name).join(', ')} failed`;
+    // A missing ACL is no broker trouble: retrying cannot fix it.
+    throw (
+      kafkaSecurityFailure(what, error) ??
+      new RowkubeError(ErrorCode.KAFKA, `${what}: ${(error as Error).message}`, true, { cause: error })
     );
   }
   return missing.map((s) => s.name);

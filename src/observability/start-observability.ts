@@ -55,7 +55,7 @@ export async function startObservability(options: StartObservabilityOptions): Pr
     options.lagGroups.length === 0
       ? Promise.resolve()
       : watchConsumerLag({
-          kafka: createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger }),
+          kafka: createKafka({ ...config.kafka, logger }),
           groups: options.lagGroups,
           intervalMs: settings.lagIntervalSeconds * 1_000,
           report: (stage, topic, records) => metrics.setConsumerLag(stage, topic, records),

@@ -26,6 +26,20 @@ KAFKA_LOG=$LOG_DIR/kafka.log
 # broker.session.timeout.ms = 9 s); the rest is headroom for a much busier machine.
 KAFKA_START_TIMEOUT=90
 
+# The secure listener: SASL_SSL with SCRAM-SHA-512, its certificate from the
+# stack CA (tls.sh), and KRaft's StandardAuthorizer. ANONYMOUS (the PLAINTEXT
+# listener and the controller) is a super user, so plaintext clients keep full
+# access; the SCRAM user rowkube gets only the ACLs of kafka_secure_acls.
+# Local-stack credentials; nothing here guards real data.
+KAFKA_SECURE_PORT=${ROWKUBE_KAFKA_SECURE_PORT:-19094}
+KAFKA_SASL_USERNAME=rowkube
+KAFKA_SASL_PASSWORD=rowkube-scram-secret
+KAFKA_ADMIN_USERNAME=rowkube-admin
+KAFKA_ADMIN_PASSWORD=rowkube-admin-secret
+# What the rowkube principal may touch: topics, consumer groups and
+# transactional ids starting with this prefix (tests name theirs so).
+KAFKA_SECURE_PREFIX=rowkube
+
 # kafka_pid: print the broker's pid if the pid file names a live kafka.Kafka JVM.
 # The pid file sits in /var/tmp, which survives a reboot, so a bare `kill -0`
 # could match an unrelated process that got the same pid; checking the command
@@ -117,12 +131,24 @@ kafka_write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-# Clients are only ever told about the PLAINTEXT listener, never the controller's.
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_SSL://127.0.0.1:$KAFKA_SECURE_PORT
+# Clients are only ever told about the PLAINTEXT and SASL_SSL listeners, never the controller's.
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SECURE_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
+
+# SASL_SSL: SCRAM-SHA-512 over TLS with a PEM key and certificate from the stack CA.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$TLS_DIR/kafka.pem
+listener.name.sasl_ssl.ssl.truststore.type=PEM
+listener.name.sasl_ssl.ssl.truststore.location=$STACK_CA_FILE
+# KRaft's authorizer. ANONYMOUS is what the PLAINTEXT and CONTROLLER listeners
+# see, so today's plaintext clients and the controller stay unrestricted.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS;User:$KAFKA_ADMIN_USERNAME
 log.dirs=$KAFKA_DATA_DIR
 
 # A single broker: every internal topic has one replica, and as few partitions
@@ -196,11 +222,58 @@ kafka_format() {
     || fail_part kafka "$KAFKA_LOG" "could not format $KAFKA_DATA_DIR"
 }
 
+# kafka_secure_certs: the broker's key and certificate in one PEM file (Kafka's
+# PEM keystore wants the PKCS#8 key followed by the certificate chain).
+kafka_secure_certs() {
+  tls_issue kafka-broker kafka-broker
+  cat "$TLS_DIR/kafka-broker.key" "$TLS_DIR/kafka-broker.crt" > "$TLS_DIR/kafka.pem.tmp"
+  chmod 600 "$TLS_DIR/kafka.pem.tmp"
+  mv "$TLS_DIR/kafka.pem.tmp" "$TLS_DIR/kafka.pem"
+}
+
+# kafka_tool CLASS ARGS...: run one of Kafka's JVM admin tools against the
+# PLAINTEXT listener (ANONYMOUS is a super user there).
+kafka_tool() {
+  local class=$1; shift
+  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+       -Dlog4j.configuration="file:$KAFKA_CONF_DIR/tools-log4j.properties" \
+       -cp "$KAFKA_LIB/*" "$class" --bootstrap-server "127.0.0.1:$KAFKA_PORT" "$@"
+}
+
+# kafka_secure_acls: SCRAM users and the rowkube principal's ACLs. They live in
+# the cluster metadata, so this runs once per data directory (and again when
+# this list changes): a stamp in the data dir remembers. An existing stack
+# formatted before the secure listener existed gets them the same way.
+kafka_secure_acls() {
+  local stamp want p=$KAFKA_SECURE_PREFIX u=User:$KAFKA_SASL_USERNAME
+  stamp=$KAFKA_DATA_DIR/.rowkube-secure
+  want="v1 $KAFKA_SASL_USERNAME $KAFKA_SASL_PASSWORD $KAFKA_ADMIN_PASSWORD $p"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  log "kafka: creating SCRAM users and ACLs for $u (prefix '$p')"
+  {
+    kafka_tool kafka.admin.ConfigCommand --alter --entity-type users --entity-name "$KAFKA_SASL_USERNAME" \
+      --add-config "SCRAM-SHA-512=[iterations=4096,password=$KAFKA_SASL_PASSWORD]" &&
+    kafka_tool kafka.admin.ConfigCommand --alter --entity-type users --entity-name "$KAFKA_ADMIN_USERNAME" \
+      --add-config "SCRAM-SHA-512=[iterations=4096,password=$KAFKA_ADMIN_PASSWORD]" &&
+    kafka_tool kafka.admin.AclCommand --add --allow-principal "$u" --resource-pattern-type prefixed \
+      --topic "$p" --operation Create --operation Describe --operation Read --operation Write \
+      --operation DescribeConfigs &&
+    kafka_tool kafka.admin.AclCommand --add --allow-principal "$u" --resource-pattern-type prefixed \
+      --group "$p" --operation Read --operation Describe &&
+    kafka_tool kafka.admin.AclCommand --add --allow-principal "$u" --resource-pattern-type prefixed \
+      --transactional-id "$p" --operation Describe --operation Write &&
+    kafka_tool kafka.admin.AclCommand --add --allow-principal "$u" --cluster --operation IdempotentWrite
+  } >> "$KAFKA_LOG" 2>&1 || fail_part kafka "$KAFKA_LOG" "could not create the SCRAM users and ACLs"
+  printf '%s\n' "$want" > "$stamp"
+}
+
 kafka_up() {
   local pid
   if pid=$(kafka_pid); then
     if kafka_probe; then
       log "kafka: already running (pid $pid)"
+      port_open "$KAFKA_SECURE_PORT" || log "kafka: no SASL_SSL listener on $KAFKA_SECURE_PORT; restart kafka (stack down kafka; stack up kafka) to add it"
+      kafka_secure_acls
       return 0
     fi
     # Alive but not answering: hung, or left half-started by an interrupted
@@ -211,13 +284,14 @@ kafka_up() {
   rm -f "$RUN_DIR/kafka.pid"   # stale (the process is gone or is not ours)
 
   local port
-  for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+  for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_SECURE_PORT"; do
     ! port_open "$port" || fail_part kafka /dev/null \
-      "port $port is taken by another process (set ROWKUBE_KAFKA_PORT / ROWKUBE_KAFKA_CONTROLLER_PORT to move the stack's Kafka)"
+      "port $port is taken by another process (set ROWKUBE_KAFKA_PORT / ROWKUBE_KAFKA_CONTROLLER_PORT / ROWKUBE_KAFKA_SECURE_PORT to move the stack's Kafka)"
   done
   command -v java >/dev/null || fail_part kafka /dev/null "java not found (Kafka needs Java 11 or later; the Debian package maven brings one)"
 
   kafka_jars
+  kafka_secure_certs
   kafka_write_config
   mkdir -p "$LOG_DIR"
   # Keep the log from growing without end across many restarts.
@@ -254,7 +328,10 @@ kafka_up() {
     fi
     sleep 0.5
   done
-  log "kafka: ready on 127.0.0.1:$KAFKA_PORT ($((SECONDS - started)) s)"
+  wait_until 30 "the SASL_SSL listener on $KAFKA_SECURE_PORT" port_open "$KAFKA_SECURE_PORT" \
+    || fail_part kafka "$KAFKA_LOG" "no SASL_SSL listener on 127.0.0.1:$KAFKA_SECURE_PORT"
+  kafka_secure_acls
+  log "kafka: ready on 127.0.0.1:$KAFKA_PORT, SASL_SSL on $KAFKA_SECURE_PORT ($((SECONDS - started)) s)"
 }
 
 kafka_down() {
@@ -276,4 +353,9 @@ kafka_status() {
 
 kafka_env() {
   echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+  echo "KAFKA_SECURE_BROKERS=127.0.0.1:$KAFKA_SECURE_PORT"
+  echo "KAFKA_SASL_MECHANISM=scram-sha-512"
+  echo "KAFKA_SASL_USERNAME=$KAFKA_SASL_USERNAME"
+  echo "KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD"
+  echo "KAFKA_SECURE_PREFIX=$KAFKA_SECURE_PREFIX"
 }

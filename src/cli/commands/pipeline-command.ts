@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PipelineStage } from '../../app/pipeline-stages.js';
 import { type PipelineResult, startPipeline } from '../../app/start-pipeline.js';
+import { checkKafkaAccess } from '../../kafka/index.js';
 import { loadConfig } from '../load-config.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
@@ -22,6 +23,7 @@ export async function runPipelineCommand(
 ): Promise<PipelineResult> {
   const { logger } = options;
   const config = loadConfig(configPath);
+  await checkKafkaAccess(config.kafka);
   const signal = shutdownSignal((s) => logger.info({ signal: s }, options.stopping));
   return startPipeline(config, {
     stages: options.stages,

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { controlTopic, encodeControl, releaseKey } from '../../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
-import { createKafka, RecordProducer } from '../../kafka/index.js';
+import { checkKafkaAccess, createKafka, RecordProducer } from '../../kafka/index.js';
 import { pendingHolds, readControl } from '../../processor/runner/control-follower.js';
 import { loadConfig } from '../load-config.js';
 import { shutdownSignal } from '../shutdown-signal.js';
@@ -36,7 +36,8 @@ export async function releaseCommand(
   }
   const signal = shutdownSignal();
   const topic = controlTopic(config.kafka.topicPrefix);
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId });
+  await checkKafkaAccess(config.kafka);
+  const kafka = createKafka({ ...config.kafka });
   const pending = pendingHolds(await readControl(kafka, topic, signal), request.hub);
   if (pending.nodes.length === 0) {
     out.write(`hub ${request.hub}: no deletions are held\n`);

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { createKafka } from '../../kafka/index.js';
+import { checkKafkaAccess, createKafka } from '../../kafka/index.js';
 import { formatReplaySummary, runReplay } from '../../replay/index.js';
 import { openKubeClient } from '../../sink/kube/index.js';
 import { loadConfig } from '../load-config.js';
@@ -33,7 +33,8 @@ export async function replayCommand(
   const config = loadConfig(request.config);
   const signal = shutdownSignal((s) => logger.warn({ signal: s }, 'stopping the replay'));
   const log = logger.child({ component: 'replay' });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
+  await checkKafkaAccess(config.kafka);
+  const kafka = createKafka({ ...config.kafka, logger: log });
   const kube = openKubeClient(request.kubeconfig, config.kubernetes.concurrency * 2);
   try {
     const report = await runReplay({

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { requestIncrementalSnapshot } from '../../app/incremental-snapshot-request.js';
 import { requestSourceSnapshot } from '../../app/snapshot-source.js';
+import { checkKafkaAccess } from '../../kafka/index.js';
 import { loadConfig } from '../load-config.js';
 import type { CliRequest } from '../parse-args.js';
 import { shutdownSignal } from '../shutdown-signal.js';
@@ -23,6 +24,7 @@ export async function snapshotCommand(
   out: Writable = process.stdout,
 ): Promise<number> {
   const config = loadConfig(request.config);
+  await checkKafkaAccess(config.kafka);
   if (request.table === undefined) return wholeSource(config, request.source as string, out);
   const signal = request.wait ? shutdownSignal() : undefined;
   const result = await requestIncrementalSnapshot(config, {

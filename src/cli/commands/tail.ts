@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { tailToStream } from '../../kafka/index.js';
+import { checkKafkaAccess, tailToStream } from '../../kafka/index.js';
 import { loadConfig } from '../load-config.js';
 import type { CliRequest } from '../parse-args.js';
 import { shutdownSignal } from '../shutdown-signal.js';
@@ -17,8 +17,10 @@ export async function tailCommand(request: TailRequest, out: Writable): Promise<
   const config = request.config ? loadConfig(request.config) : undefined;
   const brokers = config?.kafka.brokers ?? request.brokers ?? [];
   const prefix = config?.kafka.topicPrefix ?? request.topic.split('.')[0] ?? 'rowkube';
+  if (config !== undefined) await checkKafkaAccess(config.kafka);
   await tailToStream({
     brokers,
+    ...(config === undefined ? {} : { security: { ssl: config.kafka.ssl, sasl: config.kafka.sasl } }),
     topic: request.topic,
     prefix,
     // Without --follow, tail prints what the topic holds; with it, what comes next.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deletionGuardSchema } from './deletion-guard-schema.js';
 import { formSchema } from './form-schema.js';
 import { hubSchema } from './hub-schema.js';
+import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-schema.js';
 import { kubernetesSchema } from './kubernetes-schema.js';
 import { leaderElectionSchema } from './leader-election-schema.js';
 import { observabilitySchema } from './observability-schema.js';
@@ -32,6 +33,8 @@ export const kafkaSchema = z
       .min(1)
       .default(1)
       .describe('Replication factor of topics rowkube creates.'),
+    ssl: kafkaSslSchema.optional(),
+    sasl: kafkaSaslSchema.optional(),
   })
   .describe('Where the change, desired-state and audit topics live.');
 
