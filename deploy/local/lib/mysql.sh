@@ -60,6 +60,13 @@ mysql_build_root() {
 # The data folder is bind-mounted into the root at every `up` (a reboot drops the mount).
 mysql_mount_data() {
   mkdir -p "$MYSQL_DIR/data" "$MYSQL_ROOT$MYSQL_INNER_DATA" "$MYSQL_ROOT/run/mysqld"
+  # A mount left from before the state folder was deleted and made again
+  # points at the deleted folder: mysqld would find it unwritable. Mount anew
+  # unless it is the current data folder.
+  if mountpoint -q "$MYSQL_ROOT$MYSQL_INNER_DATA" &&
+    [ "$(stat -c %d:%i "$MYSQL_ROOT$MYSQL_INNER_DATA")" != "$(stat -c %d:%i "$MYSQL_DIR/data")" ]; then
+    umount "$MYSQL_ROOT$MYSQL_INNER_DATA"
+  fi
   mountpoint -q "$MYSQL_ROOT$MYSQL_INNER_DATA" || mount --bind "$MYSQL_DIR/data" "$MYSQL_ROOT$MYSQL_INNER_DATA"
   mysql_in_root chown mysql:mysql "$MYSQL_INNER_DATA" /run/mysqld
 }
