@@ -19,6 +19,8 @@ import {
   KafkaCapturedRows,
   KafkaChangeSink,
   type KafkaChangeSinkStats,
+  registryClientFor,
+  wireFormatFor,
 } from '../kafka/index.js';
 import { ObservedChangeSink } from '../observability/observed-change-sink.js';
 
@@ -178,7 +180,7 @@ async function electedCaptureSource(
  */
 async function captureSource(
   source: SourceConfig,
-  { kafka: kafkaConfig }: RowkubeConfig,
+  { kafka: kafkaConfig, schemaRegistry }: RowkubeConfig,
   { logger, metrics, wrapSink }: CaptureSourcesOptions,
   signal: AbortSignal,
   isLeader: () => boolean,
@@ -189,6 +191,9 @@ async function captureSource(
   const connector = connectorFor(source);
   const kafka = createKafka({ ...kafkaConfig, logger: log });
   let kafkaSink: KafkaChangeSink | undefined;
+  // One per source for its life: registrations are cached across sink restarts.
+  const registryClient = registryClientFor(schemaRegistry);
+  const wire = wireFormatFor(kafkaConfig.topicPrefix, registryClient);
   // Opened inside the loop, so that a broker that is down at start is waited
   // out like any other outage. The sink comes first: creating it fences any
   // earlier instance of this source, and Kafka finishes or aborts what that
@@ -204,6 +209,8 @@ async function captureSource(
       partitions: kafkaConfig.partitions,
       replicationFactor: kafkaConfig.replicationFactor,
       logger: log,
+      wire,
+      onTableStopped: (table) => metrics?.tableStopped?.(source.name, table),
     });
     kafkaSink = opened;
     if (!isLeader()) throw new NotLeaderError(source.name);
@@ -222,7 +229,11 @@ async function captureSource(
       sink,
       loadOffset: () => opened.loadPosition(),
       loadSchemaHistory: () => opened.loadSchemaHistory(),
-      capturedRows: new KafkaCapturedRows({ kafka, prefix: kafkaConfig.topicPrefix }),
+      capturedRows: new KafkaCapturedRows({
+        kafka,
+        prefix: kafkaConfig.topicPrefix,
+        registry: registryClient,
+      }),
     };
   };
   readiness(false, 'connecting to Kafka');
@@ -238,5 +249,6 @@ async function captureSource(
     });
   } finally {
     await kafkaSink?.close();
+    wire.close();
   }
 }

@@ -60,8 +60,10 @@ Usage:
                                       needs, as kafka-acls.sh commands (principal: default
                                       User:<kafka.sasl.username>)
   rowkube tail TOPIC (--config FILE | --brokers HOST:PORT[,…])
-               [--from-beginning] [--follow] [--limit N]
+               [--registry URL] [--from-beginning] [--follow] [--limit N]
                                       print a rowkube topic's records as JSON lines
+                                      (--registry: decode the Confluent wire format
+                                      without a config)
   rowkube version                     the installed version
   rowkube help                        this text
 

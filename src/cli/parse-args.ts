@@ -25,6 +25,8 @@ export type CliRequest =
       topic: string;
       config?: string;
       brokers?: string[];
+      /** Schema registry URL for records in the Confluent wire format (the config's schemaRegistry wins). */
+      registry?: string;
       fromBeginning: boolean;
       follow: boolean;
       limit?: number;
@@ -198,6 +200,7 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           {
             ...CONFIG,
             brokers: { type: 'string' },
+            registry: { type: 'string' },
             'from-beginning': { type: 'boolean', default: false },
             follow: { type: 'boolean', short: 'f', default: false },
             limit: { type: 'string', short: 'n' },
@@ -209,6 +212,10 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         const brokers = (values.brokers as string | undefined)?.split(',').filter(Boolean);
         if (!config && !brokers) throw new Error("'tail' needs --config FILE or --brokers HOST:PORT[,…]");
         const limit = values.limit === undefined ? undefined : Number(values.limit);
+        const registry = values.registry as string | undefined;
+        if (registry !== undefined && !/^https?:\/\/./.test(registry)) {
+          throw new Error(`--registry wants the registry's http:// or https:// URL, got '${registry}'`);
+        }
         if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
           throw new Error(`--limit wants a positive whole number, got '${values.limit}'`);
         }
@@ -217,6 +224,7 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           topic,
           ...(config ? { config } : {}),
           ...(brokers ? { brokers } : {}),
+          ...(registry ? { registry } : {}),
           fromBeginning: values['from-beginning'] as boolean,
           follow: values.follow as boolean,
           ...(limit !== undefined ? { limit } : {}),

@@ -36,6 +36,11 @@ export interface PipelineMetrics {
    * stands by (false). Optional: a port without it ignores leadership.
    */
   captureLeader?(source: string, leading: boolean): void;
+  /**
+   * The schema registry refused a table's schema: capture of that table
+   * stopped until a restart (docs/schema-registry.md). Optional.
+   */
+  tableStopped?(source: string, table: string): void;
   /** Desired records the processor committed to `<prefix>.desired`. */
   desiredCommitted(records: readonly CommittedDesired[]): void;
   /** Audit events the sink published: one per action on the cluster. */

@@ -26,6 +26,10 @@ export const ErrorCode = {
   /** Kafka refused rowkube's login or certificate, TLS met a plaintext port (or the reverse), or an ACL denied a request: the message names the setting to fix. */
   KAFKA_SECURITY: 'ROWKUBE_ERR_KAFKA_SECURITY',
   SCHEMA_NOT_FOUND: 'ROWKUBE_ERR_SCHEMA_NOT_FOUND',
+  /** The schema registry refused a schema (HTTP 409/422: incompatible with the subject's compatibility setting, or invalid); capture of that table stops. */
+  SCHEMA_REFUSED: 'ROWKUBE_ERR_SCHEMA_REFUSED',
+  /** The schema registry could not be used: down, refused rowkube's credentials or certificate, or answered with an error. */
+  SCHEMA_REGISTRY: 'ROWKUBE_ERR_SCHEMA_REGISTRY',
   CONFIG: 'ROWKUBE_ERR_CONFIG',
   /** A template failed for one row: a missing variable, a filter refused its input. */
   TEMPLATE: 'ROWKUBE_ERR_TEMPLATE',

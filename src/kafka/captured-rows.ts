@@ -5,6 +5,7 @@ import { rowKeyText } from '../core/snapshot-progress.js';
 import type { CapturedRows } from '../core/source-connector.js';
 import type { ChangeEnvelope } from './record-decoder.js';
 import { decodeNative } from './record-decoder.js';
+import type { SchemaRegistryClient } from './registry/registry-client.js';
 import { SchemaRegistry } from './schema-registry.js';
 import { readTopic } from './topic-reader.js';
 
@@ -18,6 +19,8 @@ import { readTopic } from './topic-reader.js';
 export interface KafkaCapturedRowsOptions {
   kafka: Kafka;
   prefix: string;
+  /** For change topics in the Confluent wire format (`schemaRegistry`). */
+  registry?: SchemaRegistryClient | undefined;
 }
 
 export class KafkaCapturedRows implements CapturedRows {
@@ -26,8 +29,8 @@ export class KafkaCapturedRows implements CapturedRows {
   constructor(private readonly options: KafkaCapturedRowsOptions) {}
 
   async liveRowsBefore(table: TableSchema, beforeMs: number, signal: AbortSignal): Promise<Map<string, Row>> {
-    const { kafka, prefix } = this.options;
-    this.registry ??= SchemaRegistry.open({ kafka, prefix });
+    const { kafka, prefix, registry: client } = this.options;
+    this.registry ??= SchemaRegistry.open({ kafka, prefix, registry: client });
     const registry = await this.registry;
     /** Key bytes (hex) → the key's last row and when it was written; null once deleted. */
     const latest = new Map<string, { row: Row | null; timestampMs: number }>();

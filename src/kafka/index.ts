@@ -66,6 +66,9 @@ export { parsePosition, positionRecord, readLastPosition, readPositions } from '
 export { OffsetTracker } from './offset-tracker.js';
 export { type ChangeEnvelope, decodeJson, decodeNative, type RawRecord } from './record-decoder.js';
 export { type OutgoingRecord, RecordProducer, type TopicOutgoingRecord } from './record-producer.js';
+export { frame, unframe } from './registry/confluent-frame.js';
+export { SchemaRegistryClient } from './registry/registry-client.js';
+export { type SubjectPart, subjectName } from './registry/subject-name.js';
 export { type RestartingStageOptions, runRestarting } from './restarting-stage.js';
 export { SchemaCodec } from './schema-codec.js';
 export {
@@ -99,3 +102,11 @@ export {
   openTransactionalProducer,
   type TransactionalProducerOptions,
 } from './transactional-producer.js';
+export {
+  EMBEDDED_WIRE_FORMAT,
+  registryClientFor,
+  type TopicSchema,
+  type WireFormat,
+  type WireRecord,
+  wireFormatFor,
+} from './wire-format.js';

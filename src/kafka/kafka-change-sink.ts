@@ -5,6 +5,7 @@ import {
   offsetsTopic,
   schemaHistoryTopic,
   schemasTopic,
+  tableLabel,
 } from '../contracts/index.js';
 import type {
   ChangeSink,
@@ -12,6 +13,7 @@ import type {
   RowChange,
   SchemaVersion,
   SourcePosition,
+  TableSchema,
 } from '../core/change-event.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { ChangeEncoder, type SourceContext } from './change-encoder.js';
@@ -24,6 +26,8 @@ import { ensureTopics } from './topics.js';
 import { type Encoded, type GrouperAction, TransactionGrouper } from './transaction-grouper.js';
 import { CAPTURE_TRANSACTION_TIMEOUT_MS } from './transactional-producer.js';
 import { type OutgoingRecord, TransactionalWriter } from './transactional-writer.js';
+import { TRUNCATE_KEY_SCHEMA } from './truncate-key.js';
+import { EMBEDDED_WIRE_FORMAT, type TopicSchema, type WireFormat } from './wire-format.js';
 
 // Delivers a connector's stream to Kafka with transactions: the change events
 // of a source transaction and the position after it become visible to
@@ -71,6 +75,14 @@ export interface KafkaChangeSinkOptions {
   logger?: Logger;
   /** Clock for the envelopes' ts_ms and for lingerMs. */
   now?: () => number;
+  /** How records go out (wire-format.ts); default embedded: schemas in `<prefix>._schemas`. */
+  wire?: WireFormat;
+  /**
+   * The schema registry refused a table's schema (ROWKUBE_ERR_SCHEMA_REFUSED):
+   * the table's changes are no longer written until a restart; the other
+   * tables go on. Called once per table, after the error was logged.
+   */
+  onTableStopped?: (table: string, error: RowkubeError) => void;
 }
 
 /** Counters since create(), e.g. for a benchmark. */
@@ -96,6 +108,11 @@ export class KafkaChangeSink implements ChangeSink {
   private pendingSchemas: SchemaVersion[] = [];
   private readonly knownTopics = new Set<string>();
   private readonly counters: KafkaChangeSinkStats = { events: 0, commits: 0, transactions: 0 };
+  /** Changes not written because their table is stopped (its schema was refused). */
+  private skipped = 0;
+  private readonly wire: WireFormat;
+  /** Tables whose schema the registry refused, with the refusal: their changes are dropped until a restart. */
+  private readonly stoppedTables = new Map<string, RowkubeError>();
   private readonly grouper: TransactionGrouper<RowChange, OutgoingRecord, Deferred>;
   private readonly writer: TransactionalWriter;
   /** Schema records already in Kafka (or on their way in an open transaction): replaced when that may no longer hold. */
@@ -116,6 +133,7 @@ export class KafkaChangeSink implements ChangeSink {
     this.maxQueued = Math.max(maxBatch, 2 * chunkSize);
     this.now = options.now ?? Date.now;
     this.encoder = new ChangeEncoder({ prefix: options.prefix, now: this.now });
+    this.wire = options.wire ?? EMBEDDED_WIRE_FORMAT;
     this.schemasTopic = schemasTopic(options.prefix);
     this.offsetsTopic = offsetsTopic(options.prefix);
     this.historyTopic = schemaHistoryTopic(options.prefix);
@@ -223,6 +241,44 @@ export class KafkaChangeSink implements ChangeSink {
   append(change: RowChange): Promise<void> | undefined {
     const unusable = this.unusable();
     if (unusable !== undefined) return Promise.reject(unusable);
+    const label = tableLabel(change.table);
+    if (this.stoppedTables.has(label)) {
+      this.skipped += 1;
+      return undefined;
+    }
+    let registering: Promise<void> | undefined;
+    try {
+      registering = this.prepareSchemas(change, label);
+    } catch (error) {
+      return Promise.reject(this.failNow(error));
+    }
+    if (registering === undefined) return this.appendPrepared(change);
+    return registering.then(
+      () => this.appendPrepared(change),
+      (error: unknown) => {
+        if (error instanceof RowkubeError && error.code === ErrorCode.SCHEMA_REFUSED) {
+          this.stopTable(change.table, error);
+          this.skipped += 1;
+          return undefined;
+        }
+        throw this.failNow(error);
+      },
+    );
+  }
+
+  /** Tables stopped because the registry refused their schema, with the error. */
+  get stopped(): ReadonlyMap<string, RowkubeError> {
+    return this.stoppedTables;
+  }
+
+  /** Changes of stopped tables that were not written. */
+  get skippedChanges(): number {
+    return this.skipped;
+  }
+
+  private appendPrepared(change: RowChange): Promise<void> | undefined {
+    const unusable = this.unusable();
+    if (unusable !== undefined) return Promise.reject(unusable);
     let actions: Action[];
     try {
       actions = this.grouper.append(change, this.now());
@@ -316,6 +372,37 @@ export class KafkaChangeSink implements ChangeSink {
     await this.writer.restart();
   }
 
+  /**
+   * Makes the change's schemas known to the wire format before the change is
+   * queued: with a registry that is a registration (async, once per schema
+   * version), and a refusal stops this table only, not the source.
+   */
+  private prepareSchemas(change: RowChange, label: string): Promise<void> | undefined {
+    if (this.wire.kind === 'embedded') return undefined;
+    const { topic, keySchema, valueSchema } = this.encoder.describe(change.table);
+    const schemas: TopicSchema[] = [
+      change.op === 't'
+        ? { part: 'truncate-key', schema: TRUNCATE_KEY_SCHEMA }
+        : { part: 'key', schema: keySchema },
+      { part: 'value', schema: valueSchema },
+    ];
+    return this.wire.prepare(topic, schemas, `table ${label}`);
+  }
+
+  private stopTable(table: TableSchema, error: RowkubeError): void {
+    const label = tableLabel(table);
+    if (this.stoppedTables.has(label)) return;
+    // As the source's `tables` names it: database.table (MySQL), schema.table (PostgreSQL).
+    const configured = `${table.schema ?? table.database}.${table.table}`;
+    this.stoppedTables.set(label, error);
+    this.options.logger?.error(
+      { source: this.options.source, table: label, action: 'table-stopped', err: error },
+      `capture of table ${label} stopped: its changes are not written until rowkube restarts. ` +
+        `Fix the subject's compatibility or the table, restart, then re-read it with \`rowkube snapshot --source ${this.options.source} --table ${configured}\``,
+    );
+    this.options.onTableStopped?.(label, error);
+  }
+
   /** Encodes changes, each preceded by the schema records not yet published. */
   private encode(changes: readonly RowChange[], context: SourceContext): Encoded<OutgoingRecord> {
     const messages: OutgoingRecord[] = [];
@@ -333,7 +420,8 @@ export class KafkaChangeSink implements ChangeSink {
       for (const version of this.pendingSchemas.splice(0))
         messages.push({ topic: this.historyTopic, ...schemaHistoryRecord(version) });
     }
-    return { messages, events };
+    // The wire format frames what the connector's table schemas registered in append().
+    return { messages: this.wire.encode(messages), events };
   }
 
   /** Hands the grouper's decisions to the writer, in order; returns when the last send or abort is done. */

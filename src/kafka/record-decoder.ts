@@ -1,11 +1,15 @@
 import type { Op, Row } from '../core/change-event.js';
+import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { type JsonValue, toJsonValue } from './json-value.js';
+import { unframe } from './registry/confluent-frame.js';
 import { KEY_SCHEMA_HEADER, VALUE_SCHEMA_HEADER } from './schema-id.js';
 import type { SchemaResolver } from './schema-registry.js';
 
-// Decodes a record of any rowkube topic. Avro keys and values name their
-// writer schema in a header and are decoded through the registry; records
-// without such a header (`_schemas`, `_offsets`) are JSON or plain text.
+// Decodes a record of any rowkube topic, in either wire format. Avro keys and
+// values name their writer schema in a header (embedded `_schemas` topic), or
+// carry a registry id after a zero magic byte (Confluent wire format, with
+// `schemaRegistry` set); records with neither (`_schemas`, `_offsets`) are
+// JSON or plain text, which never starts with a zero byte.
 
 /** A change topic's value as decoded: database column names, native values (bigint, Buffer). */
 export interface ChangeEnvelope {
@@ -66,6 +70,16 @@ async function decodePart(
 ): Promise<unknown> {
   if (bytes === null) return null;
   if (schemaId !== undefined) return (await resolver.resolve(schemaId)).decode(bytes);
+  const framed = unframe(bytes);
+  if (framed !== undefined) {
+    if (resolver.resolveRegistered === undefined) {
+      throw new RowkubeError(
+        ErrorCode.CONFIG,
+        `a record is in the Confluent wire format (schema registry id ${framed.id}), but this reader has no schema registry: configure schemaRegistry`,
+      );
+    }
+    return (await resolver.resolveRegistered(framed.id)).decode(framed.body);
+  }
   const text = bytes.toString('utf8');
   // Not UTF-8 (the round trip changed it): not text, so show the bytes.
   if (!Buffer.from(text, 'utf8').equals(bytes)) return bytes;

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { schemasTopic } from '../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
+import type { SchemaRegistryClient } from './registry/registry-client.js';
 import { SchemaCodec } from './schema-codec.js';
 import { type RegisteredSchema, schemaIdOfText } from './schema-id.js';
 import { readTopic } from './topic-reader.js';
@@ -42,7 +43,14 @@ export class SchemaPublisher {
 
 /** What a decoder needs from a registry: a codec for a schema id. */
 export interface SchemaResolver {
+  /** The codec of a rowkube schema id (a header's fingerprint, text in `<prefix>._schemas`). */
   resolve(id: string): Promise<SchemaCodec>;
+  /**
+   * The codec of a schema registry id (a record in the Confluent wire
+   * format). Absent: the reader has no registry, and such a record is an
+   * error that says to configure one.
+   */
+  resolveRegistered?(id: number): Promise<SchemaCodec>;
 }
 
 export interface SchemaRegistryOptions {
@@ -55,12 +63,15 @@ export interface SchemaRegistryOptions {
    * readable; after that the id is really missing.
    */
   resolveTimeoutMs?: number;
+  /** The Confluent-compatible registry (`schemaRegistry`), for records in the Confluent wire format. */
+  registry?: SchemaRegistryClient | undefined;
 }
 
 /** Reads schemas from `<prefix>._schemas` (read_committed) and resolves ids to codecs. */
 export class SchemaRegistry implements SchemaResolver {
   private readonly texts = new Map<string, string>();
   private readonly codecs = new Map<string, SchemaCodec>();
+  private readonly registered = new Map<number, Promise<SchemaCodec>>();
   private refreshing: Promise<void> | undefined;
   readonly topic: string;
 
@@ -105,6 +116,32 @@ export class SchemaRegistry implements SchemaResolver {
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 1_000);
     }
+  }
+
+  /**
+   * The codec of a schema registry id. Both formats can meet in one topic
+   * (a pipeline switched to the registry keeps its older records), so every
+   * reader has this; without a configured registry it says which setting is
+   * missing.
+   */
+  resolveRegistered(id: number): Promise<SchemaCodec> {
+    const { registry } = this.options;
+    if (registry === undefined) {
+      return Promise.reject(
+        new RowkubeError(
+          ErrorCode.CONFIG,
+          `a record is in the Confluent wire format (schema registry id ${id}), but no schema registry is configured: ` +
+            'give a config whose schemaRegistry.url is the registry the writer used (rowkube tail: --config FILE or --registry URL)',
+        ),
+      );
+    }
+    let codec = this.registered.get(id);
+    if (codec === undefined) {
+      codec = registry.schemaText(id).then((text) => SchemaCodec.fromText(text));
+      codec.catch(() => this.registered.delete(id));
+      this.registered.set(id, codec);
+    }
+    return codec;
   }
 
   /** Reads the schema topic from earliest to its current end; concurrent callers share one read. */

@@ -4,11 +4,13 @@ import type { Kafka } from 'kafkajs';
 import { type JsonValue, toJsonValue } from './json-value.js';
 import { createKafka, type KafkaClientOptions } from './kafka-client.js';
 import { decodeJson } from './record-decoder.js';
+import type { SchemaRegistryClient } from './registry/registry-client.js';
 import { SchemaRegistry, type SchemaResolver } from './schema-registry.js';
 import { readTopic, type TopicRecord } from './topic-reader.js';
 
 // `rowkube tail <topic>`: prints the records of any rowkube topic as JSON
-// lines, decoded with the schemas from `<prefix>._schemas`. Value
+// lines, decoded with the schemas from `<prefix>._schemas` or, for records in
+// the Confluent wire format, from the schema registry. Value
 // representations are json-value.ts's (longs as strings, bytes as base64).
 
 /** One printed record. */
@@ -37,6 +39,8 @@ export interface TailOptions {
   topic: string;
   /** The topic prefix whose `_schemas` topic decodes the records. */
   prefix: string;
+  /** Decodes records in the Confluent wire format (config `schemaRegistry`, or `--registry`). */
+  registry?: SchemaRegistryClient;
   /** Start at the earliest record (default true), or at the end. */
   fromBeginning?: boolean;
   /** Keep printing new records until the signal aborts (default false: stop at the end). */
@@ -57,11 +61,11 @@ export async function tailTopic(options: TailOptions): Promise<number> {
   if (options.limit !== undefined && options.limit <= 0) return 0;
   let registry: Promise<SchemaRegistry> | undefined;
   // Opened on the first Avro record only: tailing `_offsets` needs no schemas.
+  const open = () =>
+    (registry ??= SchemaRegistry.open({ kafka, prefix: options.prefix, registry: options.registry }));
   const resolver: SchemaResolver = {
-    resolve: async (id) => {
-      registry ??= SchemaRegistry.open({ kafka, prefix: options.prefix });
-      return (await registry).resolve(id);
-    },
+    resolve: async (id) => (await open()).resolve(id),
+    resolveRegistered: async (id) => (await open()).resolveRegistered(id),
   };
   let count = 0;
   await readTopic({

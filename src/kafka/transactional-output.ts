@@ -3,6 +3,7 @@ import { toKafkaError } from './kafka-errors.js';
 import type { TopicOutgoingRecord } from './record-producer.js';
 import { chunksBySize } from './size-chunks.js';
 import { openTransactionalProducer } from './transactional-producer.js';
+import { EMBEDDED_WIRE_FORMAT, type WireFormat } from './wire-format.js';
 
 // Consume-transform-produce: the records a batch caused are written in one
 // Kafka transaction together with the consumer offset after the batch, so a
@@ -24,17 +25,26 @@ export interface TransactionalOutputOptions {
   transactionalId: string;
   /** Broker-side limit on an open transaction, after which the broker aborts it. */
   transactionTimeoutMs: number;
+  /** How records go out (wire-format.ts); default embedded. */
+  wire?: WireFormat;
 }
 
 export class TransactionalOutput {
-  private constructor(private readonly producer: Producer) {}
+  private constructor(
+    private readonly producer: Producer,
+    private readonly wire: WireFormat,
+  ) {}
 
   /**
    * Opens the producer and takes over the transactional id: what an earlier
    * run of this writer left open is aborted, so what is read next is final.
    */
   static async open(kafka: Kafka, options: TransactionalOutputOptions): Promise<TransactionalOutput> {
-    return new TransactionalOutput(await openTransactionalProducer(kafka, options));
+    const { wire, ...producerOptions } = options;
+    return new TransactionalOutput(
+      await openTransactionalProducer(kafka, producerOptions),
+      wire ?? EMBEDDED_WIRE_FORMAT,
+    );
   }
 
   /**
@@ -50,10 +60,13 @@ export class TransactionalOutput {
     what: string,
   ): Promise<void> {
     if (records.length === 0 && offsets === undefined) return;
+    // Before the transaction opens: a registry that is away (retriable) or
+    // refuses a schema fails the commit with nothing sent.
+    const wired = await this.wire.toWire(records);
     const tx = await this.producer.transaction();
     try {
       // A backlog batch renders megabytes.
-      for (const chunk of chunksBySize(records)) await tx.sendBatch({ topicMessages: groupByTopic(chunk) });
+      for (const chunk of chunksBySize(wired)) await tx.sendBatch({ topicMessages: groupByTopic(chunk) });
       if (offsets !== undefined) {
         await tx.sendOffsets({
           consumerGroupId: offsets.groupId,

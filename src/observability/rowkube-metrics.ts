@@ -26,6 +26,7 @@ export const MetricName = {
   SNAPSHOT_ROWS_ESTIMATED: 'rowkube_snapshot_rows_estimated',
   CAPTURE_LEADER: 'rowkube_capture_leader',
   LEADER_TRANSITIONS: 'rowkube_leader_transitions_total',
+  CAPTURE_TABLE_STOPPED: 'rowkube_capture_table_stopped',
 } as const;
 
 /** From a commit on loopback (tens of ms) to a slow rollout waiting for readiness (a minute). */
@@ -68,6 +69,7 @@ export class RowkubeMetrics implements PipelineMetrics {
   private readonly snapshotRows: Gauge<'source'>;
   private readonly snapshotEstimated: Gauge<'source'>;
   private readonly captureLeaderGauge: Gauge<'source'>;
+  private readonly tableStoppedGauge: Gauge<'source' | 'table'>;
   private readonly leaderTransitions: Counter<'source'>;
   /** Per source: whether this replica leads, so that only a change to leading counts as a transition. */
   private readonly leading = new Map<string, boolean>();
@@ -164,6 +166,12 @@ export class RowkubeMetrics implements PipelineMetrics {
       labelNames: ['source'],
       registers,
     });
+    this.tableStoppedGauge = new Gauge({
+      name: MetricName.CAPTURE_TABLE_STOPPED,
+      help: '1 for a table whose schema the schema registry refused: its changes are not written until a restart (docs/schema-registry.md).',
+      labelNames: ['source', 'table'],
+      registers,
+    });
     this.leaderTransitions = new Counter({
       name: MetricName.LEADER_TRANSITIONS,
       help: "Leader election: times this replica acquired the source's Lease and started capturing it.",
@@ -177,6 +185,10 @@ export class RowkubeMetrics implements PipelineMetrics {
     this.leading.set(source, leading);
     this.captureLeaderGauge.set({ source }, leading ? 1 : 0);
     if (leading && !was) this.leaderTransitions.inc({ source });
+  }
+
+  tableStopped(source: string, table: string): void {
+    this.tableStoppedGauge.set({ source, table }, 1);
   }
 
   deletionsHeld(hub: string, nodes: number): void {

@@ -14,12 +14,14 @@ import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
   type Kafka,
+  registryClientFor,
   runConsumerStage,
   SchemaPublisher,
   SchemaRegistry,
   type StageAttempt,
   type TransactionalHandler,
   TransactionalOutput,
+  wireFormatFor,
 } from '../kafka/index.js';
 import { type DecodedChange, decodeChange } from './desired/change-input.js';
 import { Materializer, type NodeUpdate } from './materializer/index.js';
@@ -137,12 +139,15 @@ async function openProcessor(
   // read_committed reader of the desired topic waits: the timeout bounds that
   // stall. A transaction opens only once its records are rendered and lasts
   // as long as their sends, a second or two for megabytes.
+  const registryClient = registryClientFor(config.schemaRegistry);
+  attempt.onClose(async () => registryClient?.close());
   const transactional = await TransactionalOutput.open(kafka, {
     transactionalId: processorTransactionalId(prefix, instance),
     transactionTimeoutMs: PROCESSOR_TRANSACTION_TIMEOUT_MS,
+    wire: wireFormatFor(prefix, registryClient),
   });
   attempt.onClose(() => transactional.close());
-  const registry = await SchemaRegistry.open({ kafka, prefix });
+  const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
   const materializer = new Materializer({ hubs: config.hubs, forms: config.forms });
   const output = new DesiredOutput(
     transactional,

@@ -9,7 +9,10 @@ import {
   type Kafka,
   KafkaAdmin,
   RecordProducer,
+  registryClientFor,
   SchemaRegistry,
+  type SchemaRegistryClient,
+  wireFormatFor,
 } from '../kafka/index.js';
 import { AuditPublisher, isFinal, type KubeApi, ResourceManager } from '../sink/index.js';
 import { historyWarning } from './desired-history.js';
@@ -93,6 +96,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
 
   const admin = KafkaAdmin.lazy(kafka);
   let producer: RecordProducer | undefined;
+  // Reads the desired topic in either wire format; writes audit events in the configured one.
+  const registryClient = registryClientFor(config.schemaRegistry);
   try {
     await admin.connect();
     if (!(await admin.topicExists(topic)))
@@ -104,7 +109,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     const warning = atMs === undefined ? undefined : historyWarning(atMs, Date.now(), lagMs);
     if (warning !== undefined) logger.warn({ topic, lagMs }, warning);
 
-    const state = await readDesired(kafka, topic, prefix, atMs, signal);
+    const state = await readDesired(kafka, topic, prefix, atMs, signal, registryClient);
     const selection = state.selection();
     logger.info(
       {
@@ -123,7 +128,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       { name: auditTopic(prefix), kind: 'audit', partitions, replicationFactor },
     ]);
     producer = await RecordProducer.open(kafka);
-    const audit = await AuditPublisher.open(producer, auditTopic(prefix), schemasTopic(prefix));
+    const audit = await AuditPublisher.open(
+      producer,
+      auditTopic(prefix),
+      schemasTopic(prefix),
+      wireFormatFor(prefix, registryClient),
+    );
 
     const resources = await ResourceManager.open({ kube, config, readinessPollMs: options.readinessPollMs });
     const objectsBefore = resources.objectsFound;
@@ -234,6 +244,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   } finally {
     await producer?.close();
     await admin.close();
+    registryClient?.close();
   }
 }
 
@@ -244,8 +255,9 @@ async function readDesired(
   prefix: string,
   atMs: number | undefined,
   signal: AbortSignal,
+  registryClient: SchemaRegistryClient | undefined,
 ): Promise<ReplayState> {
-  const registry = await SchemaRegistry.open({ kafka, prefix });
+  const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
   const state = new ReplayState(atMs);
   await foldCompactedTopic<DesiredValue>({ kafka, topic, resolver: registry, signal }, (entry) =>
     state.offer({ nodeId: entry.key, value: entry.value, timestampMs: entry.timestampMs }),

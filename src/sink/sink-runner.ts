@@ -8,10 +8,12 @@ import {
   OffsetTracker,
   RecordProducer,
   readCompactedTopic,
+  registryClientFor,
   runConsumerStage,
   SchemaRegistry,
   type StageAttempt,
   type TrackedHandler,
+  wireFormatFor,
 } from '../kafka/index.js';
 import { AuditPublisher, type KubeApi, ResourceManager } from './index.js';
 import { unreachableApiserver } from './runner/apiserver-gate.js';
@@ -83,8 +85,15 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   const groupId = sinkGroupId(prefix);
   const producer = await RecordProducer.open(kafka);
   attempt.onClose(() => producer.close());
-  const audit = await AuditPublisher.open(producer, auditTopic(prefix), schemasTopic(prefix));
-  const registry = await SchemaRegistry.open({ kafka, prefix });
+  const registryClient = registryClientFor(config.schemaRegistry);
+  attempt.onClose(async () => registryClient?.close());
+  const audit = await AuditPublisher.open(
+    producer,
+    auditTopic(prefix),
+    schemasTopic(prefix),
+    wireFormatFor(prefix, registryClient),
+  );
+  const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
   const resources = await ResourceManager.open({ kube, config, readinessPollMs: options.readinessPollMs });
   const owned = resources.objectsFound;
 

@@ -83,6 +83,23 @@ describe('CLI > parseArgs', () => {
     });
   });
 
+  it('tail takes a schema registry URL for the Confluent wire format', () => {
+    expect(
+      parseArgs(['tail', 't', '--brokers', 'a:1', '--registry', 'http://reg:8080/apis/ccompat/v7']),
+    ).toEqual({
+      kind: 'tail',
+      topic: 't',
+      brokers: ['a:1'],
+      registry: 'http://reg:8080/apis/ccompat/v7',
+      fromBeginning: false,
+      follow: false,
+    });
+    expect(parseArgs(['tail', 't', '--brokers', 'a:1', '--registry', 'reg:8080'])).toMatchObject({
+      kind: 'error',
+      message: "--registry wants the registry's http:// or https:// URL, got 'reg:8080'",
+    });
+  });
+
   it('release takes a hub and a config, and an optional wait', () => {
     expect(parseArgs(['release', 'tenants', '-c', 'r.yaml'])).toEqual({
       kind: 'release',

@@ -6,6 +6,7 @@ import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-schema.js';
 import { kubernetesSchema } from './kubernetes-schema.js';
 import { leaderElectionSchema } from './leader-election-schema.js';
 import { observabilitySchema } from './observability-schema.js';
+import { schemaRegistrySchema } from './schema-registry-schema.js';
 
 // The one definition of rowkube's configuration: it validates a file, fills
 // defaults, and its descriptions are the reference (`rowkube validate`, README).
@@ -156,6 +157,7 @@ export const sourceSchema = z
 export const configSchema = z
   .strictObject({
     kafka: kafkaSchema,
+    schemaRegistry: schemaRegistrySchema.optional(),
     sources: z
       .array(sourceSchema)
       .min(1)

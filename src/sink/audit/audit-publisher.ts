@@ -3,11 +3,13 @@ import {
   AUDIT_KEY_SCHEMA,
   AUDIT_VALUE_SCHEMA,
   chunksBySize,
+  EMBEDDED_WIRE_FORMAT,
   encodeAudit,
   type OutgoingRecord,
   type RecordProducer,
   SchemaPublisher,
   toKafkaError,
+  type WireFormat,
 } from '../../kafka/index.js';
 
 // Sends audit events to `<prefix>.audit`. Events recorded while a send is in
@@ -29,29 +31,53 @@ export class AuditPublisher {
   private constructor(
     private readonly producer: RecordProducer,
     private readonly topic: string,
+    private readonly wire: WireFormat,
   ) {}
 
-  /** Publishes the audit schemas to `<prefix>._schemas` first, so every event can be decoded. */
-  static async open(producer: RecordProducer, topic: string, schemasTopic: string): Promise<AuditPublisher> {
-    const schemas = new SchemaPublisher(schemasTopic).recordsFor([AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA]);
+  /**
+   * Makes the audit schemas known first, so every event can be decoded:
+   * published to `<prefix>._schemas` (embedded), or registered under
+   * `<prefix>.audit-key`/`-value` (registry; a refusal or a registry that is
+   * away rejects here, before any event).
+   */
+  static async open(
+    producer: RecordProducer,
+    topic: string,
+    schemasTopic: string,
+    wire: WireFormat = EMBEDDED_WIRE_FORMAT,
+  ): Promise<AuditPublisher> {
+    await wire.prepare(
+      topic,
+      [
+        { part: 'key', schema: AUDIT_KEY_SCHEMA },
+        { part: 'value', schema: AUDIT_VALUE_SCHEMA },
+      ],
+      'the audit events',
+    );
+    const schemas = wire.encode(
+      new SchemaPublisher(schemasTopic)
+        .recordsFor([AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA])
+        .map((s) => ({ topic: schemasTopic, key: s.key, value: s.value })),
+    );
     try {
-      await producer.send(
-        schemasTopic,
-        schemas.map((s) => ({ key: s.key, value: s.value })),
-      );
+      if (schemas.length > 0)
+        await producer.send(
+          schemasTopic,
+          schemas.map((s) => ({ key: s.key, value: s.value })),
+        );
     } catch (error) {
       throw toKafkaError(`publishing the audit schemas to ${schemasTopic}`, error);
     }
-    return new AuditPublisher(producer, topic);
+    return new AuditPublisher(producer, topic, wire);
   }
 
   /** Resolves once the events are acknowledged by the broker. */
   publish(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    const messages = events.map((event) => {
-      const { message } = encodeAudit(this.topic, event);
-      return { key: message.key, value: message.value, headers: message.headers };
-    });
+    // Synchronous: open() registered the audit schemas.
+    const messages = this.wire
+      .encode(events.map((event) => encodeAudit(this.topic, event).message))
+      .map(({ topic: _topic, ...message }): OutgoingRecord => message);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ messages, resolve, reject });
       this.pump();
