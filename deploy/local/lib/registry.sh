@@ -4,6 +4,13 @@
 # $REGISTRY_TLS_PORT; health on the management port $REGISTRY_MANAGEMENT_PORT.
 # Sourced after common.sh, never run.
 #
+# Both ports require HTTP basic authentication on the API (/apis/*), with
+# Quarkus' embedded users: one user, $REGISTRY_USERNAME. Quarkus' permission
+# policies match paths, not ports, so the plain port cannot stay open while the
+# HTTPS one is guarded; and a second, open registry would not share the first
+# one's in-memory schemas. Apicurio's own auth layer (OIDC, roles) stays off:
+# any authenticated user may do anything. Health (management port) is open.
+#
 # Storage is the in-memory default: everything registered is gone after a
 # restart (tests register their own subjects under unique names).
 #
@@ -26,6 +33,9 @@ REGISTRY_LOG=$LOG_DIR/registry.log
 # Seconds. About 6 s on an idle machine; the rest is headroom for a loaded one.
 REGISTRY_START_TIMEOUT=120
 REGISTRY_CCOMPAT_PATH=/apis/ccompat/v7
+# Local-stack credentials; nothing here guards real data.
+REGISTRY_USERNAME=rowkube
+REGISTRY_PASSWORD=rowkube-registry-secret
 
 # registry_pid: the registry's pid if the pid file names a live JVM running
 # this registry's quarkus-run.jar (a reused pid must never be signalled).
@@ -42,7 +52,14 @@ registry_pid() {
 # the Confluent API answers on the plain port.
 registry_probe() {
   curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:$REGISTRY_MANAGEMENT_PORT/health/ready" &&
-    curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH/subjects"
+    curl -sf --max-time 3 -o /dev/null -u "$REGISTRY_USERNAME:$REGISTRY_PASSWORD" \
+      "http://127.0.0.1:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH/subjects"
+}
+
+# registry_guarded: the API refuses a request without credentials (a registry
+# started by an older version of this file did not).
+registry_guarded() {
+  [ "$(curl -s --max-time 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH/subjects")" = 401 ]
 }
 
 # registry_installed: both downloads unpacked and complete (each is moved into
@@ -145,6 +162,7 @@ registry_up() {
   if pid=$(registry_pid); then
     if registry_probe; then
       log "registry: already running (pid $pid)"
+      registry_guarded || log "registry: its API answers without a password; restart it (stack down registry; stack up registry) to turn on basic authentication"
       return 0
     fi
     log "registry: pid $pid is not answering on 127.0.0.1:$REGISTRY_PORT; restarting it"
@@ -183,7 +201,12 @@ registry_up() {
     -Dquarkus.http.insecure-requests=enabled \
     -Dquarkus.management.host=127.0.0.1 \
     -Dquarkus.management.port="$REGISTRY_MANAGEMENT_PORT" \
-    -Dquarkus.log.console.color=false \
+    -Dquarkus.http.auth.basic=true \
+    -Dquarkus.security.users.embedded.enabled=true \
+    -Dquarkus.security.users.embedded.plain-text=true \
+    -Dquarkus.security.users.embedded.users."$REGISTRY_USERNAME"="$REGISTRY_PASSWORD" \
+    -Dquarkus.http.auth.permission.registry-api.paths='/apis/*' \
+    -Dquarkus.http.auth.permission.registry-api.policy=authenticated \
     -jar "$REGISTRY_HOME/quarkus-run.jar"
 
   local started=$SECONDS
@@ -217,4 +240,6 @@ registry_status() {
 registry_env() {
   echo "SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH"
   echo "SCHEMA_REGISTRY_TLS_URL=https://127.0.0.1:$REGISTRY_TLS_PORT$REGISTRY_CCOMPAT_PATH"
+  echo "SCHEMA_REGISTRY_USERNAME=$REGISTRY_USERNAME"
+  echo "SCHEMA_REGISTRY_PASSWORD=$REGISTRY_PASSWORD"
 }
