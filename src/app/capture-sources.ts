@@ -210,6 +210,7 @@ async function captureSource(
       replicationFactor: kafkaConfig.replicationFactor,
       logger: log,
       wire,
+      tables: source.tables,
       onTableStopped: (table) => metrics?.tableStopped?.(source.name, table),
     });
     kafkaSink = opened;

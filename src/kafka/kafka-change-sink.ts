@@ -83,6 +83,8 @@ export interface KafkaChangeSinkOptions {
    * tables go on. Called once per table, after the error was logged.
    */
   onTableStopped?: (table: string, error: RowkubeError) => void;
+  /** The source's `tables` as configured, so that the stopped-table message names the table as `rowkube snapshot --table` wants it. */
+  tables?: readonly string[];
 }
 
 /** Counters since create(), e.g. for a benchmark. */
@@ -392,8 +394,9 @@ export class KafkaChangeSink implements ChangeSink {
   private stopTable(table: TableSchema, error: RowkubeError): void {
     const label = tableLabel(table);
     if (this.stoppedTables.has(label)) return;
-    // As the source's `tables` names it: database.table (MySQL), schema.table (PostgreSQL).
-    const configured = `${table.schema ?? table.database}.${table.table}`;
+    // As the source's `tables` names it, which is what `rowkube snapshot --table` matches.
+    const qualified = `${table.schema ?? table.database}.${table.table}`;
+    const configured = this.options.tables?.find((t) => t === qualified || t === table.table) ?? qualified;
     this.stoppedTables.set(label, error);
     this.options.logger?.error(
       { source: this.options.source, table: label, action: 'table-stopped', err: error },
