@@ -33,6 +33,8 @@ const registryEnv = schemaRegistryEnv();
 describe.each<DatabaseKind>(['mariadb', 'postgres'])('schema registry > pipeline on %s', (kind) => {
   const tenants = uniqueName('tenants');
   const teams = uniqueName('teams');
+  /** Captured, in no hub: its TRUNCATE shows the truncate key's own subject. */
+  const logs = uniqueName('logs');
   const prefix = uniqueName('rk');
   const namespace = uniqueName('sr').replaceAll('_', '-');
   const kube = KubeClient.fromKubeconfigFile(env.kubeconfig);
@@ -88,6 +90,21 @@ describe.each<DatabaseKind>(['mariadb', 'postgres'])('schema registry > pipeline
 
   /** Every record of `name` so far, read from the start and decoded by the Node registry client only. */
   const consumeAll = async (name: string, atLeast: number): Promise<Consumed[]> => {
+    // Capture creates a change topic with its first record.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        `topic ${name}`,
+        async () => ((await admin.listTopics()).includes(name) ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        },
+      );
+    } finally {
+      await admin.disconnect();
+    }
     const consumer: Consumer = kafka.consumer({ groupId: uniqueName('independent') });
     const records: Consumed[] = [];
     const failures: unknown[] = [];
@@ -129,7 +146,9 @@ describe.each<DatabaseKind>(['mariadb', 'postgres'])('schema registry > pipeline
     db = await openAdminDatabase(kind);
     await db.exec(`CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20))`);
     await db.exec(`CREATE TABLE ${teams} (team_id VARCHAR(63) PRIMARY KEY, size INT)`);
-    if (kind === 'postgres') await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}, ${teams}`);
+    await db.exec(`CREATE TABLE ${logs} (log_id INT PRIMARY KEY, line VARCHAR(80))`);
+    if (kind === 'postgres')
+      await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}, ${teams}, ${logs}`);
     await kube.apply(
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
       { fieldManager: 'test-setup', force: true },
@@ -145,7 +164,7 @@ kubernetes:
 sources:
   - name: appdb
     ${sourceKey(kind)}: { url: "${db.captureUrl}"${kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : ''} }
-    tables: [${tenants}, ${teams}]
+    tables: [${tenants}, ${teams}, ${logs}]
 hubs:
   - { name: tenants, source: appdb, table: ${tenants}, uid: tenant_id, values: { plan: plan } }
   - { name: teams, source: appdb, table: ${teams}, uid: team_id, values: { size: size } }
@@ -174,7 +193,7 @@ forms:
       { propagation: 'Background' },
     );
     kube.close();
-    await db?.exec(`DROP TABLE IF EXISTS ${tenants}, ${teams}`);
+    await db?.exec(`DROP TABLE IF EXISTS ${tenants}, ${teams}, ${logs}`);
     await db?.close();
     if (kind === 'postgres') {
       const admin = await openAdminDatabase('postgres');
@@ -237,6 +256,18 @@ forms:
       expect(subjects).toContain(`${name}-key`);
       expect(subjects).toContain(`${name}-value`);
     }
+  });
+
+  it('a TRUNCATE goes out with its key registered under <topic>-truncate-key, not the row key subject', async () => {
+    await db.exec(`INSERT INTO ${logs} VALUES (1, 'first')`);
+    await db.exec(`TRUNCATE TABLE ${logs}`);
+    const records = await consumeAll(topic(logs), 2);
+    expect(records[0]?.key).toEqual({ log_id: 1 });
+    expect(records[1]?.value).toMatchObject({ op: 't', before: null, after: null });
+    expect(Object.values(records[1]?.key as object)).toHaveLength(1);
+    const subjects = (await rest('/subjects')).body as string[];
+    expect(subjects).toContain(`${topic(logs)}-truncate-key`);
+    expect((await rest(`/subjects/${topic(logs)}-key/versions`)).body).toEqual([1]);
   });
 
   it('ALTER TABLE ADD COLUMN registers a new value version; older records still decode', async () => {
