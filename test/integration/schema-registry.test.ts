@@ -10,7 +10,7 @@ import {
 } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
-import { schemaRegistryEnv, stackEnv, uniqueName } from '../../support/stack-env.js';
+import { replayKubeconfig, schemaRegistryEnv, stackEnv, uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
 
 // `schemaRegistry` set: a whole pipeline (`rowkube run`) writes every topic in
@@ -361,5 +361,50 @@ forms:
     expect(await bare.exited()).toBe(0);
     expect(bare.text()).toContain('schemaRegistry');
     expect(bare.text()).toContain('--registry');
+  });
+
+  it('rowkube replay reads the registry-format desired topic and writes its audit events in that format', async () => {
+    const replayKube = KubeClient.fromKubeconfigFile(replayKubeconfig());
+    try {
+      await replayKube.apply(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+        { fieldManager: 'test-setup', force: true },
+      );
+      const replay = new RowkubeProcess(
+        ['replay', '--config', config, '--kubeconfig', replayKubeconfig()],
+        [],
+        {
+          env: { ROWKUBE_TEST_REGISTRY_PASSWORD: registryEnv.password },
+        },
+      );
+      expect(await replay.exited(), replay.text()).toBe(0);
+      expect(replay.text()).toMatch(/0 failed/);
+      const replayed = await replayKube.get({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        namespace,
+        name: 'tenant-globex',
+      });
+      expect(replayed?.data).toMatchObject({ plan: 'gold' });
+      // Replay's audit events, decoded by the independent consumer like the sink's.
+      await waitFor(
+        'a replay event in the audit topic',
+        async () => {
+          const all = await consumeAll(`${prefix}.audit`, 1);
+          return all.some((record) =>
+            String((record.value as { reason?: string }).reason).startsWith('replay'),
+          )
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+    } finally {
+      await replayKube.delete(
+        { apiVersion: 'v1', kind: 'Namespace', name: namespace },
+        { propagation: 'Background' },
+      );
+      replayKube.close();
+    }
   });
 });
