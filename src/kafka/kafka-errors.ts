@@ -54,6 +54,19 @@ function errorChain(error: unknown, seen = new Set<unknown>()): Record<string, u
   return [e, ...inner.flatMap((cause) => errorChain(cause, seen))];
 }
 
+/** A TLS socket the other end closed before the handshake completed. */
+const HANDSHAKE_CLOSED = /disconnected before secure TLS connection/i;
+
+export interface SecurityFailureOptions {
+  /**
+   * The first connection of a command (checkKafkaAccess): a TLS handshake the
+   * broker closes then means a port that does not speak TLS. Later in a run
+   * the same closure is a broker going down or restarting, an outage to wait
+   * out, so it is a security failure only here.
+   */
+  atStart?: boolean;
+}
+
 /**
  * A failure that no retry fixes because a security setting is wrong: the SASL
  * login was refused, the brokers' certificate is not trusted or does not match,
@@ -61,7 +74,11 @@ function errorChain(error: unknown, seen = new Set<unknown>()): Record<string, u
  * message names the setting to fix; it never holds a secret (kafkajs's SASL
  * messages name the mechanism, never the password). Undefined otherwise.
  */
-export function kafkaSecurityFailure(what: string, error: unknown): RowkubeError | undefined {
+export function kafkaSecurityFailure(
+  what: string,
+  error: unknown,
+  options: SecurityFailureOptions = {},
+): RowkubeError | undefined {
   const chain = errorChain(error);
   const fail = (message: string) =>
     new RowkubeError(ErrorCode.KAFKA_SECURITY, `${what}: ${message}`, false, { cause: error });
@@ -90,9 +107,8 @@ export function kafkaSecurityFailure(what: string, error: unknown): RowkubeError
     }
     if (
       code === 'EPROTO' ||
-      /wrong version number|packet length too long|unknown protocol|disconnected before secure TLS connection/i.test(
-        message,
-      )
+      /wrong version number|packet length too long|unknown protocol/i.test(message) ||
+      (options.atStart === true && HANDSHAKE_CLOSED.test(message))
     ) {
       return fail(
         `the TLS handshake failed: the broker port does not speak TLS (${message}); point kafka.brokers at the brokers' TLS listener, or remove kafka.ssl for a plaintext one`,
