@@ -11,7 +11,6 @@ import {
   type DatabaseKind,
   dropReplicationSlot,
   openAdminDatabase,
-  sourceKey,
 } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
 import { freePort } from '../../support/free-port.js';

@@ -37,8 +37,8 @@ describe('Config > secrets are never inline', () => {
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^4: kafka\.sasl\.password: a secret written inline/);
-    expect(problems[0]).toContain('${env:NAME}');
-    expect(problems[0]).toContain('${file:PATH}');
+    expect(problems[0]).toContain(`\${env:NAME}`);
+    expect(problems[0]).toContain(`\${file:PATH}`);
     expect(problems[0]).not.toContain('hunter2-inline');
   });
 
@@ -58,16 +58,16 @@ describe('Config > secrets are never inline', () => {
 
   it('refuses a value that is only partly a reference', () => {
     const problems = problemsOf(
-      config('  sasl: { mechanism: plain, username: u, password: "pre-${env:P}" }'),
+      config(`  sasl: { mechanism: plain, username: u, password: "pre-\${env:P}" }`),
       { P: 'x' },
     );
     expect(problems).toEqual([expect.stringContaining('kafka.sasl.password: a secret written inline')]);
   });
 
-  it('accepts ${env:} and ${file:} references, and leaves non-secret PEM (CA, certificate) alone', () => {
+  it(`accepts \${env:} and \${file:} references, and leaves non-secret PEM (CA, certificate) alone`, () => {
     const text = config(
-      '  ssl: { ca: CA, cert: CERT, key: "${env:KEY}" }\n  sasl: { mechanism: scram-sha-512, username: u, password: "${env:PASSWORD}" }',
-      ', ssl: { ca: C, cert: C, key: "${env:KEY}" }',
+      `  ssl: { ca: CA, cert: CERT, key: "\${env:KEY}" }\n  sasl: { mechanism: scram-sha-512, username: u, password: "\${env:PASSWORD}" }`,
+      `, ssl: { ca: C, cert: C, key: "\${env:KEY}" }`,
     );
     expect(problemsOf(text, { KEY: 'K', PASSWORD: 'inline-looking-secret' })).toEqual([]);
     const parsed = parseConfig(text, 'rowkube.yaml', { KEY: 'K', PASSWORD: 'pw' });

@@ -33,8 +33,8 @@ export function findInlineSecrets(raw: unknown): InlineSecret[] {
       found.push({
         path,
         message:
-          'a secret written inline in the configuration; give it as ${env:NAME} (an environment variable) ' +
-          'or ${file:PATH} (a file, e.g. a mounted Secret) instead',
+          `a secret written inline in the configuration; give it as \${env:NAME} (an environment variable) ` +
+          `or \${file:PATH} (a file, e.g. a mounted Secret) instead`,
       });
     }
   }
