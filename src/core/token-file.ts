@@ -1,12 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
-import { ErrorCode, RowkubeError } from '../../core/errors.js';
+import { ErrorCode, RowkubeError } from './errors.js';
 
 // A bearer token kept in a file that is replaced under us: in a pod, the
 // projected service-account token at
-// /var/run/secrets/kubernetes.io/serviceaccount/token. Such tokens are bound
-// and expire (an hour by default); the kubelet writes a new one before the old
-// one dies, by swapping a symlink.
+// /var/run/secrets/kubernetes.io/serviceaccount/token, or a workload-identity
+// token that an agent refreshes for Kafka's OAUTHBEARER (kafka.sasl.tokenFile).
+// Such tokens are bound and expire (an hour by default); the kubelet writes a
+// new one before the old one dies, by swapping a symlink.
 //
+// In core because both the sink (the API server's token) and src/kafka use it.
 // @kubernetes/client-node 1.4.0 (FileAuth) re-reads the file only every 60 s,
 // and the transport would have to rebuild its credentials through KubeConfig
 // on every request to get even that. Here the file is checked (one stat, at
@@ -21,6 +23,8 @@ export interface TokenFileOptions {
   maxAgeMs?: number;
   /** The clock, for tests. */
   now?: () => number;
+  /** What the token is, for the error when the file cannot be read. Default "the service-account token". */
+  what?: string;
 }
 
 export const DEFAULT_TOKEN_CHECK_INTERVAL_MS = 1000;
@@ -37,6 +41,7 @@ export class TokenFile {
   private readonly checkIntervalMs: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
+  private readonly what: string;
   private current: ReadToken | undefined;
   private checkedAt = Number.NEGATIVE_INFINITY;
   /** One look at the file at a time, shared by the requests that wait for it. */
@@ -49,6 +54,7 @@ export class TokenFile {
     this.checkIntervalMs = options.checkIntervalMs ?? DEFAULT_TOKEN_CHECK_INTERVAL_MS;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_TOKEN_MAX_AGE_MS;
     this.now = options.now ?? Date.now;
+    this.what = options.what ?? 'the service-account token';
   }
 
   /** The token to send now. */
@@ -91,16 +97,8 @@ export class TokenFile {
       if (previous) return previous.token;
       throw new RowkubeError(
         ErrorCode.CONFIG,
-        `cannot read the service-account token ${this.path}: ${(error as Error).message}`,
+        `cannot read ${this.what} ${this.path}: ${(error as Error).message}`,
       );
     }
   }
-}
-
-/** The token file a kubeconfig user names (`loadFromCluster` makes one: auth provider `tokenFile`), if any. */
-export function tokenFileOf(
-  user: { authProvider?: { config?: Record<string, string> } } | null,
-): string | undefined {
-  const file = user?.authProvider?.config?.tokenFile;
-  return typeof file === 'string' && file !== '' ? file : undefined;
 }

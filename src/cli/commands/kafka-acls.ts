@@ -15,7 +15,8 @@ export interface KafkaAclsRequest {
  */
 export function kafkaAclsCommand(request: KafkaAclsRequest, out: Writable = process.stdout): number {
   const config = loadConfig(request.config);
-  const username = config.kafka.sasl?.username;
+  const sasl = config.kafka.sasl;
+  const username = sasl !== undefined && 'username' in sasl ? sasl.username : undefined;
   const principal = request.principal ?? (username === undefined ? undefined : `User:${username}`);
   if (principal === undefined) {
     throw new RowkubeError(
