@@ -329,12 +329,15 @@ kafka_up() {
   # measured the same either way). Full C2 JIT is kept: C1 only
   # (-XX:TieredStopAtLevel=1) starts ~1 s faster but runs slower for good.
   # ErrorFile keeps a JVM crash report out of whatever directory `up` ran in.
-  # allowed.urls: the JWKS file: URL must be allow-listed on Kafka 4.x (and on
-  # 3.9.1 once the list is set at all), so that a Kafka upgrade keeps working.
+  # The OAUTHBEARER allow-lists, so that a Kafka upgrade keeps working: from
+  # 4.0 a JWKS URL not in allowed.urls is refused (3.9.1 allows all unless the
+  # list is set), and from 4.1 the files the plugin reads must be in
+  # allowed.files. Older versions ignore both properties.
   start_bg kafka "$KAFKA_LOG" java -Xms256m -Xmx512m -XX:+UseSerialGC \
     -XX:ErrorFile="$LOG_DIR/kafka-hs_err_%p.log" \
     -Djava.awt.headless=true \
     -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls="file://$OAUTH_JWKS_FILE" \
+    -Dorg.apache.kafka.sasl.oauthbearer.allowed.files="$OAUTH_JWKS_FILE" \
     -Dlog4j.configuration="file:$KAFKA_CONF_DIR/log4j.properties" \
     -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_CONF_DIR/server.properties"
 

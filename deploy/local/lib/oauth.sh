@@ -36,19 +36,19 @@ oauth_keys() {
     flock 9
     [ -s "$OAUTH_SIGNING_KEY" ] && [ -s "$OAUTH_JWKS_FILE" ] && exit 0
     [ -s "$OAUTH_SIGNING_KEY" ] || {
-      openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$OAUTH_SIGNING_KEY.tmp" &&
+      openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$OAUTH_SIGNING_KEY.tmp" 2>>"$TLS_DIR/openssl.log" &&
         chmod 600 "$OAUTH_SIGNING_KEY.tmp" && mv "$OAUTH_SIGNING_KEY.tmp" "$OAUTH_SIGNING_KEY"
     } || exit 1
     # JWKS wants the modulus as unsigned big-endian bytes in base64url; openssl
     # prints it in hex. The exponent of an openssl RSA key is 65537 (AQAB).
     local modulus kid
-    modulus=$(openssl rsa -in "$OAUTH_SIGNING_KEY" -noout -modulus | sed 's/^Modulus=//' |
+    modulus=$(openssl rsa -in "$OAUTH_SIGNING_KEY" -noout -modulus 2>>"$TLS_DIR/openssl.log" | sed 's/^Modulus=//' |
       perl -ne 'chomp; print pack("H*", $_)' | b64url) || exit 1
     kid=$(oauth_kid "$OAUTH_SIGNING_KEY")
     printf '{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"%s","n":"%s","e":"AQAB"}]}\n' \
       "$kid" "$modulus" > "$OAUTH_JWKS_FILE.tmp" && mv "$OAUTH_JWKS_FILE.tmp" "$OAUTH_JWKS_FILE"
     log "oauth: made the token signing key and its JWKS ($OAUTH_JWKS_FILE)"
-  ) 9>"$TLS_DIR/.lock" 2>>"$TLS_DIR/openssl.log" || die "oauth: making the signing key with openssl failed (see $TLS_DIR/openssl.log)"
+  ) 9>"$TLS_DIR/.lock" || die "oauth: making the signing key with openssl failed (see $TLS_DIR/openssl.log)"
 }
 
 oauth_mint() {

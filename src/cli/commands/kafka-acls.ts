@@ -21,7 +21,9 @@ export function kafkaAclsCommand(request: KafkaAclsRequest, out: Writable = proc
   if (principal === undefined) {
     throw new RowkubeError(
       ErrorCode.CONFIG,
-      `kafka-acls: ${request.config} sets no kafka.sasl.username; name the principal with --principal User:NAME`,
+      sasl?.mechanism === 'oauthbearer'
+        ? `kafka-acls: with kafka.sasl.mechanism oauthbearer the principal is the token's subject; name it with --principal User:<sub>`
+        : `kafka-acls: ${request.config} sets no kafka.sasl.username; name the principal with --principal User:NAME`,
     );
   }
   const acls = rowkubeKafkaAcls(config.kafka.topicPrefix);
