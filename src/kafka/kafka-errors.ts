@@ -85,6 +85,10 @@ export function kafkaSecurityFailure(
   for (const e of chain) {
     const message = typeof e.message === 'string' ? e.message : '';
     const code = typeof e.code === 'string' ? e.code : '';
+    if (e.name === 'KafkaJSSASLAuthenticationError' && message.includes('OAUTHBEARER')) {
+      // oauth-bearer.ts's messages name kafka.sasl.tokenFile and say what is wrong with its token.
+      return fail(`Kafka OAUTHBEARER login failed (${message}); fix the token in kafka.sasl.tokenFile`);
+    }
     if (e.name === 'KafkaJSSASLAuthenticationError') {
       return fail(
         `Kafka refused the SASL login (${message}); check kafka.sasl.password, kafka.sasl.username and kafka.sasl.mechanism`,
@@ -117,7 +121,7 @@ export function kafkaSecurityFailure(
     const kind = typeof e.type === 'string' ? DENIED[e.type] : undefined;
     if (kind !== undefined) {
       return fail(
-        `Kafka denied access to ${kind} (${e.type}: ${message}); grant the ACLs that \`rowkube kafka-acls --config FILE\` prints to the kafka.sasl.username principal`,
+        `Kafka denied access to ${kind} (${e.type}: ${message}); grant the ACLs that \`rowkube kafka-acls --config FILE\` prints to the principal rowkube logs in as (kafka.sasl.username, or the subject of the kafka.sasl.tokenFile token)`,
       );
     }
   }
