@@ -129,6 +129,43 @@ export function monitoringCrdsDir(env: NodeJS.ProcessEnv = process.env): string 
   return path;
 }
 
+/** The schema registry (stack part `registry`): its Confluent API over HTTP and HTTPS, and its basic-auth user. */
+export interface SchemaRegistryEnv {
+  /** `http://…/apis/ccompat/v7`. */
+  url: string;
+  /** The same API over HTTPS, with a certificate signed by `STACK_CA_FILE`. */
+  tlsUrl: string;
+  /** Both URLs require HTTP basic authentication. */
+  username: string;
+  password: string;
+  /** The stack CA that signed the HTTPS port's certificate. */
+  caFile: string;
+}
+
+export function schemaRegistryEnv(env: NodeJS.ProcessEnv = process.env): SchemaRegistryEnv {
+  const names = [
+    'SCHEMA_REGISTRY_URL',
+    'SCHEMA_REGISTRY_TLS_URL',
+    'SCHEMA_REGISTRY_USERNAME',
+    'SCHEMA_REGISTRY_PASSWORD',
+    'STACK_CA_FILE',
+  ] as const;
+  const missing = names.filter((name) => !env[name]);
+  if (missing.length > 0)
+    throw new StackEnvError(
+      `${missing.join(', ')} not set: this needs the stack part \`registry\` ` +
+        '(`deploy/local/stack up registry` and export `deploy/local/stack env`)',
+    );
+  const value = (name: (typeof names)[number]) => env[name] ?? '';
+  return {
+    url: value('SCHEMA_REGISTRY_URL'),
+    tlsUrl: value('SCHEMA_REGISTRY_TLS_URL'),
+    username: value('SCHEMA_REGISTRY_USERNAME'),
+    password: value('SCHEMA_REGISTRY_PASSWORD'),
+    caFile: value('STACK_CA_FILE'),
+  };
+}
+
 /**
  * A name no other test, benchmark or earlier run uses: they all share one
  * stack. Lower-case, so it is a valid PostgreSQL slot name too.
