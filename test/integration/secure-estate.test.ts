@@ -295,7 +295,14 @@ forms:
       : '';
     await rowkube.stop();
     const output = rowkube.text();
-    expect(output).toMatch(/password|Access denied|authentication failed/i);
+    // One clear error naming the URL that holds the credentials, not retried as an outage.
+    expect(output).toMatch(
+      /ROWKUBE_ERR_SOURCE_AUTH: .*refused the login.*`sources\[name=[^\]]+\]\.(mysql|postgres)\.url`/,
+    );
+    const stops = output.split('\n').filter((line) => line.includes('source stopped'));
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toContain('ROWKUBE_ERR_SOURCE_AUTH');
+    expect(output).not.toMatch(/retrying/);
     const all = { ...secrets, 'the wrong password': wrong };
     expect({ output: leaked(output, all), metrics: leaked(metrics, all) }).toEqual({
       output: [],
