@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
+import { sourceCredentialsError } from '../source-credentials.js';
 import { sourceTlsError } from '../source-tls.js';
 
 /** A MySQL source's TLS settings (`sources[].mysql.ssl`) and its name. */
@@ -66,7 +67,7 @@ export async function connectMysql(url: string, endpoint?: MysqlTls): Promise<My
     await connection.query("SET SESSION time_zone = '+00:00'");
   } catch (error) {
     core.destroy();
-    throw mysqlTlsError(error, endpoint) ?? error;
+    throw mysqlSetupError(error, endpoint) ?? error;
   }
   return connection;
 }
@@ -86,9 +87,17 @@ const TRANSIENT_CODES = new Set([
   'ER_CON_COUNT_ERROR',
 ]);
 
-/** The SOURCE_TLS error a driver error stands for (connectors/source-tls.ts), if any. */
-export function mysqlTlsError(error: unknown, endpoint?: MysqlTls) {
-  return sourceTlsError(error, { database: 'mysql', source: endpoint?.source ?? '?', tls: !!endpoint?.ssl });
+/**
+ * The SOURCE_TLS or SOURCE_AUTH error a driver error stands for, if any: a
+ * misconfiguration that retrying cannot mend (connectors/source-tls.ts,
+ * source-credentials.ts).
+ */
+export function mysqlSetupError(error: unknown, endpoint?: MysqlTls) {
+  const source = endpoint?.source ?? '?';
+  return (
+    sourceTlsError(error, { database: 'mysql', source, tls: !!endpoint?.ssl }) ??
+    sourceCredentialsError(error, { database: 'mysql', source })
+  );
 }
 
 /** Driver errors that mean "the server went away", after which connecting again may succeed. */

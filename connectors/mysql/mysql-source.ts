@@ -2,7 +2,7 @@ import ZongJi, { type AnyBinlogEvent, GtidSet, type TableMapEntry } from '@vlask
 import type { Logger } from 'pino';
 import type { ChangeSink, ColumnSpec, SourcePosition, TableSchema } from '../../src/core/change-event.js';
 import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
-import { mysqlConnectionOptions, mysqlTlsError } from './mysql-connection.js';
+import { mysqlConnectionOptions, mysqlSetupError } from './mysql-connection.js';
 import { type MysqlRowsEventName, rowsEventToChanges } from './mysql-emitter.js';
 import { type MysqlPosition, serializeMysqlPosition } from './mysql-offset.js';
 import { binlogReadError } from './mysql-preflight.js';
@@ -86,7 +86,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     wake?.();
   });
   zongji.on('error', (error) => {
-    failure ??= mysqlTlsError(error, { ssl: options.ssl, source }) ?? binlogReadError(source, error);
+    failure ??= mysqlSetupError(error, { ssl: options.ssl, source }) ?? binlogReadError(source, error);
     wake?.();
   });
   const onAbort = () => wake?.();

@@ -6,6 +6,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
 import type { PostgresSslConfig } from '../../src/core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
+import { sourceCredentialsError } from '../source-credentials.js';
 import { sourceTlsError } from '../source-tls.js';
 
 /**
@@ -48,10 +49,17 @@ export function urlSslMode(url: string): string | undefined {
   }
 }
 
-/** The SOURCE_TLS error a driver error stands for (connectors/source-tls.ts), if any. */
-export function pgTlsError(error: unknown, url: string, source: string, ssl?: PostgresSslConfig) {
+/**
+ * The SOURCE_TLS or SOURCE_AUTH error a driver error stands for, if any: a
+ * misconfiguration that retrying cannot mend (connectors/source-tls.ts,
+ * source-credentials.ts).
+ */
+export function pgSetupError(error: unknown, url: string, source: string, ssl?: PostgresSslConfig) {
   const mode = urlSslMode(url) ?? ssl?.mode ?? 'disable';
-  return sourceTlsError(error, { database: 'postgres', source, tls: mode !== 'disable' && mode !== 'allow' });
+  return (
+    sourceTlsError(error, { database: 'postgres', source, tls: mode !== 'disable' && mode !== 'allow' }) ??
+    sourceCredentialsError(error, { database: 'postgres', source })
+  );
 }
 
 const SSL_MODES = new Set(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);

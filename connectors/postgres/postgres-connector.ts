@@ -10,7 +10,7 @@ import {
   clientConfig,
   isTransientPgError,
   parseTableName,
-  pgTlsError,
+  pgSetupError,
   type TableRef,
   tableLabel,
 } from './postgres-connection.js';
@@ -76,7 +76,7 @@ export function postgresConnector(options: PostgresConnectorOptions): PostgresCo
       client.on('error', (error) => logger.debug({ err: error }, 'preflight connection error'));
       try {
         await client.connect().catch((error: unknown) => {
-          throw pgTlsError(error, url, name, ssl) ?? asSourceError(error, 'connecting to PostgreSQL');
+          throw pgSetupError(error, url, name, ssl) ?? asSourceError(error, 'connecting to PostgreSQL');
         });
         const result = await runPreflight(client, { tables, slot, offset, source: name });
         if (result.slot?.active) await takeOverSlot(client, slot, logger);

@@ -8,7 +8,7 @@ import {
   asSourceError,
   clientConfig,
   parseTableName,
-  pgTlsError,
+  pgSetupError,
   quoteIdent,
   quoteTable,
   sqlState,
@@ -105,7 +105,7 @@ async function connect(options: PostgresIncrementalOptions, what: string): Promi
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw pgTlsError(error, options.url, options.source, options.ssl) ?? asSourceError(error, what);
+    throw pgSetupError(error, options.url, options.source, options.ssl) ?? asSourceError(error, what);
   }
   return client;
 }

@@ -22,6 +22,8 @@ export const ErrorCode = {
   SOURCE_CONNECTION: 'ROWKUBE_ERR_SOURCE_CONNECTION',
   /** TLS to a source database failed: an untrusted or wrong CA, or a user that requires TLS reached without it. */
   SOURCE_TLS: 'ROWKUBE_ERR_SOURCE_TLS',
+  /** A source database refused the login: a wrong user or password, or a database the user may not use. */
+  SOURCE_AUTH: 'ROWKUBE_ERR_SOURCE_AUTH',
   KAFKA: 'ROWKUBE_ERR_KAFKA',
   /** Kafka refused rowkube's login or certificate, TLS met a plaintext port (or the reverse), or an ACL denied a request: the message names the setting to fix. */
   KAFKA_SECURITY: 'ROWKUBE_ERR_KAFKA_SECURITY',

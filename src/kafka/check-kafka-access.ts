@@ -28,7 +28,7 @@ export async function checkKafkaAccess(
     if (options.topicPrefix !== undefined) await checkTopicAcl(admin, schemasTopic(options.topicPrefix));
   } catch (error) {
     if (error instanceof RowkubeError) throw error;
-    const security = kafkaSecurityFailure('connecting to Kafka', error);
+    const security = kafkaSecurityFailure('connecting to Kafka', error, { atStart: true });
     if (security !== undefined) throw security;
     const broker = options.brokers[0];
     if (
@@ -54,7 +54,7 @@ async function checkTopicAcl(admin: Admin, topic: string): Promise<void> {
     await admin.createTopics({ validateOnly: true, topics: [{ topic }] });
   } catch (error) {
     // TOPIC_ALREADY_EXISTS and the like are fine here; only a refusal counts.
-    const denied = kafkaSecurityFailure(`creating topic '${topic}'`, error);
+    const denied = kafkaSecurityFailure(`creating topic '${topic}'`, error, { atStart: true });
     if (denied !== undefined) throw denied;
   }
 }

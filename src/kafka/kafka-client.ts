@@ -1,7 +1,9 @@
 import { Kafka, type KafkaConfig as KafkajsConfig, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { KafkaSaslConfig, KafkaSslConfig } from '../core/config/kafka-security-schema.js';
+import type { KafkaSaslSettings } from '../core/config/kafka-sasl-schema.js';
+import type { KafkaSslConfig } from '../core/config/kafka-security-schema.js';
 import { kafkaLogLevel } from './kafka-log-level.js';
+import { oauthBearerMechanism } from './oauth-bearer.js';
 
 // One place that builds kafkajs clients, so that every rowkube process logs
 // kafkajs through pino (structured, one stream) instead of kafkajs's console
@@ -20,7 +22,7 @@ export interface KafkaClientOptions {
   /** TLS to the brokers (config `kafka.ssl`); absent means plaintext. */
   ssl?: KafkaSslConfig | undefined;
   /** SASL login (config `kafka.sasl`). */
-  sasl?: KafkaSaslConfig | undefined;
+  sasl?: KafkaSaslSettings | undefined;
   /** kafkajs's retry settings; default kafkajs's own. */
   retry?: KafkajsConfig['retry'];
 }
@@ -44,7 +46,9 @@ export function kafkaSecurity(
       ...(ssl.servername === undefined ? {} : { servername: ssl.servername }),
     };
   }
-  if (sasl !== undefined) {
+  if (sasl?.mechanism === 'oauthbearer') {
+    out.sasl = oauthBearerMechanism(sasl.tokenFile);
+  } else if (sasl !== undefined) {
     out.sasl = {
       mechanism: sasl.mechanism,
       username: sasl.username,

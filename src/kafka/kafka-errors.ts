@@ -54,6 +54,19 @@ function errorChain(error: unknown, seen = new Set<unknown>()): Record<string, u
   return [e, ...inner.flatMap((cause) => errorChain(cause, seen))];
 }
 
+/** A TLS socket the other end closed before the handshake completed. */
+const HANDSHAKE_CLOSED = /disconnected before secure TLS connection/i;
+
+export interface SecurityFailureOptions {
+  /**
+   * The first connection of a command (checkKafkaAccess): a TLS handshake the
+   * broker closes then means a port that does not speak TLS. Later in a run
+   * the same closure is a broker going down or restarting, an outage to wait
+   * out, so it is a security failure only here.
+   */
+  atStart?: boolean;
+}
+
 /**
  * A failure that no retry fixes because a security setting is wrong: the SASL
  * login was refused, the brokers' certificate is not trusted or does not match,
@@ -61,13 +74,21 @@ function errorChain(error: unknown, seen = new Set<unknown>()): Record<string, u
  * message names the setting to fix; it never holds a secret (kafkajs's SASL
  * messages name the mechanism, never the password). Undefined otherwise.
  */
-export function kafkaSecurityFailure(what: string, error: unknown): RowkubeError | undefined {
+export function kafkaSecurityFailure(
+  what: string,
+  error: unknown,
+  options: SecurityFailureOptions = {},
+): RowkubeError | undefined {
   const chain = errorChain(error);
   const fail = (message: string) =>
     new RowkubeError(ErrorCode.KAFKA_SECURITY, `${what}: ${message}`, false, { cause: error });
   for (const e of chain) {
     const message = typeof e.message === 'string' ? e.message : '';
     const code = typeof e.code === 'string' ? e.code : '';
+    if (e.name === 'KafkaJSSASLAuthenticationError' && message.includes('OAUTHBEARER')) {
+      // oauth-bearer.ts's messages name kafka.sasl.tokenFile and say what is wrong with its token.
+      return fail(`Kafka OAUTHBEARER login failed (${message}); fix the token in kafka.sasl.tokenFile`);
+    }
     if (e.name === 'KafkaJSSASLAuthenticationError') {
       return fail(
         `Kafka refused the SASL login (${message}); check kafka.sasl.password, kafka.sasl.username and kafka.sasl.mechanism`,
@@ -90,9 +111,8 @@ export function kafkaSecurityFailure(what: string, error: unknown): RowkubeError
     }
     if (
       code === 'EPROTO' ||
-      /wrong version number|packet length too long|unknown protocol|disconnected before secure TLS connection/i.test(
-        message,
-      )
+      /wrong version number|packet length too long|unknown protocol/i.test(message) ||
+      (options.atStart === true && HANDSHAKE_CLOSED.test(message))
     ) {
       return fail(
         `the TLS handshake failed: the broker port does not speak TLS (${message}); point kafka.brokers at the brokers' TLS listener, or remove kafka.ssl for a plaintext one`,
@@ -101,7 +121,7 @@ export function kafkaSecurityFailure(what: string, error: unknown): RowkubeError
     const kind = typeof e.type === 'string' ? DENIED[e.type] : undefined;
     if (kind !== undefined) {
       return fail(
-        `Kafka denied access to ${kind} (${e.type}: ${message}); grant the ACLs that \`rowkube kafka-acls --config FILE\` prints to the kafka.sasl.username principal`,
+        `Kafka denied access to ${kind} (${e.type}: ${message}); grant the ACLs that \`rowkube kafka-acls --config FILE\` prints to the principal rowkube logs in as (kafka.sasl.username, or the subject of the kafka.sasl.tokenFile token)`,
       );
     }
   }

@@ -136,6 +136,18 @@ describe('database TLS', () => {
       /ROWKUBE_ERR_SOURCE_TLS: .*not trusted.*`sources\[name=[^\]]+\]\.mysql\.ssl\.ca`/,
     ],
     [
+      'mysql',
+      'no TLS',
+      undefined,
+      /ROWKUBE_ERR_SOURCE_TLS: .*requires TLS: set `sources\[name=[^\]]+\]\.mysql\.ssl`/,
+    ],
+    [
+      'mysql',
+      'another CA',
+      { ca: otherCa() },
+      /ROWKUBE_ERR_SOURCE_TLS: .*not trusted.*`sources\[name=[^\]]+\]\.mysql\.ssl\.ca`/,
+    ],
+    [
       'postgres',
       'no TLS',
       undefined,

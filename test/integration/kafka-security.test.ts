@@ -1,15 +1,9 @@
-import {
-  type AclEntry,
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  ResourcePatternTypes,
-} from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka, type KafkaAcl, rowkubeKafkaAcls } from '../../src/kafka/index.js';
+import { createKafka } from '../../src/kafka/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
+import { derivedAclEntries } from '../../support/kafka-acl-entries.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -39,7 +33,7 @@ describe('kafka security > SASL_SSL with SCRAM and ACLs', () => {
   const tenants = uniqueName('tenants');
   const prefix = uniqueName('ksec');
   const admin = createKafka({ brokers: env.kafkaBrokers, clientId: 'rowkube-test' }).admin();
-  const entries = rowkubeKafkaAcls(prefix).flatMap((acl) => aclEntries(acl, `User:${username}`));
+  const entries = derivedAclEntries(prefix, `User:${username}`);
   const base = uniqueName('ksec').replaceAll('_', '-');
   const kube = KubeClient.fromKubeconfigFile(env.kubeconfig);
   let db: AdminDatabase;
@@ -169,31 +163,3 @@ forms:
     expect(text).toContain(denied);
   }, 30_000);
 });
-
-/** One kafkajs ACL entry per operation of `acl`. */
-function aclEntries(acl: KafkaAcl, principal: string): AclEntry[] {
-  const resourceType = {
-    topic: AclResourceTypes.TOPIC,
-    group: AclResourceTypes.GROUP,
-    'transactional-id': AclResourceTypes.TRANSACTIONAL_ID,
-    cluster: AclResourceTypes.CLUSTER,
-  }[acl.resource];
-  const operation: Record<string, AclOperationTypes> = {
-    Create: AclOperationTypes.CREATE,
-    Describe: AclOperationTypes.DESCRIBE,
-    DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
-    Read: AclOperationTypes.READ,
-    Write: AclOperationTypes.WRITE,
-    IdempotentWrite: AclOperationTypes.IDEMPOTENT_WRITE,
-  };
-  return acl.operations.map((op) => ({
-    resourceType,
-    resourceName: acl.name,
-    resourcePatternType:
-      acl.pattern === 'prefixed' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
-    principal,
-    host: '*',
-    operation: operation[op] as AclOperationTypes,
-    permissionType: AclPermissionTypes.ALLOW,
-  }));
-}

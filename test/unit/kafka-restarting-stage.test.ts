@@ -57,6 +57,37 @@ describe('kafka > restarting stage > waiting for a dependency', () => {
     expect(lines.map((line) => line.level)).toEqual([40, 40, 40]);
   });
 
+  it('waits out a TLS handshake the broker closes mid-run (a broker restart), not a fatal TLS error', async () => {
+    const { states, metrics } = recording();
+    const closed = () =>
+      new KafkaJSNumberOfRetriesExceeded(
+        new KafkaJSConnectionError(
+          'Connection error: Client network socket disconnected before secure TLS connection was established',
+          { code: 'ECONNRESET' },
+        ),
+        { retryCount: 5, retryTime: 100 },
+      );
+    let attempts = 0;
+    await runRestarting(
+      {
+        stage: 'sink',
+        signal: new AbortController().signal,
+        logger: pino({ level: 'silent' }),
+        metrics,
+        restartDelayMs: 1,
+        restarting: 'resuming',
+      },
+      async () => {
+        attempts += 1;
+        if (attempts < 3) throw closed();
+      },
+    );
+    expect(attempts).toBe(3);
+    expect(states.map(([, , reason]) => reason?.startsWith('waiting for Kafka: ROWKUBE_ERR_KAFKA:'))).toEqual(
+      [true, true],
+    );
+  });
+
   it('names another dependency the stage recognises, and says restarting for anything else', async () => {
     const { states, metrics } = recording();
     let attempts = 0;

@@ -32,14 +32,40 @@ describe('Kafka security failures', () => {
     expect(isKafkaUnreachable(error)).toBe(false);
   });
 
-  it('TLS against a plaintext port names kafka.brokers', () => {
-    const error = retried({
+  // Node's error when the broker closes the socket during the TLS handshake:
+  // a plaintext port at a command's first connection, a broker going down later.
+  const handshakeClosed = () =>
+    retried({
       name: 'KafkaJSConnectionError',
       message:
         'Connection error: Client network socket disconnected before secure TLS connection was established',
       code: 'ECONNRESET',
     });
-    expect(kafkaSecurityFailure('connecting', error)?.message).toContain('kafka.brokers');
+
+  it('at start, a TLS handshake the broker closes is a plaintext port: one error naming kafka.brokers', () => {
+    const failure = kafkaSecurityFailure('connecting', handshakeClosed(), { atStart: true });
+    expect(failure?.code).toBe('ROWKUBE_ERR_KAFKA_SECURITY');
+    expect(failure?.retriable).toBe(false);
+    expect(failure?.message).toContain('kafka.brokers');
+  });
+
+  it('later in a run, a TLS handshake the broker closes is an outage to wait out (a broker restart)', () => {
+    const error = handshakeClosed();
+    expect(kafkaSecurityFailure('connecting', error)).toBeUndefined();
+    expect(isKafkaUnreachable(error)).toBe(true);
+    const failure = toKafkaError('the apply failed', error);
+    expect(failure.code).toBe('ROWKUBE_ERR_KAFKA');
+    expect(failure.retriable).toBe(true);
+  });
+
+  it('a port that answers TLS with plaintext (wrong version number) is a misconfiguration at any time', () => {
+    const error = retried({
+      name: 'KafkaJSConnectionError',
+      message: 'Connection error: write EPROTO ... wrong version number',
+      code: 'EPROTO',
+    });
+    expect(toKafkaError('connecting', error).retriable).toBe(false);
+    expect(isKafkaUnreachable(error)).toBe(false);
   });
 
   it('a missing ACL names the refused resource kind and the command that prints the ACLs', () => {

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TokenFile } from '../../src/core/token-file.js';
 import { KubeTransport } from '../../src/sink/kube/kube-transport.js';
 import { defaultKubeConfigProblem } from '../../src/sink/kube/open-kube-client.js';
-import { TokenFile, tokenFileOf } from '../../src/sink/kube/token-file.js';
+import { tokenFileOf } from '../../src/sink/kube/token-file.js';
 
 // In-cluster credentials: the kubelet replaces the service-account token file
 // (a new file swapped in, so a new inode) before the old token expires, and a

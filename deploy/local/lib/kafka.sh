@@ -26,7 +26,8 @@ KAFKA_LOG=$LOG_DIR/kafka.log
 # broker.session.timeout.ms = 9 s); the rest is headroom for a much busier machine.
 KAFKA_START_TIMEOUT=90
 
-# The secure listener: SASL_SSL with SCRAM-SHA-512, its certificate from the
+# The secure listener: SASL_SSL with SCRAM-SHA-512 and OAUTHBEARER (signed
+# JWTs checked against the JWKS file of oauth.sh), its certificate from the
 # stack CA (tls.sh), and KRaft's StandardAuthorizer. ANONYMOUS (the PLAINTEXT
 # listener and the controller) is a super user, so plaintext clients keep full
 # access; the SCRAM user rowkube gets only the ACLs of kafka_secure_acls.
@@ -138,9 +139,23 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
 
-# SASL_SSL: SCRAM-SHA-512 over TLS with a PEM key and certificate from the stack CA.
-sasl.enabled.mechanisms=SCRAM-SHA-512
+# SASL_SSL: SCRAM-SHA-512 and OAUTHBEARER over TLS with a PEM key and certificate from the stack CA.
+sasl.enabled.mechanisms=SCRAM-SHA-512,OAUTHBEARER
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# OAUTHBEARER (KIP-768): RS256 JWTs signed by the key of deploy/local/lib/oauth.sh,
+# checked against its JWKS file, issuer and audience; the principal is the
+# token's sub. The login module needs no options on a broker that does not
+# itself log in with OAUTHBEARER (inter-broker traffic is PLAINTEXT).
+listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
+listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler
+sasl.oauthbearer.jwks.endpoint.url=file://$OAUTH_JWKS_FILE
+sasl.oauthbearer.expected.issuer=$OAUTH_ISSUER
+sasl.oauthbearer.expected.audience=$OAUTH_AUDIENCE
+sasl.oauthbearer.sub.claim.name=sub
+# An OAUTHBEARER session ends when its token does (KIP-368: the broker tells
+# the client min(this, the token's remaining life)); the client must log in
+# again with a fresh token or be disconnected. SCRAM sessions are unaffected.
+listener.name.sasl_ssl.oauthbearer.connections.max.reauth.ms=3600000
 listener.name.sasl_ssl.ssl.keystore.type=PEM
 listener.name.sasl_ssl.ssl.keystore.location=$TLS_DIR/kafka.pem
 listener.name.sasl_ssl.ssl.truststore.type=PEM
@@ -274,6 +289,10 @@ kafka_up() {
       log "kafka: already running (pid $pid)"
       port_open "$KAFKA_SECURE_PORT" || log "kafka: no SASL_SSL listener on $KAFKA_SECURE_PORT; restart kafka (stack down kafka; stack up kafka) to add it"
       kafka_secure_acls
+      grep -q '^sasl.enabled.mechanisms=.*OAUTHBEARER' "$KAFKA_CONF_DIR/server.properties" 2>/dev/null ||
+        log "kafka: the running broker predates OAUTHBEARER; restart kafka (stack down kafka; stack up kafka) to add it"
+      oauth_keys
+      oauth_mint --out "$OAUTH_TOKEN_FILE"
       return 0
     fi
     # Alive but not answering: hung, or left half-started by an interrupted
@@ -292,6 +311,7 @@ kafka_up() {
 
   kafka_jars
   kafka_secure_certs
+  oauth_keys
   kafka_write_config
   mkdir -p "$LOG_DIR"
   # Keep the log from growing without end across many restarts.
@@ -309,9 +329,15 @@ kafka_up() {
   # measured the same either way). Full C2 JIT is kept: C1 only
   # (-XX:TieredStopAtLevel=1) starts ~1 s faster but runs slower for good.
   # ErrorFile keeps a JVM crash report out of whatever directory `up` ran in.
+  # The OAUTHBEARER allow-lists, so that a Kafka upgrade keeps working: from
+  # 4.0 a JWKS URL not in allowed.urls is refused (3.9.1 allows all unless the
+  # list is set), and from 4.1 the files the plugin reads must be in
+  # allowed.files. Older versions ignore both properties.
   start_bg kafka "$KAFKA_LOG" java -Xms256m -Xmx512m -XX:+UseSerialGC \
     -XX:ErrorFile="$LOG_DIR/kafka-hs_err_%p.log" \
     -Djava.awt.headless=true \
+    -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls="file://$OAUTH_JWKS_FILE" \
+    -Dorg.apache.kafka.sasl.oauthbearer.allowed.files="$OAUTH_JWKS_FILE" \
     -Dlog4j.configuration="file:$KAFKA_CONF_DIR/log4j.properties" \
     -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_CONF_DIR/server.properties"
 
@@ -331,6 +357,7 @@ kafka_up() {
   wait_until 30 "the SASL_SSL listener on $KAFKA_SECURE_PORT" port_open "$KAFKA_SECURE_PORT" \
     || fail_part kafka "$KAFKA_LOG" "no SASL_SSL listener on 127.0.0.1:$KAFKA_SECURE_PORT"
   kafka_secure_acls
+  oauth_mint --out "$OAUTH_TOKEN_FILE"
   log "kafka: ready on 127.0.0.1:$KAFKA_PORT, SASL_SSL on $KAFKA_SECURE_PORT ($((SECONDS - started)) s)"
 }
 

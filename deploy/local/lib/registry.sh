@@ -190,6 +190,10 @@ registry_up() {
   # settings from system properties, so nothing is written to disk.
   # Working directory: the app's own folder (Quarkus resolves nothing relative
   # to it, but the JVM's crash file would land there, not in the caller's).
+  # Basic authentication: the app was built with embedded users enabled; the
+  # users and the permission policy are runtime settings. Quarkus logs that
+  # quarkus.http.auth.basic is "build time fixed", yet without it no request
+  # ever authenticates (every /apis call is 401): it is needed all the same.
   start_bg registry "$REGISTRY_LOG" "$REGISTRY_JAVA" -Xms64m -Xmx256m -XX:+UseSerialGC \
     -XX:ErrorFile="$LOG_DIR/registry-hs_err_%p.log" \
     -Djava.awt.headless=true \
@@ -212,6 +216,13 @@ registry_up() {
   local started=$SECONDS
   until registry_probe; do
     pid_alive registry || fail_part registry "$REGISTRY_LOG" "the registry exited during startup"
+    # Ready, but the stack's own user is refused: waiting longer will not help.
+    if curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:$REGISTRY_MANAGEMENT_PORT/health/ready" &&
+       [ "$(curl -s --max-time 3 -o /dev/null -w '%{http_code}' -u "$REGISTRY_USERNAME:$REGISTRY_PASSWORD" \
+          "http://127.0.0.1:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH/subjects")" = 401 ]; then
+      stop_pid registry
+      fail_part registry "$REGISTRY_LOG" "the API refuses the user $REGISTRY_USERNAME (basic authentication settings in deploy/local/lib/registry.sh)"
+    fi
     if [ $((SECONDS - started)) -ge "$REGISTRY_START_TIMEOUT" ]; then
       stop_pid registry
       fail_part registry "$REGISTRY_LOG" "not ready on 127.0.0.1:$REGISTRY_PORT after ${REGISTRY_START_TIMEOUT}s"

@@ -15,12 +15,15 @@ export interface KafkaAclsRequest {
  */
 export function kafkaAclsCommand(request: KafkaAclsRequest, out: Writable = process.stdout): number {
   const config = loadConfig(request.config);
-  const username = config.kafka.sasl?.username;
+  const sasl = config.kafka.sasl;
+  const username = sasl !== undefined && 'username' in sasl ? sasl.username : undefined;
   const principal = request.principal ?? (username === undefined ? undefined : `User:${username}`);
   if (principal === undefined) {
     throw new RowkubeError(
       ErrorCode.CONFIG,
-      `kafka-acls: ${request.config} sets no kafka.sasl.username; name the principal with --principal User:NAME`,
+      sasl?.mechanism === 'oauthbearer'
+        ? `kafka-acls: with kafka.sasl.mechanism oauthbearer the principal is the token's subject; name it with --principal User:<sub>`
+        : `kafka-acls: ${request.config} sets no kafka.sasl.username; name the principal with --principal User:NAME`,
     );
   }
   const acls = rowkubeKafkaAcls(config.kafka.topicPrefix);

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { deletionGuardSchema } from './deletion-guard-schema.js';
 import { formSchema } from './form-schema.js';
 import { hubSchema } from './hub-schema.js';
-import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-schema.js';
+import { kafkaSaslConfigSchema } from './kafka-sasl-schema.js';
+import { kafkaSslSchema } from './kafka-security-schema.js';
 import { kubernetesSchema } from './kubernetes-schema.js';
 import { leaderElectionSchema } from './leader-election-schema.js';
 import { observabilitySchema } from './observability-schema.js';
@@ -35,7 +36,7 @@ export const kafkaSchema = z
       .default(1)
       .describe('Replication factor of topics rowkube creates.'),
     ssl: kafkaSslSchema.optional(),
-    sasl: kafkaSaslSchema.optional(),
+    sasl: kafkaSaslConfigSchema.optional(),
   })
   .describe('Where the change, desired-state and audit topics live.');
 

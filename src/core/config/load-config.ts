@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ErrorCode, RowkubeError } from '../errors.js';
 import { checkReferences } from './config-references.js';
 import { configSchema, type RowkubeConfig } from './config-schema.js';
+import { findInlineSecrets } from './inline-secrets.js';
 import { substituteReferences } from './substitute-references.js';
 import type { ConfigChecks } from './template-check.js';
 
@@ -82,8 +83,13 @@ export function parseConfig(
     return undefined;
   };
 
-  const problems: ConfigProblem[] = [];
-  const substituted = substituteAll(document.toJS(), [], dirname(file), env, (path, message) =>
+  const raw: unknown = document.toJS();
+  const problems: ConfigProblem[] = findInlineSecrets(raw).map((secret) => ({
+    path: formatPath(secret.path),
+    line: lineOf(secret.path),
+    message: secret.message,
+  }));
+  const substituted = substituteAll(raw, [], dirname(file), env, (path, message) =>
     problems.push({ path: formatPath(path), line: lineOf(path), message }),
   );
   if (problems.length > 0) throw new ConfigError(file, problems);

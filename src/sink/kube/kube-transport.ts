@@ -2,7 +2,8 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
-import { TokenFile, tokenFileOf } from './token-file.js';
+import { TokenFile } from '../../core/token-file.js';
+import { tokenFileOf } from './token-file.js';
 
 // HTTP to the API server over one pool of kept-alive connections.
 //
