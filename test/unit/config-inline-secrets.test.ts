@@ -56,6 +56,27 @@ describe('Config > secrets are never inline', () => {
     ]);
   });
 
+  it('refuses an inline schemaRegistry password and private key', () => {
+    const problems = problemsOf(
+      config(
+        '  topicPrefix: rk\nschemaRegistry: { url: "https://r:8443", auth: { username: u, password: pw-inline }, ssl: { cert: C, key: K } }',
+      ),
+    );
+    expect(problems.map((p) => p.split(': a secret')[0])).toEqual([
+      '5: schemaRegistry.auth.password',
+      '5: schemaRegistry.ssl.key',
+    ]);
+    expect(problems.join('\n')).not.toContain('pw-inline');
+    expect(
+      problemsOf(
+        config(
+          `  topicPrefix: rk\nschemaRegistry: { url: "http://r", auth: { username: u, password: "\${env:P}" } }`,
+        ),
+        { P: 'secret' },
+      ),
+    ).toEqual([]);
+  });
+
   it('refuses a value that is only partly a reference', () => {
     const problems = problemsOf(
       config(`  sasl: { mechanism: plain, username: u, password: "pre-\${env:P}" }`),

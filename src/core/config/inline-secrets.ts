@@ -10,6 +10,8 @@ const SECRET_PATHS: readonly (readonly string[])[] = [
   ['kafka', 'ssl', 'key'],
   ['sources', '*', 'mysql', 'ssl', 'key'],
   ['sources', '*', 'postgres', 'ssl', 'key'],
+  ['schemaRegistry', 'auth', 'password'],
+  ['schemaRegistry', 'ssl', 'key'],
 ];
 
 /** The whole value is one reference: no part of the secret is written out. */
