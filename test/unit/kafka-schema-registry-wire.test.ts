@@ -3,6 +3,7 @@ import { configSchema } from '../../src/core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import { decodeNative } from '../../src/kafka/record-decoder.js';
 import { frame, unframe } from '../../src/kafka/registry/confluent-frame.js';
+import { SchemaRegistryClient } from '../../src/kafka/registry/registry-client.js';
 import {
   displayUrl,
   registryHttpError,
@@ -10,7 +11,7 @@ import {
 } from '../../src/kafka/registry/registry-errors.js';
 import { subjectName } from '../../src/kafka/registry/subject-name.js';
 import { KEY_SCHEMA_HEADER, VALUE_SCHEMA_HEADER } from '../../src/kafka/schema-id.js';
-import { EMBEDDED_WIRE_FORMAT } from '../../src/kafka/wire-format.js';
+import { EMBEDDED_WIRE_FORMAT, RegistryWireFormat } from '../../src/kafka/wire-format.js';
 
 const call = { url: 'https://registry:8443', action: "registering a schema under subject 'p.a.b-value'" };
 
@@ -148,6 +149,28 @@ describe('Kafka > wire format', () => {
     expect(EMBEDDED_WIRE_FORMAT.prepare('p.t', [])).toBeUndefined();
     expect(EMBEDDED_WIRE_FORMAT.encode(records)).toEqual(records);
     expect(await EMBEDDED_WIRE_FORMAT.toWire(records)).toEqual(records);
+  });
+
+  it('registry drops _schemas records, passes JSON records, and refuses a schema nobody registered', () => {
+    // Nothing here reaches the network: encode() is synchronous by contract.
+    const client = new SchemaRegistryClient({ url: 'http://127.0.0.1:9/apis/ccompat/v7' });
+    const wire = new RegistryWireFormat(client, 'p');
+    try {
+      const offsets = { topic: 'p._offsets', key: 'appdb', value: '{"pos":4}' };
+      expect(wire.encode([{ topic: 'p._schemas', key: 'abc', value: '{}' }, offsets])).toEqual([offsets]);
+      expect(() =>
+        wire.encode([
+          {
+            topic: 'p.t',
+            key: Buffer.from([2]),
+            value: Buffer.from([4]),
+            headers: { [VALUE_SCHEMA_HEADER]: 'abc' },
+          },
+        ]),
+      ).toThrow("schema abc was not registered for subject 'p.t-value'");
+    } finally {
+      wire.close();
+    }
   });
 
   it('a reader without a registry says to configure one when it meets the Confluent format', async () => {
