@@ -3,7 +3,14 @@ import { writePaced } from '../../support/paced-writer.js';
 import { percentile, round1 } from '../../support/percentiles.js';
 import { E2E_FORM, UPDATED_RESOURCE } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
-import { type CommittedWrite, type LatencyFigures, latencyFigures, matchWrites } from './e2e-latency.js';
+import {
+  type CommittedWrite,
+  type LatencyFigures,
+  latencyFigures,
+  matchedWrites,
+  matchWrites,
+} from './e2e-latency.js';
+import { type StageFigures, stageFigures } from './e2e-stages.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
 import { tenantUid } from './tenant-rows.js';
 
@@ -20,8 +27,10 @@ export interface SteadyFigures {
   seconds: number;
   achievedRate: number;
   writerMaxBehindMs: number;
-  /** COMMIT returned to the writer → the ConfigMap's `configured` event (appliedAtMs). */
+  /** The writer's clock before the UPDATE → the ConfigMap's `configured` event (appliedAtMs). */
   commitToAppliedMs: LatencyFigures;
+  /** The same per stage (support/e2e-stages.ts). */
+  stages: StageFigures;
   /** The same events' own latencyMs: the binlog's commit time has whole seconds, so this reads up to 1 s high. */
   auditLatencyMs: { count: number; p50: number; p99: number };
   /** CPU while the writer ran. */
@@ -48,8 +57,9 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> 
   const paced = await writePaced(rate, seconds, async (i) => {
     // Each tenant in turn: a tenant comes round again only after every other one.
     const id = 1 + (i % tenants);
-    const committedAtMs = await database.updateTenant(id);
-    committed.push({ nodeId: `${E2E_FORM}/${tenantUid(id)}`, committedAtMs });
+    // The writer's clock before the UPDATE: the database's own commit is part of the figure.
+    const { startedAtMs } = await database.updateTenant(id);
+    committed.push({ nodeId: `${E2E_FORM}/${tenantUid(id)}`, committedAtMs: startedAtMs });
   });
   const cpu = stopCpu();
   const updatesOf = (nodeId: string) => audit.configuredAtMs(nodeId, UPDATED_RESOURCE);
@@ -63,7 +73,11 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> 
     .catch((error: unknown) => {
       late = error instanceof Error ? error.message : String(error);
     });
-  const figures = latencyFigures(committed.length, matchWrites(committed, updatesOf));
+  const matched = matchedWrites(committed, updatesOf);
+  const figures = latencyFigures(
+    committed.length,
+    matched.map((m) => m.appliedAtMs - m.committedAtMs),
+  );
   const byAudit = audit.latenciesMs('configured', UPDATED_RESOURCE).sort((a, b) => a - b);
   return {
     rate,
@@ -71,6 +85,7 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> 
     achievedRate: paced.achievedRate,
     writerMaxBehindMs: paced.maxBehindMs,
     commitToAppliedMs: figures,
+    stages: stageFigures(matched, audit.events, UPDATED_RESOURCE),
     auditLatencyMs: {
       count: byAudit.length,
       p50: round1(percentile(byAudit, 50)),

@@ -23,6 +23,8 @@ export interface ConsumedRecord {
   value: Buffer | null;
   /** Header values as UTF-8 text. */
   headers: Record<string, string>;
+  /** When the fetch that brought it returned, ms since epoch (the per-stage latency). */
+  receivedAtMs?: number;
 }
 
 /** The records of one fetch of one partition, in offset order; never empty. */
@@ -119,7 +121,9 @@ export async function startGroupConsumer(
 }
 
 function toBatch({ batch }: EachBatchPayload): ConsumedBatch {
+  const receivedAtMs = Date.now();
   const records = batch.messages.map((message) => ({
+    receivedAtMs,
     partition: batch.partition,
     offset: BigInt(message.offset),
     key: message.key,
