@@ -29,6 +29,7 @@ import { uniqueName } from '../support/stack-env.js';
 import { e2eConfig, OBJECTS_PER_TENANT } from './support/bench-config.js';
 import { type E2eBenchEnv, e2eBenchEnv } from './support/bench-env.js';
 import { benchLogger, notRun, Phases, runBench, say } from './support/bench-main.js';
+import { withCpuProfile } from './support/cpu-profile.js';
 import { BULK_TX_TENANTS, type BulkFigures, runBulk } from './support/e2e-bulk.js';
 import { type E2eDatabase, openE2eDatabase } from './support/e2e-database.js';
 import { benchE2eFloor } from './support/e2e-floor.js';
@@ -243,14 +244,16 @@ async function runOn(
       .run(
         'latency',
         async () => {
-          const figures = await runSteady({
-            database,
-            audit,
-            tenants: env.tenants,
-            rate: env.rate,
-            seconds: env.seconds,
-            pipelineFailed,
-          });
+          const figures = await withCpuProfile(env.cpuProfileDir, `e2e-${kind}-latency`, () =>
+            runSteady({
+              database,
+              audit,
+              tenants: env.tenants,
+              rate: env.rate,
+              seconds: env.seconds,
+              pipelineFailed,
+            }),
+          );
           steady = figures;
           const latency = figures.commitToAppliedMs;
           const { stages } = figures;
@@ -263,7 +266,8 @@ async function runOn(
           say(
             `latency per stage (p50/p99 ms, ${stages.count} writes): read ${stages.readMs.p50}/${stages.readMs.p99}, ` +
               `capture ${stages.captureMs.p50}/${stages.captureMs.p99}, process ${stages.processMs.p50}/` +
-              `${stages.processMs.p99}, apply ${stages.applyMs.p50}/${stages.applyMs.p99}`,
+              `${stages.processMs.p99}, apply ${stages.applyMs.p50}/${stages.applyMs.p99}; ` +
+              `event-loop delay p50 ${figures.eventLoopDelayMs.p50} ms, p99 ${figures.eventLoopDelayMs.p99} ms`,
           );
           // Missing updates are a finding next to the figures, not a lost phase.
           if (figures.error !== undefined) throw new Error(figures.error);

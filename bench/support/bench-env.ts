@@ -136,6 +136,8 @@ export interface E2eBenchEnv extends StackEnv {
   concurrency: number;
   /** Which databases to run on, one after the other (BENCH_DATABASES, default "mariadb,postgres"). */
   databases: DatabaseKind[];
+  /** BENCH_CPU_PROFILE: a directory for a CPU profile of each database's latency phase. */
+  cpuProfileDir: string | undefined;
 }
 
 const E2E_DATABASES: readonly DatabaseKind[] = ['mariadb', 'postgres'];
@@ -168,6 +170,7 @@ export function e2eBenchEnv(
     rate: flags['--rate'],
     concurrency: flags['--concurrency'],
     databases,
+    cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
   };
 }
 

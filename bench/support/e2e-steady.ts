@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AuditFollower } from '../../support/audit-follower.js';
 import { writePaced } from '../../support/paced-writer.js';
 import { percentile, round1 } from '../../support/percentiles.js';
@@ -35,6 +36,12 @@ export interface SteadyFigures {
   auditLatencyMs: { count: number; p50: number; p99: number };
   /** CPU while the writer ran. */
   cpu: CpuFigures;
+  /**
+   * How late this process's event loop ran its timers while the writer ran:
+   * every stage and the writer share the loop, so a late loop delays each
+   * change wherever it is. A CPU-starved machine shows here first.
+   */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Why some updates are missing, when they are. */
   error?: string;
 }
@@ -53,6 +60,8 @@ export interface SteadyOptions {
 export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> {
   const { database, audit, tenants, rate, seconds } = options;
   const stopCpu = startCpuMeter();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const committed: CommittedWrite[] = [];
   const paced = await writePaced(rate, seconds, async (i) => {
     // Each tenant in turn: a tenant comes round again only after every other one.
@@ -62,6 +71,12 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> 
     committed.push({ nodeId: `${E2E_FORM}/${tenantUid(id)}`, committedAtMs: startedAtMs });
   });
   const cpu = stopCpu();
+  loop.disable();
+  const eventLoopDelayMs = {
+    p50: round1(loop.percentile(50) / 1e6),
+    p99: round1(loop.percentile(99) / 1e6),
+    max: round1(loop.max / 1e6),
+  };
   const updatesOf = (nodeId: string) => audit.configuredAtMs(nodeId, UPDATED_RESOURCE);
   let late: string | undefined;
   await audit
@@ -92,6 +107,7 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> 
       p99: round1(percentile(byAudit, 99)),
     },
     cpu,
+    eventLoopDelayMs,
     ...(figures.missing > 0
       ? {
           error: `${figures.missing} of ${figures.writes} updates never showed as applied${late ? `: ${late}` : ''}`,
