@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { IDLE_FETCH_WAIT_MS } from './fetch-wait.js';
 import { headersToText } from './topic-reader.js';
 
 // The consumer-group member of a stage (processor, sink), configured the one
@@ -62,6 +63,9 @@ export interface GroupConsumer {
   disconnect(): Promise<void>;
 }
 
+/** Well under the sessions' 10 s, as Kafka advises (a third); sent between fetches. */
+const HEARTBEAT_INTERVAL_MS = 3_000;
+
 /** Joins the group and runs; resolves once the consumer runs. */
 export async function startGroupConsumer(
   kafka: Kafka,
@@ -71,14 +75,14 @@ export async function startGroupConsumer(
   const consumer: Consumer = kafka.consumer({
     groupId: settings.groupId,
     readUncommitted: false,
-    maxWaitTimeInMs: 20,
+    maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
     allowAutoTopicCreation: false,
     // A batch that failed has already changed the stage's state (and a record
     // that cannot be decoded must not be skipped): kafkajs must neither retry
     // it against this state nor go past it. The stage restarts instead.
     retry: { retries: 0, restartOnFailure: async () => false },
     sessionTimeout: settings.sessionTimeoutMs,
-    heartbeatInterval: 1_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
   });
   const group: GroupConsumer = {
     commitOffsets: async (topic, offsets) => {
