@@ -327,3 +327,53 @@ export function scaleOutBenchEnv(
     partitions: flags['--partitions'],
   };
 }
+
+export interface ScaleBenchEnv extends StackEnv {
+  /** Tenants of the bulk, 3 objects each (BENCH_TENANTS, default 100,000). */
+  tenants: number;
+  /** Requests in flight: the sink's kubernetes.concurrency and the floor's (BENCH_CONCURRENCY, default 16). */
+  concurrency: number;
+  /** The drift interval of the restarted process, whose first pass is measured (BENCH_DRIFT_SECONDS, default 60). */
+  driftSeconds: number;
+}
+
+export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the scale benchmark',
+    rerun: 'npm run bench:scale',
+    env,
+  });
+  const concurrency = envInt(env, 'BENCH_CONCURRENCY', 16);
+  if (concurrency > MAX_CONCURRENCY)
+    throw new BenchEnvError(
+      `BENCH_CONCURRENCY: ${concurrency} is above ${MAX_CONCURRENCY}, the most the sink allows`,
+    );
+  return {
+    ...stack,
+    tenants: envInt(env, 'BENCH_TENANTS', 100_000),
+    concurrency,
+    driftSeconds: envInt(env, 'BENCH_DRIFT_SECONDS', 60),
+  };
+}
+
+export interface IdleBenchEnv extends StackEnv {
+  /** Live tenants of the second window, 3 objects each (BENCH_TENANTS, default 10,000). */
+  tenants: number;
+  /** Length of each measured window (BENCH_IDLE_SECONDS, default 300). */
+  seconds: number;
+}
+
+export function idleBenchEnv(env: NodeJS.ProcessEnv = process.env): IdleBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the idle-cost benchmark',
+    rerun: 'npm run bench:idle',
+    env,
+  });
+  return {
+    ...stack,
+    tenants: envInt(env, 'BENCH_TENANTS', 10_000),
+    seconds: envInt(env, 'BENCH_IDLE_SECONDS', 300),
+  };
+}

@@ -62,6 +62,12 @@ export function startCpuMeter(children: WatchedPids = {}): () => CpuFigures {
   };
 }
 
+/** A process's user + system CPU seconds so far, from /proc/<pid>/stat; undefined once it exited (or not Linux). */
+export function pidCpuSeconds(pid: number): number | undefined {
+  const ticks = processTicks(String(pid));
+  return ticks === undefined ? undefined : ticks.used / clockTicks();
+}
+
 /** utime + stime in clock ticks per group, summed over its pids (a pid that exited counts 0). */
 function groupTicks(children: WatchedPids): Map<string, number> {
   const ticks = new Map<string, number>();

@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { IDLE_FETCH_WAIT_MS } from './fetch-wait.js';
 import { headersToText } from './topic-reader.js';
 
 // The consumer-group member of a stage (processor, sink), configured the one
@@ -64,16 +65,8 @@ export interface GroupConsumer {
   disconnect(): Promise<void>;
 }
 
-/**
- * How long the broker may hold a fetch that finds nothing. It answers as soon
- * as a record is readable (minBytes 1; for read_committed, once the
- * transaction's commit marker is written), so a long wait costs no latency:
- * it only sets how often an idle consumer asks again. With 20 ms (before)
- * every idle stage sent 50 fetches a second: an idle `rowkube run` without
- * tenants took 6.4 % of a core, 4.1 % with 500 ms, and COMMIT → applied at
- * 20 updates/s stayed the same (bench:e2e, bench/README.md).
- */
-export const FETCH_MAX_WAIT_MS = 500;
+/** Well under the sessions' 10 s, as Kafka advises (a third); sent between fetches. */
+const HEARTBEAT_INTERVAL_MS = 3_000;
 
 /** Joins the group and runs; resolves once the consumer runs. */
 export async function startGroupConsumer(
@@ -84,14 +77,14 @@ export async function startGroupConsumer(
   const consumer: Consumer = kafka.consumer({
     groupId: settings.groupId,
     readUncommitted: false,
-    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+    maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
     allowAutoTopicCreation: false,
     // A batch that failed has already changed the stage's state (and a record
     // that cannot be decoded must not be skipped): kafkajs must neither retry
     // it against this state nor go past it. The stage restarts instead.
     retry: { retries: 0, restartOnFailure: async () => false },
     sessionTimeout: settings.sessionTimeoutMs,
-    heartbeatInterval: 1_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
   });
   const group: GroupConsumer = {
     commitOffsets: async (topic, offsets) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
+import { IDLE_FETCH_WAIT_MS } from './fetch-wait.js';
 import { toKafkaError } from './kafka-errors.js';
 
 // Reads a topic without a consumer group of its own: the schema registry and
@@ -85,7 +86,8 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
     groupId: `rowkube-reader-${randomUUID()}`,
     readUncommitted: options.isolation === 'read_uncommitted',
     allowAutoTopicCreation: false,
-    maxWaitTimeInMs: 250,
+    // A follower (control records, lookup tables) idles for long stretches (fetch-wait.ts).
+    maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
   });
 
   let stopped = false;

@@ -1,12 +1,13 @@
 // Metrics, health and readiness: the Prometheus registry behind what the
 // stages report (the PipelineMetrics port of src/contracts), the HTTP server, the consumer-lag
-// watcher, and progress lines for long operations.
+// reader, and progress lines for long operations.
 export {
   type CommittedOffset,
+  ConsumerLagReader,
+  type ConsumerLagReaderOptions,
   type PartitionOffsets,
   topicLag,
   type WatchedGroup,
-  watchConsumerLag,
 } from './consumer-lag.js';
 export {
   type ObservabilityServer,

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { createKafka } from '../kafka/index.js';
-import { type WatchedGroup, watchConsumerLag } from './consumer-lag.js';
+import { ConsumerLagReader, type WatchedGroup } from './consumer-lag.js';
 import { type ObservabilityServer, startObservabilityServer } from './observability-server.js';
 import { RowkubeMetrics } from './rowkube-metrics.js';
 
 // What a long-running command starts besides its stages: the metrics the
-// stages report to, the HTTP server that exposes them, and the lag watcher.
+// stages report to, the HTTP server that exposes them, and the lag reader
+// (read when /metrics is scraped).
 
 export interface StartObservabilityOptions {
   config: RowkubeConfig;
@@ -22,7 +23,7 @@ export interface Observability {
   metrics: RowkubeMetrics | undefined;
   /** The port the server listens on; undefined when it does not run. */
   port: number | undefined;
-  /** Stops the lag watcher and the server. */
+  /** Stops the lag reader and the server. */
   close(): Promise<void>;
 }
 
@@ -50,24 +51,19 @@ export async function startObservability(options: StartObservabilityOptions): Pr
   } catch (error) {
     logger.error({ err: error }, 'observability server not started: no /metrics, /healthz or /readyz');
   }
-  const stop = new AbortController();
-  const watching =
-    options.lagGroups.length === 0
-      ? Promise.resolve()
-      : watchConsumerLag({
-          kafka: createKafka({ ...config.kafka, logger }),
-          groups: options.lagGroups,
-          intervalMs: settings.lagIntervalSeconds * 1_000,
-          report: (stage, topic, records) => metrics.setConsumerLag(stage, topic, records),
-          logger,
-          signal: stop.signal,
-        });
+  const lag = new ConsumerLagReader({
+    kafka: createKafka({ ...config.kafka, logger }),
+    groups: options.lagGroups,
+    intervalMs: settings.lagIntervalSeconds * 1_000,
+    report: (stage, topic, records) => metrics.setConsumerLag(stage, topic, records),
+    logger,
+  });
+  metrics.beforeExposition(() => lag.refresh());
   return {
     metrics,
     port: server?.port,
     close: async () => {
-      stop.abort();
-      await watching.catch(() => undefined);
+      await lag.close().catch(() => undefined);
       await server?.close();
     },
   };

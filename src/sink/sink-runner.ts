@@ -19,6 +19,7 @@ import { AuditPublisher, type KubeApi, ResourceManager } from './index.js';
 import { unreachableApiserver } from './runner/apiserver-gate.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
 import { desiredSeen } from './runner/desired-work.js';
+import { runDriftPasses } from './runner/drift-passes.js';
 
 // `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`.
 //
@@ -32,7 +33,8 @@ import { desiredSeen } from './runner/desired-work.js';
 // At start the sink lists the objects that carry its owner labels (the
 // inventory, for pruning) and reads the desired topic whole: nodes whose
 // objects exist but whose desired state is gone are removed, and every node is
-// re-applied each driftIntervalSeconds to undo changes made by others.
+// re-applied each driftIntervalSeconds to undo changes made by others, the
+// pass spread over its interval (runner/drift-passes.ts).
 
 export interface RunSinkOptions {
   config: RowkubeConfig;
@@ -54,6 +56,8 @@ export interface RunSinkOptions {
 /** Records read but not handled before the consumer waits: bounds memory, not speed. */
 const MAX_IN_FLIGHT = 5_000;
 const COMMIT_INTERVAL_MS = 200;
+/** A drift pass waits while this many nodes per request slot are busy: enough to keep every slot fed. */
+const DRIFT_MAX_BUSY_PER_REQUEST = 4;
 
 export async function runSink(options: RunSinkOptions): Promise<void> {
   const { config, kafka, signal, logger, metrics, restartDelayMs } = options;
@@ -132,7 +136,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     );
   else for (const nodeId of gone) nodes.submit({ nodeId, payload: { value: null, verify: false } });
 
-  let driftTimer: NodeJS.Timeout | undefined;
+  // Ends with the attempt's signal, which is aborted before onStopping.
+  let drifting: Promise<void> | undefined;
   return {
     commits: 'tracked',
     // A crashed instance's partitions move on after 10 s, not kafkajs's 30 s.
@@ -156,21 +161,28 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     },
     onRunning: () => {
       const driftMs = config.kubernetes.driftIntervalSeconds * 1_000;
-      if (driftMs > 0) {
-        driftTimer = setInterval(() => {
-          for (const [nodeId, value] of latest) {
+      if (driftMs > 0)
+        drifting = runDriftPasses({
+          intervalMs: driftMs,
+          nodeIds: () => [...latest.keys()],
+          check: (nodeId) => {
+            const value = latest.get(nodeId) ?? null;
             // A node busy with a record is about to be applied anyway.
-            if (value !== null && !nodes.isBusy(nodeId))
-              nodes.submit({ nodeId, payload: { value, verify: true } });
-          }
-        }, driftMs);
-      }
+            if (value === null || nodes.isBusy(nodeId)) return false;
+            nodes.submit({ nodeId, payload: { value, verify: true } });
+            return true;
+          },
+          busy: () => nodes.busy,
+          maxBusy: DRIFT_MAX_BUSY_PER_REQUEST * config.kubernetes.concurrency,
+          logger,
+          signal,
+        });
       options.onReady?.();
       options.metrics?.componentState('sink', true);
       logger.info({ groupId, topic, concurrency: config.kubernetes.concurrency }, 'sink running');
     },
     onStopping: async () => {
-      clearInterval(driftTimer);
+      await drifting;
       await nodes.idle();
     },
   };

@@ -22,7 +22,7 @@ export const observabilitySchema = z
       .min(0.5)
       .default(5)
       .describe(
-        "How often the processor's and the sink's consumer lag (end offsets minus committed offsets) is read from Kafka.",
+        "The processor's and the sink's consumer lag (end offsets minus committed offsets) is read from Kafka when /metrics is scraped, at most once per this many seconds.",
       ),
   })
   .describe('Metrics, health and readiness over HTTP (docs/observability.md).');
