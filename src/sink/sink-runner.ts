@@ -15,7 +15,7 @@ import {
   type TrackedHandler,
   wireFormatFor,
 } from '../kafka/index.js';
-import { AuditPublisher, type KubeApi, ResourceManager } from './index.js';
+import { AuditPublisher, type KubeApi, type ObjectRef, ResourceManager } from './index.js';
 import { unreachableApiserver } from './runner/apiserver-gate.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
 
@@ -28,10 +28,12 @@ import { desiredScheduler } from './runner/desired-scheduler.js';
 // its audit events are acknowledged, so a crash re-applies (idempotently) and
 // never loses an action.
 //
-// At start the sink lists the objects that carry its owner labels (the
-// inventory, for pruning) and reads the desired topic whole: nodes whose
-// objects exist but whose desired state is gone are removed, and every node is
-// re-applied each driftIntervalSeconds to undo changes made by others.
+// At start the sink lists the objects that carry its owner labels and keeps
+// watching them (the cache: the inventory for pruning, readiness, drift), and
+// reads the desired topic whole: nodes whose objects exist but whose desired
+// state is gone are removed. An owned object someone else changes or deletes
+// is set back when its watch event arrives; every node is also re-applied each
+// driftIntervalSeconds, a safety net for what no event shows.
 
 export interface RunSinkOptions {
   config: RowkubeConfig;
@@ -94,7 +96,18 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     wireFormatFor(prefix, registryClient),
   );
   const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
-  const resources = await ResourceManager.open({ kube, config, readinessPollMs: options.readinessPollMs });
+  const resources = await ResourceManager.open({
+    kube,
+    config,
+    readinessPollMs: options.readinessPollMs,
+    watch: true,
+    onWatchError: (where, error, retryInMs) =>
+      logger.warn(
+        { err: error, retryInMs },
+        `watch of ${where} failed; the cache is behind until it runs again`,
+      ),
+  });
+  attempt.onClose(async () => resources.close());
   const owned = resources.objectsFound;
 
   // The newest desired state of every node: what drift checks re-apply.
@@ -109,6 +122,13 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   logger.info({ objects: owned, nodes: desired.keys }, 'inventory listed and desired state read');
 
   const tracker = new OffsetTracker();
+  // Drift seen while its node was busy: checked again when the node is idle,
+  // since the work in progress may have been applied before the change.
+  const driftWhileBusy = new Map<string, ObjectRef[]>();
+  const correct = (nodeId: string) => {
+    const value = latest.get(nodeId) ?? null;
+    if (value !== null) nodes.submit({ nodeId, payload: { value, verify: true } });
+  };
   const nodes = desiredScheduler({
     config,
     resources,
@@ -118,7 +138,21 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     metrics: options.metrics,
     onHandled: (record) => tracker.done(record.partition, record.offset),
     signal,
+    onIdle: (nodeId) => {
+      const refs = driftWhileBusy.get(nodeId);
+      if (refs === undefined) return;
+      driftWhileBusy.delete(nodeId);
+      if (refs.some((ref) => resources.drifted(ref))) correct(nodeId);
+    },
   });
+  // An owned object changed or deleted by someone else: its node is applied
+  // again, looking at the live objects, as the timed drift pass would.
+  const stopDrift = resources.onDrift(({ nodeId, ref }) => {
+    if ((latest.get(nodeId) ?? null) === null) return;
+    if (!nodes.isBusy(nodeId)) return correct(nodeId);
+    driftWhileBusy.set(nodeId, [...(driftWhileBusy.get(nodeId) ?? []), ref]);
+  });
+  attempt.onClose(async () => stopDrift());
 
   // Objects of nodes whose desired state is gone (a tombstone compacted away
   // while the sink was down). An empty desired topic more likely means a
