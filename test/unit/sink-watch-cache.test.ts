@@ -229,4 +229,11 @@ describe('sink > cache > fingerprint', () => {
     relabelled.metadata = { ...relabelled.metadata, labels: { app: 'other' } };
     expect(fingerprint(relabelled)).not.toBe(base);
   });
+
+  it("leaves a resource's ignoreFields out: an autoscaler's replicas are not drift", () => {
+    const ignored = ['spec.replicas'];
+    expect(fingerprint(deployment({ spec: { replicas: 3 } }), ignored)).toBe(
+      fingerprint(deployment(), ignored),
+    );
+  });
 });

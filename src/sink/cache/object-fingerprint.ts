@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../kube/index.js';
+import { withoutFields } from '../ownership/index.js';
 
 // What counts as an object's content for drift: everything but its status and
 // the bookkeeping the server keeps in metadata. Labels and annotations count,
 // except annotations under a *kubernetes.io/ domain, which Kubernetes'
 // own controllers write (deployment.kubernetes.io/revision, …): a rollout is
-// not drift. Hashed, so that remembering it per object stays small.
+// not drift; nor are a resource's ignoreFields, which others may change.
+// Hashed, so that remembering it per object stays small.
 
-export function fingerprint(object: KubeObject): string {
-  const { metadata, status: _status, ...content } = object as KubeObject & { status?: unknown };
+export function fingerprint(object: KubeObject, ignoreFields: readonly string[] = []): string {
+  const {
+    metadata,
+    status: _status,
+    ...content
+  } = withoutFields(object, ignoreFields) as KubeObject & {
+    status?: unknown;
+  };
   const annotations = Object.fromEntries(
     Object.entries(metadata.annotations ?? {}).filter(([key]) => !isKubernetesAnnotation(key)),
   );

@@ -31,6 +31,8 @@ export interface OwnedCacheOptions {
 interface OwnState {
   resourceVersion: string;
   fingerprint: string;
+  /** The resource's ignoreFields: changes there are not drift. */
+  ignoreFields: readonly string[];
 }
 
 export class OwnedCache {
@@ -143,12 +145,16 @@ export class OwnedCache {
     });
   }
 
-  /** rowkube wrote the object (the server's answer): events with this content are its own. */
-  wrote(object: KubeObject): void {
+  /**
+   * rowkube wrote the object (the server's answer): events with this content
+   * are its own. `ignoreFields`: the resource's, left out of the comparison.
+   */
+  wrote(object: KubeObject, ignoreFields: readonly string[] = []): void {
     const key = refKey(refOfObject(object));
     this.own.set(key, {
       resourceVersion: object.metadata.resourceVersion ?? '',
-      fingerprint: fingerprint(object),
+      fingerprint: fingerprint(object, ignoreFields),
+      ignoreFields,
     });
   }
 
@@ -168,7 +174,7 @@ export class OwnedCache {
     const object = this.store.get(key);
     if (object === undefined) return true;
     if (object.metadata.resourceVersion === own.resourceVersion) return false;
-    return fingerprint(object) !== own.fingerprint;
+    return fingerprint(object, own.ignoreFields) !== own.fingerprint;
   }
 
   /** Calls `listener` with every change the watches deliver. */
