@@ -128,5 +128,29 @@ describe('sink > watch > readiness and drift', () => {
       expect(conflict.reason).toContain('kubectl-edit');
       expect((await harness.kube.get(ref('stuck')))?.data).toEqual({ mode: 'hand-edited' });
     });
+
+    it('takes a rollout for no drift: a ready Deployment is applied once', async () => {
+      await harness.write([node('quiet', [resource('app', deployment('quiet'), { waitForReady: true })])]);
+      await harness.untilEvent('quiet', 'app', 'created');
+      // The controller manager and kwok keep writing its status and revision
+      // annotation while it rolls out; none of it is someone else's change.
+      await waitFor(
+        'the Deployment to be Available',
+        async () => {
+          const live = await harness.kube.get({
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            namespace: ns,
+            name: 'quiet',
+          });
+          const conditions = (live?.status as { conditions?: { type: string; status: string }[] })
+            ?.conditions;
+          return conditions?.some((c) => c.type === 'Available' && c.status === 'True') ? true : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(await harness.actions('quiet', 'app')).toEqual(['created']);
+    });
   });
 });

@@ -85,7 +85,9 @@ describe('Cluster > RBAC rules > deriveRbac', () => {
   it('grants no Namespace write at all when no namespace is allowed', () => {
     const { values } = deriveRbac(config({ allowed: '[]' }));
     expect(values.namespacedRules).toEqual([]);
-    expect(values.clusterRules).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] }]);
+    expect(values.clusterRules).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+    ]);
   });
 
   it('asks for the capture Leases by name, create unrestricted, only with leader election', () => {

@@ -20,6 +20,9 @@ export class ObjectStore {
   private readonly objects = new Map<string, KubeObject>();
   private readonly listeners = new Set<(change: StoreChange) => void>();
 
+  /** `slim`: what is kept of each object (the cache drops what nobody reads, to bound memory). */
+  constructor(private readonly slim: (object: KubeObject) => KubeObject = (object) => object) {}
+
   get(key: string): KubeObject | undefined {
     return this.objects.get(key);
   }
@@ -38,7 +41,8 @@ export class ObjectStore {
     return () => this.listeners.delete(listener);
   }
 
-  upsert(object: KubeObject): void {
+  upsert(received: KubeObject): void {
+    const object = this.slim(received);
     const key = refKey(refOfObject(object));
     const previous = this.objects.get(key);
     // The same version again (a re-list of an unchanged object) is no change.

@@ -36,7 +36,7 @@ interface OwnState {
 }
 
 export class OwnedCache {
-  private readonly store = new ObjectStore();
+  private readonly store = new ObjectStore(slim);
   private readonly reflectors = new Map<string, Reflector[]>();
   private readonly own = new Map<string, OwnState>();
   /** Per object key: how many changes the store has seen, so a waiter misses none. */
@@ -190,6 +190,17 @@ export class OwnedCache {
     this.versions.set(change.key, (this.versions.get(change.key) ?? 0) + 1);
     for (const waiter of [...(this.waiters.get(change.key) ?? [])]) waiter();
   }
+}
+
+/**
+ * What the cache keeps of an object: all but managedFields (often the
+ * largest part of an object, and read by neither readiness nor drift), as
+ * client-go users strip them with a transform.
+ */
+function slim(object: KubeObject): KubeObject {
+  if (object.metadata.managedFields === undefined) return object;
+  const { managedFields: _managedFields, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 function kindKey(apiVersion: string, kind: string): string {
