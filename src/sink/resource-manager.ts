@@ -106,9 +106,9 @@ export class ResourceManager {
     const cache = this.context.cache;
     if (cache === undefined) return () => undefined;
     return cache.subscribe((change) => {
+      if (!cache.isDrift(change)) return;
       const { object } = change;
       const ref = refOfObject(object);
-      if (!cache.drifted(ref)) return;
       // The version before the change still carries the owner marks if someone removed them.
       const owner = ownerOf(change.previous ?? object);
       if (owner === undefined || owner.prefix !== this.context.prefix) return;

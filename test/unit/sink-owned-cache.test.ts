@@ -89,8 +89,15 @@ describe('sink > cache > owned cache', () => {
       fed.send({ type: 'MODIFIED', object: cm('6', { v: 'desired' }, { phase: 'x' }) });
       await waitFor('the status event', async () => (cache.version(ref) >= 2 ? true : undefined));
       expect(cache.drifted(ref)).toBe(false);
+      const changes: boolean[] = [];
+      const stop = cache.subscribe((change) => changes.push(cache.isDrift(change)));
       fed.send({ type: 'MODIFIED', object: cm('7', { v: 'edited' }) });
       await waitFor('the edit', async () => (cache.drifted(ref) ? true : undefined));
+      // A status change of an object someone else's content is in is not drift again.
+      fed.send({ type: 'MODIFIED', object: cm('7b', { v: 'edited' }, { phase: 'y' }) });
+      await waitFor('the status event', async () => (changes.length >= 2 ? true : undefined));
+      expect(changes).toEqual([true, false]);
+      stop();
       cache.wrote(cm('8', { v: 'desired' }));
       fed.send({ type: 'MODIFIED', object: cm('8', { v: 'desired' }) });
       await waitFor('the write', async () => (cache.drifted(ref) ? undefined : true));

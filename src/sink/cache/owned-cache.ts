@@ -177,6 +177,23 @@ export class OwnedCache {
     return fingerprint(object, own.ignoreFields) !== own.fingerprint;
   }
 
+  /**
+   * Whether this change is someone else's: the object is gone, or the change
+   * itself altered its content away from what rowkube last wrote. A change
+   * that leaves the content as it was (status, while a conflict keeps
+   * someone else's field) is not drift again.
+   */
+  isDrift(change: StoreChange): boolean {
+    const own = this.own.get(change.key);
+    if (own === undefined) return false;
+    if (change.type === 'deleted') return true;
+    const { object, previous } = change;
+    if (object.metadata.resourceVersion === own.resourceVersion) return false;
+    const now = fingerprint(object, own.ignoreFields);
+    if (now === own.fingerprint) return false;
+    return previous === undefined || fingerprint(previous, own.ignoreFields) !== now;
+  }
+
   /** Calls `listener` with every change the watches deliver. */
   subscribe(listener: (change: StoreChange) => void): () => void {
     return this.store.subscribe(listener);
