@@ -241,8 +241,8 @@ export class KubeClient implements KubeApi, KubeWatchApi {
       throw new WatchError(`watch of ${where}: resourceVersion ${resourceVersion} is gone`, 410);
     if (stream.status < 200 || stream.status > 299)
       throw this.failed(failure, { status: stream.status, headers: {}, body: stream.body });
-    // Items in watch events carry no apiVersion/kind for some servers' lists; events do, but keep them certain.
-    return withIdentity(watchEvents(stream.chunks, where), apiVersion, kind);
+    // Events name their kind already; set as asked, so the cache keys every object as `list` does.
+    return withIdentity(watchEvents(stream.chunks, where), apiVersion, kind, signal);
   }
 
   async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
@@ -280,8 +280,16 @@ async function* withIdentity(
   events: AsyncIterable<WatchEvent>,
   apiVersion: string,
   kind: string,
+  signal: AbortSignal,
 ): AsyncIterable<WatchEvent> {
-  for await (const event of events) yield { type: event.type, object: { ...event.object, apiVersion, kind } };
+  try {
+    for await (const event of events)
+      yield { type: event.type, object: { ...event.object, apiVersion, kind } };
+  } catch (error) {
+    // Stopped on purpose: the connection's end is no failure.
+    if (signal.aborted) return;
+    throw error;
+  }
 }
 
 function isSuccess(response: KubeResponse): boolean {
