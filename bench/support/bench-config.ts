@@ -51,7 +51,10 @@ export function sinkBenchConfig(options: RunOptions): RowkubeConfig {
 }
 
 export interface E2eConfigOptions extends RunOptions {
+  /** The capture user's URL of the database the source reads (MariaDB unless `kind` says otherwise). */
   mysqlUrl: string;
+  /** The source's database kind; default MariaDB. A PostgreSQL source uses the registry's slot and publication names. */
+  kind?: DatabaseKind;
   /** Unique per run: the binlog reader id derives from it, and two readers with one id evict each other. */
   source: string;
   table: string;
@@ -66,7 +69,9 @@ export function e2eConfigDocument(options: E2eConfigOptions) {
   const { source, table } = options;
   return {
     ...runSections(options, 'rowkube-bench-e2e'),
-    sources: [{ name: source, mysql: { url: options.mysqlUrl }, tables: [table] }],
+    sources: [
+      { name: source, [sourceKey(options.kind ?? 'mariadb')]: { url: options.mysqlUrl }, tables: [table] },
+    ],
     hubs: [
       {
         name: BENCH_HUB,

@@ -26,15 +26,21 @@ export interface CaptureBenchEnv extends StackEnv {
 
 const CAPTURE_DATABASES: readonly DatabaseKind[] = ['mariadb', 'mysql', 'postgres'];
 
-export function captureBenchEnv(env: NodeJS.ProcessEnv = process.env): CaptureBenchEnv {
-  const databases = (env.BENCH_DATABASES ?? CAPTURE_DATABASES.join(','))
+/** BENCH_DATABASES: a comma-separated list of the kinds the bench runs on; all of them by default. */
+function databaseList(env: NodeJS.ProcessEnv, known: readonly DatabaseKind[]): DatabaseKind[] {
+  const databases = (env.BENCH_DATABASES ?? known.join(','))
     .split(',')
     .map((d) => d.trim())
     .filter((d) => d !== '');
   for (const d of databases) {
-    if (!CAPTURE_DATABASES.includes(d as DatabaseKind))
-      throw new BenchEnvError(`BENCH_DATABASES: '${d}' is none of ${CAPTURE_DATABASES.join(', ')}`);
+    if (!known.includes(d as DatabaseKind))
+      throw new BenchEnvError(`BENCH_DATABASES: '${d}' is none of ${known.join(', ')}`);
   }
+  return databases as DatabaseKind[];
+}
+
+export function captureBenchEnv(env: NodeJS.ProcessEnv = process.env): CaptureBenchEnv {
+  const databases = databaseList(env, CAPTURE_DATABASES);
   const stack = stackEnv({
     needs: [
       'KAFKA_BROKERS',
@@ -160,14 +166,26 @@ export interface E2eBenchEnv extends StackEnv {
   rate: number;
   /** Requests in flight: the sink's kubernetes.concurrency and the floor's (`--concurrency N`, default 16). */
   concurrency: number;
+  /** Which databases to run on, one after the other (BENCH_DATABASES, default "mariadb,postgres"). */
+  databases: DatabaseKind[];
+  /** BENCH_CPU_PROFILE: a directory for a CPU profile of each database's latency phase. */
+  cpuProfileDir: string | undefined;
 }
+
+const E2E_DATABASES: readonly DatabaseKind[] = ['mariadb', 'postgres'];
 
 export function e2eBenchEnv(
   argv: readonly string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): E2eBenchEnv {
+  const databases = databaseList(env, E2E_DATABASES);
   const stack = stackEnv({
-    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    needs: [
+      'KAFKA_BROKERS',
+      'KUBECONFIG',
+      ...(databases.includes('mariadb') ? (['MYSQL_URL', 'MYSQL_ADMIN_URL'] as const) : []),
+      ...(databases.includes('postgres') ? (['PG_URL', 'PG_ADMIN_URL'] as const) : []),
+    ],
     what: 'the end-to-end benchmark',
     rerun: 'npm run bench:e2e',
     env,
@@ -183,6 +201,8 @@ export function e2eBenchEnv(
     seconds: flags['--seconds'],
     rate: flags['--rate'],
     concurrency: flags['--concurrency'],
+    databases,
+    cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import { percentile, round1, summarize } from '../../support/percentiles.js';
 
 export interface CommittedWrite {
   nodeId: string;
-  /** Date.now() right after COMMIT returned. */
+  /** Date.now() by the writer: right after COMMIT returned, or (bench:e2e) before the UPDATE was sent. */
   committedAtMs: number;
 }
 
@@ -33,24 +33,32 @@ export type UpdatesOf = (nodeId: string) => readonly number[];
 
 /** Commit → applied of each write that has its event, in ms; the rest are counted as missing. */
 export function matchWrites(writes: readonly CommittedWrite[], updatesOf: UpdatesOf): number[] {
+  return matchedWrites(writes, updatesOf).map((m) => m.appliedAtMs - m.committedAtMs);
+}
+
+/** Each write that has its event, with that event's appliedAtMs. */
+export function matchedWrites(
+  writes: readonly CommittedWrite[],
+  updatesOf: UpdatesOf,
+): (CommittedWrite & { appliedAtMs: number })[] {
   const byNode = new Map<string, number[]>();
   for (const { nodeId, committedAtMs } of writes) {
     const commits = byNode.get(nodeId) ?? [];
     commits.push(committedAtMs);
     byNode.set(nodeId, commits);
   }
-  const latencies: number[] = [];
+  const matched: (CommittedWrite & { appliedAtMs: number })[] = [];
   for (const [nodeId, commits] of byNode) {
     const applied = [...updatesOf(nodeId)].sort((a, b) => a - b);
     let next = 0;
     for (const committedAtMs of commits.sort((a, b) => a - b)) {
       while (next < applied.length && (applied[next] as number) < committedAtMs) next++;
       if (next === applied.length) break;
-      latencies.push((applied[next] as number) - committedAtMs);
+      matched.push({ nodeId, committedAtMs, appliedAtMs: applied[next] as number });
       next++;
     }
   }
-  return latencies;
+  return matched;
 }
 
 export function latencyFigures(writes: number, latencies: readonly number[]): LatencyFigures {

@@ -1,9 +1,17 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AuditFollower } from '../../support/audit-follower.js';
 import { writePaced } from '../../support/paced-writer.js';
 import { percentile, round1 } from '../../support/percentiles.js';
 import { E2E_FORM, UPDATED_RESOURCE } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
-import { type CommittedWrite, type LatencyFigures, latencyFigures, matchWrites } from './e2e-latency.js';
+import {
+  type CommittedWrite,
+  type LatencyFigures,
+  latencyFigures,
+  matchedWrites,
+  matchWrites,
+} from './e2e-latency.js';
+import { type StageFigures, stageFigures } from './e2e-stages.js';
 import { type CpuFigures, startCpuMeter } from './sink-cpu.js';
 import { tenantUid } from './tenant-rows.js';
 
@@ -11,6 +19,9 @@ import { tenantUid } from './tenant-rows.js';
 // of its own that changes one ConfigMap, with `rowkube run` running; per
 // update, COMMIT returned → the sink's `configured` event for that ConfigMap
 // (support/e2e-latency.ts matches them).
+
+/** How often the event loop's delay is sampled, ms. */
+const LOOP_RESOLUTION_MS = 10;
 
 /** After the last update, how long the stragglers may take before they count as missing. */
 const STRAGGLER_STALL_MS = 30_000;
@@ -20,12 +31,20 @@ export interface SteadyFigures {
   seconds: number;
   achievedRate: number;
   writerMaxBehindMs: number;
-  /** COMMIT returned to the writer → the ConfigMap's `configured` event (appliedAtMs). */
+  /** The writer's clock before the UPDATE → the ConfigMap's `configured` event (appliedAtMs). */
   commitToAppliedMs: LatencyFigures;
+  /** The same per stage (support/e2e-stages.ts). */
+  stages: StageFigures;
   /** The same events' own latencyMs: the binlog's commit time has whole seconds, so this reads up to 1 s high. */
   auditLatencyMs: { count: number; p50: number; p99: number };
   /** CPU while the writer ran. */
   cpu: CpuFigures;
+  /**
+   * How late this process's event loop ran its timers while the writer ran:
+   * every stage and the writer share the loop, so a late loop delays each
+   * change wherever it is. A CPU-starved machine shows here first.
+   */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Why some updates are missing, when they are. */
   error?: string;
 }
@@ -44,14 +63,25 @@ export interface SteadyOptions {
 export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> {
   const { database, audit, tenants, rate, seconds } = options;
   const stopCpu = startCpuMeter();
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
   const committed: CommittedWrite[] = [];
   const paced = await writePaced(rate, seconds, async (i) => {
     // Each tenant in turn: a tenant comes round again only after every other one.
     const id = 1 + (i % tenants);
-    const committedAtMs = await database.updateTenant(id);
-    committed.push({ nodeId: `${E2E_FORM}/${tenantUid(id)}`, committedAtMs });
+    // The writer's clock before the UPDATE: the database's own commit is part of the figure.
+    const { startedAtMs } = await database.updateTenant(id);
+    committed.push({ nodeId: `${E2E_FORM}/${tenantUid(id)}`, committedAtMs: startedAtMs });
   });
   const cpu = stopCpu();
+  loop.disable();
+  // The histogram holds each sampling timer's whole interval: only what is beyond it is delay.
+  const lateMs = (ns: number) => round1(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS));
+  const eventLoopDelayMs = {
+    p50: lateMs(loop.percentile(50)),
+    p99: lateMs(loop.percentile(99)),
+    max: lateMs(loop.max),
+  };
   const updatesOf = (nodeId: string) => audit.configuredAtMs(nodeId, UPDATED_RESOURCE);
   let late: string | undefined;
   await audit
@@ -63,7 +93,11 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> 
     .catch((error: unknown) => {
       late = error instanceof Error ? error.message : String(error);
     });
-  const figures = latencyFigures(committed.length, matchWrites(committed, updatesOf));
+  const matched = matchedWrites(committed, updatesOf);
+  const figures = latencyFigures(
+    committed.length,
+    matched.map((m) => m.appliedAtMs - m.committedAtMs),
+  );
   const byAudit = audit.latenciesMs('configured', UPDATED_RESOURCE).sort((a, b) => a - b);
   return {
     rate,
@@ -71,12 +105,14 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyFigures> 
     achievedRate: paced.achievedRate,
     writerMaxBehindMs: paced.maxBehindMs,
     commitToAppliedMs: figures,
+    stages: stageFigures(matched, audit.events, UPDATED_RESOURCE),
     auditLatencyMs: {
       count: byAudit.length,
       p50: round1(percentile(byAudit, 50)),
       p99: round1(percentile(byAudit, 99)),
     },
     cpu,
+    eventLoopDelayMs,
     ...(figures.missing > 0
       ? {
           error: `${figures.missing} of ${figures.writes} updates never showed as applied${late ? `: ${late}` : ''}`,

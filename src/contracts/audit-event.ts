@@ -90,6 +90,45 @@ export interface AuditEvent {
   latencyMs: bigint | null;
   /** The server-side apply field manager the sink used. */
   fieldManager: string;
+  /** Where the change was on its way, for the per-stage latency; absent or null when unknown. */
+  stages?: StageTimes | null;
+}
+
+/**
+ * Stage timestamps of the change behind an action, by rowkube's clocks, ms
+ * since epoch (null: unknown). The stages they bound:
+ *   capture  provenance.commitTsMs → changeSeenAtMs (connector read, queueing,
+ *            linger, the Kafka transaction, the processor's fetch wait)
+ *   process  changeSeenAtMs → desiredSeenAtMs (render, the processor's Kafka
+ *            transaction, the sink's fetch wait)
+ *   apply    desiredSeenAtMs → appliedAtMs (the sink's queueing, the request)
+ * capturedAtMs splits capture at the connector: before it, the database's
+ * delivery of the change; after it, rowkube's queueing and Kafka.
+ */
+export interface StageTimes {
+  capturedAtMs: bigint | null;
+  changeSeenAtMs: bigint | null;
+  desiredSeenAtMs: bigint | null;
+}
+
+/** Stage durations in ms of an event's change, each null when a bound is unknown. */
+export interface StageDurations {
+  captureMs: number | null;
+  processMs: number | null;
+  applyMs: number | null;
+}
+
+export function stageDurations(
+  event: Pick<AuditEvent, 'provenance' | 'appliedAtMs' | 'stages'>,
+): StageDurations {
+  const stages = event.stages ?? null;
+  const span = (from: bigint | null | undefined, to: bigint | null | undefined) =>
+    from === null || from === undefined || to === null || to === undefined ? null : Number(to - from);
+  return {
+    captureMs: span(event.provenance.commitTsMs, stages?.changeSeenAtMs),
+    processMs: span(stages?.changeSeenAtMs, stages?.desiredSeenAtMs),
+    applyMs: span(stages?.desiredSeenAtMs, event.appliedAtMs),
+  };
 }
 
 /** An event as decoded: a writer newer than this build may name an action it does not know. */

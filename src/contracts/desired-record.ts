@@ -16,6 +16,14 @@ export interface Provenance {
   commitTsMs: bigint | null;
   /** The changed row's primary key as canonical JSON text. */
   primaryKey: string;
+  /**
+   * When capture encoded the change (the change envelope's ts_ms), by
+   * rowkube's clock, ms since epoch. Optional: records written before the
+   * field decode with null, and internal records (tombstones, holds) leave it out.
+   */
+  capturedAtMs?: bigint | null;
+  /** When the processor received the change from Kafka, by its clock, ms since epoch; optional like capturedAtMs. */
+  changeSeenAtMs?: bigint | null;
 }
 
 /** A desired value as encoded (and as decodeNative gives it back). */

@@ -11,6 +11,9 @@ export {
   commitLatencyMs,
   type DecodedAuditEvent,
   isAuditAction,
+  type StageDurations,
+  type StageTimes,
+  stageDurations,
 } from './audit-event.js';
 export { canonicalJson, contentHash } from './canonical-json.js';
 export {

@@ -39,6 +39,8 @@ export interface RawRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** When a consumer received the record, ms since epoch: where a stage's share of the latency starts. */
+  receivedAtMs?: number;
 }
 
 /** Key and value with native values: an Avro record is an object with database column names. */

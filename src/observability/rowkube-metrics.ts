@@ -5,6 +5,7 @@ import {
   errorCodeOf,
   type PipelineMetrics,
   type StageName,
+  stageDurations,
 } from '../contracts/index.js';
 import { Readiness } from './readiness.js';
 
@@ -16,6 +17,7 @@ export const MetricName = {
   DESIRED_RECORDS: 'rowkube_processor_desired_records_total',
   SINK_ACTIONS: 'rowkube_sink_actions_total',
   COMMIT_TO_APPLY: 'rowkube_commit_to_apply_latency_seconds',
+  STAGE_LATENCY: 'rowkube_stage_latency_seconds',
   ERRORS: 'rowkube_errors_total',
   CONSUMER_LAG: 'rowkube_consumer_lag_records',
   LAST_APPLIED_COMMIT: 'rowkube_sink_last_applied_commit_timestamp_seconds',
@@ -31,6 +33,9 @@ export const MetricName = {
 
 /** From a commit on loopback (tens of ms) to a slow rollout waiting for readiness (a minute). */
 export const LATENCY_BUCKETS_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** A stage's share, from a millisecond (one Kafka round trip) to the 10 s of a large backlog. */
+export const STAGE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Actions that wrote the desired state to the cluster: what the latency histogram measures. */
 const WRITES: ReadonlySet<AuditAction> = new Set(['created', 'configured']);
@@ -62,6 +67,7 @@ export class RowkubeMetrics implements PipelineMetrics {
   private readonly desiredRecords: Counter<'kind'>;
   private readonly sinkActions: Counter<'action'>;
   private readonly latency: Histogram<'action'>;
+  private readonly stageLatency: Histogram<'stage'>;
   private readonly errors: Counter<'stage' | 'code'>;
   private readonly lag: Gauge<'stage' | 'topic'>;
   private readonly componentReady: Gauge<'component'>;
@@ -101,6 +107,15 @@ export class RowkubeMetrics implements PipelineMetrics {
       help: 'Time from the database COMMIT to the object created or configured in Kubernetes.',
       labelNames: ['action'],
       buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.stageLatency = new Histogram({
+      name: MetricName.STAGE_LATENCY,
+      help:
+        'COMMIT → applied per stage, for the writes of changes: capture (commit → the processor received the change), ' +
+        'process (→ the sink received the desired record), apply (→ the object written).',
+      labelNames: ['stage'],
+      buckets: STAGE_BUCKETS_SECONDS,
       registers,
     });
     this.errors = new Counter({
@@ -229,10 +244,22 @@ export class RowkubeMetrics implements PipelineMetrics {
       if (event.errorCode !== null) this.errors.inc({ stage: 'sink', code: event.errorCode });
       if (WRITES.has(event.action) && event.latencyMs !== null)
         this.latency.observe({ action: event.action }, Number(event.latencyMs) / 1_000);
+      if (WRITES.has(event.action)) this.observeStages(event);
       const commitMs = event.provenance.commitTsMs;
       if (APPLIED.has(event.action) && commitMs !== null)
         this.lastAppliedCommitMs = Math.max(this.lastAppliedCommitMs ?? 0, Number(commitMs));
     }
+  }
+
+  /** Each stage whose bounds the event knows; a negative share (clocks of two hosts) counts as 0. */
+  private observeStages(event: AuditEvent): void {
+    const { captureMs, processMs, applyMs } = stageDurations(event);
+    for (const [stage, ms] of [
+      ['capture', captureMs],
+      ['process', processMs],
+      ['apply', applyMs],
+    ] as const)
+      if (ms !== null) this.stageLatency.observe({ stage }, Math.max(0, ms) / 1_000);
   }
 
   stageFailed(stage: StageName, error: unknown): void {

@@ -18,6 +18,7 @@ import {
 import { AuditPublisher, type KubeApi, type ObjectRef, ResourceManager } from './index.js';
 import { unreachableApiserver } from './runner/apiserver-gate.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
+import { desiredSeen } from './runner/desired-work.js';
 
 // `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`.
 //
@@ -177,6 +178,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       const { key, value } = await decodeNative(record, registry);
       const nodeId = String(key);
       latest.set(nodeId, value as DesiredValue | null);
+      desiredSeen(value as DesiredValue | null, record.receivedAtMs);
       nodes.submit({
         nodeId,
         payload: {

@@ -115,7 +115,7 @@ forms:
     });
   });
 
-  it('shows the COMMIT→apply latency, sink actions, captured events and lag after a row is written', async () => {
+  it('shows the COMMIT→apply latency and its stages, sink actions, captured events and lag after a row is written', async () => {
     await db.exec(`INSERT INTO ${tenants} VALUES ('acme', 'gold')`);
     const text = await until('the latency histogram to count the new objects', async () => {
       const { body } = await get('/metrics');
@@ -123,6 +123,12 @@ forms:
       return count !== undefined && count >= 2 ? body : undefined;
     });
     expect(sample(text, 'rowkube_sink_actions_total', { action: 'created' })).toBeGreaterThanOrEqual(2);
+    // The same writes split per stage: the change's times travelled through the desired record to the audit event.
+    for (const stage of ['capture', 'process', 'apply'])
+      expect(sample(text, 'rowkube_stage_latency_seconds_count', { stage })).toBeGreaterThanOrEqual(2);
+    const processSeconds = sample(text, 'rowkube_stage_latency_seconds_sum', { stage: 'process' }) ?? -1;
+    expect(processSeconds).toBeGreaterThan(0);
+    expect(processSeconds).toBeLessThan(60);
     expect(sample(text, 'rowkube_capture_change_events_total', { source: 'appdb', table: tenants })).toBe(1);
     expect(sample(text, 'rowkube_processor_desired_records_total', { kind: 'node' })).toBe(1);
     expect(sample(text, 'rowkube_sink_last_applied_commit_age_seconds')).toBeGreaterThanOrEqual(0);

@@ -50,6 +50,24 @@ describe('Observability > RowkubeMetrics', () => {
     expect(text).toContain(`${MetricName.SINK_ACTIONS}{action="unchanged"} 1`);
   });
 
+  it('splits the writes of changes into capture, process and apply; events without stage times count in none', async () => {
+    const m = metrics();
+    const stages = { capturedAtMs: 1_003n, changeSeenAtMs: 1_020n, desiredSeenAtMs: 1_050n };
+    m.sinkAudited([
+      event('configured', { stages }),
+      event('unchanged', { stages }),
+      event('created', { stages: null }),
+      event('created'),
+    ]);
+    const text = await m.exposition();
+    expect(text).toContain(`${MetricName.STAGE_LATENCY}_count{stage="capture"} 1`);
+    expect(text).toContain(`${MetricName.STAGE_LATENCY}_sum{stage="capture"} 0.02`);
+    expect(text).toContain(`${MetricName.STAGE_LATENCY}_sum{stage="process"} 0.03`);
+    expect(text).toContain(`${MetricName.STAGE_LATENCY}_sum{stage="apply"} 0.2`);
+    expect(text).toContain(`${MetricName.STAGE_LATENCY}_bucket{le="0.001",stage="capture"} 0`);
+    expect(text).toContain(`${MetricName.STAGE_LATENCY}_bucket{le="0.025",stage="capture"} 1`);
+  });
+
   it('counts error codes of failed actions and leaves out events without a commit time', async () => {
     const m = metrics();
     m.sinkAudited([

@@ -45,6 +45,8 @@ const provenance: Provenance = {
   position: '{"file":"bin.000001","pos":42}',
   commitTsMs: 1_700_000_000_000n,
   primaryKey: '{"tenant_id":"acme"}',
+  capturedAtMs: 1_700_000_000_030n,
+  changeSeenAtMs: 1_700_000_000_050n,
 };
 const keyCodec = SchemaCodec.fromText(DESIRED_KEY_SCHEMA.text);
 const valueCodec = SchemaCodec.fromText(DESIRED_VALUE_SCHEMA.text);

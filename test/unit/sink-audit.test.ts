@@ -37,6 +37,11 @@ function event(action: AuditAction): AuditEvent {
     appliedAtMs,
     latencyMs: commitLatencyMs(provenance, appliedAtMs),
     fieldManager: 'rowkube',
+    stages: {
+      capturedAtMs: 1_700_000_000_040n,
+      changeSeenAtMs: 1_700_000_000_090n,
+      desiredSeenAtMs: null,
+    },
   };
 }
 
@@ -67,9 +72,16 @@ describe('sink > audit > codec', () => {
       errorCode: 'ROWKUBE_ERR_TEMPLATE',
       provenance: { source: 'appdb', table: 'tenants', position: null, commitTsMs: null },
       latencyMs: null,
+      stages: null,
     };
     const { message } = encodeAudit('rk.audit', original);
     expect(decodeAudit(message.value as Buffer)).toEqual(original);
+  });
+
+  it('decodes an event written without stage times (an older writer) with stages null', () => {
+    const { stages: _stages, ...older } = event('configured');
+    const { message } = encodeAudit('rk.audit', older);
+    expect(decodeAudit(message.value as Buffer)).toEqual({ ...older, stages: null });
   });
 
   it('keeps a cluster-scoped object without namespace, and longs beyond 2^53 exact', () => {

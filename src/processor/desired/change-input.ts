@@ -53,6 +53,8 @@ export async function decodeChange(
       position: canonicalJson(position),
       commitTsMs: envelope.source.ts_ms,
       primaryKey,
+      capturedAtMs: envelope.ts_ms,
+      changeSeenAtMs: record.receivedAtMs === undefined ? null : BigInt(record.receivedAtMs),
     },
   };
 }

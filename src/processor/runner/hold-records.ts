@@ -76,7 +76,14 @@ export function heldControlRecord(
     live: group.live,
     heldAtMs: nowMs,
     // Kept so that a release after a restart names the change that removed the node.
-    provenance: { ...node.provenance, commitTsMs: node.provenance.commitTsMs?.toString() ?? null },
+    // Named field by field: the stage times (bigint) are the change's way to the sink, not the hold's.
+    provenance: {
+      source: node.provenance.source,
+      table: node.provenance.table,
+      position: node.provenance.position,
+      commitTsMs: node.provenance.commitTsMs?.toString() ?? null,
+      primaryKey: node.provenance.primaryKey,
+    },
   };
   return { topic, key: heldKey(node.id), value: encodeControl(record) };
 }

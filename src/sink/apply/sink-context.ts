@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditObject, AuditProvenance } from '../../contracts/index.js';
+import type { AuditEvent, AuditObject, AuditProvenance, StageTimes } from '../../contracts/index.js';
 import type { OwnedCache } from '../cache/owned-cache.js';
 import type { Inventory } from '../inventory.js';
 import type { KubeApi, ObjectRef } from '../kube/index.js';
@@ -29,6 +29,8 @@ export class NodeAudit {
   constructor(
     private readonly base: Pick<AuditEvent, 'nodeId' | 'hub' | 'form' | 'fieldManager'>,
     private readonly provenance: AuditProvenance,
+    /** The change's way through the stages; null when this handling is no change's (drift, clean-up). */
+    private readonly stages: StageTimes | null = null,
   ) {}
 
   record(
@@ -47,6 +49,7 @@ export class NodeAudit {
       provenance: this.provenance,
       appliedAtMs,
       latencyMs: commitTsMs === null ? null : appliedAtMs - commitTsMs,
+      stages: this.stages,
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { DesiredValue } from '../../contracts/index.js';
+import type { DesiredValue, StageTimes } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
 import { NodeAudit } from '../apply/sink-context.js';
 
@@ -24,6 +24,31 @@ export function nodeParts(
   return { hub: forms.find((candidate) => candidate.name === form)?.hub ?? '', form };
 }
 
+/**
+ * When the sink received each desired value from Kafka, until its first
+ * handling takes it: a later handling of the same value (a drift re-apply, a
+ * retry) is no longer that change's way through the pipeline. Weak, so that a
+ * value superseded before it was handled leaves nothing behind.
+ */
+const seenAt = new WeakMap<DesiredValue, number>();
+
+/** Marks a desired value just read from the topic with its arrival time (the apply stage starts there). */
+export function desiredSeen(value: DesiredValue | null, receivedAtMs: number | undefined): void {
+  if (value !== null && receivedAtMs !== undefined) seenAt.set(value, receivedAtMs);
+}
+
+function takeStages(value: DesiredValue | null): StageTimes | null {
+  if (value === null) return null;
+  const seen = seenAt.get(value);
+  if (seen === undefined) return null;
+  seenAt.delete(value);
+  return {
+    capturedAtMs: value.provenance.capturedAtMs ?? null,
+    changeSeenAtMs: value.provenance.changeSeenAtMs ?? null,
+    desiredSeenAtMs: BigInt(seen),
+  };
+}
+
 /** A NodeAudit for a node's desired state: its hub, form and the provenance its events carry. */
 export function nodeAuditFor(
   nodeId: string,
@@ -39,5 +64,6 @@ export function nodeAuditFor(
       position: provenance?.position ?? null,
       commitTsMs: provenance?.commitTsMs ?? null,
     },
+    takeStages(value),
   );
 }
