@@ -4,10 +4,11 @@ import { auditTopic, desiredTopic, schemasTopic, sinkGroupId } from '../contract
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
   decodeNative,
+  foldCompactedTopic,
   type Kafka,
+  LatestByKey,
   OffsetTracker,
   RecordProducer,
-  readCompactedTopic,
   registryClientFor,
   runConsumerStage,
   SchemaRegistry,
@@ -18,6 +19,7 @@ import {
 import { AuditPublisher, type KubeApi, type ObjectRef, ResourceManager } from './index.js';
 import { unreachableApiserver } from './runner/apiserver-gate.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
+import { DesiredShare } from './runner/desired-share.js';
 import { desiredSeen } from './runner/desired-work.js';
 
 // `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`.
@@ -34,7 +36,9 @@ import { desiredSeen } from './runner/desired-work.js';
 // reads the desired topic whole: nodes whose objects exist but whose desired
 // state is gone are removed. An owned object someone else changes or deletes
 // is set back when its watch event arrives; every node is also re-applied each
-// driftIntervalSeconds, a safety net for what no event shows.
+// driftIntervalSeconds, a safety net for what no event shows. Both only for
+// nodes of the partitions assigned to this replica: another replica's newer
+// write to a node it took over is not drift here (runner/desired-share.ts).
 
 export interface RunSinkOptions {
   config: RowkubeConfig;
@@ -111,23 +115,27 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   attempt.onClose(async () => resources.close());
   const owned = resources.objectsFound;
 
-  // The newest desired state of every node: what drift checks re-apply.
-  const desired = await readCompactedTopic<DesiredValue>({
-    kafka,
-    topic,
-    resolver: registry,
-    signal,
-    allowMissing: true,
-  });
-  const latest = new Map<string, DesiredValue | null>(desired.latest);
+  // The newest desired state of every node (what is pruned at start), and of
+  // the nodes of this replica's partitions (what drift checks re-apply).
+  const desired = new LatestByKey<DesiredValue>();
+  const share = new DesiredShare<DesiredValue>();
+  await foldCompactedTopic<DesiredValue>(
+    { kafka, topic, resolver: registry, signal, allowMissing: true },
+    (entry) => {
+      desired.offer(entry);
+      if (entry.partition !== undefined) share.seed(entry.key, entry.partition, entry.value);
+    },
+  );
   logger.info({ objects: owned, nodes: desired.keys }, 'inventory listed and desired state read');
 
   const tracker = new OffsetTracker();
   // Drift seen while its node was busy: checked again when the node is idle,
   // since the work in progress may have been applied before the change.
   const driftWhileBusy = new Map<string, ObjectRef[]>();
+  // Only nodes of the partitions assigned to this replica, with the value it
+  // got for them: another replica's newer write is no drift here (desired-share.ts).
   const correct = (nodeId: string) => {
-    const value = latest.get(nodeId) ?? null;
+    const value = share.correction(nodeId);
     if (value !== null) nodes.submit({ nodeId, payload: { value, verify: true } });
   };
   const nodes = desiredScheduler({
@@ -149,7 +157,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // An owned object changed or deleted by someone else: its node is applied
   // again, looking at the live objects, as the timed drift pass would.
   const stopDrift = resources.onDrift(({ nodeId, ref }) => {
-    if ((latest.get(nodeId) ?? null) === null) return;
+    if (share.correction(nodeId) === null) return;
     if (!nodes.isBusy(nodeId)) return correct(nodeId);
     driftWhileBusy.set(nodeId, [...(driftWhileBusy.get(nodeId) ?? []), ref]);
   });
@@ -158,7 +166,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // Objects of nodes whose desired state is gone (a tombstone compacted away
   // while the sink was down). An empty desired topic more likely means a
   // wrong prefix or a topic deleted by hand than "delete everything".
-  const gone = resources.nodes().filter((nodeId) => (latest.get(nodeId) ?? null) === null);
+  const gone = resources.nodes().filter((nodeId) => !desired.latest.has(nodeId));
   if (desired.keys === 0 && gone.length > 0)
     logger.warn(
       { nodes: gone.length, topic },
@@ -174,10 +182,11 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     tracker,
     commitIntervalMs: COMMIT_INTERVAL_MS,
     maxInFlight: MAX_IN_FLIGHT,
+    onAssignment: (assignment) => share.assigned(assignment.get(topic) ?? []),
     onRecord: async (record) => {
       const { key, value } = await decodeNative(record, registry);
       const nodeId = String(key);
-      latest.set(nodeId, value as DesiredValue | null);
+      share.received(nodeId, record.partition, value as DesiredValue | null);
       desiredSeen(value as DesiredValue | null, record.receivedAtMs);
       nodes.submit({
         nodeId,
@@ -192,10 +201,9 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       const driftMs = config.kubernetes.driftIntervalSeconds * 1_000;
       if (driftMs > 0) {
         driftTimer = setInterval(() => {
-          for (const [nodeId, value] of latest) {
+          for (const [nodeId, value] of share.correctable()) {
             // A node busy with a record is about to be applied anyway.
-            if (value !== null && !nodes.isBusy(nodeId))
-              nodes.submit({ nodeId, payload: { value, verify: true } });
+            if (!nodes.isBusy(nodeId)) nodes.submit({ nodeId, payload: { value, verify: true } });
           }
         }, driftMs);
       }
