@@ -68,6 +68,7 @@ export function trackedRecords(
       commits.assigned(assignment);
       handler.onAssignment?.(assignment);
     },
+    onHeartbeat: () => handler.onHeartbeat?.(),
     onBatch: async (batch, controls) => {
       for (const record of batch.records) {
         latch.check();

@@ -97,6 +97,8 @@ export interface TrackedHandler extends HandlerBase {
   onRecord: (record: ConsumedRecord) => Promise<void>;
   /** Called synchronously after each join, before the first record of the new assignment. */
   onAssignment?: (assignment: Assignment) => void;
+  /** The coordinator accepted a heartbeat of this member. */
+  onHeartbeat?: () => void;
 }
 
 export type StageHandler = TransactionalHandler | TrackedHandler;

@@ -60,6 +60,8 @@ export interface RunSinkOptions {
 /** Records read but not handled before the consumer waits: bounds memory, not speed. */
 const MAX_IN_FLIGHT = 5_000;
 const COMMIT_INTERVAL_MS = 200;
+/** A crashed instance's partitions move on after 10 s, not kafkajs's 30 s. */
+const SESSION_TIMEOUT_MS = 10_000;
 
 export async function runSink(options: RunSinkOptions): Promise<void> {
   const { config, kafka, signal, logger, metrics, restartDelayMs } = options;
@@ -118,7 +120,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // The newest desired state of every node (what is pruned at start), and of
   // the nodes of this replica's partitions (what drift checks re-apply).
   const desired = new LatestByKey<DesiredValue>();
-  const share = new DesiredShare<DesiredValue>();
+  const share = new DesiredShare<DesiredValue>(SESSION_TIMEOUT_MS);
   await foldCompactedTopic<DesiredValue>(
     { kafka, topic, resolver: registry, signal, allowMissing: true },
     (entry) => {
@@ -177,12 +179,12 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   let driftTimer: NodeJS.Timeout | undefined;
   return {
     commits: 'tracked',
-    // A crashed instance's partitions move on after 10 s, not kafkajs's 30 s.
-    group: { groupId, topics: [topic], sessionTimeoutMs: 10_000 },
+    group: { groupId, topics: [topic], sessionTimeoutMs: SESSION_TIMEOUT_MS },
     tracker,
     commitIntervalMs: COMMIT_INTERVAL_MS,
     maxInFlight: MAX_IN_FLIGHT,
     onAssignment: (assignment) => share.assigned(assignment.get(topic) ?? []),
+    onHeartbeat: () => share.alive(),
     onRecord: async (record) => {
       const { key, value } = await decodeNative(record, registry);
       const nodeId = String(key);

@@ -17,7 +17,10 @@
 // the partition may be older than what the other one applied. Its nodes are
 // left alone until a record of theirs arrives here (or the sink restarts and
 // reads the topic again): missing a correction is safe, reverting a newer
-// value is not. Forgetting the fingerprints of rowkube's writes at a
+// value is not. And an assignment counts only while the membership is alive:
+// a replica frozen longer than the session timeout has lost its partitions
+// without knowing it yet, and on waking its watch delivers the other
+// replica's writes before kafkajs finds out and joins again. Forgetting the fingerprints of rowkube's writes at a
 // revocation is not needed: drift of a node that is not ours is ignored here.
 // Plain data: no Kafka, no Kubernetes.
 
@@ -29,6 +32,12 @@ interface NodeEntry<V> {
 }
 
 export class DesiredShare<V> {
+  /** When the membership was last known alive (a join, a heartbeat), ms since epoch. */
+  private aliveAtMs = Number.NEGATIVE_INFINITY;
+
+  /** `sessionTimeoutMs`: the group's; without a heartbeat for this long the partitions may be elsewhere. */
+  constructor(private readonly sessionTimeoutMs: number) {}
+
   private readonly nodes = new Map<string, NodeEntry<V>>();
   /** Partition → the generation since which it has been assigned without a break. */
   private readonly assignedSince = new Map<number, number>();
@@ -49,7 +58,8 @@ export class DesiredShare<V> {
    * The group assigned these partitions (after each join). Partitions of the
    * first assignment count as held since the read at start.
    */
-  assigned(partitions: readonly number[]): void {
+  assigned(partitions: readonly number[], atMs = Date.now()): void {
+    this.aliveAtMs = atMs;
     this.generation += 1;
     const since = this.generation === 1 ? 0 : this.generation;
     const kept = new Map<number, number>();
@@ -58,8 +68,14 @@ export class DesiredShare<V> {
     for (const [partition, generation] of kept) this.assignedSince.set(partition, generation);
   }
 
+  /** The coordinator accepted a heartbeat: the assignment still holds. */
+  alive(atMs = Date.now()): void {
+    this.aliveAtMs = atMs;
+  }
+
   /** The value to set the node back to, or null: not ours now, not known to be current, or deleted. */
-  correction(nodeId: string): V | null {
+  correction(nodeId: string, nowMs = Date.now()): V | null {
+    if (nowMs - this.aliveAtMs > this.sessionTimeoutMs) return null;
     const entry = this.nodes.get(nodeId);
     if (entry === undefined) return null;
     const since = this.assignedSince.get(entry.partition);
@@ -68,9 +84,9 @@ export class DesiredShare<V> {
   }
 
   /** Every node with a value this replica may set back now (the timed drift pass). */
-  *correctable(): IterableIterator<[string, V]> {
+  *correctable(nowMs = Date.now()): IterableIterator<[string, V]> {
     for (const nodeId of this.nodes.keys()) {
-      const value = this.correction(nodeId);
+      const value = this.correction(nodeId, nowMs);
       if (value !== null) yield [nodeId, value];
     }
   }
