@@ -125,6 +125,38 @@ export function sinkBenchEnv(
   };
 }
 
+export interface ReadinessBenchEnv extends StackEnv {
+  /** Tenants of the readiness-gated bulk, 4 objects each (`--tenants N`, default 1,000). */
+  tenants: number;
+  /** Requests in flight: the sink's kubernetes.concurrency and the floor's (`--concurrency N`, default 16). */
+  concurrency: number;
+  /** Manual edits whose undo is timed (`--edits N`, default 20). */
+  edits: number;
+}
+
+export function readinessBenchEnv(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): ReadinessBenchEnv {
+  const stack = stackEnv({
+    needs: ['KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the readiness benchmark',
+    rerun: 'npm run bench:readiness',
+    env,
+  });
+  const flags = parseFlags(
+    argv,
+    { '--tenants': 1_000, '--concurrency': 16, '--edits': 20 },
+    'usage: bench:readiness [--tenants N] [--concurrency N] [--edits N]',
+  );
+  return {
+    ...stack,
+    tenants: flags['--tenants'],
+    concurrency: flags['--concurrency'],
+    edits: flags['--edits'],
+  };
+}
+
 export interface E2eBenchEnv extends StackEnv {
   /** Tenants of the bulk insert, 3 objects each (`--tenants N`, default 10,000). */
   tenants: number;

@@ -69,7 +69,8 @@ export function formKinds(forms: RbacConfig['forms']): { apiVersion: string; kin
   return [...kinds.values()];
 }
 
-const APPLY_VERBS = ['get', 'list', 'create', 'patch'] as const;
+// watch: the sink's cache of owned objects (readiness and drift from watch events).
+const APPLY_VERBS = ['get', 'list', 'watch', 'create', 'patch'] as const;
 const LEASE_GROUP = 'coordination.k8s.io';
 
 interface KindUse {
@@ -142,12 +143,12 @@ export function deriveRbac(config: RbacConfig, resources: KindResources = new Ma
       // Namespaces rowkube creates are among the allowed ones, so their names
       // are known: writes are restricted to them. The inventory lists
       // Namespaces by label, which resourceNames cannot restrict.
-      clusterRules.push({ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] });
+      clusterRules.push({ apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] });
       if (literal.length > 0)
         clusterRules.push({
           apiGroups: [''],
           resources: ['namespaces'],
-          verbs: verbs.filter((verb) => verb !== 'list'),
+          verbs: verbs.filter((verb) => verb !== 'list' && verb !== 'watch'),
           resourceNames: literal,
         });
     } else clusterRules.push({ apiGroups: [group], resources: [plural], verbs });

@@ -64,7 +64,11 @@ export function trackedRecords(
     // of it is tracked by then, and what is committed is the tracker's offset.
     autoResolve: true,
     onCrash: (error) => latch.crash(error),
-    onAssignment: (assignment) => commits.assigned(assignment),
+    onAssignment: (assignment) => {
+      commits.assigned(assignment);
+      handler.onAssignment?.(assignment);
+    },
+    onHeartbeat: () => handler.onHeartbeat?.(),
     onBatch: async (batch, controls) => {
       for (const record of batch.records) {
         latch.check();

@@ -19,6 +19,8 @@ export interface CompactedEntry<V> {
   value: V | null;
   /** The Kafka record timestamp, ms since the epoch. */
   timestampMs: number;
+  /** The partition the record is in (the sink corrects drift only for its own partitions). */
+  partition?: number;
 }
 
 /** The last record of every key, as records are offered in offset order. Plain data: no Kafka here. */
@@ -79,7 +81,12 @@ export async function foldCompactedTopic<V>(
     signal,
     onRecord: async (record) => {
       const { key, value } = await decodeNative(record, resolver);
-      offer({ key: String(key), value: value as V | null, timestampMs: Number(record.timestamp) });
+      offer({
+        key: String(key),
+        value: value as V | null,
+        timestampMs: Number(record.timestamp),
+        partition: record.partition,
+      });
     },
   });
 }

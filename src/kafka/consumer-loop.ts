@@ -95,6 +95,10 @@ export interface TrackedHandler extends HandlerBase {
   maxInFlight: number;
   /** Called for each record in offset order, after the tracker started it. */
   onRecord: (record: ConsumedRecord) => Promise<void>;
+  /** Called synchronously after each join, before the first record of the new assignment. */
+  onAssignment?: (assignment: Assignment) => void;
+  /** The coordinator accepted a heartbeat of this member. */
+  onHeartbeat?: () => void;
 }
 
 export type StageHandler = TransactionalHandler | TrackedHandler;

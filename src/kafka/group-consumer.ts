@@ -54,6 +54,8 @@ export interface GroupConsumerHandlers {
   onCrash: (error: unknown) => void;
   /** Batches come one at a time; a rejection stops the consumer (CRASH). */
   onBatch: (batch: ConsumedBatch, controls: BatchControls) => Promise<void>;
+  /** The coordinator accepted a heartbeat: the membership (and its assignment) is alive. */
+  onHeartbeat?: () => void;
   /** Move the fetch position past every batch whose handler resolved (true), or only on resolve() (false). */
   autoResolve: boolean;
 }
@@ -99,6 +101,7 @@ export async function startGroupConsumer(
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
       handlers.onAssignment(new Map(Object.entries(payload.memberAssignment))),
     );
+    consumer.on(consumer.events.HEARTBEAT, () => handlers.onHeartbeat?.());
     await consumer.connect();
     await consumer.subscribe({ topics: [...settings.topics], fromBeginning: true });
     await consumer.run({

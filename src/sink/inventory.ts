@@ -60,7 +60,7 @@ export class Inventory {
     hashes: Map<string, string>,
     namespaces?: readonly string[],
   ): Promise<number> {
-    let count = 0;
+    const listed: KubeObject[] = [];
     for (const { apiVersion, kind } of formKinds(forms)) {
       const scoped =
         namespaces !== undefined && (await limiter.run(() => kube.isNamespaced(apiVersion, kind)));
@@ -71,15 +71,26 @@ export class Inventory {
           ...(await limiter.run(() => kube.list(apiVersion, kind, ownerSelector(prefix), options))),
         );
       }
-      for (const object of objects) {
-        const owner = ownerOf(object);
-        if (owner === undefined || owner.prefix !== prefix) continue;
-        const owned = ownedObject(object, owner.resourceId);
-        this.add(owner.nodeId, owned);
-        const hash = object.metadata.annotations?.[OwnerAnnotation.contentHash];
-        if (hash !== undefined) hashes.set(refKey(owned.ref), hash);
-        count += 1;
-      }
+      listed.push(...objects);
+    }
+    return this.seedFrom(listed, prefix, hashes);
+  }
+
+  /**
+   * Takes in objects already listed (the watch cache's first LIST): those
+   * that prove to be this installation's enter the inventory, their content
+   * hashes go into `hashes`. Returns how many.
+   */
+  seedFrom(objects: Iterable<KubeObject>, prefix: string, hashes: Map<string, string>): number {
+    let count = 0;
+    for (const object of objects) {
+      const owner = ownerOf(object);
+      if (owner === undefined || owner.prefix !== prefix) continue;
+      const owned = ownedObject(object, owner.resourceId);
+      this.add(owner.nodeId, owned);
+      const hash = object.metadata.annotations?.[OwnerAnnotation.contentHash];
+      if (hash !== undefined) hashes.set(refKey(owned.ref), hash);
+      count += 1;
     }
     return count;
   }

@@ -3,10 +3,11 @@ import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { applyNode, removeNode } from './apply/apply-node.js';
 import type { NodeAudit, SinkContext } from './apply/sink-context.js';
 import { waitNode } from './apply/wait-node.js';
+import { OwnedCache } from './cache/owned-cache.js';
 import type { ChangeSet } from './change-set.js';
-import { Inventory } from './inventory.js';
-import type { KubeApi } from './kube/index.js';
-import { literalNamespaces, namespaceMatcher } from './ownership/index.js';
+import { formKinds, Inventory } from './inventory.js';
+import { canWatch, type KubeApi, type ObjectRef } from './kube/index.js';
+import { literalNamespaces, namespaceMatcher, ownerOf, ownerSelector } from './ownership/index.js';
 import { nodeAuditFor } from './runner/desired-work.js';
 import { RequestLimiter } from './runner/request-limiter.js';
 
@@ -23,6 +24,20 @@ export interface ResourceManagerOptions {
   config: Pick<RowkubeConfig, 'forms' | 'kafka' | 'kubernetes'>;
   /** How often a resource waiting for readiness is looked at first, ms (default 250; it backs off to 2 s). */
   readinessPollMs?: number;
+  /**
+   * Keep a watch-fed cache of the owned objects (when the client can watch):
+   * readiness reacts to watch events, drift is seen as it happens (onDrift),
+   * and the inventory is the cache's first LIST. Call close() when done.
+   */
+  watch?: boolean;
+  /** The cache's list or watch failed; it tries again by itself after retryInMs. */
+  onWatchError?: (where: string, error: unknown, retryInMs: number) => void;
+}
+
+/** An owned object someone else changed or deleted: the node it belongs to, and the object. */
+export interface DriftEvent {
+  nodeId: string;
+  ref: ObjectRef;
 }
 
 export class ResourceManager {
@@ -52,15 +67,63 @@ export class ResourceManager {
       appliedHashes: new Map(),
       readinessPollMs: options.readinessPollMs ?? 250,
     };
+    const namespaces = literalNamespaces(config.kubernetes.allowedNamespaces);
+    if (options.watch === true && canWatch(kube)) {
+      // The inventory is the cache's first LIST: one listing, which the watches then go on from.
+      context.cache = await OwnedCache.open({
+        kube,
+        limiter,
+        selector: ownerSelector(prefix),
+        kinds: formKinds(config.forms),
+        namespaces,
+        onError: options.onWatchError,
+      });
+      const found = context.inventory.seedFrom(context.cache.objects(), prefix, context.appliedHashes);
+      return new ResourceManager(context, config, found);
+    }
     const found = await context.inventory.seed(
       kube,
       limiter,
       prefix,
       config.forms,
       context.appliedHashes,
-      literalNamespaces(config.kubernetes.allowedNamespaces),
+      namespaces,
     );
     return new ResourceManager(context, config, found);
+  }
+
+  /** Whether readiness and drift come from watches (the cache is open). */
+  get watching(): boolean {
+    return this.context.cache !== undefined;
+  }
+
+  /**
+   * Calls `listener` when an owned object is changed or deleted by someone
+   * else (its content is not what rowkube last wrote). Needs `watch`.
+   * Returns how to stop.
+   */
+  onDrift(listener: (event: DriftEvent) => void): () => void {
+    const cache = this.context.cache;
+    if (cache === undefined) return () => undefined;
+    return cache.subscribe((change) => {
+      if (!cache.isDrift(change)) return;
+      const { object } = change;
+      const ref = refOfObject(object);
+      // The version before the change still carries the owner marks if someone removed them.
+      const owner = ownerOf(change.previous ?? object);
+      if (owner === undefined || owner.prefix !== this.context.prefix) return;
+      listener({ nodeId: owner.nodeId, ref });
+    });
+  }
+
+  /** Whether an owned object is still not as rowkube last wrote it (a drift seen while its node was busy). */
+  drifted(ref: ObjectRef): boolean {
+    return this.context.cache?.drifted(ref) ?? false;
+  }
+
+  /** Stops the watches. */
+  close(): void {
+    this.context.cache?.close();
   }
 
   /** The nodes that own objects in the cluster, as far as this manager knows. */
@@ -125,4 +188,18 @@ export class ResourceManager {
   private auditFor(nodeId: string, node: DesiredValue | null): NodeAudit {
     return nodeAuditFor(nodeId, node, this.config);
   }
+}
+
+function refOfObject(object: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string };
+}): ObjectRef {
+  const ref: ObjectRef = {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name ?? '',
+  };
+  if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
+  return ref;
 }

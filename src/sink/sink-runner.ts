@@ -4,10 +4,11 @@ import { auditTopic, desiredTopic, schemasTopic, sinkGroupId } from '../contract
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
   decodeNative,
+  foldCompactedTopic,
   type Kafka,
+  LatestByKey,
   OffsetTracker,
   RecordProducer,
-  readCompactedTopic,
   registryClientFor,
   runConsumerStage,
   SchemaRegistry,
@@ -15,9 +16,10 @@ import {
   type TrackedHandler,
   wireFormatFor,
 } from '../kafka/index.js';
-import { AuditPublisher, type KubeApi, ResourceManager } from './index.js';
+import { AuditPublisher, type KubeApi, type ObjectRef, ResourceManager } from './index.js';
 import { unreachableApiserver } from './runner/apiserver-gate.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
+import { DesiredShare } from './runner/desired-share.js';
 import { desiredSeen } from './runner/desired-work.js';
 import { runDriftPasses } from './runner/drift-passes.js';
 
@@ -30,11 +32,15 @@ import { runDriftPasses } from './runner/drift-passes.js';
 // its audit events are acknowledged, so a crash re-applies (idempotently) and
 // never loses an action.
 //
-// At start the sink lists the objects that carry its owner labels (the
-// inventory, for pruning) and reads the desired topic whole: nodes whose
-// objects exist but whose desired state is gone are removed, and every node is
-// re-applied each driftIntervalSeconds to undo changes made by others, the
-// pass spread over its interval (runner/drift-passes.ts).
+// At start the sink lists the objects that carry its owner labels and keeps
+// watching them (the cache: the inventory for pruning, readiness, drift), and
+// reads the desired topic whole: nodes whose objects exist but whose desired
+// state is gone are removed. An owned object someone else changes or deletes
+// is set back when its watch event arrives; every node is also re-applied each
+// driftIntervalSeconds, a safety net for what no event shows, the pass
+// spread over its interval (runner/drift-passes.ts). Both only for
+// nodes of the partitions assigned to this replica: another replica's newer
+// write to a node it took over is not drift here (runner/desired-share.ts).
 
 export interface RunSinkOptions {
   config: RowkubeConfig;
@@ -58,6 +64,8 @@ const MAX_IN_FLIGHT = 5_000;
 const COMMIT_INTERVAL_MS = 200;
 /** A drift pass waits while this many nodes per request slot are busy: enough to keep every slot fed. */
 const DRIFT_MAX_BUSY_PER_REQUEST = 4;
+/** A crashed instance's partitions move on after 10 s, not kafkajs's 30 s. */
+const SESSION_TIMEOUT_MS = 10_000;
 
 export async function runSink(options: RunSinkOptions): Promise<void> {
   const { config, kafka, signal, logger, metrics, restartDelayMs } = options;
@@ -99,21 +107,43 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     wireFormatFor(prefix, registryClient),
   );
   const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
-  const resources = await ResourceManager.open({ kube, config, readinessPollMs: options.readinessPollMs });
+  const resources = await ResourceManager.open({
+    kube,
+    config,
+    readinessPollMs: options.readinessPollMs,
+    watch: true,
+    onWatchError: (where, error, retryInMs) =>
+      logger.warn(
+        { err: error, retryInMs },
+        `watch of ${where} failed; the cache is behind until it runs again`,
+      ),
+  });
+  attempt.onClose(async () => resources.close());
   const owned = resources.objectsFound;
 
-  // The newest desired state of every node: what drift checks re-apply.
-  const desired = await readCompactedTopic<DesiredValue>({
-    kafka,
-    topic,
-    resolver: registry,
-    signal,
-    allowMissing: true,
-  });
-  const latest = new Map<string, DesiredValue | null>(desired.latest);
+  // The newest desired state of every node (what is pruned at start), and of
+  // the nodes of this replica's partitions (what drift checks re-apply).
+  const desired = new LatestByKey<DesiredValue>();
+  const share = new DesiredShare<DesiredValue>(SESSION_TIMEOUT_MS);
+  await foldCompactedTopic<DesiredValue>(
+    { kafka, topic, resolver: registry, signal, allowMissing: true },
+    (entry) => {
+      desired.offer(entry);
+      if (entry.partition !== undefined) share.seed(entry.key, entry.partition, entry.value);
+    },
+  );
   logger.info({ objects: owned, nodes: desired.keys }, 'inventory listed and desired state read');
 
   const tracker = new OffsetTracker();
+  // Drift seen while its node was busy: checked again when the node is idle,
+  // since the work in progress may have been applied before the change.
+  const driftWhileBusy = new Map<string, ObjectRef[]>();
+  // Only nodes of the partitions assigned to this replica, with the value it
+  // got for them: another replica's newer write is no drift here (desired-share.ts).
+  const correct = (nodeId: string) => {
+    const value = share.correction(nodeId);
+    if (value !== null) nodes.submit({ nodeId, payload: { value, verify: true } });
+  };
   const nodes = desiredScheduler({
     config,
     resources,
@@ -123,12 +153,26 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     metrics: options.metrics,
     onHandled: (record) => tracker.done(record.partition, record.offset),
     signal,
+    onIdle: (nodeId) => {
+      const refs = driftWhileBusy.get(nodeId);
+      if (refs === undefined) return;
+      driftWhileBusy.delete(nodeId);
+      if (refs.some((ref) => resources.drifted(ref))) correct(nodeId);
+    },
   });
+  // An owned object changed or deleted by someone else: its node is applied
+  // again, looking at the live objects, as the timed drift pass would.
+  const stopDrift = resources.onDrift(({ nodeId, ref }) => {
+    if (share.correction(nodeId) === null) return;
+    if (!nodes.isBusy(nodeId)) return correct(nodeId);
+    driftWhileBusy.set(nodeId, [...(driftWhileBusy.get(nodeId) ?? []), ref]);
+  });
+  attempt.onClose(async () => stopDrift());
 
   // Objects of nodes whose desired state is gone (a tombstone compacted away
   // while the sink was down). An empty desired topic more likely means a
   // wrong prefix or a topic deleted by hand than "delete everything".
-  const gone = resources.nodes().filter((nodeId) => (latest.get(nodeId) ?? null) === null);
+  const gone = resources.nodes().filter((nodeId) => !desired.latest.has(nodeId));
   if (desired.keys === 0 && gone.length > 0)
     logger.warn(
       { nodes: gone.length, topic },
@@ -140,15 +184,16 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   let drifting: Promise<void> | undefined;
   return {
     commits: 'tracked',
-    // A crashed instance's partitions move on after 10 s, not kafkajs's 30 s.
-    group: { groupId, topics: [topic], sessionTimeoutMs: 10_000 },
+    group: { groupId, topics: [topic], sessionTimeoutMs: SESSION_TIMEOUT_MS },
     tracker,
     commitIntervalMs: COMMIT_INTERVAL_MS,
     maxInFlight: MAX_IN_FLIGHT,
+    onAssignment: (assignment) => share.assigned(assignment.get(topic) ?? []),
+    onHeartbeat: () => share.alive(),
     onRecord: async (record) => {
       const { key, value } = await decodeNative(record, registry);
       const nodeId = String(key);
-      latest.set(nodeId, value as DesiredValue | null);
+      share.received(nodeId, record.partition, value as DesiredValue | null);
       desiredSeen(value as DesiredValue | null, record.receivedAtMs);
       nodes.submit({
         nodeId,
@@ -164,9 +209,10 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       if (driftMs > 0)
         drifting = runDriftPasses({
           intervalMs: driftMs,
-          nodeIds: () => [...latest.keys()],
+          // Only nodes this replica may set back (runner/desired-share.ts).
+          nodeIds: () => [...share.correctable()].map(([nodeId]) => nodeId),
           check: (nodeId) => {
-            const value = latest.get(nodeId) ?? null;
+            const value = share.correction(nodeId);
             // A node busy with a record is about to be applied anyway.
             if (value === null || nodes.isBusy(nodeId)) return false;
             nodes.submit({ nodeId, payload: { value, verify: true } });

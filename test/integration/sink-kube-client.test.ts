@@ -8,6 +8,7 @@ import {
   KubeClient,
   type KubeObject,
   type ObjectRef,
+  WatchError,
 } from '../../src/sink/kube/index.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
@@ -200,6 +201,56 @@ describe('sink > KubeClient', () => {
       expect(await client.isNamespaced('v1', 'ConfigMap')).toBe(true);
       expect(await client.isNamespaced('apps/v1', 'Deployment')).toBe(true);
       expect(await client.isNamespaced('rbac.authorization.k8s.io/v1', 'ClusterRole')).toBe(false);
+    });
+  });
+
+  describe('watch', () => {
+    it('streams the labelled objects changed after a list, bookmarks allowed, and ends quietly when stopped', async () => {
+      const selector = `kc-watch=${run}`;
+      const labelled = (name: string, data: Record<string, string>) => {
+        const object = configMap(name, data);
+        object.metadata.labels = { 'kc-watch': run };
+        return object;
+      };
+      await client.apply(labelled('w-before', { n: '0' }), apply);
+      const listed = await client.listVersioned('v1', 'ConfigMap', selector, { namespace: namespaceA });
+      expect(listed.items.map((item) => item.metadata.name)).toEqual(['w-before']);
+      expect(listed.resourceVersion).toMatch(/^\d+$/);
+      const controller = new AbortController();
+      const events = await client.watch('v1', 'ConfigMap', selector, {
+        namespace: namespaceA,
+        resourceVersion: listed.resourceVersion,
+        timeoutSeconds: 60,
+        signal: controller.signal,
+      });
+      await client.apply(configMap('w-unlabelled', { n: '1' }), apply);
+      await client.apply(labelled('w-after', { n: '1' }), apply);
+      await client.delete(ref('w-before'), { propagation: 'Background' });
+      const seen: string[] = [];
+      for await (const event of events) {
+        if (event.type === 'BOOKMARK') continue;
+        expect(event.object.kind).toBe('ConfigMap');
+        seen.push(`${event.type} ${event.object.metadata.name}`);
+        if (seen.length === 2) controller.abort();
+      }
+      expect(seen).toEqual(['ADDED w-after', 'DELETED w-before']);
+    });
+
+    it('says a resourceVersion that is too old is gone (410): list again', async () => {
+      const failure = await client
+        .watch('v1', 'ConfigMap', `kc-watch=${run}`, {
+          namespace: namespaceA,
+          resourceVersion: '1',
+          timeoutSeconds: 10,
+          signal: AbortSignal.timeout(10_000),
+        })
+        .then(async (events) => {
+          for await (const _event of events) return undefined;
+          return undefined;
+        })
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(WatchError);
+      expect((failure as WatchError).gone).toBe(true);
     });
   });
 

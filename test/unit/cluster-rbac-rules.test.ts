@@ -35,7 +35,7 @@ ${options.extra ?? ''}
   );
 }
 
-const APPLY = ['get', 'list', 'create', 'patch'];
+const APPLY = ['get', 'list', 'watch', 'create', 'patch'];
 
 describe('Cluster > RBAC rules > deriveRbac', () => {
   it('puts namespaced kinds in the ClusterRole when allowedNamespaces has a wildcard', () => {
@@ -65,7 +65,7 @@ describe('Cluster > RBAC rules > deriveRbac', () => {
       { namespace: 'tenant-b', rules },
     ]);
     expect(values.clusterRules).toEqual([
-      { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
       {
         apiGroups: [''],
         resources: ['namespaces'],
@@ -85,7 +85,9 @@ describe('Cluster > RBAC rules > deriveRbac', () => {
   it('grants no Namespace write at all when no namespace is allowed', () => {
     const { values } = deriveRbac(config({ allowed: '[]' }));
     expect(values.namespacedRules).toEqual([]);
-    expect(values.clusterRules).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }]);
+    expect(values.clusterRules).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+    ]);
   });
 
   it('asks for the capture Leases by name, create unrestricted, only with leader election', () => {

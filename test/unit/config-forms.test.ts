@@ -52,7 +52,7 @@ describe('Config > hubs and forms', () => {
       fieldManager: 'rowkube',
       allowedNamespaces: ['tenant-*'],
       concurrency: 16,
-      driftIntervalSeconds: 600,
+      driftIntervalSeconds: 3600,
       retry: { initialSeconds: 1, maxSeconds: 60 },
     });
     expect(config.hubs[0]?.lookups).toEqual([{ name: 'features', table: 'feature_flags', key: 'tenant_id' }]);

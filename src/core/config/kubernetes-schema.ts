@@ -23,9 +23,9 @@ export const kubernetesSchema = z
       .number()
       .int()
       .min(0)
-      .default(600)
+      .default(3600)
       .describe(
-        'How often every node is re-applied to correct changes made by others (a deleted object, a changed field); 0 turns it off.',
+        'How often every node is re-applied as a safety net; changes made by others (a deleted object, a changed field) are set back as their watch event arrives, this pass catches what no event shows (changes made while the sink was down). 0 turns it off.',
       ),
     retry: z
       .strictObject({

@@ -85,9 +85,9 @@ export async function applyResource(
     }
     throw error;
   }
+  context.cache?.wrote(applied, resource.ignoreFields);
   // An object orphaned earlier (Retain) and now desired again is rowkube's once more.
-  if (live?.metadata.labels?.[OrphanLabel] !== undefined)
-    await context.limiter.run(() => context.kube.mergePatch(ref, adoptionPatch()));
+  if (live?.metadata.labels?.[OrphanLabel] !== undefined) await adopt(context, ref, resource.ignoreFields);
   context.appliedHashes.set(key, hash);
   const changed = live === undefined || applied.metadata.resourceVersion !== live.metadata.resourceVersion;
   const action = live === undefined ? 'created' : changed ? 'configured' : 'unchanged';
@@ -127,8 +127,9 @@ async function applyWithoutLooking(
     if (error instanceof ApplyConflictError) return conflict(audit, details, error);
     throw error;
   }
+  context.cache?.wrote(applied.object, resource.ignoreFields);
   if (applied.object.metadata.labels?.[OrphanLabel] !== undefined)
-    await context.limiter.run(() => context.kube.mergePatch(ref, adoptionPatch()));
+    await adopt(context, ref, resource.ignoreFields);
   context.appliedHashes.set(refKey(ref), hash);
   if (applied.created) audit.record('created', { ...details, reason: 'created' });
   else
@@ -137,6 +138,16 @@ async function applyWithoutLooking(
       reason: known ? 'applied a changed object' : 'applied over an object that already existed',
     });
   return { outcome: 'ok', owned: true };
+}
+
+/** Gives an orphaned object its owner labels back; the patched object is rowkube's own write too. */
+async function adopt(
+  context: SinkContext,
+  ref: PreparedResource['ref'],
+  ignoreFields: readonly string[],
+): Promise<void> {
+  const adopted = await context.limiter.run(() => context.kube.mergePatch(ref, adoptionPatch()));
+  if (adopted !== undefined) context.cache?.wrote(adopted, ignoreFields);
 }
 
 function conflict(

@@ -46,6 +46,8 @@ export async function removeObjects(
           context.inventory.remove(nodeId, ref);
           return;
         }
+        // rowkube's own removal: the watch event that follows is not drift.
+        context.cache?.forget(ref);
         if (object.deletionPolicy === 'Retain') {
           const reason = why === 'node-deleted' ? OrphanReason.nodeDeleted : OrphanReason.removedFromForm;
           await context.limiter.run(() => context.kube.mergePatch(ref, orphanPatch(reason, new Date())));

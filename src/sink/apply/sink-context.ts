@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditObject, AuditProvenance, StageTimes } from '../../contracts/index.js';
+import type { OwnedCache } from '../cache/owned-cache.js';
 import type { Inventory } from '../inventory.js';
 import type { KubeApi, ObjectRef } from '../kube/index.js';
 import type { RequestLimiter } from '../runner/request-limiter.js';
@@ -15,8 +16,10 @@ export interface SinkContext {
   inventory: Inventory;
   /** Object → content hash rowkube last applied (or found on it): equal means nothing to write. */
   appliedHashes: Map<string, string>;
-  /** How often a resource waiting for readiness is looked at, ms. */
+  /** How often a resource waiting for readiness is looked at, ms (without the cache, or while it is not synced). */
   readinessPollMs: number;
+  /** The watch-fed cache of owned objects; undefined: readiness polls and drift waits for the timed pass. */
+  cache?: OwnedCache | undefined;
 }
 
 /** A node's handling as it goes: the events to publish once it is done. */

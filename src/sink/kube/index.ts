@@ -7,9 +7,13 @@ export type {
   DeleteOutcome,
   DeletePropagation,
   KubeApi,
+  KubeWatchApi,
   ListOptions,
   MergePatch,
+  VersionedList,
+  WatchOptions,
 } from './kube-api.js';
+export { canWatch } from './kube-api.js';
 export { DEFAULT_LIST_PAGE_SIZE, KubeClient, type KubeClientOptions } from './kube-client.js';
 export type { KubeResource } from './kube-discovery.js';
 export {
@@ -29,3 +33,10 @@ export {
 } from './kube-object.js';
 export { DEFAULT_MAX_SOCKETS, DEFAULT_REQUEST_TIMEOUT_MS } from './kube-transport.js';
 export { openKubeClient } from './open-kube-client.js';
+export {
+  parseWatchLine,
+  WatchError,
+  type WatchEvent,
+  type WatchEventType,
+  watchEvents,
+} from './watch-stream.js';

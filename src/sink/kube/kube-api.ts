@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectRef } from './kube-object.js';
+import type { WatchEvent } from './watch-stream.js';
 
 // The port the sink's applier depends on: what it needs from a cluster, and
 // nothing else. KubeClient is the real adapter; tests of pure sink logic can
@@ -42,7 +43,6 @@ export interface ListOptions {
   namespace?: string;
 }
 
-/** A JSON merge patch (RFC 7386): objects merge, `null` removes a key. */
 /** A JSON merge patch (RFC 7386): any JSON object; null values remove fields. */
 export type MergePatch = object;
 
@@ -70,4 +70,49 @@ export interface KubeApi {
   list(apiVersion: string, kind: string, labelSelector: string, options?: ListOptions): Promise<KubeObject[]>;
   /** Whether objects of the kind live in a namespace. */
   isNamespaced(apiVersion: string, kind: string): Promise<boolean>;
+}
+
+/** A list with the resourceVersion of its snapshot: where a watch goes on from. */
+export interface VersionedList {
+  items: KubeObject[];
+  resourceVersion: string;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  /** Changes after this version (of a list or of the last event seen). */
+  resourceVersion: string;
+  /** The server ends the watch after this long; the caller watches again from where it got. */
+  timeoutSeconds: number;
+  /** Ends the watch quietly. */
+  signal: AbortSignal;
+}
+
+/**
+ * Listing and watching, for the watch-fed cache of owned objects (an
+ * informer). A separate port: the applier needs none of it, and a client
+ * without it makes the sink look at objects by polling instead.
+ */
+export interface KubeWatchApi {
+  listVersioned(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+    options?: ListOptions,
+  ): Promise<VersionedList>;
+  /**
+   * Events of the objects matching `labelSelector` after `resourceVersion`,
+   * bookmarks included. Rejects or throws WatchError with `gone` when that
+   * version is too old (HTTP 410): list again. Other failures are KubeApiErrors.
+   */
+  watch(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+    options: WatchOptions,
+  ): Promise<AsyncIterable<WatchEvent>>;
+}
+
+export function canWatch(kube: object): kube is KubeWatchApi {
+  return 'watch' in kube && 'listVersioned' in kube;
 }

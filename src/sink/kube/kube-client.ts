@@ -6,8 +6,11 @@ import type {
   DeleteOptions,
   DeleteOutcome,
   KubeApi,
+  KubeWatchApi,
   ListOptions,
   MergePatch,
+  VersionedList,
+  WatchOptions,
 } from './kube-api.js';
 import { collectionPath, KubeDiscovery, type KubeResource, objectPath } from './kube-discovery.js';
 import { type KubeFailure, kubeNetworkError, kubeStatusError } from './kube-errors.js';
@@ -18,6 +21,7 @@ import {
   KubeTransport,
   type KubeTransportOptions,
 } from './kube-transport.js';
+import { WatchError, type WatchEvent, watchEvents } from './watch-stream.js';
 
 // The sink's Kubernetes client: server-side apply, get, delete, merge patch,
 // paginated list and discovery, over raw JSON and one pool of kept-alive
@@ -30,7 +34,7 @@ export const DEFAULT_LIST_PAGE_SIZE = 500;
 const APPLY_PATCH = 'application/apply-patch+yaml';
 const MERGE_PATCH = 'application/merge-patch+json';
 
-export class KubeClient implements KubeApi {
+export class KubeClient implements KubeApi, KubeWatchApi {
   private readonly transport: KubeTransport;
   private readonly discovery: KubeDiscovery;
 
@@ -155,8 +159,17 @@ export class KubeClient implements KubeApi {
     apiVersion: string,
     kind: string,
     labelSelector: string,
-    { pageSize = DEFAULT_LIST_PAGE_SIZE, namespace }: ListOptions = {},
+    options: ListOptions = {},
   ): Promise<KubeObject[]> {
+    return (await this.listVersioned(apiVersion, kind, labelSelector, options)).items;
+  }
+
+  async listVersioned(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+    { pageSize = DEFAULT_LIST_PAGE_SIZE, namespace }: ListOptions = {},
+  ): Promise<VersionedList> {
     const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
     const failure: KubeFailure = {
       verb: 'list',
@@ -169,6 +182,7 @@ export class KubeClient implements KubeApi {
         : collectionPath(resource, { apiVersion, kind, name: '', namespace });
     const objects: KubeObject[] = [];
     let continueToken: string | undefined;
+    let resourceVersion = '';
     do {
       const response = await this.send(failure, {
         method: 'GET',
@@ -176,13 +190,59 @@ export class KubeClient implements KubeApi {
         query: { labelSelector, limit: String(pageSize), continue: continueToken },
       });
       if (!isSuccess(response)) throw this.failed(failure, response);
-      const page = response.body as { items?: KubeObject[]; metadata?: { continue?: string } };
+      const page = response.body as {
+        items?: KubeObject[];
+        metadata?: { continue?: string; resourceVersion?: string };
+      };
+      // Every page of one list is the same snapshot; its version is where a watch goes on from.
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       // Items of a list carry no apiVersion and kind; callers compare and
       // re-apply them as objects, so give them back their identity.
       for (const item of page.items ?? []) objects.push({ ...item, apiVersion, kind });
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken !== undefined);
-    return objects;
+    return { items: objects, resourceVersion };
+  }
+
+  async watch(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+    { namespace, resourceVersion, timeoutSeconds, signal }: WatchOptions,
+  ): Promise<AsyncIterable<WatchEvent>> {
+    const where = `${kind} (${apiVersion}) with labels '${labelSelector}'${namespace === undefined ? '' : ` in namespace ${namespace}`}`;
+    const failure: KubeFailure = { verb: 'watch', subject: { what: where } };
+    const resource = await this.discovery.resource(apiVersion, kind, failure.verb);
+    const path =
+      namespace === undefined
+        ? collectionPath(resource)
+        : collectionPath(resource, { apiVersion, kind, name: '', namespace });
+    let stream: Awaited<ReturnType<KubeTransport['stream']>>;
+    try {
+      stream = await this.transport.stream(
+        {
+          method: 'GET',
+          path,
+          query: {
+            watch: '1',
+            labelSelector,
+            resourceVersion,
+            allowWatchBookmarks: 'true',
+            timeoutSeconds: String(timeoutSeconds),
+          },
+        },
+        // Bookmarks come about once a minute; silence well past the timeout is a dead connection.
+        { idleTimeoutMs: (timeoutSeconds + 30) * 1_000, signal },
+      );
+    } catch (error) {
+      throw kubeNetworkError(failure, error);
+    }
+    if (stream.status === 410)
+      throw new WatchError(`watch of ${where}: resourceVersion ${resourceVersion} is gone`, 410);
+    if (stream.status < 200 || stream.status > 299)
+      throw this.failed(failure, { status: stream.status, headers: {}, body: stream.body });
+    // Events name their kind already; set as asked, so the cache keys every object as `list` does.
+    return withIdentity(watchEvents(stream.chunks, where), apiVersion, kind, signal);
   }
 
   async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
@@ -213,6 +273,22 @@ export class KubeClient implements KubeApi {
       { ...failure, status: response.status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
       response.body,
     );
+  }
+}
+
+async function* withIdentity(
+  events: AsyncIterable<WatchEvent>,
+  apiVersion: string,
+  kind: string,
+  signal: AbortSignal,
+): AsyncIterable<WatchEvent> {
+  try {
+    for await (const event of events)
+      yield { type: event.type, object: { ...event.object, apiVersion, kind } };
+  } catch (error) {
+    // Stopped on purpose: the connection's end is no failure.
+    if (signal.aborted) return;
+    throw error;
   }
 }
 

@@ -15,6 +15,7 @@ export type KubeVerb =
   | 'delete'
   | 'merge-patch'
   | 'list'
+  | 'watch'
   | 'discovery';
 
 /** The subject of a failed request: an object, or a description (a list, a discovery document). */

@@ -49,6 +49,13 @@ export interface KubeResponse {
   body: unknown;
 }
 
+/** A long-lived answer (a watch): its status, and its body as it arrives (2xx) or whole (otherwise). */
+export interface KubeStream {
+  status: number;
+  body: unknown;
+  chunks: AsyncIterable<Buffer>;
+}
+
 /** The credentials that go with every request, as `KubeConfig` produces them. */
 interface Credentials {
   headers: Record<string, string>;
@@ -63,6 +70,11 @@ export class KubeTransport {
   private readonly requestTimeoutMs: number;
   /** Created on the first request: KubeConfig produces TLS material asynchronously. */
   private agent: Promise<http.Agent> | undefined;
+  /**
+   * Watches hold their connection for minutes: they get their own agent so
+   * that they never take a slot of the pool the applies share.
+   */
+  private streamAgent: Promise<http.Agent> | undefined;
   /**
    * Static credentials (certificates, a fixed token) are read once; exec and
    * auth-provider tokens rotate. A token file (in a pod) is followed by
@@ -138,6 +150,50 @@ export class KubeTransport {
   close(): void {
     this.closed = true;
     void this.agent?.then((agent) => agent.destroy()).catch(() => undefined);
+    void this.streamAgent?.then((agent) => agent.destroy()).catch(() => undefined);
+  }
+
+  /**
+   * Opens a long-lived GET (a watch) and hands its body over as it arrives,
+   * one chunk at a time. Resolves once the status line is in: a non-2xx answer
+   * is read whole into `body` and `chunks` is empty. The stream ends when the
+   * server closes it, when nothing arrived for `idleTimeoutMs`, or when the
+   * signal aborts (then quietly). Same credentials and TLS as `request`.
+   */
+  async stream(
+    request: KubeRequest,
+    options: { idleTimeoutMs: number; signal: AbortSignal },
+  ): Promise<KubeStream> {
+    if (this.closed) throw new Error('the Kubernetes client is closed');
+    const credentials = await this.credentials();
+    this.streamAgent ??= this.makeAgent({ keepAlive: false });
+    const agent = await this.streamAgent;
+    const headers = { ...credentials.headers, accept: 'application/json', 'user-agent': 'rowkube' };
+    return new Promise<KubeStream>((resolve, reject) => {
+      const req = this.client.request(
+        this.url(request),
+        { method: 'GET', agent, headers, signal: options.signal },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status > 299) {
+            const parts: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => parts.push(chunk));
+            res.on('error', reject);
+            res.on('end', () => {
+              const text = Buffer.concat(parts).toString('utf8');
+              resolve({ status, body: parseBody(text, res.headers), chunks: emptyChunks() });
+            });
+            return;
+          }
+          resolve({ status, body: '', chunks: res as AsyncIterable<Buffer> });
+        },
+      );
+      req.setTimeout(options.idleTimeoutMs, () => {
+        req.destroy(new Error(`watch: nothing arrived within ${options.idleTimeoutMs} ms`));
+      });
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   private async send(request: KubeRequest, credentials: Credentials): Promise<KubeResponse> {
@@ -190,7 +246,7 @@ export class KubeTransport {
     return this.agent;
   }
 
-  private async makeAgent(): Promise<http.Agent> {
+  private async makeAgent(options: { keepAlive: boolean } = { keepAlive: true }): Promise<http.Agent> {
     const tls: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(tls);
     const cluster = this.kubeConfig.getCurrentCluster();
@@ -200,8 +256,8 @@ export class KubeTransport {
     // TLS material is read once, here: a credential plugin that rotates
     // client certificates (rather than tokens) needs a new client.
     const pool = {
-      keepAlive: true,
-      maxSockets: this.options.maxSockets ?? DEFAULT_MAX_SOCKETS,
+      keepAlive: options.keepAlive,
+      maxSockets: options.keepAlive ? (this.options.maxSockets ?? DEFAULT_MAX_SOCKETS) : Infinity,
       // Idle connections stay open this long, then close on their own.
       timeout: 60_000,
     };
@@ -256,3 +312,5 @@ function parseBody(text: string, headers: IncomingHttpHeaders): unknown {
   }
   return text;
 }
+
+async function* emptyChunks(): AsyncIterable<Buffer> {}

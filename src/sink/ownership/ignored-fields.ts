@@ -43,6 +43,14 @@ export function withIgnoredFields(
   return result;
 }
 
+/** A copy of `object` without the fields at `paths`: what rowkube's content of it is, ignored fields aside. */
+export function withoutFields<T extends object>(object: T, paths: readonly string[]): T {
+  if (paths.length === 0) return object;
+  const result = structuredClone(object);
+  for (const text of paths) removeAt(result as Manifest, parseFieldPath(text));
+  return result;
+}
+
 type Lookup = { present: true; value: unknown } | { present: false };
 
 function valueAt(root: unknown, path: FieldPath): Lookup {

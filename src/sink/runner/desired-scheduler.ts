@@ -26,6 +26,8 @@ export interface DesiredSchedulerOptions {
   onHandled: (record: { partition: number; offset: bigint }) => void;
   /** Stops every node: work in progress ends as stopped, and its record is not handled. */
   signal: AbortSignal;
+  /** A node has nothing in progress or waiting any more. */
+  onIdle?: (nodeId: string) => void;
 }
 
 export function desiredScheduler(options: DesiredSchedulerOptions): NodeScheduler<DesiredWork> {
@@ -63,6 +65,7 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
       const { record } = work.payload;
       if (record !== undefined && outcome !== 'stopped') options.onHandled(record);
     },
+    ...(options.onIdle ? { onIdle: options.onIdle } : {}),
     retryInitialMs: config.kubernetes.retry.initialSeconds * 1_000,
     retryMaxMs: config.kubernetes.retry.maxSeconds * 1_000,
     beforeRetry: (error, nodeSignal) => apiserver.beforeRetry(error, nodeSignal),

@@ -20,6 +20,8 @@ export interface NodeSchedulerOptions<T> {
   retriable: (error: unknown) => boolean;
   /** Told about every failure: retried or final. */
   onFailure: (work: NodeWork<T>, error: unknown, retryInMs: number | undefined) => void;
+  /** The node has no work in progress or waiting any more. */
+  onIdle?: (nodeId: string) => void;
   /** Every submitted work ends here exactly once. */
   onFinished: (work: NodeWork<T>, outcome: WorkOutcome) => void;
   retryInitialMs: number;
@@ -83,6 +85,7 @@ export class NodeScheduler<T> {
       else {
         if (next !== undefined) this.options.onFinished(next, 'stopped');
         this.slots.delete(work.nodeId);
+        this.options.onIdle?.(work.nodeId);
       }
     });
     slot.current = { work, controller, finished };

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '../kube/index.js';
+import { withoutFields } from '../ownership/index.js';
+
+// What counts as an object's content for drift: everything but its status and
+// the bookkeeping the server keeps in metadata. Labels and annotations count,
+// except annotations under a *kubernetes.io/ domain, which Kubernetes'
+// own controllers write (deployment.kubernetes.io/revision, …): a rollout is
+// not drift; nor are a resource's ignoreFields, which others may change.
+// Hashed, so that remembering it per object stays small.
+
+export function fingerprint(object: KubeObject, ignoreFields: readonly string[] = []): string {
+  const {
+    metadata,
+    status: _status,
+    ...content
+  } = withoutFields(object, ignoreFields) as KubeObject & {
+    status?: unknown;
+  };
+  const annotations = Object.fromEntries(
+    Object.entries(metadata.annotations ?? {}).filter(([key]) => !isKubernetesAnnotation(key)),
+  );
+  const kept = { ...content, labels: metadata.labels ?? {}, annotations };
+  return createHash('sha1').update(stableJson(kept)).digest('base64');
+}
+
+function isKubernetesAnnotation(key: string): boolean {
+  const slash = key.indexOf('/');
+  return slash > 0 && key.slice(0, slash).endsWith('kubernetes.io');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

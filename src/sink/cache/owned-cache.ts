@@ -1,0 +1,241 @@
+import { refKey } from '../inventory.js';
+import type { KubeObject, KubeWatchApi, ObjectRef } from '../kube/index.js';
+import type { RequestLimiter } from '../runner/request-limiter.js';
+import { fingerprint } from './object-fingerprint.js';
+import { ObjectStore, type StoreChange } from './object-store.js';
+import { Reflector } from './reflector.js';
+
+// The watch-fed cache of the objects one installation owns, like a client-go
+// informer: one reflector per kind the forms name (per namespace when
+// allowedNamespaces names them all), label-selected by the owner labels so it
+// holds rowkube's objects only. Readiness waits on its events, drift is seen
+// in them, and the inventory at start is its first LIST.
+//
+// It also remembers what rowkube itself last wrote to each object (the
+// version and content fingerprint of the apply's answer): an event whose
+// content differs from that was made by someone else.
+
+export interface OwnedCacheOptions {
+  kube: KubeWatchApi & { isNamespaced(apiVersion: string, kind: string): Promise<boolean> };
+  limiter: RequestLimiter;
+  selector: string;
+  kinds: readonly { apiVersion: string; kind: string }[];
+  /** Watch namespaced kinds in each of these only (what Roles allow); undefined: across the cluster. */
+  namespaces?: readonly string[] | undefined;
+  /** A list or watch failed; the cache tries again after retryInMs. */
+  onError?: (where: string, error: unknown, retryInMs: number) => void;
+  /** Server-side watch timeout; the watch is opened again from where it got. Default 300 s. */
+  watchTimeoutSeconds?: number;
+}
+
+interface OwnState {
+  resourceVersion: string;
+  fingerprint: string;
+  /** The resource's ignoreFields: changes there are not drift. */
+  ignoreFields: readonly string[];
+}
+
+export class OwnedCache {
+  private readonly store = new ObjectStore(slim);
+  private readonly reflectors = new Map<string, Reflector[]>();
+  private readonly own = new Map<string, OwnState>();
+  /** Per object key: how many changes the store has seen, so a waiter misses none. */
+  private readonly versions = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly controller = new AbortController();
+
+  private constructor() {
+    this.store.subscribe((change) => this.changed(change));
+  }
+
+  /** Lists every kind (rejects if the API server cannot be asked), then watches in the background until close. */
+  static async open(options: OwnedCacheOptions): Promise<OwnedCache> {
+    const cache = new OwnedCache();
+    const { kube, limiter, selector } = options;
+    const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
+    const signal = cache.controller.signal;
+    try {
+      for (const { apiVersion, kind } of options.kinds) {
+        const scoped =
+          options.namespaces !== undefined && (await limiter.run(() => kube.isNamespaced(apiVersion, kind)));
+        const reflectors: Reflector[] = [];
+        for (const namespace of scoped ? (options.namespaces ?? []) : [undefined]) {
+          const where = `${kind} (${apiVersion})${namespace === undefined ? '' : ` in namespace ${namespace}`}`;
+          const scope = namespace === undefined ? {} : { namespace };
+          const reflector = new Reflector(
+            {
+              where,
+              list: () => limiter.run(() => kube.listVersioned(apiVersion, kind, selector, scope)),
+              // Spread over time like client-go, so the watches of many kinds do not all reopen at once.
+              watch: (resourceVersion, watchSignal) =>
+                kube.watch(apiVersion, kind, selector, {
+                  ...scope,
+                  resourceVersion,
+                  timeoutSeconds: Math.round(timeoutSeconds * (1 + Math.random())),
+                  signal: watchSignal,
+                }),
+              owns: (object) =>
+                object.apiVersion === apiVersion &&
+                object.kind === kind &&
+                (namespace === undefined || object.metadata.namespace === namespace),
+            },
+            cache.store,
+            { onError: (error, retryInMs) => options.onError?.(where, error, retryInMs) },
+          );
+          await reflector.start(signal);
+          reflectors.push(reflector);
+        }
+        cache.reflectors.set(kindKey(apiVersion, kind), reflectors);
+      }
+    } catch (error) {
+      cache.close();
+      throw error;
+    }
+    // What was found is what rowkube last wrote, as far as it can tell.
+    for (const object of cache.store.values()) cache.wrote(object);
+    return cache;
+  }
+
+  /** Every object the cache holds. */
+  objects(): IterableIterator<KubeObject> {
+    return this.store.values();
+  }
+
+  /** Whether the cache follows this kind now: listed, and its watches running (or about to). */
+  synced(ref: Pick<ObjectRef, 'apiVersion' | 'kind'>): boolean {
+    const reflectors = this.reflectors.get(kindKey(ref.apiVersion, ref.kind));
+    return reflectors?.every((reflector) => reflector.healthy) === true;
+  }
+
+  /**
+   * The object as the cache has it, once the cache has seen rowkube's last
+   * write to it: 'behind' until the event of that write arrived.
+   */
+  lookup(ref: ObjectRef): { object: KubeObject | undefined } | 'behind' {
+    const key = refKey(ref);
+    const object = this.store.get(key);
+    const written = this.own.get(key)?.resourceVersion;
+    if (written === undefined) return { object };
+    if (object === undefined) return 'behind';
+    return newerOrSame(object.metadata.resourceVersion, written) ? { object } : 'behind';
+  }
+
+  /** A counter of the object's changes: pass it to `nextChange`. */
+  version(ref: ObjectRef): number {
+    return this.versions.get(refKey(ref)) ?? 0;
+  }
+
+  /** Resolves at the object's next change after `since`, after `ms`, or when the signal aborts. */
+  nextChange(ref: ObjectRef, since: number, ms: number, signal: AbortSignal): Promise<void> {
+    const key = refKey(ref);
+    if (this.version(ref) !== since || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.waiters.get(key) ?? new Set<() => void>();
+      this.waiters.set(key, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      waiters.add(done);
+    });
+  }
+
+  /**
+   * rowkube wrote the object (the server's answer): events with this content
+   * are its own. `ignoreFields`: the resource's, left out of the comparison.
+   */
+  wrote(object: KubeObject, ignoreFields: readonly string[] = []): void {
+    const key = refKey(refOfObject(object));
+    this.own.set(key, {
+      resourceVersion: object.metadata.resourceVersion ?? '',
+      fingerprint: fingerprint(object, ignoreFields),
+      ignoreFields,
+    });
+  }
+
+  /** rowkube deletes the object or gives it up (Retain): its disappearance is not drift. */
+  forget(ref: ObjectRef): void {
+    this.own.delete(refKey(ref));
+  }
+
+  /**
+   * Whether someone else changed the object since rowkube wrote it: it is
+   * gone, or its content is not what rowkube's last write left.
+   */
+  drifted(ref: ObjectRef): boolean {
+    const key = refKey(ref);
+    const own = this.own.get(key);
+    if (own === undefined) return false;
+    const object = this.store.get(key);
+    if (object === undefined) return true;
+    if (object.metadata.resourceVersion === own.resourceVersion) return false;
+    return fingerprint(object, own.ignoreFields) !== own.fingerprint;
+  }
+
+  /**
+   * Whether this change is someone else's: the object is gone, or the change
+   * itself altered its content away from what rowkube last wrote. A change
+   * that leaves the content as it was (status, while a conflict keeps
+   * someone else's field) is not drift again.
+   */
+  isDrift(change: StoreChange): boolean {
+    const own = this.own.get(change.key);
+    if (own === undefined) return false;
+    if (change.type === 'deleted') return true;
+    const { object, previous } = change;
+    if (object.metadata.resourceVersion === own.resourceVersion) return false;
+    const now = fingerprint(object, own.ignoreFields);
+    if (now === own.fingerprint) return false;
+    return previous === undefined || fingerprint(previous, own.ignoreFields) !== now;
+  }
+
+  /** Calls `listener` with every change the watches deliver. */
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+
+  private changed(change: StoreChange): void {
+    this.versions.set(change.key, (this.versions.get(change.key) ?? 0) + 1);
+    for (const waiter of [...(this.waiters.get(change.key) ?? [])]) waiter();
+  }
+}
+
+/**
+ * What the cache keeps of an object: all but managedFields (often the
+ * largest part of an object, and read by neither readiness nor drift), as
+ * client-go users strip them with a transform.
+ */
+function slim(object: KubeObject): KubeObject {
+  if (object.metadata.managedFields === undefined) return object;
+  const { managedFields: _managedFields, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}|${kind}`;
+}
+
+/** resourceVersions are etcd revisions in practice; when they are not numbers, trust the cache. */
+function newerOrSame(version: string | undefined, than: string): boolean {
+  if (version === undefined || !/^\d+$/.test(version) || !/^\d+$/.test(than)) return true;
+  return BigInt(version) >= BigInt(than);
+}
+
+function refOfObject(object: KubeObject): ObjectRef {
+  const ref: ObjectRef = {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name ?? '',
+  };
+  if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
+  return ref;
+}

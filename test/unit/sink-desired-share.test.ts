@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { DesiredShare } from '../../src/sink/runner/desired-share.js';
+
+// Which nodes a sink replica may set back on drift: only those of the
+// partitions assigned to it now, with a value it knows to be current.
+
+describe('sink > DesiredShare', () => {
+  it('corrects nodes of its first assignment with the values read at start', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.seed('a', 0, 'a1');
+    share.seed('b', 1, 'b1');
+    share.assigned([0]);
+    expect(share.correction('a')).toBe('a1');
+    expect(share.correction('b')).toBeNull();
+    expect([...share.correctable()]).toEqual([['a', 'a1']]);
+  });
+
+  it('corrects nothing before the group assigned partitions', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.seed('a', 0, 'a1');
+    expect(share.correction('a')).toBeNull();
+  });
+
+  it('uses the newest record it consumed, and nothing for a deleted node', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.seed('a', 0, 'a1');
+    share.seed('b', 0, 'b1');
+    share.assigned([0]);
+    share.received('a', 0, 'a2');
+    share.received('b', 0, null);
+    expect(share.correction('a')).toBe('a2');
+    expect(share.correction('b')).toBeNull();
+    expect(share.correction('unknown')).toBeNull();
+  });
+
+  it('leaves the nodes of a revoked partition to the replica that took it over', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.seed('a', 0, 'a1');
+    share.seed('b', 1, 'b1');
+    share.assigned([0, 1]);
+    share.assigned([0]);
+    expect(share.correction('a')).toBe('a1');
+    expect(share.correction('b')).toBeNull();
+  });
+
+  it('does not trust what it had for a partition taken over later, until a record of the node arrives', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.seed('a', 0, 'a1');
+    share.seed('b', 1, 'b1');
+    share.seed('c', 1, 'c1');
+    share.assigned([0]);
+    // Another replica applied newer values of b and c meanwhile; the partition moves here.
+    share.assigned([0, 1]);
+    expect(share.correction('b')).toBeNull();
+    share.received('b', 1, 'b3');
+    expect(share.correction('b')).toBe('b3');
+    expect(share.correction('c')).toBeNull();
+    expect([...share.correctable()]).toEqual([
+      ['a', 'a1'],
+      ['b', 'b3'],
+    ]);
+  });
+
+  it('keeps trusting a partition it held through a rebalance', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.seed('a', 0, 'a1');
+    share.assigned([0, 1]);
+    share.received('a', 0, 'a2');
+    share.assigned([0]);
+    expect(share.correction('a')).toBe('a2');
+  });
+
+  it('does not trust a partition it lost and got back', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.assigned([0]);
+    share.received('a', 0, 'a2');
+    share.assigned([]);
+    share.assigned([0]);
+    expect(share.correction('a')).toBeNull();
+  });
+
+  it('corrects nothing once the membership may have lapsed (no heartbeat for a session timeout)', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.seed('a', 0, 'a1');
+    share.assigned([0], 1_000);
+    expect(share.correction('a', 11_000)).toBe('a1');
+    expect(share.correction('a', 11_001)).toBeNull();
+    expect([...share.correctable(20_000)]).toEqual([]);
+    share.alive(20_000);
+    expect(share.correction('a', 20_000)).toBe('a1');
+  });
+});
