@@ -45,3 +45,43 @@ sources:
 `,
   );
 }
+
+/** What configMapPerRowYaml needs: where to capture from and where to apply. */
+export interface ConfigMapPerRowSetting {
+  /** The YAML of the `kafka:` section's body, indented by two spaces, one key per line. */
+  kafka: string;
+  kubeconfig: string;
+  namespace: string;
+  captureUrl: string;
+  table: string;
+}
+
+/**
+ * The smallest whole pipeline, as YAML: one MariaDB table whose rows
+ * (`tenant_id`, `plan`) become one ConfigMap each in `namespace`, so a
+ * test can vary how Kafka is reached and nothing else.
+ */
+export function configMapPerRowYaml(setting: ConfigMapPerRowSetting): string {
+  return `kafka:
+${setting.kafka}
+kubernetes:
+  kubeconfig: ${setting.kubeconfig}
+  allowedNamespaces: ["${setting.namespace}"]
+sources:
+  - name: appdb
+    mysql: { url: "${setting.captureUrl}" }
+    tables: [${setting.table}]
+hubs:
+  - { name: tenants, source: appdb, table: ${setting.table}, uid: tenant_id, values: { plan: plan } }
+forms:
+  - name: web
+    hub: tenants
+    resources:
+      - id: config
+        manifest:
+          apiVersion: v1
+          kind: ConfigMap
+          metadata: { name: "t-{{ uid }}", namespace: "${setting.namespace}" }
+          data: { plan: "{{ plan }}" }
+`;
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { configMapPerRowYaml, writeConfigFile } from '../../support/config-file.js';
 import { mintOAuthToken } from '../../support/oauth-token.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -39,31 +39,18 @@ describe('kafka security > SASL_SSL with OAUTHBEARER and ACLs', () => {
   let db: AdminDatabase;
 
   const config = (tokenFile: string) =>
-    writeConfigFile(`kafka:
-  brokers: [${secureBrokers}]
+    writeConfigFile(
+      configMapPerRowYaml({
+        kafka: `  brokers: [${secureBrokers}]
   topicPrefix: ${prefix}
   ssl: { ca: "\${file:${caFile}}" }
-  sasl: { mechanism: oauthbearer, tokenFile: ${tokenFile} }
-kubernetes:
-  kubeconfig: ${env.kubeconfig}
-  allowedNamespaces: ["${base}"]
-sources:
-  - name: appdb
-    mysql: { url: "${db.captureUrl}" }
-    tables: [${tenants}]
-hubs:
-  - { name: tenants, source: appdb, table: ${tenants}, uid: tenant_id, values: { plan: plan } }
-forms:
-  - name: web
-    hub: tenants
-    resources:
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: "t-{{ uid }}", namespace: "${base}" }
-          data: { plan: "{{ plan }}" }
-`);
+  sasl: { mechanism: oauthbearer, tokenFile: ${tokenFile} }`,
+        kubeconfig: env.kubeconfig,
+        namespace: base,
+        captureUrl: db.captureUrl,
+        table: tenants,
+      }),
+    );
   const mint = (file: string, options: Parameters<typeof mintOAuthToken>[1] = {}) => {
     const token = mintOAuthToken(file, options);
     tokens.push(token);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../src/kafka/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { configMapPerRowYaml, writeConfigFile } from '../../support/config-file.js';
 import { derivedAclEntries } from '../../support/kafka-acl-entries.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -41,27 +41,15 @@ describe('kafka security > SASL_SSL with SCRAM and ACLs', () => {
 
   /** A config for `rowkube run`; `kafka` is the YAML inside `kafka: { … }`. */
   const config = (kafka: string) =>
-    writeConfigFile(`kafka: { ${kafka} }
-kubernetes:
-  kubeconfig: ${env.kubeconfig}
-  allowedNamespaces: ["${base}"]
-sources:
-  - name: appdb
-    mysql: { url: "${db.captureUrl}" }
-    tables: [${tenants}]
-hubs:
-  - { name: tenants, source: appdb, table: ${tenants}, uid: tenant_id, values: { plan: plan } }
-forms:
-  - name: web
-    hub: tenants
-    resources:
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: "t-{{ uid }}", namespace: "${base}" }
-          data: { plan: "{{ plan }}" }
-`);
+    writeConfigFile(
+      configMapPerRowYaml({
+        kafka: `  { ${kafka} }`,
+        kubeconfig: env.kubeconfig,
+        namespace: base,
+        captureUrl: db.captureUrl,
+        table: tenants,
+      }),
+    );
   const secureKafka = (
     overrides: { brokers?: string; password?: string; ca?: string; prefix?: string } = {},
   ) =>
