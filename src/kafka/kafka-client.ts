@@ -4,6 +4,7 @@ import type { KafkaSaslSettings } from '../core/config/kafka-sasl-schema.js';
 import type { KafkaSslConfig } from '../core/config/kafka-security-schema.js';
 import { kafkaLogLevel } from './kafka-log-level.js';
 import { oauthBearerMechanism } from './oauth-bearer.js';
+import { fixKafkajsRequestQueue } from './request-queue-timer.js';
 
 // One place that builds kafkajs clients, so that every rowkube process logs
 // kafkajs through pino (structured, one stream) instead of kafkajs's console
@@ -60,6 +61,10 @@ export function kafkaSecurity(
 
 export function createKafka(options: KafkaClientOptions): Kafka {
   const { logger } = options;
+  // Before the first connection: kafkajs's idle request queues spin a 1 ms timer otherwise.
+  const fix = fixKafkajsRequestQueue();
+  if (!fix.applied)
+    logger?.warn({ reason: fix.reason }, 'kafkajs idle request-queue timer left as is (idle CPU is higher)');
   return new Kafka({
     clientId: options.clientId ?? 'rowkube',
     brokers: [...options.brokers],
