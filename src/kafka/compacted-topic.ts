@@ -58,6 +58,8 @@ export interface ReadCompactedTopicOptions {
   signal?: AbortSignal;
   /** When the topic does not exist: read nothing (true) or throw (false, default). */
   allowMissing?: boolean;
+  /** Read only these partitions (default all): the sink reads a partition it took over. */
+  partitions?: readonly number[];
 }
 
 /**
@@ -78,6 +80,7 @@ export async function foldCompactedTopic<V>(
     follow: false,
     isolation: 'read_committed',
     allowMissing: options.allowMissing ?? false,
+    partitions: options.partitions,
     signal,
     onRecord: async (record) => {
       const { key, value } = await decodeNative(record, resolver);

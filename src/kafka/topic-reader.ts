@@ -53,6 +53,12 @@ export interface ReadTopicOptions {
   /** When the topic does not exist: resolve having read nothing (true) or throw (false, default). */
   allowMissing?: boolean;
   /**
+   * Without `follow`: read only these partitions (default all), e.g. one the
+   * sink took over. The others are paused once the reader runs, and what
+   * arrives of them before is skipped.
+   */
+  partitions?: readonly number[];
+  /**
    * Without `follow`: give up when reading has made no progress for this long
    * (default 60 s), so that a broker that stops answering does not hang a
    * start-up. A long topic may take longer as a whole.
@@ -72,8 +78,10 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
   }
   // Partitions still to read up to their end; empty when not following means done.
   const remaining = new Map<number, bigint>();
+  const only = options.partitions === undefined || follow ? undefined : new Set(options.partitions);
   for (const { partition, low, high } of ends)
-    if (fromBeginning && high > low) remaining.set(partition, high);
+    if (fromBeginning && high > low && (only === undefined || only.has(partition)))
+      remaining.set(partition, high);
   if (!follow && remaining.size === 0) return;
   let caughtUp = false;
   const checkCaughtUp = () => {
@@ -157,6 +165,7 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
           const offset = BigInt(message.offset);
           const end = remaining.get(batch.partition);
           // Not following: what was written after reading started is not part of this read.
+          // Nor is a partition not asked for.
           if (!follow && (end === undefined || offset >= end)) continue;
           try {
             const more = await onRecord(toRecord(topic, batch.partition, message));
@@ -168,6 +177,11 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
         }
       },
     });
+    // Fetching partitions that are not read only costs: stopped once the consumer runs (kafkajs allows no earlier).
+    if (only !== undefined) {
+      const others = ends.map((end) => end.partition).filter((partition) => !only.has(partition));
+      if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+    }
     await done;
   } finally {
     if (stallCheck !== undefined) clearInterval(stallCheck);

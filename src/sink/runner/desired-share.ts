@@ -11,18 +11,33 @@
 // - a value read at start, for a partition of its first assignment (what the
 //   sink has always done: the gap between that read and the committed offset
 //   is records the replica then consumes itself);
-// - a value of a record it consumed while the partition has been assigned.
+// - a value of a record it consumed while the partition has been assigned;
+// - a value its own read of a partition it took over found (below).
 // A partition assigned later (a take-over) was consumed by another replica up
 // to its committed offset: what this replica read at start or before losing
-// the partition may be older than what the other one applied. Its nodes are
-// left alone until a record of theirs arrives here (or the sink restarts and
-// reads the topic again): missing a correction is safe, reverting a newer
-// value is not. And an assignment counts only while the membership is alive:
+// the partition may be older than what the other one applied. So assigned()
+// names it for a read of its own (partition-catch-up.ts: the partition from
+// its beginning to its end as of the take-over, in the background), and its
+// nodes are left alone until that read is learned() or a record of theirs
+// arrives here: missing a correction for a moment is safe, reverting a newer
+// value is not. A record consumed during the take-over wins over the read:
+// the consumer goes on from the committed offset, so it either is newer or
+// will be followed by the newer records (the same gap as the read at start).
+// A read for a partition lost (or lost and got back) before the read ended
+// answers an assignment that no longer holds: it is dropped.
+// And an assignment counts only while the membership is alive:
 // a replica frozen longer than the session timeout has lost its partitions
 // without knowing it yet, and on waking its watch delivers the other
 // replica's writes before kafkajs finds out and joins again. Forgetting the fingerprints of rowkube's writes at a
 // revocation is not needed: drift of a node that is not ours is ignored here.
 // Plain data: no Kafka, no Kubernetes.
+
+/** A partition taken over: the assignment (generation) a read of it answers. */
+export interface Takeover {
+  partition: number;
+  /** The generation since which the partition has been assigned. */
+  since: number;
+}
 
 interface NodeEntry<V> {
   partition: number;
@@ -56,16 +71,49 @@ export class DesiredShare<V> {
 
   /**
    * The group assigned these partitions (after each join). Partitions of the
-   * first assignment count as held since the read at start.
+   * first assignment count as held since the read at start. Returns the
+   * partitions taken over by this assignment: read each to learn its values.
    */
-  assigned(partitions: readonly number[], atMs = Date.now()): void {
+  assigned(partitions: readonly number[], atMs = Date.now()): Takeover[] {
     this.aliveAtMs = atMs;
     this.generation += 1;
     const since = this.generation === 1 ? 0 : this.generation;
     const kept = new Map<number, number>();
-    for (const partition of partitions) kept.set(partition, this.assignedSince.get(partition) ?? since);
+    const takeovers: Takeover[] = [];
+    for (const partition of partitions) {
+      const held = this.assignedSince.get(partition);
+      kept.set(partition, held ?? since);
+      if (held === undefined && since > 0) takeovers.push({ partition, since });
+    }
     this.assignedSince.clear();
     for (const [partition, generation] of kept) this.assignedSince.set(partition, generation);
+    return takeovers;
+  }
+
+  /** Whether the assignment a take-over read answers still holds (else the read is of no use). */
+  current(takeover: Takeover): boolean {
+    return this.assignedSince.get(takeover.partition) === takeover.since;
+  }
+
+  /**
+   * A take-over's read ended: `values` is the last value (null: tombstone) of
+   * every node in the partition as of the take-over. Its nodes become
+   * correctable with those values, except nodes a record of which arrived
+   * through the consumer since the take-over (that one is newer, or newer
+   * ones follow it). Returns the nodes learned with a value; none when the
+   * assignment no longer holds.
+   */
+  learned(takeover: Takeover, values: ReadonlyMap<string, V | null>): string[] {
+    if (!this.current(takeover)) return [];
+    const { partition, since } = takeover;
+    const learned: string[] = [];
+    for (const [nodeId, value] of values) {
+      const entry = this.nodes.get(nodeId);
+      if (entry !== undefined && entry.partition === partition && entry.generation >= since) continue;
+      this.nodes.set(nodeId, { partition, value, generation: since });
+      if (value !== null) learned.push(nodeId);
+    }
+    return learned;
   }
 
   /** The coordinator accepted a heartbeat: the assignment still holds. */
