@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desiredTopic, sinkGroupId } from '../../src/contracts/index.js';
+import { type DesiredValue, desiredTopic, sinkGroupId } from '../../src/contracts/index.js';
+import { SchemaRegistry } from '../../src/kafka/index.js';
+import { readPartitionValues } from '../../src/sink/runner/partition-catch-up.js';
 import { readDesired } from '../../support/desired-records.js';
 import { type GroupAssignment, settledAssignment } from '../../support/group-assignment.js';
 import {
@@ -61,6 +63,31 @@ describe('sink > two replicas > drift after a take-over', () => {
   afterAll(async () => {
     for (const replica of replicas) await replica.stop().catch(() => undefined);
     await harness.tearDown();
+  });
+
+  it('reads one partition of the desired topic, to its end: each node of it with its last value', async () => {
+    const uids = Array.from({ length: 12 }, (_, i) => `read${i}`);
+    await harness.write(uids.map((uid) => nodeAt(uid, 'r1')));
+    await harness.write([nodeAt('read0', 'r2'), { id: 'web/read1', value: null }]);
+    const partitionOf = new Map(
+      (await readDesired(harness.kafka, harness.prefix)).map((r) => [r.key, r.partition]),
+    );
+    const partition = partitionOf.get('web/read0') as number;
+    const registry = await SchemaRegistry.open({ kafka: harness.kafka, prefix: harness.prefix });
+    const values = await readPartitionValues<DesiredValue>({
+      kafka: harness.kafka,
+      topic,
+      resolver: registry,
+      partitions: [partition],
+    });
+    expect([...values.keys()]).toEqual([partition]);
+    const read = values.get(partition) as Map<string, DesiredValue | null>;
+    const expected = uids
+      .filter((uid) => partitionOf.get(`web/${uid}`) === partition)
+      .map((uid) => `web/${uid}`);
+    expect([...read.keys()].sort()).toEqual(expected.sort());
+    expect(JSON.parse(read.get('web/read0')?.resources[0]?.manifest ?? '{}').data).toEqual({ version: 'r2' });
+    if (read.has('web/read1')) expect(read.get('web/read1')).toBeNull();
   });
 
   it('the replica that took partitions over sets back a deleted object of a node with no record since', async () => {
