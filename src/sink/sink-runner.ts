@@ -129,7 +129,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   const desired = new LatestByKey<DesiredValue>();
   const share = new DesiredShare<DesiredValue>(SESSION_TIMEOUT_MS);
   await foldCompactedTopic<DesiredValue>(
-    { kafka, topic, resolver: registry, signal, allowMissing: true },
+    { kafka, topic, resolver: registry, signal, allowMissing: true, onEnds: (ends) => share.seededTo(ends) },
     (entry) => {
       desired.offer(entry);
       if (entry.partition !== undefined) share.seed(entry.key, entry.partition, entry.value);
@@ -175,8 +175,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // Objects this replica does not know, or saw change, may have been set wrong meanwhile: applied again, looking.
   const catchUp = new PartitionCatchUp<DesiredValue>({
     share,
-    read: (partitions, readSignal) =>
-      readPartitionValues({ kafka, topic, resolver: registry, signal: readSignal, partitions }),
+    read: (partitions, from, readSignal) =>
+      readPartitionValues({ kafka, topic, resolver: registry, signal: readSignal, partitions, from }),
     onLearned: (nodeIds) => {
       for (const nodeId of nodeIds) if (resources.unsure(nodeId)) correct(nodeId);
     },

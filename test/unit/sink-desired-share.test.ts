@@ -79,14 +79,38 @@ describe('sink > DesiredShare', () => {
     expect(share.correction('a')).toBeNull();
   });
 
-  it('names the partitions taken over for a read, not those of the first assignment or those it kept', () => {
+  it('names the partitions to read: those taken over from their beginning, not those it kept', () => {
     const share = new DesiredShare<string>(10_000);
-    expect(share.assigned([0, 1])).toEqual([]);
+    share.seededTo(new Map([[0, 5n]]));
+    // The first assignment: from where the read at start ended (the beginning where it had nothing).
+    expect(share.assigned([0, 1])).toEqual([
+      { partition: 0, since: 0, generation: 1, from: 5n },
+      { partition: 1, since: 0, generation: 1, from: 0n },
+    ]);
     expect(share.assigned([0])).toEqual([]);
     expect(share.assigned([0, 1, 2])).toEqual([
-      { partition: 1, since: 3 },
-      { partition: 2, since: 3 },
+      { partition: 1, since: 3, generation: 3 },
+      { partition: 2, since: 3, generation: 3 },
     ]);
+  });
+
+  it('at the first assignment, learns what another replica consumed after the read at start; its own records win', () => {
+    const share = new DesiredShare<string>(10_000);
+    share.seed('a', 0, 'a1');
+    share.seed('b', 0, 'b1');
+    const [first] = share.assigned([0]);
+    share.received('b', 0, 'b3');
+    expect(
+      share.learned(
+        first as Takeover,
+        new Map([
+          ['a', 'a2'],
+          ['b', 'b2'],
+        ]),
+      ),
+    ).toEqual(['a']);
+    expect(share.correction('a')).toBe('a2');
+    expect(share.correction('b')).toBe('b3');
   });
 
   it('after a take-over, corrects the nodes with the values its read of the partition found', () => {

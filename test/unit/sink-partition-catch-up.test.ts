@@ -9,6 +9,7 @@ import { PartitionCatchUp, type PartitionValues } from '../../src/sink/runner/pa
 
 interface PendingRead {
   partitions: readonly number[];
+  from: ReadonlyMap<number, bigint>;
   signal: AbortSignal;
   answer: (values: PartitionValues<string>) => void;
   fail: (error: Error) => void;
@@ -21,24 +22,53 @@ function setUp() {
   const stop = new AbortController();
   const catchUp = new PartitionCatchUp<string>({
     share,
-    read: (partitions, signal) =>
-      new Promise((answer, fail) => reads.push({ partitions, signal, answer, fail })),
+    read: (partitions, from, signal) =>
+      new Promise((answer, fail) => reads.push({ partitions, from, signal, answer, fail })),
     onLearned: (nodeIds) => learned.push(nodeIds),
     logger: pino({ level: 'silent' }),
     signal: stop.signal,
     retryMs: 1,
   });
   const assign = (partitions: number[]) => catchUp.assigned(share.assigned(partitions));
-  return { share, reads, learned, stop, catchUp, assign };
+  /** The first assignment, whose read (from where the read at start ended) finds nothing new. */
+  const join = async (partitions: number[]) => {
+    assign(partitions);
+    reads.shift()?.answer(new Map());
+    await catchUp.idle();
+  };
+  return { share, reads, learned, stop, catchUp, assign, join };
 }
 
 const values = (entries: Record<number, Record<string, string | null>>): PartitionValues<string> =>
   new Map(Object.entries(entries).map(([p, nodes]) => [Number(p), new Map(Object.entries(nodes))]));
 
 describe('sink > PartitionCatchUp', () => {
-  it('reads only the partitions taken over, then their nodes are correctable', async () => {
+  it('at the first assignment, reads each partition on from where the read at start ended', async () => {
     const { share, reads, learned, catchUp, assign } = setUp();
-    assign([0]);
+    share.seed('a', 0, 'a1');
+    share.seededTo(new Map([[0, 7n]]));
+    assign([0, 1]);
+    expect(reads.map((r) => [r.partitions, [...r.from]])).toEqual([
+      [
+        [0, 1],
+        [
+          [0, 7n],
+          [1, 0n],
+        ],
+      ],
+    ]);
+    // What the read at start has is trusted meanwhile, as before.
+    expect(share.correction('a')).toBe('a1');
+    // Another replica consumed a2 before this one joined; its record is not consumed here again.
+    reads[0]?.answer(values({ 0: { a: 'a2' } }));
+    await catchUp.idle();
+    expect(learned).toEqual([['a']]);
+    expect(share.correction('a')).toBe('a2');
+  });
+
+  it('reads only the partitions taken over, then their nodes are correctable', async () => {
+    const { share, reads, learned, catchUp, assign, join } = setUp();
+    await join([0]);
     expect(reads).toHaveLength(0);
     assign([0, 1, 2]);
     expect(reads.map((r) => r.partitions)).toEqual([[1, 2]]);
@@ -52,8 +82,8 @@ describe('sink > PartitionCatchUp', () => {
   });
 
   it('stops a read whose partitions were all revoked before it ended, and learns nothing from it', async () => {
-    const { share, reads, learned, catchUp, assign } = setUp();
-    assign([0]);
+    const { share, reads, learned, catchUp, assign, join } = setUp();
+    await join([0]);
     assign([0, 1]);
     assign([0]);
     expect(reads[0]?.signal.aborted).toBe(true);
@@ -64,8 +94,8 @@ describe('sink > PartitionCatchUp', () => {
   });
 
   it('keeps a read of which one partition is still assigned, and learns only that one', async () => {
-    const { share, reads, learned, catchUp, assign } = setUp();
-    assign([0]);
+    const { share, reads, learned, catchUp, assign, join } = setUp();
+    await join([0]);
     assign([0, 1, 2]);
     assign([0, 2]);
     expect(reads[0]?.signal.aborted).toBe(false);
@@ -76,8 +106,8 @@ describe('sink > PartitionCatchUp', () => {
   });
 
   it('a partition lost and got back is read again; the first read does not count', async () => {
-    const { share, reads, catchUp, assign } = setUp();
-    assign([0]);
+    const { share, reads, catchUp, assign, join } = setUp();
+    await join([0]);
     assign([0, 1]);
     assign([0]);
     assign([0, 1]);
@@ -91,8 +121,8 @@ describe('sink > PartitionCatchUp', () => {
   });
 
   it('tries a failed read again, for the partitions still assigned', async () => {
-    const { share, reads, catchUp, assign } = setUp();
-    assign([0]);
+    const { share, reads, catchUp, assign, join } = setUp();
+    await join([0]);
     assign([0, 1]);
     reads[0]?.fail(new Error('broker gone'));
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -103,8 +133,8 @@ describe('sink > PartitionCatchUp', () => {
   });
 
   it('learns nothing from a read cut short by stopping', async () => {
-    const { share, reads, learned, stop, catchUp, assign } = setUp();
-    assign([0]);
+    const { share, reads, learned, stop, catchUp, assign, join } = setUp();
+    await join([0]);
     assign([0, 1]);
     stop.abort();
     // A reader resolves with what it had when aborted.

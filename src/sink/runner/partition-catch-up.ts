@@ -7,7 +7,8 @@ import type { DesiredShare, Takeover } from './desired-share.js';
 // another replica does not know what that replica applied since this one read
 // the topic at start (desired-share.ts). It reads the partition again, from
 // its beginning to its end as of the take-over, and learns each node's last
-// value from it. In the background: the consumer goes on meanwhile, and the
+// value from it. (At its first assignment, only what came after the read at
+// start: usually nothing, and the reader then asks for the ends only.) In the background: the consumer goes on meanwhile, and the
 // partition's nodes are simply not corrected until the read ends.
 //
 // Several rebalances in a row: a read answers the assignment it was started
@@ -21,11 +22,15 @@ export type PartitionValues<V> = Map<number, Map<string, V | null>>;
 export interface PartitionCatchUpOptions<V> {
   share: DesiredShare<V>;
   /**
-   * Reads these partitions from their beginning to their end as of now.
-   * Resolves early (with part of it) when the signal aborts; rejects when
-   * reading failed.
+   * Reads these partitions from their beginning (or the offset in `from`) to
+   * their end as of now. Resolves early (with part of it) when the signal
+   * aborts; rejects when reading failed.
    */
-  read: (partitions: readonly number[], signal: AbortSignal) => Promise<PartitionValues<V>>;
+  read: (
+    partitions: readonly number[],
+    from: ReadonlyMap<number, bigint>,
+    signal: AbortSignal,
+  ) => Promise<PartitionValues<V>>;
   /** Nodes that became correctable with a learned value: drift that happened during the read is only seen now. */
   onLearned: (nodeIds: string[]) => void;
   logger: Logger;
@@ -77,7 +82,10 @@ export class PartitionCatchUp<V> {
         if (pending.length === 0) return;
         const startedAt = Date.now();
         try {
-          const values = await this.options.read(partitions, signal);
+          const from = new Map<number, bigint>();
+          for (const { partition, from: offset } of pending)
+            if (offset !== undefined) from.set(partition, offset);
+          const values = await this.options.read(partitions, from, signal);
           // An aborted read ended early: part of a partition is not its state.
           if (signal.aborted) return;
           const learned = pending.flatMap((takeover) =>
@@ -85,7 +93,7 @@ export class PartitionCatchUp<V> {
           );
           logger.info(
             { partitions, nodes: learned.length, ms: Date.now() - startedAt },
-            'partitions taken over read: their nodes are corrected on drift again',
+            'partitions taken over read: their nodes are corrected on drift with current values',
           );
           if (learned.length > 0) this.options.onLearned(learned);
           return;
