@@ -62,8 +62,9 @@ describe('sink > PartitionCatchUp', () => {
     // Another replica consumed a2 before this one joined; its record is not consumed here again.
     reads[0]?.answer(values({ 0: { a: 'a2' } }));
     await catchUp.idle();
-    expect(learned).toEqual([['a']]);
     expect(share.correction('a')).toBe('a2');
+    // Not handed on to be checked: a lone replica's consumer applies such records itself.
+    expect(learned).toEqual([]);
   });
 
   it('reads only the partitions taken over, then their nodes are correctable', async () => {

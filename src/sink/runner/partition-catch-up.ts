@@ -31,7 +31,10 @@ export interface PartitionCatchUpOptions<V> {
     from: ReadonlyMap<number, bigint>,
     signal: AbortSignal,
   ) => Promise<PartitionValues<V>>;
-  /** Nodes that became correctable with a learned value: drift that happened during the read is only seen now. */
+  /**
+   * Nodes of a partition taken over that became correctable with a learned
+   * value: drift that happened during the read is only seen now.
+   */
   onLearned: (nodeIds: string[]) => void;
   logger: Logger;
   /** Stops every read. */
@@ -88,14 +91,19 @@ export class PartitionCatchUp<V> {
           const values = await this.options.read(partitions, from, signal);
           // An aborted read ended early: part of a partition is not its state.
           if (signal.aborted) return;
-          const learned = pending.flatMap((takeover) =>
-            share.learned(takeover, values.get(takeover.partition) ?? new Map()),
-          );
-          logger.info(
-            { partitions, nodes: learned.length, ms: Date.now() - startedAt },
-            'partitions taken over read: their nodes are corrected on drift with current values',
-          );
-          if (learned.length > 0) this.options.onLearned(learned);
+          // At the first assignment the records read are mostly ones the consumer
+          // delivers itself right after (a lone replica starting): no check of their objects.
+          const checked: string[] = [];
+          for (const takeover of pending) {
+            const learned = share.learned(takeover, values.get(takeover.partition) ?? new Map());
+            if (takeover.since > 0) checked.push(...learned);
+          }
+          if (pending.some((takeover) => takeover.since > 0))
+            logger.info(
+              { partitions, nodes: checked.length, ms: Date.now() - startedAt },
+              'partitions taken over read: their nodes are corrected on drift with current values',
+            );
+          if (checked.length > 0) this.options.onLearned(checked);
           return;
         } catch (error) {
           const retryInMs = this.options.retryMs ?? 1_000;
