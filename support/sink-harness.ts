@@ -84,6 +84,12 @@ export function node(
   };
 }
 
+/** A sink replica started by the harness. */
+export interface SinkReplica {
+  /** Stops it (it leaves the group); rejects with its failure if it had failed. */
+  stop(): Promise<void>;
+}
+
 export class SinkHarness {
   readonly env = stackEnv();
   readonly prefix = uniqueName('rk');
@@ -96,10 +102,13 @@ export class SinkHarness {
   private readonly publisher = new SchemaPublisher(schemasTopic(this.prefix));
   private running: Pipeline | undefined;
 
-  /** `kubernetes` is YAML for the kubernetes section's extra keys, e.g. "driftIntervalSeconds: 2". */
-  constructor(kubernetes = '') {
+  /**
+   * `kubernetes` is YAML for the kubernetes section's extra keys, e.g.
+   * "driftIntervalSeconds: 2"; `kafka` the kafka section's, e.g. "partitions: 4".
+   */
+  constructor(kubernetes = '', kafka = '') {
     const path = writeConfigFile(
-      `kafka: { brokers: [${this.env.kafkaBrokers.join(', ')}], topicPrefix: ${this.prefix} }
+      `kafka: { brokers: [${this.env.kafkaBrokers.join(', ')}], topicPrefix: ${this.prefix}${kafka === '' ? '' : `, ${kafka}`} }
 kubernetes:
   kubeconfig: ${this.env.kubeconfig}
   allowedNamespaces: ["${this.namespace}*"]
@@ -155,6 +164,28 @@ forms:
       metrics: false,
       sink: { readinessPollMs: 100, restartDelayMs: 200 },
     });
+  }
+
+  /**
+   * One more replica of the sink, with a Kubernetes client of its own:
+   * replicas share the desired topic's partitions through the sink's group.
+   */
+  startReplica(): SinkReplica {
+    const kube = KubeClient.fromKubeconfigFile(this.env.kubeconfig);
+    const running = startPipeline(this.config, {
+      stages: ['apply'],
+      kube,
+      logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
+      metrics: false,
+      sink: { readinessPollMs: 100, restartDelayMs: 200 },
+    });
+    return {
+      stop: async () => {
+        const result = await running.stop();
+        kube.close();
+        if (result.error !== undefined) throw result.error;
+      },
+    };
   }
 
   /** Stops the sink; rejects with its failure if it had failed. */

@@ -58,6 +58,12 @@ export interface ReadCompactedTopicOptions {
   signal?: AbortSignal;
   /** When the topic does not exist: read nothing (true) or throw (false, default). */
   allowMissing?: boolean;
+  /** Read only these partitions (default all): the sink reads a partition it took over. */
+  partitions?: readonly number[];
+  /** Start these partitions at this offset (where an earlier read ended) rather than at their beginning. */
+  from?: ReadonlyMap<number, bigint>;
+  /** Called with where the read ends, per partition: a later read may go on from there. */
+  onEnds?: (ends: ReadonlyMap<number, bigint>) => void;
 }
 
 /**
@@ -78,6 +84,9 @@ export async function foldCompactedTopic<V>(
     follow: false,
     isolation: 'read_committed',
     allowMissing: options.allowMissing ?? false,
+    partitions: options.partitions,
+    from: options.from,
+    onEnds: options.onEnds,
     signal,
     onRecord: async (record) => {
       const { key, value } = await decodeNative(record, resolver);

@@ -53,6 +53,19 @@ export interface ReadTopicOptions {
   /** When the topic does not exist: resolve having read nothing (true) or throw (false, default). */
   allowMissing?: boolean;
   /**
+   * Without `follow`: read only these partitions (default all), e.g. one the
+   * sink took over. The others are paused once the reader runs, and what
+   * arrives of them before is skipped.
+   */
+  partitions?: readonly number[];
+  /**
+   * Without `follow`: start these partitions at this offset rather than at
+   * their beginning (what an earlier read reached, from its onEnds).
+   */
+  from?: ReadonlyMap<number, bigint>;
+  /** Called with where this read ends, per partition (the last stable offset when reading started). */
+  onEnds?: (ends: ReadonlyMap<number, bigint>) => void;
+  /**
    * Without `follow`: give up when reading has made no progress for this long
    * (default 60 s), so that a broker that stops answering does not hang a
    * start-up. A long topic may take longer as a whole.
@@ -72,8 +85,18 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
   }
   // Partitions still to read up to their end; empty when not following means done.
   const remaining = new Map<number, bigint>();
+  const only = options.partitions === undefined || follow ? undefined : new Set(options.partitions);
+  const from = follow ? undefined : options.from;
+  const startOf = (partition: number) => from?.get(partition) ?? 0n;
   for (const { partition, low, high } of ends)
-    if (fromBeginning && high > low) remaining.set(partition, high);
+    if (
+      fromBeginning &&
+      high > low &&
+      high > startOf(partition) &&
+      (only === undefined || only.has(partition))
+    )
+      remaining.set(partition, high);
+  options.onEnds?.(new Map(ends.map(({ partition, high }) => [partition, high])));
   if (!follow && remaining.size === 0) return;
   let caughtUp = false;
   const checkCaughtUp = () => {
@@ -157,7 +180,8 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
           const offset = BigInt(message.offset);
           const end = remaining.get(batch.partition);
           // Not following: what was written after reading started is not part of this read.
-          if (!follow && (end === undefined || offset >= end)) continue;
+          // Nor is a partition not asked for, or what comes before where it was asked from.
+          if (!follow && (end === undefined || offset >= end || offset < startOf(batch.partition))) continue;
           try {
             const more = await onRecord(toRecord(topic, batch.partition, message));
             if (more === false) return finish();
@@ -168,6 +192,14 @@ export async function readTopic(options: ReadTopicOptions): Promise<void> {
         }
       },
     });
+    // Fetching partitions that are not read only costs: stopped once the consumer runs (kafkajs allows no earlier).
+    if (only !== undefined) {
+      const others = ends.map((end) => end.partition).filter((partition) => !only.has(partition));
+      if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+    }
+    // Likewise reading what comes before where a partition was asked from (kafkajs seeks before its next fetch).
+    for (const partition of remaining.keys())
+      if (startOf(partition) > 0n) consumer.seek({ topic, partition, offset: startOf(partition).toString() });
     await done;
   } finally {
     if (stallCheck !== undefined) clearInterval(stallCheck);

@@ -121,6 +121,16 @@ export class ResourceManager {
     return this.context.cache?.drifted(ref) ?? false;
   }
 
+  /**
+   * Whether what this manager knows of a node's objects may be out of date:
+   * it knows none of them, or one is not as it last wrote it. So it is for a
+   * node another replica applied until it took the node's partition over.
+   */
+  unsure(nodeId: string): boolean {
+    const objects = this.context.inventory.objectsOf(nodeId);
+    return objects.length === 0 || objects.some((object) => this.drifted(object.ref));
+  }
+
   /** Stops the watches. */
   close(): void {
     this.context.cache?.close();

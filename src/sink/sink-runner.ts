@@ -22,6 +22,7 @@ import { desiredScheduler } from './runner/desired-scheduler.js';
 import { DesiredShare } from './runner/desired-share.js';
 import { desiredSeen } from './runner/desired-work.js';
 import { runDriftPasses } from './runner/drift-passes.js';
+import { PartitionCatchUp, readPartitionValues } from './runner/partition-catch-up.js';
 
 // `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`.
 //
@@ -41,6 +42,8 @@ import { runDriftPasses } from './runner/drift-passes.js';
 // spread over its interval (runner/drift-passes.ts). Both only for
 // nodes of the partitions assigned to this replica: another replica's newer
 // write to a node it took over is not drift here (runner/desired-share.ts).
+// A partition taken over is read again in the background to learn what the
+// other replica applied (runner/partition-catch-up.ts).
 
 export interface RunSinkOptions {
   config: RowkubeConfig;
@@ -126,7 +129,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   const desired = new LatestByKey<DesiredValue>();
   const share = new DesiredShare<DesiredValue>(SESSION_TIMEOUT_MS);
   await foldCompactedTopic<DesiredValue>(
-    { kafka, topic, resolver: registry, signal, allowMissing: true },
+    { kafka, topic, resolver: registry, signal, allowMissing: true, onEnds: (ends) => share.seededTo(ends) },
     (entry) => {
       desired.offer(entry);
       if (entry.partition !== undefined) share.seed(entry.key, entry.partition, entry.value);
@@ -168,6 +171,18 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     driftWhileBusy.set(nodeId, [...(driftWhileBusy.get(nodeId) ?? []), ref]);
   });
   attempt.onClose(async () => stopDrift());
+  // A partition taken over: its nodes are corrected once read (or their records arrive).
+  // Objects this replica does not know, or saw change, may have been set wrong meanwhile: applied again, looking.
+  const catchUp = new PartitionCatchUp<DesiredValue>({
+    share,
+    read: (partitions, from, readSignal) =>
+      readPartitionValues({ kafka, topic, resolver: registry, signal: readSignal, partitions, from }),
+    onLearned: (nodeIds) => {
+      for (const nodeId of nodeIds) if (resources.unsure(nodeId)) correct(nodeId);
+    },
+    logger,
+    signal,
+  });
 
   // Objects of nodes whose desired state is gone (a tombstone compacted away
   // while the sink was down). An empty desired topic more likely means a
@@ -188,7 +203,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     tracker,
     commitIntervalMs: COMMIT_INTERVAL_MS,
     maxInFlight: MAX_IN_FLIGHT,
-    onAssignment: (assignment) => share.assigned(assignment.get(topic) ?? []),
+    onAssignment: (assignment) => catchUp.assigned(share.assigned(assignment.get(topic) ?? [])),
     onHeartbeat: () => share.alive(),
     onRecord: async (record) => {
       const { key, value } = await decodeNative(record, registry);
@@ -229,6 +244,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     },
     onStopping: async () => {
       await drifting;
+      await catchUp.idle();
       await nodes.idle();
     },
   };
