@@ -367,6 +367,8 @@ export interface ScaleBenchEnv extends StackEnv {
   concurrency: number;
   /** The drift interval of the restarted process, whose first pass is measured (BENCH_DRIFT_SECONDS, default 60). */
   driftSeconds: number;
+  /** BENCH_HEAP_SNAPSHOT: a directory for heap snapshots of the process after the bulk and after the restart (bench/support/heap-capture.ts). */
+  heapSnapshotDir: string | undefined;
 }
 
 export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchEnv {
@@ -386,6 +388,7 @@ export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchE
     tenants: envInt(env, 'BENCH_TENANTS', 100_000),
     concurrency,
     driftSeconds: envInt(env, 'BENCH_DRIFT_SECONDS', 60),
+    heapSnapshotDir: env.BENCH_HEAP_SNAPSHOT || undefined,
   };
 }
 
