@@ -29,6 +29,10 @@ export interface OwnedCacheOptions {
   watchTimeoutSeconds?: number;
 }
 
+/** The number of the change that put a cached object there (no map of counters per object). */
+const CHANGE = Symbol('change number');
+type Sequenced = KubeObject & { [CHANGE]?: number };
+
 interface OwnState {
   resourceVersion: string;
   fingerprint: string;
@@ -41,8 +45,8 @@ export class OwnedCache {
   private readonly store = new ObjectStore((object) => this.view(object));
   private readonly reflectors = new Map<string, Reflector[]>();
   private readonly own = new Map<string, OwnState>();
-  /** Per object key: how many changes the store has seen, so a waiter misses none. */
-  private readonly versions = new Map<string, number>();
+  /** Numbers every change the store sees; each cached object carries the number of the change that put it there. */
+  private sequence = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly controller = new AbortController();
 
@@ -122,9 +126,10 @@ export class OwnedCache {
     return newerOrSame(object.metadata.resourceVersion, written) ? { object } : 'behind';
   }
 
-  /** A counter of the object's changes: pass it to `nextChange`. */
+  /** The number of the object's last change (0: absent): pass it to `nextChange`. */
   version(ref: ObjectRef): number {
-    return this.versions.get(refKey(ref)) ?? 0;
+    // 0 while the object is absent: absent again after changes is the state a waiter judged, not a change to miss.
+    return (this.store.get(refKey(ref)) as Sequenced | undefined)?.[CHANGE] ?? 0;
   }
 
   /** Resolves at the object's next change after `since`, after `ms`, or when the signal aborts. */
@@ -225,7 +230,8 @@ export class OwnedCache {
   }
 
   private changed(change: StoreChange): void {
-    this.versions.set(change.key, (this.versions.get(change.key) ?? 0) + 1);
+    this.sequence += 1;
+    if (change.type !== 'deleted') (change.object as Sequenced)[CHANGE] = this.sequence;
     for (const waiter of [...(this.waiters.get(change.key) ?? [])]) waiter();
   }
 }
