@@ -1,5 +1,5 @@
 // `npm run bench:scale` (BENCH_TENANTS, default 100,000; BENCH_CONCURRENCY,
-// default 16; BENCH_DRIFT_SECONDS, default 60): how `rowkube run` grows with
+// default 16; BENCH_DRIFT_SECONDS, default 60; BENCH_HEAP_SNAPSHOT): how `rowkube run` grows with
 // the number of tenants. Against the local stack's MariaDB, Kafka and
 // kube-apiserver, which it does not start. In one run:
 //
@@ -18,6 +18,12 @@
 //   BENCH_DRIFT_SECONDS; its first pass (paced over the interval, from its
 //   "drift pass started" to its "drift pass finished" log line) is measured
 //   in CPU seconds of the process, and net of the idle rate measured before it.
+//
+// BENCH_HEAP_SNAPSHOT=<dir>: the process also writes a heap snapshot after the
+// bulk and at the end (bench/support/heap-capture.ts), and the JSON gets the
+// retained size of each holder (`heap`), the watch cache's among them. Meant
+// for runs up to some 30,000 tenants: a snapshot stops the process for
+// seconds and takes memory of its own, and the bench reads it whole.
 //
 // Progress lines as it goes, then one JSON line with every figure on stdout.
 // Everything it makes (table, topics, groups, namespaces) is removed at the
