@@ -1,5 +1,5 @@
 import type { KubeObject } from '../kube/index.js';
-import { MANAGED_BY_LABEL, OwnerAnnotation, ROWKUBE_DOMAIN } from '../ownership/index.js';
+import { MANAGED_BY_LABEL, OwnerAnnotation, OwnerLabel, ROWKUBE_DOMAIN } from '../ownership/index.js';
 import { fingerprint } from './object-fingerprint.js';
 
 // What the watch cache keeps of an object: what its readers need, nothing
@@ -25,6 +25,32 @@ const KEPT_ANNOTATIONS: readonly string[] = [
   OwnerAnnotation.contentHash,
 ];
 
+/**
+ * Label and annotation values most objects share (the managed-by value, the
+ * prefix, hub, form, resource id, deletion policy) and namespaces: one string
+ * for all, instead of one per object as each JSON answer parses them. Per-node
+ * values (node id, its label hash, content hash) are not shared and not kept here.
+ */
+const SHARED_LABELS: readonly string[] = [
+  MANAGED_BY_LABEL,
+  OwnerLabel.prefix,
+  OwnerLabel.hub,
+  OwnerLabel.form,
+  OwnerLabel.resource,
+];
+const SHARED_ANNOTATIONS: readonly string[] = [OwnerAnnotation.prefix, OwnerAnnotation.deletionPolicy];
+/** Distinct shared strings kept at most; past that (a namespace per tenant) the table starts over. */
+const MAX_SHARED = 4_096;
+const shared = new Map<string, string>();
+
+function share(value: string): string {
+  const known = shared.get(value);
+  if (known !== undefined) return known;
+  if (shared.size >= MAX_SHARED) shared.clear();
+  shared.set(value, value);
+  return value;
+}
+
 const FINGERPRINT = Symbol('content fingerprint');
 const IGNORED = Symbol('ignoreFields of the fingerprint');
 
@@ -43,14 +69,14 @@ export function ignoredKey(ignoreFields: readonly string[]): string {
 export function cachedView(object: KubeObject, ignoreFields: readonly string[], known?: string): KubeObject {
   const { metadata } = object;
   const kept: KubeObjectLike = { name: metadata.name };
-  if (metadata.namespace !== undefined) kept.namespace = metadata.namespace;
+  if (metadata.namespace !== undefined) kept.namespace = share(metadata.namespace);
   if (metadata.resourceVersion !== undefined) kept.resourceVersion = metadata.resourceVersion;
   if (metadata.generation !== undefined) kept.generation = metadata.generation;
   if (metadata.deletionTimestamp !== undefined) kept.deletionTimestamp = metadata.deletionTimestamp;
   const labels = picked(metadata.labels, (key) => key === MANAGED_BY_LABEL || key.startsWith(ROWKUBE_DOMAIN));
-  if (labels !== undefined) kept.labels = labels;
+  if (labels !== undefined) kept.labels = sharedValues(labels, SHARED_LABELS);
   const annotations = picked(metadata.annotations, (key) => KEPT_ANNOTATIONS.includes(key));
-  if (annotations !== undefined) kept.annotations = annotations;
+  if (annotations !== undefined) kept.annotations = sharedValues(annotations, SHARED_ANNOTATIONS);
   const view: CachedObject = { apiVersion: object.apiVersion, kind: object.kind, metadata: kept };
   const spec = object.spec;
   if (typeof spec === 'object' && spec !== null) {
@@ -77,6 +103,14 @@ export function cachedFingerprint(object: KubeObject, ignoreFields: readonly str
 }
 
 type KubeObjectLike = KubeObject['metadata'];
+
+function sharedValues(map: Record<string, string>, keys: readonly string[]): Record<string, string> {
+  for (const key of keys) {
+    const value = map[key];
+    if (typeof value === 'string') map[key] = share(value);
+  }
+  return map;
+}
 
 function picked<T>(
   map: Record<string, T> | undefined,
