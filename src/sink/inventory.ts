@@ -114,7 +114,10 @@ export function ownedObject(object: KubeObject, resourceId: string): OwnedObject
 }
 
 export function refKey(ref: ObjectRef): string {
-  return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+  // join, not a template: a template's result is a rope (a "concatenated
+  // string" plus, once hashed as a map key, a flat copy); the key of every
+  // owned object in several maps is worth one flat string.
+  return [ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name].join('|');
 }
 
 // An inventory line: refKey, tab, D or R (the deletion policy), tab, resource
@@ -122,7 +125,7 @@ export function refKey(ref: ObjectRef): string {
 // '|'; the resource id comes last, so whatever it holds is read back whole.
 
 function pack(key: string, object: OwnedObject): string {
-  return `${key}\t${object.deletionPolicy === 'Retain' ? 'R' : 'D'}\t${object.resourceId}`;
+  return [key, object.deletionPolicy === 'Retain' ? 'R' : 'D', object.resourceId].join('\t');
 }
 
 function keyOf(line: string): string {
