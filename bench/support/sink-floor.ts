@@ -73,8 +73,11 @@ export async function benchApplyFloorOf(
   // has the same kinds, so the first objects name them all (a kind seen only
   // later is looked up when it comes).
   const ahead: KubeObject[] = [];
-  for (let next = source.next(); next.done !== true && ahead.length < LOOK_AHEAD; next = source.next())
+  while (ahead.length < LOOK_AHEAD) {
+    const next = source.next();
+    if (next.done === true) break;
     ahead.push(next.value);
+  }
   if (ahead.length === 0) throw new Error('the floor has no objects to apply');
   const kinds = new Set<string>();
   for (const object of ahead) {
