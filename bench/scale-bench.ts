@@ -94,7 +94,7 @@ async function main(env: ScaleBenchEnv): Promise<number> {
     kubeconfig: env.kubeconfig,
     mysqlUrl: env.mysqlUrl,
     concurrency: env.concurrency,
-    env: env.heapSnapshotDir === undefined ? undefined : heapSnapshotEnv(env.heapSnapshotDir),
+    env: childEnv(env),
   });
   const floorNamespace = `${run.namespace}-floor`;
   const cleanUp = once(async () => {
@@ -264,6 +264,7 @@ async function main(env: ScaleBenchEnv): Promise<number> {
           ? null
           : Math.round((bulkPeakRss - readyRss) / env.tenants),
       readyRssMiB: MiB(readyRss),
+      nodeOptions: env.nodeOptions ?? null,
       heap: heapFigures(heap, env.tenants),
       restart,
       drift,
@@ -273,6 +274,14 @@ async function main(env: ScaleBenchEnv): Promise<number> {
     }),
   );
   return phases.failed ? 1 : 0;
+}
+
+/** NODE_OPTIONS of the rowkube process: BENCH_NODE_OPTIONS, and the heap-snapshot signal with BENCH_HEAP_SNAPSHOT. */
+function childEnv(env: ScaleBenchEnv): NodeJS.ProcessEnv | undefined {
+  const snapshot =
+    env.heapSnapshotDir === undefined ? undefined : heapSnapshotEnv(env.heapSnapshotDir).NODE_OPTIONS;
+  const options = [process.env.NODE_OPTIONS, env.nodeOptions, snapshot].filter(Boolean).join(' ');
+  return options === '' ? undefined : { NODE_OPTIONS: options };
 }
 
 /**

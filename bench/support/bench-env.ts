@@ -369,6 +369,8 @@ export interface ScaleBenchEnv extends StackEnv {
   driftSeconds: number;
   /** BENCH_HEAP_SNAPSHOT: a directory for heap snapshots of the process after the bulk and after the restart (bench/support/heap-capture.ts). */
   heapSnapshotDir: string | undefined;
+  /** BENCH_NODE_OPTIONS: node flags for the rowkube process only (e.g. --max-old-space-size=384, as a pod would set NODE_OPTIONS). */
+  nodeOptions: string | undefined;
 }
 
 export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchEnv {
@@ -389,6 +391,7 @@ export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchE
     concurrency,
     driftSeconds: envInt(env, 'BENCH_DRIFT_SECONDS', 60),
     heapSnapshotDir: env.BENCH_HEAP_SNAPSHOT || undefined,
+    nodeOptions: env.BENCH_NODE_OPTIONS || undefined,
   };
 }
 

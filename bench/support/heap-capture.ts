@@ -17,8 +17,7 @@ const SIGNAL = 'SIGUSR2';
 /** Variables for the child that make it write a snapshot into `dir` on SIGUSR2. */
 export function heapSnapshotEnv(dir: string): NodeJS.ProcessEnv {
   mkdirSync(dir, { recursive: true });
-  const options = `--heapsnapshot-signal=${SIGNAL} --diagnostic-dir=${resolve(dir)}`;
-  return { NODE_OPTIONS: [process.env.NODE_OPTIONS, options].filter(Boolean).join(' ') };
+  return { NODE_OPTIONS: `--heapsnapshot-signal=${SIGNAL} --diagnostic-dir=${resolve(dir)}` };
 }
 
 /**
