@@ -1,7 +1,7 @@
 import { refKey } from '../inventory.js';
 import type { KubeObject, KubeWatchApi, ObjectRef } from '../kube/index.js';
 import type { RequestLimiter } from '../runner/request-limiter.js';
-import { CHANGE, cachedFingerprint, cachedView } from './cached-view.js';
+import { cachedFingerprint, cachedView } from './cached-view.js';
 import { fingerprint } from './object-fingerprint.js';
 import { ObjectStore, type StoreChange } from './object-store.js';
 import { Reflector } from './reflector.js';
@@ -29,6 +29,8 @@ export interface OwnedCacheOptions {
   watchTimeoutSeconds?: number;
 }
 
+/** The number of the change that put a cached object there (no map of counters per object). */
+const CHANGE = Symbol('change number');
 type Sequenced = KubeObject & { [CHANGE]?: number };
 
 interface OwnState {
