@@ -1,5 +1,5 @@
 // `npm run bench:scale` (BENCH_TENANTS, default 100,000; BENCH_CONCURRENCY,
-// default 16; BENCH_DRIFT_SECONDS, default 60): how `rowkube run` grows with
+// default 16; BENCH_DRIFT_SECONDS, default 60; BENCH_HEAP_SNAPSHOT): how `rowkube run` grows with
 // the number of tenants. Against the local stack's MariaDB, Kafka and
 // kube-apiserver, which it does not start. In one run:
 //
@@ -19,6 +19,12 @@
 //   "drift pass started" to its "drift pass finished" log line) is measured
 //   in CPU seconds of the process, and net of the idle rate measured before it.
 //
+// BENCH_HEAP_SNAPSHOT=<dir>: the process also writes a heap snapshot after the
+// bulk and at the end (bench/support/heap-capture.ts), and the JSON gets the
+// retained size of each holder (`heap`), the watch cache's among them. Meant
+// for runs up to some 30,000 tenants: a snapshot stops the process for
+// seconds and takes memory of its own, and the bench reads it whole.
+//
 // Progress lines as it goes, then one JSON line with every figure on stdout.
 // Everything it makes (table, topics, groups, namespaces) is removed at the
 // end and on Ctrl-C; the namespaces' objects go in the background.
@@ -33,6 +39,8 @@ import { type ScaleBenchEnv, scaleBenchEnv } from './support/bench-env.js';
 import { notRun, Phases, runBench, say } from './support/bench-main.js';
 import { type CountedBulkFigures, countedBulk } from './support/counted-bulk.js';
 import { benchE2eFloor } from './support/e2e-floor.js';
+import { captureHeap, heapSnapshotEnv } from './support/heap-capture.js';
+import type { HeapSummary } from './support/heap-snapshot.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { ObjectCounter } from './support/object-count.js';
 import { peakRssBytes, rssBytes } from './support/process-memory.js';
@@ -86,6 +94,7 @@ async function main(env: ScaleBenchEnv): Promise<number> {
     kubeconfig: env.kubeconfig,
     mysqlUrl: env.mysqlUrl,
     concurrency: env.concurrency,
+    env: childEnv(env),
   });
   const floorNamespace = `${run.namespace}-floor`;
   const cleanUp = once(async () => {
@@ -102,6 +111,13 @@ async function main(env: ScaleBenchEnv): Promise<number> {
   let restart = notRun<{ readySeconds: number; secondsPer10kNodes: number }>();
   let drift = notRun<DriftFigures>();
   let restartPeakRss: number | undefined;
+  const heap: { bulk?: HeapSummary; restarted?: HeapSummary } = {};
+  // After the peak RSS is read: writing a snapshot takes memory of its own.
+  const snapshot = async (at: keyof typeof heap) => {
+    if (env.heapSnapshotDir === undefined) return;
+    heap[at] = await captureHeap(run.replica, env.heapSnapshotDir);
+    say(`heap after the ${at === 'bulk' ? 'bulk' : 'restart'}: ${MiB(heap[at].liveBytes)} MiB live`);
+  };
   try {
     const database = await run.setUp();
     await phases.run(
@@ -159,6 +175,7 @@ async function main(env: ScaleBenchEnv): Promise<number> {
           `bulk: every object in the apiserver ${bulk.seconds} s after the first COMMIT (${bulk.objectsPerSec}/s)` +
             `${ofFloor}; peak RSS ${MiB(bulkPeakRss)} MiB`,
         );
+        await snapshot('bulk');
       },
       (failure) => {
         bulk = failure;
@@ -215,6 +232,7 @@ async function main(env: ScaleBenchEnv): Promise<number> {
           `drift pass: ${drift.nodes} nodes in ${drift.seconds} s, ${drift.cpuSeconds} CPU s ` +
             `(${drift.netCpuSeconds} s above the idle ${drift.idleCorePct} % of a core)`,
         );
+        await snapshot('restarted');
       },
       (failure) => {
         drift = failure;
@@ -246,6 +264,8 @@ async function main(env: ScaleBenchEnv): Promise<number> {
           ? null
           : Math.round((bulkPeakRss - readyRss) / env.tenants),
       readyRssMiB: MiB(readyRss),
+      nodeOptions: env.nodeOptions ?? null,
+      heap: heapFigures(heap, env.tenants),
       restart,
       drift,
       aim: AIM,
@@ -254,6 +274,47 @@ async function main(env: ScaleBenchEnv): Promise<number> {
     }),
   );
   return phases.failed ? 1 : 0;
+}
+
+/** NODE_OPTIONS of the rowkube process: BENCH_NODE_OPTIONS, and the heap-snapshot signal with BENCH_HEAP_SNAPSHOT. */
+function childEnv(env: ScaleBenchEnv): NodeJS.ProcessEnv | undefined {
+  const snapshot =
+    env.heapSnapshotDir === undefined ? undefined : heapSnapshotEnv(env.heapSnapshotDir).NODE_OPTIONS;
+  const options = [process.env.NODE_OPTIONS, env.nodeOptions, snapshot].filter(Boolean).join(' ');
+  return options === '' ? undefined : { NODE_OPTIONS: options };
+}
+
+/**
+ * The heap snapshots' summaries (BENCH_HEAP_SNAPSHOT): live heap, each holder
+ * of at least 1 % of it in MiB and bytes per node, and the watch cache's
+ * bytes per cached object.
+ */
+function heapFigures(heap: { bulk?: HeapSummary; restarted?: HeapSummary }, tenants: number) {
+  const figures = (summary: HeapSummary | undefined) => {
+    if (summary === undefined) return null;
+    const holders = summary.holders
+      .filter((h) => h.retainedBytes >= summary.liveBytes / 100)
+      .map((h) => ({
+        holder: h.holder,
+        MiB: MiB(h.retainedBytes),
+        bytesPerNode: Math.round(h.retainedBytes / tenants),
+      }));
+    // The cache's objects sit in its ObjectStore, which its reflectors hold too (so OwnedCache does not dominate it).
+    const retained = (holder: string) => summary.holders.find((h) => h.holder === holder)?.retainedBytes;
+    const store = retained('OwnedCache.store') === undefined ? (retained('ObjectStore') ?? 0) : 0;
+    const cacheBytes =
+      retained('OwnedCache') === undefined ? undefined : (retained('OwnedCache') as number) + store;
+    return {
+      liveMiB: MiB(summary.liveBytes),
+      liveBytesPerNode: Math.round(summary.liveBytes / tenants),
+      cacheBytesPerObject:
+        cacheBytes === undefined ? null : Math.round(cacheBytes / (tenants * OBJECTS_PER_TENANT)),
+      holders,
+    };
+  };
+  return heap.bulk === undefined && heap.restarted === undefined
+    ? null
+    : { bulk: figures(heap.bulk), restarted: figures(heap.restarted) };
 }
 
 runBench('bench:scale', scaleBenchEnv, main);

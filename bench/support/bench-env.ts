@@ -367,6 +367,10 @@ export interface ScaleBenchEnv extends StackEnv {
   concurrency: number;
   /** The drift interval of the restarted process, whose first pass is measured (BENCH_DRIFT_SECONDS, default 60). */
   driftSeconds: number;
+  /** BENCH_HEAP_SNAPSHOT: a directory for heap snapshots of the process after the bulk and after the restart (bench/support/heap-capture.ts). */
+  heapSnapshotDir: string | undefined;
+  /** BENCH_NODE_OPTIONS: node flags for the rowkube process only (e.g. --max-old-space-size=384, as a pod would set NODE_OPTIONS). */
+  nodeOptions: string | undefined;
 }
 
 export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchEnv {
@@ -386,6 +390,8 @@ export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchE
     tenants: envInt(env, 'BENCH_TENANTS', 100_000),
     concurrency,
     driftSeconds: envInt(env, 'BENCH_DRIFT_SECONDS', 60),
+    heapSnapshotDir: env.BENCH_HEAP_SNAPSHOT || undefined,
+    nodeOptions: env.BENCH_NODE_OPTIONS || undefined,
   };
 }
 

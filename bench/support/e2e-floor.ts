@@ -2,8 +2,11 @@ import type { RowkubeConfig } from '../../src/core/config/config-schema.js';
 import type { KubeApi } from '../../src/sink/kube/index.js';
 import { E2E_FORM } from './bench-config.js';
 import { tenantRow } from './e2e-rows.js';
-import { benchApplyFloor, type FloorFigures, floorObjects } from './sink-floor.js';
+import { benchApplyFloorOf, type FloorFigures, floorObjects } from './sink-floor.js';
 import { type BenchNode, renderRows } from './sink-nodes.js';
+
+/** Tenants rendered at a time: the floor's objects are made as they are applied, a chunk ahead. */
+const RENDER_CHUNK = 500;
 
 // The bulk phase's floor: the same objects the pipeline provisions for the
 // bulk's tenants, rendered by the processor's own renderNode from the rows
@@ -22,9 +25,17 @@ export interface E2eFloorOptions {
 }
 
 export async function benchE2eFloor(kube: KubeApi, options: E2eFloorOptions): Promise<FloorFigures> {
-  const nodes = renderTenants(options.config, options.firstId, options.count);
-  const objects = floorObjects(nodes, options.ownerPrefix, options.namespace);
-  return benchApplyFloor(kube, objects, {
+  function* objects() {
+    for (let first = options.firstId; first < options.firstId + options.count; first += RENDER_CHUNK) {
+      const count = Math.min(RENDER_CHUNK, options.firstId + options.count - first);
+      yield* floorObjects(
+        renderTenants(options.config, first, count),
+        options.ownerPrefix,
+        options.namespace,
+      );
+    }
+  }
+  return benchApplyFloorOf(kube, objects(), {
     concurrency: options.config.kubernetes.concurrency,
     fieldManager: options.config.kubernetes.fieldManager,
   });

@@ -28,6 +28,8 @@ export interface SingleRunOptions {
   kubeconfig: string;
   mysqlUrl: string;
   concurrency: number;
+  /** Variables for the process on top of this one's (e.g. heap-snapshot-env.ts's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class SingleRun {
@@ -79,6 +81,7 @@ export class SingleRun {
       name: `${this.options.name}${this.sets.length}`,
       lease: { namespace: this.namespace, name: 'unused' },
       kube: this.options.kube,
+      env: this.options.env,
     });
     this.sets.push(set);
     const startedAt = Date.now();

@@ -49,34 +49,73 @@ export function floorObjects(nodes: readonly BenchNode[], prefix: string, namesp
 export async function benchApplyFloor(
   kube: KubeApi,
   objects: readonly KubeObject[],
+  options: { concurrency: number; fieldManager: string },
+): Promise<FloorFigures> {
+  return benchApplyFloorOf(kube, objects, options);
+}
+
+/** Objects looked at before the clock starts, for the kinds to discover. */
+const LOOK_AHEAD = 64;
+
+/**
+ * As benchApplyFloor, with the objects made as they are applied (a
+ * generator): 100,000 tenants' 300,000 objects never sit in memory at once.
+ * The workers take the next object from the one iterator.
+ */
+export async function benchApplyFloorOf(
+  kube: KubeApi,
+  objects: Iterable<KubeObject>,
   { concurrency, fieldManager }: { concurrency: number; fieldManager: string },
 ): Promise<FloorFigures> {
+  const source = objects[Symbol.iterator]();
   // Discovery is cached per kind after its first use; the sink pays it once
-  // at start too, so it stays out of both clocks' steady state.
-  for (const kind of new Set(objects.map((o) => `${o.apiVersion} ${o.kind}`))) {
-    const [apiVersion, name] = kind.split(' ') as [string, string];
-    await kube.isNamespaced(apiVersion, name);
+  // at start too, so it stays out of both clocks' steady state. Every tenant
+  // has the same kinds, so the first objects name them all (a kind seen only
+  // later is looked up when it comes).
+  const ahead: KubeObject[] = [];
+  while (ahead.length < LOOK_AHEAD) {
+    const next = source.next();
+    if (next.done === true) break;
+    ahead.push(next.value);
   }
+  if (ahead.length === 0) throw new Error('the floor has no objects to apply');
+  const kinds = new Set<string>();
+  for (const object of ahead) {
+    const kind = `${object.apiVersion} ${object.kind}`;
+    if (kinds.has(kind)) continue;
+    kinds.add(kind);
+    await kube.isNamespaced(object.apiVersion, object.kind);
+  }
+  const take = (): KubeObject | undefined => {
+    if (ahead.length > 0) return ahead.shift();
+    const next = source.next();
+    return next.done === true ? undefined : next.value;
+  };
   const stopCpu = startCpuMeter();
   const t0 = performance.now();
-  let next = 0;
+  let applied = 0;
   let failed = false;
   const worker = async () => {
-    while (next < objects.length && !failed) {
-      const object = objects[next++] as KubeObject;
+    for (let object = take(); object !== undefined && !failed; object = take()) {
+      const kind = `${object.apiVersion} ${object.kind}`;
+      if (!kinds.has(kind)) {
+        kinds.add(kind);
+        await kube.isNamespaced(object.apiVersion, object.kind);
+      }
       try {
         await kube.apply(object, { fieldManager, force: false });
+        applied += 1;
       } catch (error) {
         failed = true;
         throw error;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, objects.length) }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
   return {
-    objectsPerSec: Math.round(objects.length / seconds),
-    objects: objects.length,
+    objectsPerSec: Math.round(applied / seconds),
+    objects: applied,
     seconds: Math.round(seconds * 100) / 100,
     concurrency,
     cpu: stopCpu(),

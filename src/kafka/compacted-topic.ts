@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { type PackedValue, packValue } from './packed-value.js';
 import { decodeNative } from './record-decoder.js';
 import type { SchemaResolver } from './schema-registry.js';
 import { readTopic } from './topic-reader.js';
@@ -93,6 +94,39 @@ export async function foldCompactedTopic<V>(
       offer({
         key: String(key),
         value: value as V | null,
+        timestampMs: Number(record.timestamp),
+        partition: record.partition,
+      });
+    },
+  });
+}
+
+/**
+ * As foldCompactedTopic, but each value is handed on packed (its bytes and
+ * codec, packed-value.ts), not decoded: for a reader that keeps every key's
+ * value and reads few of them again.
+ */
+export async function foldPackedTopic(
+  options: ReadCompactedTopicOptions,
+  offer: (entry: CompactedEntry<PackedValue>) => void,
+): Promise<void> {
+  const { kafka, topic, resolver, signal } = options;
+  await readTopic({
+    kafka,
+    topic,
+    fromBeginning: true,
+    follow: false,
+    isolation: 'read_committed',
+    allowMissing: options.allowMissing ?? false,
+    partitions: options.partitions,
+    from: options.from,
+    onEnds: options.onEnds,
+    signal,
+    onRecord: async (record) => {
+      const { key } = await decodeNative({ ...record, value: null }, resolver);
+      offer({
+        key: String(key),
+        value: await packValue(record, resolver),
         timestampMs: Number(record.timestamp),
         partition: record.partition,
       });

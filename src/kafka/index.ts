@@ -22,6 +22,7 @@ export { checkKafkaAccess } from './check-kafka-access.js';
 export {
   type CompactedEntry,
   foldCompactedTopic,
+  foldPackedTopic,
   LatestByKey,
   type ReadCompactedTopicOptions,
   readCompactedTopic,
@@ -64,6 +65,7 @@ export { createKafka, type KafkaClientOptions } from './kafka-client.js';
 export { isFenced, kafkaSecurityFailure, toKafkaError } from './kafka-errors.js';
 export { parsePosition, positionRecord, readLastPosition, readPositions } from './offset-store.js';
 export { OffsetTracker } from './offset-tracker.js';
+export { type PackedValue, packValue, unpackValue } from './packed-value.js';
 export { type ChangeEnvelope, decodeJson, decodeNative, type RawRecord } from './record-decoder.js';
 export { type OutgoingRecord, RecordProducer, type TopicOutgoingRecord } from './record-producer.js';
 export { frame, unframe } from './registry/confluent-frame.js';

@@ -16,10 +16,13 @@ export interface OwnedObject {
 }
 
 export class Inventory {
-  private readonly byNode = new Map<string, Map<string, OwnedObject>>();
+  // Each node's objects as one line of text each (packed below), not as objects:
+  // the inventory holds every object rowkube owns, and reads a node's only to
+  // prune or delete it.
+  private readonly byNode = new Map<string, string[]>();
 
   objectsOf(nodeId: string): OwnedObject[] {
-    return [...(this.byNode.get(nodeId)?.values() ?? [])];
+    return (this.byNode.get(nodeId) ?? []).map(unpack);
   }
 
   nodes(): string[] {
@@ -28,20 +31,26 @@ export class Inventory {
 
   /** Replaces what a node owns. */
   set(nodeId: string, objects: readonly OwnedObject[]): void {
-    if (objects.length === 0) this.byNode.delete(nodeId);
-    else this.byNode.set(nodeId, new Map(objects.map((object) => [refKey(object.ref), object])));
+    this.byNode.delete(nodeId);
+    for (const object of objects) this.add(nodeId, object);
   }
 
   add(nodeId: string, object: OwnedObject): void {
-    const objects = this.byNode.get(nodeId) ?? new Map<string, OwnedObject>();
-    objects.set(refKey(object.ref), object);
-    this.byNode.set(nodeId, objects);
+    const lines = this.byNode.get(nodeId) ?? [];
+    const key = refKey(object.ref);
+    const at = lines.findIndex((line) => keyOf(line) === key);
+    if (at >= 0) lines[at] = pack(key, object);
+    else lines.push(pack(key, object));
+    this.byNode.set(nodeId, lines);
   }
 
   remove(nodeId: string, ref: ObjectRef): void {
-    const objects = this.byNode.get(nodeId);
-    objects?.delete(refKey(ref));
-    if (objects?.size === 0) this.byNode.delete(nodeId);
+    const lines = this.byNode.get(nodeId);
+    if (lines === undefined) return;
+    const key = refKey(ref);
+    const kept = lines.filter((line) => keyOf(line) !== key);
+    if (kept.length === 0) this.byNode.delete(nodeId);
+    else this.byNode.set(nodeId, kept);
   }
 
   /**
@@ -105,7 +114,31 @@ export function ownedObject(object: KubeObject, resourceId: string): OwnedObject
 }
 
 export function refKey(ref: ObjectRef): string {
-  return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+  // join, not a template: a template's result is a rope (a "concatenated
+  // string" plus, once hashed as a map key, a flat copy); the key of every
+  // owned object in several maps is worth one flat string.
+  return [ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name].join('|');
+}
+
+// An inventory line: refKey, tab, D or R (the deletion policy), tab, resource
+// id. Neither an apiVersion, a kind, a namespace nor a name holds a tab or a
+// '|'; the resource id comes last, so whatever it holds is read back whole.
+
+function pack(key: string, object: OwnedObject): string {
+  return [key, object.deletionPolicy === 'Retain' ? 'R' : 'D', object.resourceId].join('\t');
+}
+
+function keyOf(line: string): string {
+  return line.slice(0, line.indexOf('\t'));
+}
+
+function unpack(line: string): OwnedObject {
+  const tab = line.indexOf('\t');
+  const [apiVersion = '', kind = '', namespace = '', name = ''] = line.slice(0, tab).split('|');
+  const ref: ObjectRef = { apiVersion, kind, name };
+  if (namespace !== '') ref.namespace = namespace;
+  const deletionPolicy = line[tab + 1] === 'R' ? 'Retain' : 'Delete';
+  return { ref, resourceId: line.slice(tab + 3), deletionPolicy };
 }
 
 /**

@@ -4,16 +4,18 @@ import { auditTopic, desiredTopic, schemasTopic, sinkGroupId } from '../contract
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
   decodeNative,
-  foldCompactedTopic,
+  foldPackedTopic,
   type Kafka,
-  LatestByKey,
   OffsetTracker,
+  type PackedValue,
+  packValue,
   RecordProducer,
   registryClientFor,
   runConsumerStage,
   SchemaRegistry,
   type StageAttempt,
   type TrackedHandler,
+  unpackValue,
   wireFormatFor,
 } from '../kafka/index.js';
 import { AuditPublisher, type KubeApi, type ObjectRef, ResourceManager } from './index.js';
@@ -124,18 +126,20 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   attempt.onClose(async () => resources.close());
   const owned = resources.objectsFound;
 
-  // The newest desired state of every node (what is pruned at start), and of
-  // the nodes of this replica's partitions (what drift checks re-apply).
-  const desired = new LatestByKey<DesiredValue>();
-  const share = new DesiredShare<DesiredValue>(SESSION_TIMEOUT_MS);
-  await foldCompactedTopic<DesiredValue>(
+  // The newest desired state of every node (what is pruned at start, and
+  // what drift checks re-apply for the nodes of this replica's partitions),
+  // kept as the record's Avro bytes and decoded only for a drift correction:
+  // a decoded value is several times its bytes, and the sink holds one per node.
+  const share = new DesiredShare<PackedValue>(SESSION_TIMEOUT_MS);
+  let records = 0;
+  await foldPackedTopic(
     { kafka, topic, resolver: registry, signal, allowMissing: true, onEnds: (ends) => share.seededTo(ends) },
     (entry) => {
-      desired.offer(entry);
+      records += 1;
       if (entry.partition !== undefined) share.seed(entry.key, entry.partition, entry.value);
     },
   );
-  logger.info({ objects: owned, nodes: desired.keys }, 'inventory listed and desired state read');
+  logger.info({ objects: owned, nodes: share.size }, 'inventory listed and desired state read');
 
   const tracker = new OffsetTracker();
   // Drift seen while its node was busy: checked again when the node is idle,
@@ -144,8 +148,21 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // Only nodes of the partitions assigned to this replica, with the value it
   // got for them: another replica's newer write is no drift here (desired-share.ts).
   const correct = (nodeId: string) => {
-    const value = share.correction(nodeId);
+    const value = unpacked(nodeId, share.correction(nodeId));
     if (value !== null) nodes.submit({ nodeId, payload: { value, verify: true } });
+  };
+  // Decoded as it was when it arrived; a value that no longer decodes is left alone, and said.
+  const unpacked = (nodeId: string, packed: PackedValue | null): DesiredValue | null => {
+    if (packed === null) return null;
+    try {
+      return unpackValue<DesiredValue>(packed);
+    } catch (error) {
+      logger.error(
+        { err: error, node: nodeId },
+        'the desired state kept for drift correction does not decode',
+      );
+      return null;
+    }
   };
   const nodes = desiredScheduler({
     config,
@@ -173,7 +190,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   attempt.onClose(async () => stopDrift());
   // A partition taken over: its nodes are corrected once read (or their records arrive).
   // Objects this replica does not know, or saw change, may have been set wrong meanwhile: applied again, looking.
-  const catchUp = new PartitionCatchUp<DesiredValue>({
+  const catchUp = new PartitionCatchUp<PackedValue>({
     share,
     read: (partitions, from, readSignal) =>
       readPartitionValues({ kafka, topic, resolver: registry, signal: readSignal, partitions, from }),
@@ -187,8 +204,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // Objects of nodes whose desired state is gone (a tombstone compacted away
   // while the sink was down). An empty desired topic more likely means a
   // wrong prefix or a topic deleted by hand than "delete everything".
-  const gone = resources.nodes().filter((nodeId) => !desired.latest.has(nodeId));
-  if (desired.keys === 0 && gone.length > 0)
+  const gone = resources.nodes().filter((nodeId) => !share.holds(nodeId));
+  if (records === 0 && gone.length > 0)
     logger.warn(
       { nodes: gone.length, topic },
       'the desired topic is empty: objects of this prefix are left alone',
@@ -208,7 +225,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     onRecord: async (record) => {
       const { key, value } = await decodeNative(record, registry);
       const nodeId = String(key);
-      share.received(nodeId, record.partition, value as DesiredValue | null);
+      share.received(nodeId, record.partition, await packValue(record, registry));
       desiredSeen(value as DesiredValue | null, record.receivedAtMs);
       nodes.submit({
         nodeId,
@@ -227,9 +244,10 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
           // Only nodes this replica may set back (runner/desired-share.ts).
           nodeIds: () => [...share.correctable()].map(([nodeId]) => nodeId),
           check: (nodeId) => {
-            const value = share.correction(nodeId);
             // A node busy with a record is about to be applied anyway.
-            if (value === null || nodes.isBusy(nodeId)) return false;
+            if (nodes.isBusy(nodeId)) return false;
+            const value = unpacked(nodeId, share.correction(nodeId));
+            if (value === null) return false;
             nodes.submit({ nodeId, payload: { value, verify: true } });
             return true;
           },

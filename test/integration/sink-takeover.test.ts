@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DesiredValue, desiredTopic, sinkGroupId } from '../../src/contracts/index.js';
-import { SchemaRegistry } from '../../src/kafka/index.js';
+import { type PackedValue, SchemaRegistry, unpackValue } from '../../src/kafka/index.js';
 import { readPartitionValues } from '../../src/sink/runner/partition-catch-up.js';
 import { readDesired } from '../../support/desired-records.js';
 import { type GroupAssignment, settledAssignment } from '../../support/group-assignment.js';
@@ -78,7 +78,7 @@ describe('sink > two replicas > drift after a take-over', () => {
     const registry = await SchemaRegistry.open({ kafka: harness.kafka, prefix: harness.prefix });
     const read = async (from?: ReadonlyMap<number, bigint>) => {
       let ends: ReadonlyMap<number, bigint> = new Map();
-      const values = await readPartitionValues<DesiredValue>({
+      const values = await readPartitionValues({
         kafka: harness.kafka,
         topic,
         resolver: registry,
@@ -89,7 +89,11 @@ describe('sink > two replicas > drift after a take-over', () => {
         },
       });
       expect([...values.keys()]).toEqual([partition]);
-      return { nodes: values.get(partition) as Map<string, DesiredValue | null>, ends };
+      const packed = values.get(partition) as Map<string, PackedValue | null>;
+      const nodes = new Map(
+        [...packed].map(([key, value]) => [key, value && unpackValue<DesiredValue>(value)]),
+      );
+      return { nodes, ends };
     };
     const version = (value: DesiredValue | null | undefined) =>
       JSON.parse(value?.resources[0]?.manifest ?? '{}').data?.version;

@@ -67,3 +67,25 @@ describe('Sink > Inventory > seed by namespace', () => {
     expect(literalNamespaces([])).toEqual([]);
   });
 });
+
+describe('sink > inventory > lines', () => {
+  it('gives back each object as added, in order, a re-add replacing it in place', () => {
+    const inventory = new Inventory();
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'a' };
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', name: 'ns' };
+    const crd = { apiVersion: 'example.com/v1', kind: 'Widget', namespace: 'ns', name: 'w' };
+    inventory.add('f/1', { ref: cm, resourceId: 'config', deletionPolicy: 'Delete' });
+    inventory.add('f/1', { ref: namespace, resourceId: 'ns\twith a tab', deletionPolicy: 'Retain' });
+    inventory.add('f/1', { ref: crd, resourceId: 'w', deletionPolicy: 'Delete' });
+    inventory.add('f/1', { ref: cm, resourceId: 'config', deletionPolicy: 'Retain' });
+    expect(inventory.objectsOf('f/1')).toEqual([
+      { ref: cm, resourceId: 'config', deletionPolicy: 'Retain' },
+      { ref: namespace, resourceId: 'ns\twith a tab', deletionPolicy: 'Retain' },
+      { ref: crd, resourceId: 'w', deletionPolicy: 'Delete' },
+    ]);
+    inventory.remove('f/1', namespace);
+    inventory.remove('f/1', cm);
+    inventory.remove('f/1', crd);
+    expect(inventory.nodes()).toEqual([]);
+  });
+});

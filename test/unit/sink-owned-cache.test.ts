@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { cachedFingerprint, cachedView } from '../../src/sink/cache/cached-view.js';
+import { fingerprint } from '../../src/sink/cache/object-fingerprint.js';
 import { OwnedCache } from '../../src/sink/cache/owned-cache.js';
 import type { KubeObject, KubeWatchApi, WatchEvent, WatchOptions } from '../../src/sink/kube/index.js';
 import { RequestLimiter } from '../../src/sink/runner/request-limiter.js';
@@ -18,6 +20,7 @@ const cm = (rv: string, data: Record<string, string>, status?: object): KubeObje
     ...(status ? { status } : {}),
   }) as KubeObject;
 const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'c' };
+const rv = (resourceVersion: string) => expect.objectContaining({ resourceVersion });
 
 class FedWatch implements KubeWatchApi {
   private push: ((event: WatchEvent) => void) | undefined;
@@ -69,13 +72,14 @@ describe('sink > cache > owned cache', () => {
     const cache = await openCache(fed);
     try {
       expect(cache.synced(ref)).toBe(true);
-      expect(cache.lookup(ref)).toEqual({ object: expect.objectContaining({ data: { v: 'old' } }) });
+      // The cache keeps no data (cached-view.ts): which version it holds says which copy it is.
+      expect(cache.lookup(ref)).toEqual({ object: expect.objectContaining({ metadata: rv('5') }) });
       cache.wrote(cm('12', { v: 'new' }));
       expect(cache.lookup(ref)).toBe('behind');
       const since = cache.version(ref);
       fed.send({ type: 'MODIFIED', object: cm('12', { v: 'new' }) });
       await cache.nextChange(ref, since, 5_000, new AbortController().signal);
-      expect(cache.lookup(ref)).toEqual({ object: expect.objectContaining({ data: { v: 'new' } }) });
+      expect(cache.lookup(ref)).toEqual({ object: expect.objectContaining({ metadata: rv('12') }) });
       expect(cache.drifted(ref)).toBe(false);
     } finally {
       cache.close();
@@ -108,5 +112,44 @@ describe('sink > cache > owned cache', () => {
     } finally {
       cache.close();
     }
+  });
+});
+
+describe('sink > cache > cached view', () => {
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: 'web',
+      namespace: 'ns',
+      resourceVersion: '3',
+      generation: 2,
+      labels: { 'app.kubernetes.io/managed-by': 'rowkube', 'rowkube.io/node': 'n', app: 'web' },
+      annotations: { 'rowkube.io/node-id': 'f/1', 'rowkube.io/source-position': '{"file":"x"}' },
+      managedFields: [{ manager: 'rowkube' }],
+    },
+    spec: { replicas: 2, template: { spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    status: { observedGeneration: 2, readyReplicas: 2 },
+  } as unknown as KubeObject;
+
+  it('keeps what readiness and ownership read, and the content only as its fingerprint', () => {
+    const view = cachedView(deployment, []);
+    expect(JSON.parse(JSON.stringify(view))).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'web',
+        namespace: 'ns',
+        resourceVersion: '3',
+        generation: 2,
+        labels: { 'app.kubernetes.io/managed-by': 'rowkube', 'rowkube.io/node': 'n' },
+        annotations: { 'rowkube.io/node-id': 'f/1' },
+      },
+      spec: { replicas: 2 },
+      status: { observedGeneration: 2, readyReplicas: 2 },
+    });
+    expect(cachedFingerprint(view, [])).toBe(fingerprint(deployment));
+    // Taken with other ignoreFields: not known.
+    expect(cachedFingerprint(view, ['spec.replicas'])).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { refKey } from '../inventory.js';
 import type { KubeObject, KubeWatchApi, ObjectRef } from '../kube/index.js';
 import type { RequestLimiter } from '../runner/request-limiter.js';
+import { cachedFingerprint, cachedView } from './cached-view.js';
 import { fingerprint } from './object-fingerprint.js';
 import { ObjectStore, type StoreChange } from './object-store.js';
 import { Reflector } from './reflector.js';
@@ -28,6 +29,10 @@ export interface OwnedCacheOptions {
   watchTimeoutSeconds?: number;
 }
 
+/** The number of the change that put a cached object there (no map of counters per object). */
+const CHANGE = Symbol('change number');
+type Sequenced = KubeObject & { [CHANGE]?: number };
+
 interface OwnState {
   resourceVersion: string;
   fingerprint: string;
@@ -36,11 +41,12 @@ interface OwnState {
 }
 
 export class OwnedCache {
-  private readonly store = new ObjectStore(slim);
+  // Each object as the cache's view of it (cached-view.ts): its fingerprint taken with the ignoreFields of rowkube's last write.
+  private readonly store = new ObjectStore((object) => this.view(object));
   private readonly reflectors = new Map<string, Reflector[]>();
   private readonly own = new Map<string, OwnState>();
-  /** Per object key: how many changes the store has seen, so a waiter misses none. */
-  private readonly versions = new Map<string, number>();
+  /** Numbers every change the store sees; each cached object carries the number of the change that put it there. */
+  private sequence = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly controller = new AbortController();
 
@@ -92,7 +98,7 @@ export class OwnedCache {
       throw error;
     }
     // What was found is what rowkube last wrote, as far as it can tell.
-    for (const object of cache.store.values()) cache.wrote(object);
+    for (const object of cache.store.values()) cache.found(object);
     return cache;
   }
 
@@ -120,9 +126,10 @@ export class OwnedCache {
     return newerOrSame(object.metadata.resourceVersion, written) ? { object } : 'behind';
   }
 
-  /** A counter of the object's changes: pass it to `nextChange`. */
+  /** The number of the object's last change (0: absent): pass it to `nextChange`. */
   version(ref: ObjectRef): number {
-    return this.versions.get(refKey(ref)) ?? 0;
+    // 0 while the object is absent: absent again after changes is the state a waiter judged, not a change to miss.
+    return (this.store.get(refKey(ref)) as Sequenced | undefined)?.[CHANGE] ?? 0;
   }
 
   /** Resolves at the object's next change after `since`, after `ms`, or when the signal aborts. */
@@ -158,6 +165,22 @@ export class OwnedCache {
     });
   }
 
+  /** An object the first LIST found: its content as listed counts as rowkube's last write. */
+  private found(view: KubeObject): void {
+    this.own.set(refKey(refOfObject(view)), {
+      resourceVersion: view.metadata.resourceVersion ?? '',
+      fingerprint: cachedFingerprint(view, []) ?? '',
+      ignoreFields: [],
+    });
+  }
+
+  private view(object: KubeObject): KubeObject {
+    const own = this.own.get(refKey(refOfObject(object)));
+    const version = object.metadata.resourceVersion;
+    const known = own !== undefined && own.resourceVersion === version ? own.fingerprint : undefined;
+    return cachedView(object, own?.ignoreFields ?? [], known);
+  }
+
   /** rowkube deletes the object or gives it up (Retain): its disappearance is not drift. */
   forget(ref: ObjectRef): void {
     this.own.delete(refKey(ref));
@@ -174,7 +197,8 @@ export class OwnedCache {
     const object = this.store.get(key);
     if (object === undefined) return true;
     if (object.metadata.resourceVersion === own.resourceVersion) return false;
-    return fingerprint(object, own.ignoreFields) !== own.fingerprint;
+    // Unknown (taken with other ignoreFields): a re-apply finds out, and changes nothing if nothing drifted.
+    return cachedFingerprint(object, own.ignoreFields) !== own.fingerprint;
   }
 
   /**
@@ -189,9 +213,11 @@ export class OwnedCache {
     if (change.type === 'deleted') return true;
     const { object, previous } = change;
     if (object.metadata.resourceVersion === own.resourceVersion) return false;
-    const now = fingerprint(object, own.ignoreFields);
-    if (now === own.fingerprint) return false;
-    return previous === undefined || fingerprint(previous, own.ignoreFields) !== now;
+    const now = cachedFingerprint(object, own.ignoreFields);
+    if (now !== undefined && now === own.fingerprint) return false;
+    return (
+      now === undefined || previous === undefined || cachedFingerprint(previous, own.ignoreFields) !== now
+    );
   }
 
   /** Calls `listener` with every change the watches deliver. */
@@ -204,20 +230,10 @@ export class OwnedCache {
   }
 
   private changed(change: StoreChange): void {
-    this.versions.set(change.key, (this.versions.get(change.key) ?? 0) + 1);
+    this.sequence += 1;
+    if (change.type !== 'deleted') (change.object as Sequenced)[CHANGE] = this.sequence;
     for (const waiter of [...(this.waiters.get(change.key) ?? [])]) waiter();
   }
-}
-
-/**
- * What the cache keeps of an object: all but managedFields (often the
- * largest part of an object, and read by neither readiness nor drift), as
- * client-go users strip them with a transform.
- */
-function slim(object: KubeObject): KubeObject {
-  if (object.metadata.managedFields === undefined) return object;
-  const { managedFields: _managedFields, ...metadata } = object.metadata;
-  return { ...object, metadata };
 }
 
 function kindKey(apiVersion: string, kind: string): string {

@@ -75,6 +75,17 @@ export class DesiredShare<V> {
     for (const [partition, end] of ends) this.seedEnds.set(partition, end);
   }
 
+  /** Nodes known, deleted ones (a tombstone) included. */
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** Whether the node has a value (is not unknown or deleted), whatever the assignment. */
+  holds(nodeId: string): boolean {
+    const value = this.nodes.get(nodeId)?.value;
+    return value !== undefined && value !== null;
+  }
+
   /** A node's newest value as read from the whole topic at start. */
   seed(nodeId: string, partition: number, value: V | null): void {
     this.nodes.set(nodeId, { partition, value, generation: 0 });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { abortableSleep } from '../../core/abortable-sleep.js';
-import { foldCompactedTopic, type ReadCompactedTopicOptions } from '../../kafka/index.js';
+import { foldPackedTopic, type PackedValue, type ReadCompactedTopicOptions } from '../../kafka/index.js';
 import type { DesiredShare, Takeover } from './desired-share.js';
 
 // A sink replica that takes a partition of `<prefix>.desired` over from
@@ -121,12 +121,12 @@ export class PartitionCatchUp<V> {
 }
 
 /** Reads partitions of a compacted topic (the desired topic) into each node's last value, per partition. */
-export async function readPartitionValues<V>(
+export async function readPartitionValues(
   options: ReadCompactedTopicOptions & { partitions: readonly number[] },
-): Promise<PartitionValues<V>> {
-  const values: PartitionValues<V> = new Map();
+): Promise<PartitionValues<PackedValue>> {
+  const values: PartitionValues<PackedValue> = new Map();
   for (const partition of options.partitions) values.set(partition, new Map());
-  await foldCompactedTopic<V>(options, (entry) => {
+  await foldPackedTopic(options, (entry) => {
     if (entry.partition !== undefined) values.get(entry.partition)?.set(entry.key, entry.value);
   });
   return values;
