@@ -22,6 +22,10 @@ export class Inventory {
     return [...(this.byNode.get(nodeId)?.values() ?? [])];
   }
 
+  has(nodeId: string): boolean {
+    return this.byNode.has(nodeId);
+  }
+
   nodes(): string[] {
     return [...this.byNode.keys()];
   }

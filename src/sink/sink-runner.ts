@@ -59,8 +59,16 @@ export interface RunSinkOptions {
   metrics?: PipelineMetrics;
 }
 
-/** Records read but not handled before the consumer waits: bounds memory, not speed. */
-const MAX_IN_FLIGHT = 5_000;
+/**
+ * Records read but not handled before the consumer waits: bounds memory, not
+ * speed. Large, so that the consumer reads past a bulk of new nodes to the
+ * single-row update behind it in the same partition; what a record costs while
+ * it waits is small, since only MAX_STARTED nodes run at once and the rest
+ * wait parked as a work entry whose value the sink keeps anyway (desired-share).
+ */
+const MAX_IN_FLIGHT = 100_000;
+/** Nodes running at once before bulk work waits parked: what holds rendered objects and requests. */
+const MAX_STARTED = 5_000;
 const COMMIT_INTERVAL_MS = 200;
 /** A drift pass waits while this many nodes per request slot are busy: enough to keep every slot fed. */
 const DRIFT_MAX_BUSY_PER_REQUEST = 4;
@@ -142,7 +150,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // got for them: another replica's newer write is no drift here (desired-share.ts).
   const correct = (nodeId: string) => {
     const value = share.correction(nodeId);
-    if (value !== null) nodes.submit({ nodeId, payload: { value, verify: true } });
+    // Someone changed an object of a node that exists: as urgent as an update.
+    if (value !== null) nodes.submit({ nodeId, lane: 'urgent', payload: { value, verify: true } });
   };
   const nodes = desiredScheduler({
     config,
@@ -153,6 +162,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     metrics: options.metrics,
     onHandled: (record) => tracker.done(record.partition, record.offset),
     signal,
+    maxStarted: MAX_STARTED,
     onIdle: (nodeId) => {
       const refs = driftWhileBusy.get(nodeId);
       if (refs === undefined) return;
@@ -178,7 +188,9 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       { nodes: gone.length, topic },
       'the desired topic is empty: objects of this prefix are left alone',
     );
-  else for (const nodeId of gone) nodes.submit({ nodeId, payload: { value: null, verify: false } });
+  else
+    for (const nodeId of gone)
+      nodes.submit({ nodeId, lane: 'bulk', payload: { value: null, verify: false } });
 
   // Ends with the attempt's signal, which is aborted before onStopping.
   let drifting: Promise<void> | undefined;
@@ -197,6 +209,9 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       desiredSeen(value as DesiredValue | null, record.receivedAtMs);
       nodes.submit({
         nodeId,
+        // A change to a node with objects in the cluster goes before the work
+        // of new nodes (a bulk): runner/request-lane.ts.
+        lane: resources.hasNode(nodeId) ? 'urgent' : 'bulk',
         payload: {
           value: value as DesiredValue | null,
           record: { partition: record.partition, offset: record.offset },
@@ -215,7 +230,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
             const value = share.correction(nodeId);
             // A node busy with a record is about to be applied anyway.
             if (value === null || nodes.isBusy(nodeId)) return false;
-            nodes.submit({ nodeId, payload: { value, verify: true } });
+            // A safety net, not a change: it yields to updates.
+            nodes.submit({ nodeId, lane: 'bulk', payload: { value, verify: true } });
             return true;
           },
           busy: () => nodes.busy,
