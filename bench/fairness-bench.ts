@@ -23,7 +23,7 @@ import { notRun, Phases, runBench, say } from './support/bench-main.js';
 import { type CountedBulkFigures, countedBulk } from './support/counted-bulk.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { ObjectCounter } from './support/object-count.js';
-import { machineInfo, round2 } from './support/report.js';
+import { machineInfo } from './support/report.js';
 import { SingleRun } from './support/single-run.js';
 import { WatchedKind } from './support/watched-kind.js';
 import { type UpdateFigures, WatchedUpdates } from './support/watched-updates.js';
