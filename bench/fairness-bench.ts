@@ -11,6 +11,8 @@
 //
 // Each update is timed from the writer's clock before the UPDATE to the watch
 // event that shows its ConfigMap with the new revision (watched-updates.ts).
+// The same updates split per stage (capture, process, apply) from the stage
+// times their audit events carry (e2e-stages.ts), to show where a wait is.
 // Issue 14's aim: p99 ≤ 1 s during the bulk.
 //
 // Progress lines as it goes, then one JSON line with every figure on stdout.
@@ -18,9 +20,13 @@
 import { loadavg } from 'node:os';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
+import { AuditFollower } from '../support/audit-follower.js';
+import { UPDATED_RESOURCE } from './support/bench-config.js';
 import { type FairnessBenchEnv, fairnessBenchEnv } from './support/bench-env.js';
 import { notRun, Phases, runBench, say } from './support/bench-main.js';
 import { type CountedBulkFigures, countedBulk } from './support/counted-bulk.js';
+import { matchedWrites } from './support/e2e-latency.js';
+import { type StageFigures, stageFigures } from './support/e2e-stages.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { ObjectCounter } from './support/object-count.js';
 import { machineInfo } from './support/report.js';
@@ -61,12 +67,25 @@ async function main(env: FairnessBenchEnv): Promise<number> {
   let floor = notRun<UpdateFigures>();
   let during = notRun<UpdateFigures>();
   let bulk = notRun<CountedBulkFigures>();
+  let floorStages: StageFigures | undefined;
+  let duringStages: StageFigures | undefined;
+  let audit: AuditFollower | undefined;
   let configMaps: WatchedKind | undefined;
   let updates: WatchedUpdates | undefined;
   try {
     const database = await run.setUp();
     const steady = { firstId: env.tenants + 1, count: STEADY_TENANTS };
     await run.start(0);
+    // Where an update's time went (capture, process, apply), from the stage times its audit event carries.
+    const events = new AuditFollower(kafka, run.prefix);
+    audit = events;
+    await events.follow({ waitForTopicMs: 60_000 });
+    const stagesOf = (watched: WatchedUpdates) =>
+      stageFigures(
+        matchedWrites(watched.writes, (nodeId) => events.configuredAtMs(nodeId, UPDATED_RESOURCE)),
+        events.events,
+        UPDATED_RESOURCE,
+      );
     configMaps = await WatchedKind.open(kube, 'v1', 'ConfigMap', 'app.kubernetes.io/name=tenant');
     await database.insertTenants(steady.firstId, steady.count, steady.count);
     await configMaps.until(
@@ -80,6 +99,7 @@ async function main(env: FairnessBenchEnv): Promise<number> {
       'floor',
       async () => {
         floor = await watched.run(RATE, env.steadySeconds, GRACE_MS);
+        floorStages = stagesOf(watched);
         say(`floor: ${JSON.stringify(floor)}`);
       },
       (failure) => {
@@ -109,6 +129,7 @@ async function main(env: FairnessBenchEnv): Promise<number> {
           stopWriter.abort();
         }
         during = await stream;
+        duringStages = stagesOf(watched);
         say(`bulk: ${env.tenants} tenants' objects in the apiserver after ${bulk.seconds} s`);
         say(`during the bulk: ${JSON.stringify(during)} (aim p99 ≤ ${AIM_P99_MS} ms)`);
       },
@@ -121,6 +142,7 @@ async function main(env: FairnessBenchEnv): Promise<number> {
   } finally {
     unregister();
     updates?.close();
+    await audit?.close().catch(() => undefined);
     configMaps?.close();
     await cleanUp();
     counter.close();
@@ -135,6 +157,7 @@ async function main(env: FairnessBenchEnv): Promise<number> {
       floor,
       duringBulk: during,
       bulkSeconds: 'seconds' in bulk ? bulk.seconds : null,
+      stages: { floor: floorStages ?? null, duringBulk: duringStages ?? null },
       bulk,
       aim: { p99Ms: AIM_P99_MS },
       machine: machineInfo(loadBefore),

@@ -1,7 +1,9 @@
 import type { KubeObject } from '../../src/sink/kube/index.js';
 import { writePaced } from '../../support/paced-writer.js';
 import { percentile, round1 } from '../../support/percentiles.js';
+import { E2E_FORM } from './bench-config.js';
 import type { E2eDatabase } from './e2e-database.js';
+import type { CommittedWrite } from './e2e-latency.js';
 import { tenantUid } from './tenant-rows.js';
 import type { WatchedKind } from './watched-kind.js';
 
@@ -33,6 +35,8 @@ export class WatchedUpdates {
   /** ConfigMap name → updates written but not seen yet, oldest first. */
   private readonly pending = new Map<string, Pending[]>();
   private latencies: number[] = [];
+  /** The last run's writes, by node: to split their time per stage from the audit (e2e-stages.ts). */
+  writes: CommittedWrite[] = [];
   private readonly stop: () => void;
 
   constructor(
@@ -49,6 +53,7 @@ export class WatchedUpdates {
   /** Writes `rate` updates/s for `seconds` (Infinity: until `signal`), then waits up to graceMs for the stragglers. */
   async run(rate: number, seconds: number, graceMs: number, signal?: AbortSignal): Promise<UpdateFigures> {
     this.latencies = [];
+    this.writes = [];
     const paced = await writePaced(
       rate,
       seconds,
@@ -59,7 +64,9 @@ export class WatchedUpdates {
         this.revisions.set(uid, revision);
         const name = `${uid}-config`;
         // Noted before the UPDATE, so that no event can come before its write is known.
-        this.pending.set(name, [...(this.pending.get(name) ?? []), { revision, startedAtMs: Date.now() }]);
+        const startedAtMs = Date.now();
+        this.pending.set(name, [...(this.pending.get(name) ?? []), { revision, startedAtMs }]);
+        this.writes.push({ nodeId: `${E2E_FORM}/${uid}`, committedAtMs: startedAtMs });
         await this.database.updateTenant(id);
       },
       signal,
