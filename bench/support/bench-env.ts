@@ -415,3 +415,27 @@ export function idleBenchEnv(env: NodeJS.ProcessEnv = process.env): IdleBenchEnv
     seconds: envInt(env, 'BENCH_IDLE_SECONDS', 300),
   };
 }
+
+export interface FairnessBenchEnv extends StackEnv {
+  /** The bulk of new tenants, 3 objects each (BENCH_TENANTS, default 10,000). */
+  tenants: number;
+  /** kubernetes.concurrency of the run (BENCH_CONCURRENCY, default 16, as bench:idle). */
+  concurrency: number;
+  /** The steady stream alone, the floor (BENCH_STEADY_SECONDS, default 20). */
+  steadySeconds: number;
+}
+
+export function fairnessBenchEnv(env: NodeJS.ProcessEnv = process.env): FairnessBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the fairness benchmark',
+    rerun: 'npm run bench:fairness',
+    env,
+  });
+  return {
+    ...stack,
+    tenants: envInt(env, 'BENCH_TENANTS', 10_000),
+    concurrency: envInt(env, 'BENCH_CONCURRENCY', 16),
+    steadySeconds: envInt(env, 'BENCH_STEADY_SECONDS', 20),
+  };
+}

@@ -25,6 +25,10 @@ export class Inventory {
     return (this.byNode.get(nodeId) ?? []).map(unpack);
   }
 
+  has(nodeId: string): boolean {
+    return this.byNode.has(nodeId);
+  }
+
   nodes(): string[] {
     return [...this.byNode.keys()];
   }

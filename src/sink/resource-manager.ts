@@ -137,6 +137,11 @@ export class ResourceManager {
   }
 
   /** The nodes that own objects in the cluster, as far as this manager knows. */
+  /** Whether rowkube has objects of the node in the cluster (found at start or applied since). */
+  hasNode(nodeId: string): boolean {
+    return this.context.inventory.has(nodeId);
+  }
+
   nodes(): string[] {
     return this.context.inventory.nodes();
   }

@@ -64,8 +64,18 @@ export interface RunSinkOptions {
   metrics?: PipelineMetrics;
 }
 
-/** Records read but not handled before the consumer waits: bounds memory, not speed. */
-const MAX_IN_FLIGHT = 5_000;
+/**
+ * Records read but not handled before the consumer waits: bounds memory, not
+ * speed. Large, so that the consumer reads past a bulk of new nodes to the
+ * single-row update behind it in the same partition; only MAX_STARTED nodes
+ * run at once and the rest wait parked. A parked entry holds its decoded
+ * value (the share keeps only the packed bytes), a few KB, so the bound is
+ * 20,000 rather than unbounded: a bulk larger than that delays an update
+ * behind it until the bulk's head is applied.
+ */
+const MAX_IN_FLIGHT = 20_000;
+/** Nodes running at once before bulk work waits parked: what holds rendered objects and requests. */
+const MAX_STARTED = 5_000;
 const COMMIT_INTERVAL_MS = 200;
 /** A drift pass waits while this many nodes per request slot are busy: enough to keep every slot fed. */
 const DRIFT_MAX_BUSY_PER_REQUEST = 4;
@@ -149,7 +159,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // got for them: another replica's newer write is no drift here (desired-share.ts).
   const correct = (nodeId: string) => {
     const value = unpacked(nodeId, share.correction(nodeId));
-    if (value !== null) nodes.submit({ nodeId, payload: { value, verify: true } });
+    // Someone changed an object of a node that exists: as urgent as an update.
+    if (value !== null) nodes.submit({ nodeId, lane: 'urgent', payload: { value, verify: true } });
   };
   // Decoded as it was when it arrived; a value that no longer decodes is left alone, and said.
   const unpacked = (nodeId: string, packed: PackedValue | null): DesiredValue | null => {
@@ -173,6 +184,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     metrics: options.metrics,
     onHandled: (record) => tracker.done(record.partition, record.offset),
     signal,
+    maxStarted: MAX_STARTED,
     onIdle: (nodeId) => {
       const refs = driftWhileBusy.get(nodeId);
       if (refs === undefined) return;
@@ -210,7 +222,9 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       { nodes: gone.length, topic },
       'the desired topic is empty: objects of this prefix are left alone',
     );
-  else for (const nodeId of gone) nodes.submit({ nodeId, payload: { value: null, verify: false } });
+  else
+    for (const nodeId of gone)
+      nodes.submit({ nodeId, lane: 'bulk', payload: { value: null, verify: false } });
 
   // Ends with the attempt's signal, which is aborted before onStopping.
   let drifting: Promise<void> | undefined;
@@ -229,6 +243,9 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       desiredSeen(value as DesiredValue | null, record.receivedAtMs);
       nodes.submit({
         nodeId,
+        // A change to a node with objects in the cluster goes before the work
+        // of new nodes (a bulk): runner/request-lane.ts.
+        lane: resources.hasNode(nodeId) ? 'urgent' : 'bulk',
         payload: {
           value: value as DesiredValue | null,
           record: { partition: record.partition, offset: record.offset },
@@ -248,7 +265,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
             if (nodes.isBusy(nodeId)) return false;
             const value = unpacked(nodeId, share.correction(nodeId));
             if (value === null) return false;
-            nodes.submit({ nodeId, payload: { value, verify: true } });
+            // A safety net, not a change: it yields to updates.
+            nodes.submit({ nodeId, lane: 'bulk', payload: { value, verify: true } });
             return true;
           },
           busy: () => nodes.busy,

@@ -96,3 +96,109 @@ describe('sink > request limiter', () => {
     expect(peak).toBe(3);
   });
 });
+
+describe('sink > node scheduler > lanes', () => {
+  function laned(maxStarted: number) {
+    const started: string[] = [];
+    const release = new Map<string, () => void>();
+    const finished: [string, WorkOutcome][] = [];
+    const controller = new AbortController();
+    const nodes = new NodeScheduler<number>({
+      handle: (work, signal) =>
+        new Promise<void>((resolve) => {
+          started.push(work.nodeId);
+          release.set(work.nodeId, resolve);
+          signal.addEventListener('abort', () => resolve());
+        }),
+      retriable: () => false,
+      onFailure: () => {},
+      onFinished: (work, outcome) => finished.push([work.nodeId, outcome]),
+      retryInitialMs: 5,
+      retryMaxMs: 20,
+      maxStarted,
+      signal: controller.signal,
+    });
+    const done = async (nodeId: string) => {
+      release.get(nodeId)?.();
+      await sleep(0);
+    };
+    return { nodes, started, finished, done, controller };
+  }
+
+  it('parks bulk work beyond maxStarted and starts it in arrival order as nodes finish', async () => {
+    const { nodes, started, done } = laned(2);
+    for (const nodeId of ['n1', 'n2', 'n3', 'n4']) nodes.submit({ nodeId, payload: 1, lane: 'bulk' });
+    await sleep(0);
+    expect(started).toEqual(['n1', 'n2']);
+    expect(nodes.busy).toBe(4);
+    await done('n1');
+    expect(started).toEqual(['n1', 'n2', 'n3']);
+    await done('n2');
+    await done('n3');
+    await done('n4');
+    expect(started).toEqual(['n1', 'n2', 'n3', 'n4']);
+    await nodes.idle();
+  });
+
+  it('starts urgent work at once, past parked bulk work', async () => {
+    const { nodes, started, done } = laned(1);
+    nodes.submit({ nodeId: 'new1', payload: 1, lane: 'bulk' });
+    nodes.submit({ nodeId: 'new2', payload: 1, lane: 'bulk' });
+    nodes.submit({ nodeId: 'old', payload: 1, lane: 'urgent' });
+    await sleep(0);
+    expect(started).toEqual(['new1', 'old']);
+    await done('old');
+    await done('new1');
+    await done('new2');
+    expect(started).toEqual(['new1', 'old', 'new2']);
+    await nodes.idle();
+  });
+
+  it('a newer record of a parked node replaces the parked one; an urgent one starts it at once', async () => {
+    const { nodes, started, finished, done } = laned(1);
+    nodes.submit({ nodeId: 'a', payload: 1, lane: 'bulk' });
+    nodes.submit({ nodeId: 'b', payload: 1, lane: 'bulk' });
+    nodes.submit({ nodeId: 'b', payload: 2, lane: 'bulk' });
+    expect(finished).toEqual([['b', 'superseded']]);
+    nodes.submit({ nodeId: 'b', payload: 3, lane: 'urgent' });
+    await sleep(0);
+    expect(started).toEqual(['a', 'b']);
+    expect(finished).toEqual([
+      ['b', 'superseded'],
+      ['b', 'superseded'],
+    ]);
+    await done('a');
+    await done('b');
+    await nodes.idle();
+    expect(started).toEqual(['a', 'b']);
+  });
+
+  it('ends parked work as stopped when stopped, and idle() resolves', async () => {
+    const { nodes, finished, controller } = laned(1);
+    nodes.submit({ nodeId: 'a', payload: 1, lane: 'bulk' });
+    nodes.submit({ nodeId: 'b', payload: 1, lane: 'bulk' });
+    await sleep(0);
+    controller.abort();
+    await nodes.idle();
+    expect(finished).toContainEqual(['b', 'stopped']);
+    expect(nodes.busy).toBe(0);
+  });
+});
+
+describe('sink > request limiter > lanes', () => {
+  it('hands a free slot to an urgent request before bulk requests queued earlier', async () => {
+    const { inLane } = await import('../../src/sink/runner/request-lane.js');
+    const limiter = new RequestLimiter(1);
+    const order: string[] = [];
+    let release: () => void = () => {};
+    const first = limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const bulk = [1, 2, 3].map((i) =>
+      inLane('bulk', () => limiter.run(async () => void order.push(`bulk${i}`))),
+    );
+    const urgent = inLane('urgent', () => limiter.run(async () => void order.push('urgent')));
+    await sleep(0);
+    release();
+    await Promise.all([first, ...bulk, urgent]);
+    expect(order).toEqual(['urgent', 'bulk1', 'bulk2', 'bulk3']);
+  });
+});

@@ -8,6 +8,7 @@ import type { ResourceManager } from '../resource-manager.js';
 import { ApiserverGate } from './apiserver-gate.js';
 import type { DesiredWork } from './desired-work.js';
 import { NodeScheduler } from './node-scheduler.js';
+import { inLane } from './request-lane.js';
 
 // The sink's core as one piece: each node's desired state is applied (or the
 // node removed) by the scheduler, every action is published to the audit
@@ -28,6 +29,8 @@ export interface DesiredSchedulerOptions {
   signal: AbortSignal;
   /** A node has nothing in progress or waiting any more. */
   onIdle?: (nodeId: string) => void;
+  /** Nodes running at once before bulk work waits parked (node-scheduler.ts). */
+  maxStarted?: number;
 }
 
 export function desiredScheduler(options: DesiredSchedulerOptions): NodeScheduler<DesiredWork> {
@@ -45,7 +48,9 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
     if (changes.failure !== undefined) throw changes.failure;
   };
   return new NodeScheduler<DesiredWork>({
-    handle: (work, nodeSignal) => handle(work.nodeId, work.payload, nodeSignal),
+    // Every request of the node's handling queues in its lane (request-lane.ts).
+    handle: (work, nodeSignal) =>
+      inLane(work.lane ?? 'bulk', () => handle(work.nodeId, work.payload, nodeSignal)),
     retriable: (error) => !isFinal(error),
     onFailure: (work, error, retryInMs) => {
       const message = error instanceof Error ? error.message : String(error);
@@ -66,6 +71,7 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
       if (record !== undefined && outcome !== 'stopped') options.onHandled(record);
     },
     ...(options.onIdle ? { onIdle: options.onIdle } : {}),
+    ...(options.maxStarted !== undefined ? { maxStarted: options.maxStarted } : {}),
     retryInitialMs: config.kubernetes.retry.initialSeconds * 1_000,
     retryMaxMs: config.kubernetes.retry.maxSeconds * 1_000,
     beforeRetry: (error, nodeSignal) => apiserver.beforeRetry(error, nodeSignal),
