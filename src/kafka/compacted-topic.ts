@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { type PackedValue, packValue } from './packed-value.js';
 import { decodeNative } from './record-decoder.js';
 import type { SchemaResolver } from './schema-registry.js';
-import { readTopic } from './topic-reader.js';
+import { readTopic, type TopicRecord } from './topic-reader.js';
 
 // A compacted topic (`<prefix>.desired`) holds the state of every key: its
 // last record, or a tombstone when the key went away. Reading it from earliest
@@ -77,28 +77,14 @@ export async function foldCompactedTopic<V>(
   options: ReadCompactedTopicOptions,
   offer: (entry: CompactedEntry<V>) => void,
 ): Promise<void> {
-  const { kafka, topic, resolver, signal } = options;
-  await readTopic({
-    kafka,
-    topic,
-    fromBeginning: true,
-    follow: false,
-    isolation: 'read_committed',
-    allowMissing: options.allowMissing ?? false,
-    partitions: options.partitions,
-    from: options.from,
-    onEnds: options.onEnds,
-    signal,
-    onRecord: async (record) => {
-      const { key, value } = await decodeNative(record, resolver);
-      offer({
-        key: String(key),
-        value: value as V | null,
-        timestampMs: Number(record.timestamp),
-        partition: record.partition,
-      });
+  await foldRecords(
+    options,
+    async (record) => {
+      const { key, value } = await decodeNative(record, options.resolver);
+      return { key, value: value as V | null };
     },
-  });
+    offer,
+  );
 }
 
 /**
@@ -110,10 +96,25 @@ export async function foldPackedTopic(
   options: ReadCompactedTopicOptions,
   offer: (entry: CompactedEntry<PackedValue>) => void,
 ): Promise<void> {
-  const { kafka, topic, resolver, signal } = options;
+  await foldRecords(
+    options,
+    async (record) => {
+      const { key } = await decodeNative({ ...record, value: null }, options.resolver);
+      return { key, value: await packValue(record, options.resolver) };
+    },
+    offer,
+  );
+}
+
+/** The read both folds share: earliest to the end as of now, read_committed, each record turned into an entry. */
+async function foldRecords<V>(
+  options: ReadCompactedTopicOptions,
+  entryOf: (record: TopicRecord) => Promise<{ key: unknown; value: V | null }>,
+  offer: (entry: CompactedEntry<V>) => void,
+): Promise<void> {
   await readTopic({
-    kafka,
-    topic,
+    kafka: options.kafka,
+    topic: options.topic,
     fromBeginning: true,
     follow: false,
     isolation: 'read_committed',
@@ -121,15 +122,10 @@ export async function foldPackedTopic(
     partitions: options.partitions,
     from: options.from,
     onEnds: options.onEnds,
-    signal,
+    signal: options.signal,
     onRecord: async (record) => {
-      const { key } = await decodeNative({ ...record, value: null }, resolver);
-      offer({
-        key: String(key),
-        value: await packValue(record, resolver),
-        timestampMs: Number(record.timestamp),
-        partition: record.partition,
-      });
+      const { key, value } = await entryOf(record);
+      offer({ key: String(key), value, timestampMs: Number(record.timestamp), partition: record.partition });
     },
   });
 }
