@@ -30,7 +30,7 @@ import { type StageFigures, stageFigures } from './support/e2e-stages.js';
 import { once, onInterrupt } from './support/interrupt.js';
 import { ObjectCounter } from './support/object-count.js';
 import { machineInfo } from './support/report.js';
-import { SingleRun } from './support/single-run.js';
+import { exitAsFailure, SingleRun } from './support/single-run.js';
 import { WatchedKind } from './support/watched-kind.js';
 import { type UpdateFigures, WatchedUpdates } from './support/watched-updates.js';
 
@@ -109,10 +109,7 @@ async function main(env: FairnessBenchEnv): Promise<number> {
     await phases.run(
       'during the bulk',
       async () => {
-        const exited = run.replica.process.exited().then((code) => {
-          throw new Error(`rowkube run exited with ${code}:\n${run.replica.process.lastOutput(20)}`);
-        });
-        exited.catch(() => undefined);
+        const exited = exitAsFailure(run.replica.process);
         const stopWriter = new AbortController();
         const stream = watched.run(RATE, Number.POSITIVE_INFINITY, GRACE_MS, stopWriter.signal);
         try {

@@ -27,7 +27,7 @@ import { once, onInterrupt } from './support/interrupt.js';
 import { ObjectCounter } from './support/object-count.js';
 import { peakRssBytes } from './support/process-memory.js';
 import { machineInfo, round2 } from './support/report.js';
-import { SingleRun } from './support/single-run.js';
+import { exitAsFailure, SingleRun } from './support/single-run.js';
 import { pidCpuSeconds } from './support/sink-cpu.js';
 
 /** Issue 14's aim for 10,000 idle tenants, in % of one core. */
@@ -100,10 +100,7 @@ async function main(env: IdleBenchEnv): Promise<number> {
     await phases.run(
       'bulk',
       async () => {
-        const exited = run.replica.process.exited().then((code) => {
-          throw new Error(`rowkube run exited with ${code}:\n${run.replica.process.lastOutput(20)}`);
-        });
-        exited.catch(() => undefined);
+        const exited = exitAsFailure(run.replica.process);
         bulk = await countedBulk({
           database,
           counter,

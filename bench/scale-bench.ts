@@ -45,7 +45,7 @@ import { once, onInterrupt } from './support/interrupt.js';
 import { ObjectCounter } from './support/object-count.js';
 import { peakRssBytes, rssBytes } from './support/process-memory.js';
 import { machineInfo, round2 } from './support/report.js';
-import { SingleRun } from './support/single-run.js';
+import { exitAsFailure, SingleRun } from './support/single-run.js';
 import { pidCpuSeconds } from './support/sink-cpu.js';
 import type { FloorFigures } from './support/sink-floor.js';
 import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './support/sink-namespaces.js';
@@ -156,10 +156,7 @@ async function main(env: ScaleBenchEnv): Promise<number> {
         say(`rowkube run ready after ${round2(ready)} s; committing the bulk`);
         const process = run.replica.process;
         readyRss = rssBytes(process.pid as number);
-        const exited = process.exited().then((code) => {
-          throw new Error(`rowkube run exited with ${code}:\n${process.lastOutput(20)}`);
-        });
-        exited.catch(() => undefined);
+        const exited = exitAsFailure(process);
         bulk = await countedBulk({
           database,
           counter,
