@@ -28,6 +28,13 @@ export {
 export type { DesiredResourceValue, DesiredValue, Provenance } from './desired-record.js';
 export { type InputTopic, inputTopics } from './input-topics.js';
 export {
+  isNodeState,
+  NODE_STATES,
+  type NodeObjectStatus,
+  type NodeState,
+  type NodeStatus,
+} from './node-status.js';
+export {
   type CommittedDesired,
   errorCodeOf,
   type PipelineMetrics,
@@ -52,5 +59,6 @@ export {
   offsetsTopic,
   schemaHistoryTopic,
   schemasTopic,
+  statusTopic,
   topicNameProblem,
 } from './topic-names.js';

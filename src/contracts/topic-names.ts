@@ -37,6 +37,11 @@ export function auditTopic(prefix: string): string {
   return checkedTopicName(`${prefix}.audit`, `the audit topic of prefix '${prefix}'`);
 }
 
+/** Every node's state on the cluster, keyed by node id (compacted; src/contracts/node-status.ts). */
+export function statusTopic(prefix: string): string {
+  return checkedTopicName(`${prefix}.status`, `the status topic of prefix '${prefix}'`);
+}
+
 /** The change topic of a table; throws a CONFIG error naming the table when Kafka would refuse the name. */
 export function changeTopic(
   prefix: string,
