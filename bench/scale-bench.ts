@@ -19,6 +19,12 @@
 //   "drift pass started" to its "drift pass finished" log line) is measured
 //   in CPU seconds of the process, and net of the idle rate measured before it.
 //
+// BENCH_SKIP=floor,drift leaves those phases out (their figures read
+// {"skipped": true}), for quicker runs while iterating; without the drift
+// phase the restarted process runs with drift off and its peak RSS is read
+// SETTLE_MS after ready. BENCH_RESTART_CPU_PROFILE=<dir>: the restarted
+// process writes a CPU profile (--cpu-prof) into the directory when it exits.
+//
 // BENCH_HEAP_SNAPSHOT=<dir>: the process also writes a heap snapshot after the
 // bulk and at the end (bench/support/heap-capture.ts), and the JSON gets the
 // retained size of each holder (`heap`), the watch cache's among them. Meant
@@ -30,6 +36,7 @@
 // end and on Ctrl-C; the namespaces' objects go in the background.
 
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
@@ -123,6 +130,10 @@ async function main(env: ScaleBenchEnv): Promise<number> {
     await phases.run(
       'floor',
       async () => {
+        if (env.skip.has('floor')) {
+          floor = { skipped: true } as unknown as FloorFigures;
+          return;
+        }
         await createNamespaces(kube, [floorNamespace]);
         const config = e2eConfig({
           prefix: run.prefix,
@@ -182,12 +193,18 @@ async function main(env: ScaleBenchEnv): Promise<number> {
       'restart',
       async () => {
         await run.stop();
-        const readySeconds = await run.start(env.driftSeconds);
+        const driftSeconds = env.skip.has('drift') ? 0 : env.driftSeconds;
+        const readySeconds = await run.start(driftSeconds, undefined, restartNodeArgs(env));
         restart = {
           readySeconds: round2(readySeconds),
           secondsPer10kNodes: round2((readySeconds / env.tenants) * 10_000),
         };
         say(`restart: ready ${restart.readySeconds} s after spawn with ${env.tenants} live nodes`);
+        if (env.skip.has('drift')) {
+          await sleep(SETTLE_MS);
+          restartPeakRss = peakRssBytes(run.replica.process.pid as number);
+          await snapshot('restarted');
+        }
       },
       (failure) => {
         restart = failure;
@@ -196,6 +213,10 @@ async function main(env: ScaleBenchEnv): Promise<number> {
     await phases.run(
       'drift pass',
       async () => {
+        if (env.skip.has('drift')) {
+          drift = { skipped: true } as unknown as DriftFigures;
+          return;
+        }
         const process = run.replica.process;
         const pid = process.pid as number;
         await sleep(SETTLE_MS);
@@ -279,6 +300,12 @@ function childEnv(env: ScaleBenchEnv): NodeJS.ProcessEnv | undefined {
     env.heapSnapshotDir === undefined ? undefined : heapSnapshotEnv(env.heapSnapshotDir).NODE_OPTIONS;
   const options = [process.env.NODE_OPTIONS, env.nodeOptions, snapshot].filter(Boolean).join(' ');
   return options === '' ? undefined : { NODE_OPTIONS: options };
+}
+
+/** Node flags of the restarted process: a CPU profile with BENCH_RESTART_CPU_PROFILE (node writes it at exit; it does not take --cpu-prof from NODE_OPTIONS). */
+function restartNodeArgs(env: ScaleBenchEnv): string[] | undefined {
+  if (env.restartCpuProfileDir === undefined) return undefined;
+  return ['--cpu-prof', `--cpu-prof-dir=${resolve(env.restartCpuProfileDir)}`];
 }
 
 /**

@@ -70,6 +70,8 @@ export interface ReplicaSetOptions {
   kube: KubeApi;
   /** Variables for every replica on top of this process's, e.g. LOG_LEVEL. */
   env?: NodeJS.ProcessEnv;
+  /** Flags for node itself in every replica, e.g. --cpu-prof (which node does not take from NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 export class ReplicaSet {
@@ -177,7 +179,9 @@ export class ReplicaSet {
     const replica = new Replica(
       instance,
       port,
-      new RowkubeProcess(['run', '--config', config, '--instance', instance], [], { env: this.options.env }),
+      new RowkubeProcess(['run', '--config', config, '--instance', instance], this.options.nodeArgs, {
+        env: this.options.env,
+      }),
     );
     this.started.push(replica);
     return replica;

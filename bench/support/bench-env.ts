@@ -371,6 +371,25 @@ export interface ScaleBenchEnv extends StackEnv {
   heapSnapshotDir: string | undefined;
   /** BENCH_NODE_OPTIONS: node flags for the rowkube process only (e.g. --max-old-space-size=384, as a pod would set NODE_OPTIONS). */
   nodeOptions: string | undefined;
+  /** BENCH_SKIP: phases left out, for quicker runs while iterating (`floor`, `drift`). */
+  skip: ReadonlySet<ScalePhase>;
+  /** BENCH_RESTART_CPU_PROFILE: a directory for a CPU profile of the restarted process (written when it exits). */
+  restartCpuProfileDir: string | undefined;
+}
+
+/** The phases of bench:scale that BENCH_SKIP may leave out. */
+export const SCALE_SKIPPABLE = ['floor', 'drift'] as const;
+export type ScalePhase = (typeof SCALE_SKIPPABLE)[number];
+
+function scaleSkip(text: string | undefined): ReadonlySet<ScalePhase> {
+  const names = (text ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const name of names)
+    if (!(SCALE_SKIPPABLE as readonly string[]).includes(name))
+      throw new BenchEnvError(`BENCH_SKIP: '${name}' is not a phase that can be skipped (${SCALE_SKIPPABLE.join(', ')})`);
+  return new Set(names as ScalePhase[]);
 }
 
 export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchEnv {
@@ -392,6 +411,8 @@ export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchE
     driftSeconds: envInt(env, 'BENCH_DRIFT_SECONDS', 60),
     heapSnapshotDir: env.BENCH_HEAP_SNAPSHOT || undefined,
     nodeOptions: env.BENCH_NODE_OPTIONS || undefined,
+    skip: scaleSkip(env.BENCH_SKIP),
+    restartCpuProfileDir: env.BENCH_RESTART_CPU_PROFILE || undefined,
   };
 }
 

@@ -77,8 +77,9 @@ export class SingleRun {
   /**
    * Starts `rowkube run` with the drift pass every driftIntervalSeconds (0: off)
    * and waits for /readyz; resolves with the seconds from spawn to ready.
+   * nodeArgs: node flags for this process only (e.g. a CPU profile of one start).
    */
-  async start(driftIntervalSeconds: number, timeoutMs = 600_000): Promise<number> {
+  async start(driftIntervalSeconds: number, timeoutMs = 600_000, nodeArgs?: string[]): Promise<number> {
     const document = e2eConfigDocument({
       prefix: this.prefix,
       kafkaBrokers: this.options.kafkaBrokers,
@@ -95,6 +96,7 @@ export class SingleRun {
       lease: { namespace: this.namespace, name: 'unused' },
       kube: this.options.kube,
       env: this.options.env,
+      nodeArgs,
     });
     this.sets.push(set);
     const startedAt = Date.now();

@@ -66,7 +66,13 @@ export { isFenced, kafkaSecurityFailure, toKafkaError } from './kafka-errors.js'
 export { parsePosition, positionRecord, readLastPosition, readPositions } from './offset-store.js';
 export { OffsetTracker } from './offset-tracker.js';
 export { type PackedValue, packValue, unpackValue } from './packed-value.js';
-export { type ChangeEnvelope, decodeJson, decodeNative, type RawRecord } from './record-decoder.js';
+export {
+  type ChangeEnvelope,
+  decodeJson,
+  decodeNative,
+  decodeNativeKey,
+  type RawRecord,
+} from './record-decoder.js';
 export { type OutgoingRecord, RecordProducer, type TopicOutgoingRecord } from './record-producer.js';
 export { frame, unframe } from './registry/confluent-frame.js';
 export { SchemaRegistryClient } from './registry/registry-client.js';

@@ -54,6 +54,11 @@ export async function decodeNative(
   };
 }
 
+/** The key alone, as decodeNative decodes it: for a reader that keeps the value packed (packed-value.ts). */
+export async function decodeNativeKey(record: RawRecord, resolver: SchemaResolver): Promise<unknown> {
+  return decodePart(record.key, record.headers[KEY_SCHEMA_HEADER], resolver, false);
+}
+
 /** Key and value as JSON values (bigint → string, bytes → base64: see json-value.ts). */
 export async function decodeJson(
   record: RawRecord,

@@ -3,7 +3,7 @@ import type { DesiredValue, PipelineMetrics } from '../contracts/index.js';
 import { auditTopic, desiredTopic, schemasTopic, sinkGroupId } from '../contracts/index.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
-  decodeNative,
+  decodeNativeKey,
   foldPackedTopic,
   type Kafka,
   OffsetTracker,
@@ -22,7 +22,6 @@ import { AuditPublisher, type KubeApi, type ObjectRef, ResourceManager } from '.
 import { unreachableApiserver } from './runner/apiserver-gate.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
 import { DesiredShare } from './runner/desired-share.js';
-import { desiredSeen } from './runner/desired-work.js';
 import { runDriftPasses } from './runner/drift-passes.js';
 import { PartitionCatchUp, readPartitionValues } from './runner/partition-catch-up.js';
 
@@ -122,33 +121,40 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     wireFormatFor(prefix, registryClient),
   );
   const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
-  const resources = await ResourceManager.open({
-    kube,
-    config,
-    readinessPollMs: options.readinessPollMs,
-    watch: true,
-    onWatchError: (where, error, retryInMs) =>
-      logger.warn(
-        { err: error, retryInMs },
-        `watch of ${where} failed; the cache is behind until it runs again`,
-      ),
-  });
-  attempt.onClose(async () => resources.close());
-  const owned = resources.objectsFound;
-
   // The newest desired state of every node (what is pruned at start, and
   // what drift checks re-apply for the nodes of this replica's partitions),
   // kept as the record's Avro bytes and decoded only for a drift correction:
   // a decoded value is several times its bytes, and the sink holds one per node.
   const share = new DesiredShare<PackedValue>(SESSION_TIMEOUT_MS);
   let records = 0;
-  await foldPackedTopic(
-    { kafka, topic, resolver: registry, signal, allowMissing: true, onEnds: (ends) => share.seededTo(ends) },
-    (entry) => {
-      records += 1;
-      if (entry.partition !== undefined) share.seed(entry.key, entry.partition, entry.value);
-    },
-  );
+  // The inventory's LIST and the desired topic's read at once: each waits on
+  // its server (the apiserver's encoding, Kafka's fetches) while the other runs.
+  const [opened, folded] = await Promise.allSettled([
+    ResourceManager.open({
+      kube,
+      config,
+      readinessPollMs: options.readinessPollMs,
+      watch: true,
+      onWatchError: (where, error, retryInMs) =>
+        logger.warn(
+          { err: error, retryInMs },
+          `watch of ${where} failed; the cache is behind until it runs again`,
+        ),
+    }),
+    foldPackedTopic(
+      { kafka, topic, resolver: registry, signal, allowMissing: true, onEnds: (ends) => share.seededTo(ends) },
+      (entry) => {
+        records += 1;
+        if (entry.partition !== undefined) share.seed(entry.key, entry.partition, entry.value);
+      },
+    ),
+  ]);
+  if (opened.status === 'fulfilled') attempt.onClose(async () => opened.value.close());
+  if (opened.status === 'rejected') throw opened.reason;
+  if (folded.status === 'rejected') throw folded.reason;
+  const resources = opened.value;
+  const owned = resources.objectsFound;
+
   logger.info({ objects: owned, nodes: share.size }, 'inventory listed and desired state read');
 
   const tracker = new OffsetTracker();
@@ -237,17 +243,17 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     onAssignment: (assignment) => catchUp.assigned(share.assigned(assignment.get(topic) ?? [])),
     onHeartbeat: () => share.alive(),
     onRecord: async (record) => {
-      const { key, value } = await decodeNative(record, registry);
-      const nodeId = String(key);
-      share.received(nodeId, record.partition, await packValue(record, registry));
-      desiredSeen(value as DesiredValue | null, record.receivedAtMs);
+      const nodeId = String(await decodeNativeKey(record, registry));
+      // One packed value, held by the share and by the work until it runs (runner/desired-work.ts).
+      const packed = await packValue(record, registry);
+      share.received(nodeId, record.partition, packed);
       nodes.submit({
         nodeId,
         // A change to a node with objects in the cluster goes before the work
         // of new nodes (a bulk): runner/request-lane.ts.
         lane: resources.hasNode(nodeId) ? 'urgent' : 'bulk',
         payload: {
-          value: value as DesiredValue | null,
+          packed: { value: packed, receivedAtMs: record.receivedAtMs },
           record: { partition: record.partition, offset: record.offset },
           verify: false,
         },

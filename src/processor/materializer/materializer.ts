@@ -34,6 +34,15 @@ export class Materializer {
     return this.render(affectedNodes(this.config, this.state, effects));
   }
 
+  /**
+   * Stores a hub row read back at a take-over, without rendering: reconcile()
+   * renders every node once, after the last row is in. Rendering each row as
+   * it was read did that work twice, and a node's earlier renders were thrown away.
+   */
+  restoreHubRow(change: TableChange): void {
+    this.state.apply(change, 'hub');
+  }
+
   /** Whether the last hash produced for the node is a live record (not a tombstone). */
   isLive(id: string): boolean {
     return this.live.has(id);
@@ -82,7 +91,9 @@ export class Materializer {
    * Renders every node of the rows held and returns those that differ from
    * what was produced (or seeded). After a restart this is what a changed
    * form, a lookup change that was read but not yet produced, or a config
-   * that now filters rows out amounts to.
+   * that now filters rows out amounts to. A node that renders absent and of
+   * which the desired topic holds nothing (its tombstone compacted away)
+   * needs no tombstone: after seedProduced, nothing known means nothing held.
    */
   reconcile(): NodeUpdate[] {
     const refs: NodeRef[] = [];
@@ -90,7 +101,7 @@ export class Materializer {
       for (const uid of this.state.hubUids(form.hub))
         refs.push({ id: `${form.name}/${uid}`, form: form.name, hub: form.hub, uid });
     }
-    return this.render(refs);
+    return this.render(refs, true);
   }
 
   private remember(id: string, hash: string, live: boolean): void {
@@ -102,7 +113,7 @@ export class Materializer {
     this.liveByForm.set(form, (this.liveByForm.get(form) ?? 0) + (live ? 1 : -1));
   }
 
-  private render(refs: readonly NodeRef[]): NodeUpdate[] {
+  private render(refs: readonly NodeRef[], unknownAbsentHeld = false): NodeUpdate[] {
     const updates: NodeUpdate[] = [];
     for (const ref of refs) {
       const result = desiredFor(this.config, this.state, ref);
@@ -110,6 +121,7 @@ export class Materializer {
       const previous = this.lastHash.get(ref.id);
       if (previous === hash) continue;
       this.remember(ref.id, hash, result.kind !== 'absent');
+      if (unknownAbsentHeld && previous === undefined && result.kind === 'absent') continue;
       updates.push(
         previous === undefined ? { id: ref.id, result, hash } : { id: ref.id, result, hash, previous },
       );

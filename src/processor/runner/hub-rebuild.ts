@@ -43,7 +43,8 @@ export async function rebuildHubRows(options: {
         if (!owned.has(record.partition)) return;
         if (BigInt(record.offset) >= (limit?.get(record.partition) ?? 0n)) return;
         const { change } = await decodeChange(input, record, resolver);
-        materializer.apply(change, 'hub');
+        // Rows only: the take-over's reconcile renders every node once, after the last row.
+        materializer.restoreHubRow(change);
         count += 1;
       },
     });

@@ -6,7 +6,7 @@ import type { AuditPublisher } from '../audit/audit-publisher.js';
 import type { KubeApi } from '../kube/index.js';
 import type { ResourceManager } from '../resource-manager.js';
 import { ApiserverGate } from './apiserver-gate.js';
-import type { DesiredWork } from './desired-work.js';
+import { type DesiredWork, desiredOf } from './desired-work.js';
 import { NodeScheduler } from './node-scheduler.js';
 import { inLane } from './request-lane.js';
 
@@ -37,7 +37,7 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
   const { config, resources, audit, logger, metrics } = options;
   const apiserver = ApiserverGate.forSink(options.kube, { logger, signal: options.signal, metrics });
   const handle = async (nodeId: string, work: DesiredWork, nodeSignal: AbortSignal) => {
-    const { value } = work;
+    const value = desiredOf(work);
     const changes =
       value === null
         ? await resources.delete(nodeId)
@@ -57,7 +57,7 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
       const log = { node: work.nodeId, err: error, retryInMs };
       if (retryInMs === undefined) logger.error(log, 'node failed');
       else logger.warn(log, 'node failed; retrying');
-      const failed = resources.failed(work.nodeId, work.payload.value, {
+      const failed = resources.failed(work.nodeId, desiredOf(work.payload), {
         reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
         errorCode: (error as { code?: string }).code ?? null,
       });

@@ -1,5 +1,6 @@
 import type { DesiredValue, StageTimes } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
+import { type PackedValue, unpackValue } from '../../kafka/index.js';
 import { NodeAudit } from '../apply/sink-context.js';
 
 // What the sink schedules for a node: its desired state (null: the node is
@@ -7,10 +8,33 @@ import { NodeAudit } from '../apply/sink-context.js';
 // the start-up clean-up have none, so they never hold back a committed offset.
 
 export interface DesiredWork {
-  value: DesiredValue | null;
+  /** The desired state, decoded; read it through desiredOf, which decodes `packed` first. */
+  value?: DesiredValue | null;
+  /**
+   * A record's value as read, decoded only when the work runs (desiredOf):
+   * work parked behind a bulk then holds the bytes the desired share keeps
+   * anyway, not a decoded copy several times their size.
+   */
+  packed?: { value: PackedValue | null; receivedAtMs: number | undefined };
   record?: { partition: number; offset: bigint };
   /** Re-apply even what looks unchanged: someone may have changed the object. */
   verify: boolean;
+}
+
+/**
+ * The work's desired state (null: the node is gone). A packed value is
+ * decoded on the first call and kept for retries; its arrival time marks it
+ * as desiredSeen would have at arrival.
+ */
+export function desiredOf(work: DesiredWork): DesiredValue | null {
+  if (work.packed !== undefined) {
+    const { value: packed, receivedAtMs } = work.packed;
+    const value = packed === null ? null : unpackValue<DesiredValue>(packed);
+    desiredSeen(value, receivedAtMs);
+    work.value = value;
+    work.packed = undefined;
+  }
+  return work.value ?? null;
 }
 
 /** hub and form of a node, also for a tombstone, which says nothing else: the form is the id's first part. */
