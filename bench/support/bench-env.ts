@@ -388,7 +388,9 @@ function scaleSkip(text: string | undefined): ReadonlySet<ScalePhase> {
     .filter((n) => n !== '');
   for (const name of names)
     if (!(SCALE_SKIPPABLE as readonly string[]).includes(name))
-      throw new BenchEnvError(`BENCH_SKIP: '${name}' is not a phase that can be skipped (${SCALE_SKIPPABLE.join(', ')})`);
+      throw new BenchEnvError(
+        `BENCH_SKIP: '${name}' is not a phase that can be skipped (${SCALE_SKIPPABLE.join(', ')})`,
+      );
   return new Set(names as ScalePhase[]);
 }
 

@@ -142,7 +142,14 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
         ),
     }),
     foldPackedTopic(
-      { kafka, topic, resolver: registry, signal, allowMissing: true, onEnds: (ends) => share.seededTo(ends) },
+      {
+        kafka,
+        topic,
+        resolver: registry,
+        signal,
+        allowMissing: true,
+        onEnds: (ends) => share.seededTo(ends),
+      },
       (entry) => {
         records += 1;
         if (entry.partition !== undefined) share.seed(entry.key, entry.partition, entry.value);
