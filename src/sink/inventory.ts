@@ -1,4 +1,5 @@
 import type { FormConfig } from '../core/config/form-schema.js';
+import type { AppliedHashes } from './apply/sink-context.js';
 import type { KubeApi, KubeObject, ObjectRef } from './kube/index.js';
 import { OwnerAnnotation, ownerOf, ownerSelector } from './ownership/index.js';
 import type { RequestLimiter } from './runner/request-limiter.js';
@@ -70,7 +71,7 @@ export class Inventory {
     limiter: RequestLimiter,
     prefix: string,
     forms: readonly FormConfig[],
-    hashes: Map<string, string>,
+    hashes: AppliedHashes,
     namespaces?: readonly string[],
   ): Promise<number> {
     const listed: KubeObject[] = [];
@@ -94,7 +95,7 @@ export class Inventory {
    * that prove to be this installation's enter the inventory, their content
    * hashes go into `hashes`. Returns how many.
    */
-  seedFrom(objects: Iterable<KubeObject>, prefix: string, hashes: Map<string, string>): number {
+  seedFrom(objects: Iterable<KubeObject>, prefix: string, hashes: AppliedHashes): number {
     let count = 0;
     for (const object of objects) {
       const owner = ownerOf(object);

@@ -78,6 +78,7 @@ export class ResourceManager {
         namespaces,
         onError: options.onWatchError,
       });
+      context.appliedHashes = context.cache.appliedHashes;
       const found = context.inventory.seedFrom(context.cache.objects(), prefix, context.appliedHashes);
       return new ResourceManager(context, config, found);
     }

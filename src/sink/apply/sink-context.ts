@@ -6,6 +6,18 @@ import type { RequestLimiter } from '../runner/request-limiter.js';
 
 // What applying a node needs, shared by every node the sink handles.
 
+/**
+ * Object (refKey) → the content hash rowkube last applied to it. A Map, or
+ * the watch cache's (OwnedCache.appliedHashes), which keeps the hash in the
+ * state it holds per object anyway: one entry per object, not a second map.
+ */
+export interface AppliedHashes {
+  get(key: string): string | undefined;
+  has(key: string): boolean;
+  set(key: string, hash: string): unknown;
+  delete(key: string): unknown;
+}
+
 export interface SinkContext {
   kube: KubeApi;
   /** Every Kubernetes request goes through it: bounded concurrency across nodes. */
@@ -15,7 +27,7 @@ export interface SinkContext {
   namespaceAllowed: (namespace: string) => boolean;
   inventory: Inventory;
   /** Object → content hash rowkube last applied (or found on it): equal means nothing to write. */
-  appliedHashes: Map<string, string>;
+  appliedHashes: AppliedHashes;
   /** How often a resource waiting for readiness is looked at, ms (without the cache, or while it is not synced). */
   readinessPollMs: number;
   /** The watch-fed cache of owned objects; undefined: readiness polls and drift waits for the timed pass. */

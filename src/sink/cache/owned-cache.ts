@@ -1,3 +1,4 @@
+import type { AppliedHashes } from '../apply/sink-context.js';
 import { refKey } from '../inventory.js';
 import type { KubeObject, KubeWatchApi, ObjectRef } from '../kube/index.js';
 import type { RequestLimiter } from '../runner/request-limiter.js';
@@ -38,6 +39,8 @@ interface OwnState {
   fingerprint: string;
   /** The resource's ignoreFields: changes there are not drift. */
   ignoreFields: readonly string[];
+  /** The content hash rowkube last applied (appliedHashes), kept here rather than in a second map per object. */
+  applied: string | undefined;
 }
 
 export class OwnedCache {
@@ -45,6 +48,26 @@ export class OwnedCache {
   private readonly store = new ObjectStore((object) => this.view(object));
   private readonly reflectors = new Map<string, Reflector[]>();
   private readonly own = new Map<string, OwnState>();
+  /** Applied hashes of objects with no own state (forgotten, or not seen yet): few. */
+  private readonly appliedElsewhere = new Map<string, string>();
+  /** SinkContext.appliedHashes: in each object's own state where it has one. */
+  readonly appliedHashes: AppliedHashes = {
+    get: (key) => this.own.get(key)?.applied ?? this.appliedElsewhere.get(key),
+    has: (key) => this.appliedHashes.get(key) !== undefined,
+    set: (key, hash) => {
+      const own = this.own.get(key);
+      if (own === undefined) this.appliedElsewhere.set(key, hash);
+      else {
+        own.applied = hash;
+        this.appliedElsewhere.delete(key);
+      }
+    },
+    delete: (key) => {
+      const own = this.own.get(key);
+      if (own !== undefined) own.applied = undefined;
+      this.appliedElsewhere.delete(key);
+    },
+  };
   /** Numbers every change the store sees; each cached object carries the number of the change that put it there. */
   private sequence = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -162,16 +185,21 @@ export class OwnedCache {
       resourceVersion: object.metadata.resourceVersion ?? '',
       fingerprint: fingerprint(object, ignoreFields),
       ignoreFields,
+      applied: this.appliedHashes.get(key),
     });
+    this.appliedElsewhere.delete(key);
   }
 
   /** An object the first LIST found: its content as listed counts as rowkube's last write. */
   private found(view: KubeObject): void {
-    this.own.set(refKey(refOfObject(view)), {
+    const key = refKey(refOfObject(view));
+    this.own.set(key, {
       resourceVersion: view.metadata.resourceVersion ?? '',
       fingerprint: cachedFingerprint(view, []) ?? '',
       ignoreFields: [],
+      applied: this.appliedHashes.get(key),
     });
+    this.appliedElsewhere.delete(key);
   }
 
   private view(object: KubeObject): KubeObject {
@@ -183,7 +211,11 @@ export class OwnedCache {
 
   /** rowkube deletes the object or gives it up (Retain): its disappearance is not drift. */
   forget(ref: ObjectRef): void {
-    this.own.delete(refKey(ref));
+    const key = refKey(ref);
+    const applied = this.own.get(key)?.applied;
+    this.own.delete(key);
+    // What was applied stays known, as it would in a map of its own.
+    if (applied !== undefined) this.appliedElsewhere.set(key, applied);
   }
 
   /**
