@@ -59,6 +59,14 @@ import { createNamespaces, deleteNamespaces, leftoverNamespaces } from './suppor
 
 /** Issue 14's aims on this 2-core machine. */
 const AIM = { bulkOfFloor: 1.3, peakRssMiB: 1024, restartReadySeconds: 60 };
+/** Log lines of the restarted process that mark its way to ready: where the start-up's time goes. */
+const RESTART_STEPS = {
+  lookupsRead: 'lookups read',
+  hubsTakenOver: 'hub partitions taken over',
+  sinkStateRead: 'inventory listed and desired state read',
+  processorRunning: 'processor running',
+  sinkRunning: 'sink running',
+} as const;
 /** After the restart's ready: the start-up's own work dies down before the idle rate is taken. */
 const SETTLE_MS = 15_000;
 
@@ -115,7 +123,12 @@ async function main(env: ScaleBenchEnv): Promise<number> {
   let bulk = notRun<CountedBulkFigures>();
   let bulkPeakRss: number | undefined;
   let readyRss: number | undefined;
-  let restart = notRun<{ readySeconds: number; secondsPer10kNodes: number }>();
+  let restart = notRun<{
+    readySeconds: number;
+    secondsPer10kNodes: number;
+    /** Seconds after spawn of each step's log line (RESTART_STEPS). */
+    steps: Record<string, number | null>;
+  }>();
   let drift = notRun<DriftFigures>();
   let restartPeakRss: number | undefined;
   const heap: { bulk?: HeapSummary; restarted?: HeapSummary } = {};
@@ -195,9 +208,16 @@ async function main(env: ScaleBenchEnv): Promise<number> {
         await run.stop();
         const driftSeconds = env.skip.has('drift') ? 0 : env.driftSeconds;
         const readySeconds = await run.start(driftSeconds, undefined, restartNodeArgs(env));
+        const spawnedAt = Date.now() - readySeconds * 1000;
+        const steps: Record<string, number | null> = {};
+        for (const [step, message] of Object.entries(RESTART_STEPS)) {
+          const line = run.replica.process.logLines(new RegExp(message)).at(0);
+          steps[step] = line === undefined ? null : round2((line.time - spawnedAt) / 1000);
+        }
         restart = {
           readySeconds: round2(readySeconds),
           secondsPer10kNodes: round2((readySeconds / env.tenants) * 10_000),
+          steps,
         };
         say(`restart: ready ${restart.readySeconds} s after spawn with ${env.tenants} live nodes`);
         if (env.skip.has('drift')) {

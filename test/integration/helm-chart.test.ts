@@ -200,6 +200,27 @@ describe('helm chart > lint, and a server-side dry run of everything it renders'
     expect(badRule.stderr).toContain("at '/rbac/clusterRules/0': missing property 'verbs'");
   });
 
+  it("node's heap limit follows the memory limit (heapLimitPercent), unless extraEnv sets NODE_OPTIONS", async () => {
+    const nodeOptions = async (set: Record<string, unknown>, valuesFiles: string[] = []) => {
+      const objects = await renderChart(env.helm, { release, namespace, valuesFiles, set });
+      const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
+        spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+      };
+      const vars = deployment.spec.template.spec.containers[0]?.env ?? [];
+      return vars.filter((v) => v.name === 'NODE_OPTIONS').map((v) => v.value);
+    };
+    expect(await nodeOptions({})).toEqual(['--max-old-space-size=384']);
+    expect(await nodeOptions({ 'resources.limits.memory': '2Gi' })).toEqual(['--max-old-space-size=1536']);
+    expect(await nodeOptions({ 'resources.limits.memory': '1G', heapLimitPercent: 50 })).toEqual([
+      '--max-old-space-size=476',
+    ]);
+    expect(await nodeOptions({ heapLimitPercent: 0 })).toEqual([]);
+    // A form the chart does not read: node's own default.
+    expect(await nodeOptions({ 'resources.limits.memory': '1.5Gi' })).toEqual([]);
+    // extraEnv's NODE_OPTIONS is the only one.
+    expect(await nodeOptions({}, [FULL_VALUES])).toEqual(['--max-old-space-size=384']);
+  });
+
   function renderFull(): Promise<KubeObject[]> {
     return renderChart(env.helm, {
       release,

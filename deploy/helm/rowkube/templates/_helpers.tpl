@@ -75,3 +75,36 @@ leader election on unless the config says otherwise: the chart runs replicas.
 {{- define "rowkube.metricsSelector" -}}
 namespace="{{ .Release.Namespace }}", job="{{ include "rowkube.fullname" . }}"
 {{- end }}
+
+{{/*
+resources.limits.memory in MiB (a whole number of Gi, Mi, Ki, G, M or
+bytes); 0 when it is unset or not in such a form.
+*/}}
+{{- define "rowkube.memoryLimitMiB" -}}
+{{- $memory := toString (dig "limits" "memory" "" (default (dict) .Values.resources)) }}
+{{- if regexMatch "^[0-9]+Gi$" $memory }}{{ mul (trimSuffix "Gi" $memory | atoi) 1024 }}
+{{- else if regexMatch "^[0-9]+Mi$" $memory }}{{ trimSuffix "Mi" $memory | atoi }}
+{{- else if regexMatch "^[0-9]+Ki$" $memory }}{{ div (trimSuffix "Ki" $memory | atoi) 1024 }}
+{{- else if regexMatch "^[0-9]+G$" $memory }}{{ div (mul (trimSuffix "G" $memory | atoi) 1000000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+M$" $memory }}{{ div (mul (trimSuffix "M" $memory | atoi) 1000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+$" $memory }}{{ div ($memory | atoi) 1048576 }}
+{{- else }}0{{ end }}
+{{- end }}
+
+{{/*
+The heap limit node gets (--max-old-space-size, MiB): heapLimitPercent of
+the memory limit. Node alone would take a quarter of the container's memory
+(V8's default for that much physical memory), too little for the hub rows,
+desired state and watch cache of a large installation; the rest of the limit
+is for what lives outside V8's old generation (young generation, code,
+buffers): docs/sizing.md. Empty when there is no limit to follow, or when
+extraEnv sets NODE_OPTIONS itself.
+*/}}
+{{- define "rowkube.heapLimitMiB" -}}
+{{- $limit := include "rowkube.memoryLimitMiB" . | atoi }}
+{{- $own := false }}
+{{- range .Values.extraEnv }}{{ if eq .name "NODE_OPTIONS" }}{{ $own = true }}{{ end }}{{ end }}
+{{- if and (gt $limit 0) (gt (int .Values.heapLimitPercent) 0) (not $own) }}
+{{- div (mul $limit (int .Values.heapLimitPercent)) 100 }}
+{{- end }}
+{{- end }}
