@@ -67,6 +67,8 @@ export function ignoredKey(ignoreFields: readonly string[]): string {
  * is not computed again.
  */
 export function cachedView(object: KubeObject, ignoreFields: readonly string[], known?: string): KubeObject {
+  // Already a view (a list's page, kept as views as it arrived): its content is gone, its fingerprint is the one.
+  if ((object as CachedObject)[FINGERPRINT] !== undefined) return object;
   const { metadata } = object;
   const kept: KubeObjectLike = { name: metadata.name };
   if (metadata.namespace !== undefined) kept.namespace = share(metadata.namespace);

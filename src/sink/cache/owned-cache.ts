@@ -94,7 +94,14 @@ export class OwnedCache {
           const reflector = new Reflector(
             {
               where,
-              list: () => limiter.run(() => kube.listVersioned(apiVersion, kind, selector, scope)),
+              // Each page as views right away: 100,000 whole objects at once would be several times the cache.
+              list: () =>
+                limiter.run(() =>
+                  kube.listVersioned(apiVersion, kind, selector, {
+                    ...scope,
+                    keep: (object) => cache.view(object),
+                  }),
+                ),
               // Spread over time like client-go, so the watches of many kinds do not all reopen at once.
               watch: (resourceVersion, watchSignal) =>
                 kube.watch(apiVersion, kind, selector, {

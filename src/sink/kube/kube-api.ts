@@ -41,6 +41,12 @@ export interface ListOptions {
    * cluster-scoped kinds.
    */
   namespace?: string;
+  /**
+   * What to keep of each listed object, applied as each page arrives: a
+   * long list then never holds every whole object at once (the watch cache
+   * keeps a slim view of each, and a page of whole objects is 500).
+   */
+  keep?: (object: KubeObject) => KubeObject;
 }
 
 /** A JSON merge patch (RFC 7386): any JSON object; null values remove fields. */

@@ -168,7 +168,7 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     apiVersion: string,
     kind: string,
     labelSelector: string,
-    { pageSize = DEFAULT_LIST_PAGE_SIZE, namespace }: ListOptions = {},
+    { pageSize = DEFAULT_LIST_PAGE_SIZE, namespace, keep }: ListOptions = {},
   ): Promise<VersionedList> {
     const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
     const failure: KubeFailure = {
@@ -198,7 +198,10 @@ export class KubeClient implements KubeApi, KubeWatchApi {
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       // Items of a list carry no apiVersion and kind; callers compare and
       // re-apply them as objects, so give them back their identity.
-      for (const item of page.items ?? []) objects.push({ ...item, apiVersion, kind });
+      for (const item of page.items ?? []) {
+        const object = { ...item, apiVersion, kind };
+        objects.push(keep === undefined ? object : keep(object));
+      }
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken !== undefined);
     return { items: objects, resourceVersion };
