@@ -30,10 +30,22 @@ function isKubernetesAnnotation(key: string): boolean {
 }
 
 function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  // Loops appending to one string, not map/sort/join over entries: every
+  // object of a start-up's LIST goes through here (300,000 for 100,000 nodes).
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + stableJson(value[i]);
+    return `${text}]`;
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    let text = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      text += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${stableJson(record[key])}`;
+    }
+    return `${text}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
