@@ -291,6 +291,26 @@ describe('Processor > materializer > take-over and reconcile', () => {
     expect(before.reconcile()).toEqual([]);
   });
 
+  it('at a take-over restores rows without rendering; reconcile renders each node once against the topic', () => {
+    const produced = new Map<string, string>();
+    for (const id of ['acme', 'globex']) {
+      const [update] = new Materializer(config).apply(insert(tenant(id)));
+      if (update) produced.set(update.id, update.hash);
+    }
+    const fresh = new Materializer(config);
+    for (const id of ['acme', 'globex']) fresh.restoreHubRow(insert(tenant(id)));
+    fresh.seedProduced(produced);
+    expect(fresh.reconcile()).toEqual([]);
+
+    // A live node the desired topic lacks is produced.
+    const missing = new Materializer(config);
+    for (const id of ['acme', 'globex']) missing.restoreHubRow(insert(tenant(id)));
+    missing.seedProduced(new Map([...produced].filter(([id]) => id !== 'web/globex')));
+    expect(summary(missing.reconcile())).toEqual([
+      { id: 'web/globex', data: { domain: 'globex.example.com', features: '' } },
+    ]);
+  });
+
   it('keeps lookups when the hub rows are reset, and applies each role to its own tables', () => {
     const materializer = new Materializer(config);
     materializer.apply(flag('f1', 'acme', 'sso'), 'lookup');

@@ -33,6 +33,15 @@ export interface DesiredSchedulerOptions {
   maxStarted?: number;
 }
 
+/** For a failure's audit: a value that does not decode (that failure itself) is reported without its provenance. */
+function decodedOrNull(work: DesiredWork): ReturnType<typeof desiredOf> {
+  try {
+    return desiredOf(work);
+  } catch {
+    return null;
+  }
+}
+
 export function desiredScheduler(options: DesiredSchedulerOptions): NodeScheduler<DesiredWork> {
   const { config, resources, audit, logger, metrics } = options;
   const apiserver = ApiserverGate.forSink(options.kube, { logger, signal: options.signal, metrics });
@@ -57,7 +66,7 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
       const log = { node: work.nodeId, err: error, retryInMs };
       if (retryInMs === undefined) logger.error(log, 'node failed');
       else logger.warn(log, 'node failed; retrying');
-      const failed = resources.failed(work.nodeId, desiredOf(work.payload), {
+      const failed = resources.failed(work.nodeId, decodedOrNull(work.payload), {
         reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
         errorCode: (error as { code?: string }).code ?? null,
       });

@@ -1,5 +1,6 @@
 import type { DesiredValue, StageTimes } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
+import { ErrorCode, RowkubeError } from '../../core/errors.js';
 import { type PackedValue, unpackValue } from '../../kafka/index.js';
 import { NodeAudit } from '../apply/sink-context.js';
 
@@ -29,12 +30,28 @@ export interface DesiredWork {
 export function desiredOf(work: DesiredWork): DesiredValue | null {
   if (work.packed !== undefined) {
     const { value: packed, receivedAtMs } = work.packed;
-    const value = packed === null ? null : unpackValue<DesiredValue>(packed);
+    const value = packed === null ? null : unpackDesired(packed, work);
     desiredSeen(value, receivedAtMs);
     work.value = value;
     work.packed = undefined;
   }
   return work.value ?? null;
+}
+
+/** Final for the record (no retry decodes it either): the node fails with the record's place in its message. */
+function unpackDesired(packed: PackedValue, work: DesiredWork): DesiredValue {
+  try {
+    return unpackValue<DesiredValue>(packed);
+  } catch (error) {
+    const where =
+      work.record === undefined ? '' : ` (partition ${work.record.partition}, offset ${work.record.offset})`;
+    throw new RowkubeError(
+      ErrorCode.KAFKA,
+      `the desired record${where} does not decode with its writer schema: ${error instanceof Error ? error.message : String(error)}`,
+      false,
+      { cause: error },
+    );
+  }
 }
 
 /** hub and form of a node, also for a tombstone, which says nothing else: the form is the id's first part. */
