@@ -38,6 +38,7 @@ import { e2eConfig, OBJECTS_PER_TENANT } from './support/bench-config.js';
 import { type ScaleBenchEnv, scaleBenchEnv } from './support/bench-env.js';
 import { notRun, Phases, runBench, say } from './support/bench-main.js';
 import { type CountedBulkFigures, countedBulk } from './support/counted-bulk.js';
+import { childCpuProfileEnv } from './support/cpu-profile.js';
 import { benchE2eFloor } from './support/e2e-floor.js';
 import { captureHeap, heapSnapshotEnv } from './support/heap-capture.js';
 import type { HeapSummary } from './support/heap-snapshot.js';
@@ -273,12 +274,14 @@ async function main(env: ScaleBenchEnv): Promise<number> {
   return phases.failed ? 1 : 0;
 }
 
-/** NODE_OPTIONS of the rowkube process: BENCH_NODE_OPTIONS, and the heap-snapshot signal with BENCH_HEAP_SNAPSHOT. */
+/** NODE_OPTIONS of the rowkube process: BENCH_NODE_OPTIONS, the heap-snapshot signal with BENCH_HEAP_SNAPSHOT, the profiler with BENCH_CPU_PROFILE. */
 function childEnv(env: ScaleBenchEnv): NodeJS.ProcessEnv | undefined {
   const snapshot =
     env.heapSnapshotDir === undefined ? undefined : heapSnapshotEnv(env.heapSnapshotDir).NODE_OPTIONS;
-  const options = [process.env.NODE_OPTIONS, env.nodeOptions, snapshot].filter(Boolean).join(' ');
-  return options === '' ? undefined : { NODE_OPTIONS: options };
+  return childCpuProfileEnv(
+    env.cpuProfileDir,
+    [env.nodeOptions, snapshot].filter(Boolean).join(' ') || undefined,
+  );
 }
 
 /**

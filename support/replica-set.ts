@@ -40,6 +40,24 @@ export class Replica {
     return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
   }
 
+  /**
+   * The unlabelled metrics of /metrics whose names are given, by name; undefined
+   * while the replica does not answer. Reading prom-client's event-loop figures
+   * resets them, so two reads bracket a window (bench:fairness).
+   */
+  async metrics(names: readonly string[]): Promise<Map<string, number> | undefined> {
+    const text = await this.get('/metrics');
+    if (text === undefined) return undefined;
+    const wanted = new Set(names);
+    const values = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const space = line.indexOf(' ');
+      const name = line.slice(0, space);
+      if (space > 0 && wanted.has(name)) values.set(name, Number(line.slice(space + 1)));
+    }
+    return values;
+  }
+
   /** /readyz as its status code and body, or undefined while the server does not answer. */
   async readyz(): Promise<{ status: number; body: string } | undefined> {
     try {

@@ -371,6 +371,8 @@ export interface ScaleBenchEnv extends StackEnv {
   heapSnapshotDir: string | undefined;
   /** BENCH_NODE_OPTIONS: node flags for the rowkube process only (e.g. --max-old-space-size=384, as a pod would set NODE_OPTIONS). */
   nodeOptions: string | undefined;
+  /** BENCH_CPU_PROFILE: a directory for a CPU profile of each rowkube process, start to exit (support/cpu-profile.ts). */
+  cpuProfileDir: string | undefined;
 }
 
 export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchEnv {
@@ -392,6 +394,7 @@ export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchE
     driftSeconds: envInt(env, 'BENCH_DRIFT_SECONDS', 60),
     heapSnapshotDir: env.BENCH_HEAP_SNAPSHOT || undefined,
     nodeOptions: env.BENCH_NODE_OPTIONS || undefined,
+    cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
   };
 }
 
@@ -423,6 +426,10 @@ export interface FairnessBenchEnv extends StackEnv {
   concurrency: number;
   /** The steady stream alone, the floor (BENCH_STEADY_SECONDS, default 20). */
   steadySeconds: number;
+  /** BENCH_NODE_OPTIONS: node flags for the rowkube process only (e.g. --max-old-space-size=256). */
+  nodeOptions: string | undefined;
+  /** BENCH_CPU_PROFILE: a directory for a CPU profile of the rowkube process, start to exit (support/cpu-profile.ts). */
+  cpuProfileDir: string | undefined;
 }
 
 export function fairnessBenchEnv(env: NodeJS.ProcessEnv = process.env): FairnessBenchEnv {
@@ -437,5 +444,7 @@ export function fairnessBenchEnv(env: NodeJS.ProcessEnv = process.env): Fairness
     tenants: envInt(env, 'BENCH_TENANTS', 10_000),
     concurrency: envInt(env, 'BENCH_CONCURRENCY', 16),
     steadySeconds: envInt(env, 'BENCH_STEADY_SECONDS', 20),
+    nodeOptions: env.BENCH_NODE_OPTIONS || undefined,
+    cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
   };
 }
