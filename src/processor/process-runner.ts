@@ -283,7 +283,11 @@ async function openProcessor(
         // Already part of the rebuilt state (a fetch from before the take-over).
         if (record.offset < rebuiltUpTo) continue;
         const turn = budget.turn();
-        if (turn !== undefined) await turn;
+        if (turn !== undefined) {
+          await turn;
+          // Another part of the attempt may have failed meanwhile: stop rather than commit.
+          attempt.check();
+        }
         const decoded = await decodeChange(input, record, registry);
         produced.push(...produce(decoded, materializer.apply(decoded.change, 'hub')));
         changes += 1;
