@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, contentHash } from '../../src/contracts/canonical-json.js';
 
@@ -25,6 +26,10 @@ describe('Contracts > canonicalJson', () => {
     expect(canonicalJson(one)).toBe(canonicalJson(two));
     expect(contentHash(one)).toBe(contentHash(two));
     expect(canonicalJson(Object.assign(Object.create(null), { b: 1, a: 2 }))).toBe('{"a":2,"b":1}');
+  });
+
+  it('hashes the canonical text with sha256, as hex', () => {
+    expect(contentHash({ b: 1, a: [1] })).toBe(createHash('sha256').update('{"a":[1],"b":1}').digest('hex'));
   });
 
   it('refuses what has no stable JSON text', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { KubeObject } from '../kube/index.js';
 import { withoutFields } from '../ownership/index.js';
 
@@ -21,7 +21,16 @@ export function fingerprint(object: KubeObject, ignoreFields: readonly string[] 
     Object.entries(metadata.annotations ?? {}).filter(([key]) => !isKubernetesAnnotation(key)),
   );
   const kept = { ...content, labels: metadata.labels ?? {}, annotations };
-  return createHash('sha1').update(stableJson(kept)).digest('base64');
+  return sha1Base64(stableJson(kept));
+}
+
+/** crypto.hash (Node 20.12+): a one-shot digest at half a Hash object's cost; older Node 20 takes the object. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
+
+function sha1Base64(text: string): string {
+  return oneShot === undefined
+    ? crypto.createHash('sha1').update(text).digest('base64')
+    : oneShot('sha1', text, 'base64');
 }
 
 function isKubernetesAnnotation(key: string): boolean {
