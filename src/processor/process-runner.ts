@@ -35,8 +35,13 @@ import { followLookups } from './runner/lookup-follower.js';
 import { readProducedHashes } from './runner/produced-hashes.js';
 import { reconciledUpdates } from './runner/reconcile.js';
 
-/** How long the processor renders in one event-loop turn before the other stages' I/O goes first, ms. */
-const RENDER_SLICE_MS = 10;
+/**
+ * How long the processor renders in one event-loop turn before the other
+ * stages' I/O goes first, ms. Longer than the sink's bulk slice: an urgent
+ * update can sit behind the batch being rendered, so the processor keeps the
+ * larger share of the loop, while no turn holds capture for more than this.
+ */
+const RENDER_SLICE_MS = 50;
 
 /** Broker-side limit on an open processor transaction (see where the producer opens). */
 export const PROCESSOR_TRANSACTION_TIMEOUT_MS = 15_000;
