@@ -24,7 +24,9 @@ import { AuditFollower } from '../support/audit-follower.js';
 import { UPDATED_RESOURCE } from './support/bench-config.js';
 import { type FairnessBenchEnv, fairnessBenchEnv } from './support/bench-env.js';
 import { notRun, Phases, runBench, say } from './support/bench-main.js';
+import { ChildLoopDelay, type LoopDelayFigures } from './support/child-loop-delay.js';
 import { type CountedBulkFigures, countedBulk } from './support/counted-bulk.js';
+import { childCpuProfileEnv } from './support/cpu-profile.js';
 import { matchedWrites } from './support/e2e-latency.js';
 import { type StageFigures, stageFigures } from './support/e2e-stages.js';
 import { once, onInterrupt } from './support/interrupt.js';
@@ -60,6 +62,7 @@ async function main(env: FairnessBenchEnv): Promise<number> {
     kubeconfig: env.kubeconfig,
     mysqlUrl: env.mysqlUrl,
     concurrency: env.concurrency,
+    env: childCpuProfileEnv(env.cpuProfileDir, env.nodeOptions),
   });
   const cleanUp = once(() => run.cleanUp());
   const unregister = onInterrupt(cleanUp);
@@ -69,6 +72,7 @@ async function main(env: FairnessBenchEnv): Promise<number> {
   let bulk = notRun<CountedBulkFigures>();
   let floorStages: StageFigures | undefined;
   let duringStages: StageFigures | undefined;
+  let loopDelay: LoopDelayFigures | null = null;
   let audit: AuditFollower | undefined;
   let configMaps: WatchedKind | undefined;
   let updates: WatchedUpdates | undefined;
@@ -111,6 +115,8 @@ async function main(env: FairnessBenchEnv): Promise<number> {
       async () => {
         const exited = exitAsFailure(run.replica.process);
         const stopWriter = new AbortController();
+        const loop = new ChildLoopDelay(run.replica);
+        await loop.start();
         const stream = watched.run(RATE, Number.POSITIVE_INFINITY, GRACE_MS, stopWriter.signal);
         try {
           bulk = await countedBulk({
@@ -125,6 +131,7 @@ async function main(env: FairnessBenchEnv): Promise<number> {
         } finally {
           stopWriter.abort();
         }
+        loopDelay = await loop.end();
         during = await stream;
         duringStages = stagesOf(watched);
         say(`bulk: ${env.tenants} tenants' objects in the apiserver after ${bulk.seconds} s`);
@@ -155,6 +162,8 @@ async function main(env: FairnessBenchEnv): Promise<number> {
       duringBulk: during,
       bulkSeconds: 'seconds' in bulk ? bulk.seconds : null,
       stages: { floor: floorStages ?? null, duringBulk: duringStages ?? null },
+      eventLoopDelayMs: { duringBulk: loopDelay },
+      nodeOptions: env.nodeOptions ?? null,
       bulk,
       aim: { p99Ms: AIM_P99_MS },
       machine: machineInfo(loadBefore),

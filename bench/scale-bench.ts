@@ -22,8 +22,8 @@
 // BENCH_SKIP=floor,drift leaves those phases out (their figures read
 // {"skipped": true}), for quicker runs while iterating; without the drift
 // phase the restarted process runs with drift off and its peak RSS is read
-// SETTLE_MS after ready. BENCH_RESTART_CPU_PROFILE=<dir>: the restarted
-// process writes a CPU profile (--cpu-prof) into the directory when it exits.
+// SETTLE_MS after ready. BENCH_CPU_PROFILE=<dir>: each rowkube process (the
+// bulk's and the restarted one) writes a CPU profile into the directory.
 //
 // BENCH_HEAP_SNAPSHOT=<dir>: the process also writes a heap snapshot after the
 // bulk and at the end (bench/support/heap-capture.ts), and the JSON gets the
@@ -36,7 +36,6 @@
 // end and on Ctrl-C; the namespaces' objects go in the background.
 
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
@@ -45,6 +44,7 @@ import { e2eConfig, OBJECTS_PER_TENANT } from './support/bench-config.js';
 import { type ScaleBenchEnv, scaleBenchEnv } from './support/bench-env.js';
 import { notRun, Phases, runBench, say } from './support/bench-main.js';
 import { type CountedBulkFigures, countedBulk } from './support/counted-bulk.js';
+import { childCpuProfileEnv } from './support/cpu-profile.js';
 import { benchE2eFloor } from './support/e2e-floor.js';
 import { captureHeap, heapSnapshotEnv } from './support/heap-capture.js';
 import type { HeapSummary } from './support/heap-snapshot.js';
@@ -207,7 +207,7 @@ async function main(env: ScaleBenchEnv): Promise<number> {
       async () => {
         await run.stop();
         const driftSeconds = env.skip.has('drift') ? 0 : env.driftSeconds;
-        const readySeconds = await run.start(driftSeconds, undefined, restartNodeArgs(env));
+        const readySeconds = await run.start(driftSeconds);
         const spawnedAt = Date.now() - readySeconds * 1000;
         const steps: Record<string, number | null> = {};
         for (const [step, message] of Object.entries(RESTART_STEPS)) {
@@ -314,18 +314,14 @@ async function main(env: ScaleBenchEnv): Promise<number> {
   return phases.failed ? 1 : 0;
 }
 
-/** NODE_OPTIONS of the rowkube process: BENCH_NODE_OPTIONS, and the heap-snapshot signal with BENCH_HEAP_SNAPSHOT. */
+/** NODE_OPTIONS of the rowkube process: BENCH_NODE_OPTIONS, the heap-snapshot signal with BENCH_HEAP_SNAPSHOT, the profiler with BENCH_CPU_PROFILE. */
 function childEnv(env: ScaleBenchEnv): NodeJS.ProcessEnv | undefined {
   const snapshot =
     env.heapSnapshotDir === undefined ? undefined : heapSnapshotEnv(env.heapSnapshotDir).NODE_OPTIONS;
-  const options = [process.env.NODE_OPTIONS, env.nodeOptions, snapshot].filter(Boolean).join(' ');
-  return options === '' ? undefined : { NODE_OPTIONS: options };
-}
-
-/** Node flags of the restarted process: a CPU profile with BENCH_RESTART_CPU_PROFILE (node writes it at exit; it does not take --cpu-prof from NODE_OPTIONS). */
-function restartNodeArgs(env: ScaleBenchEnv): string[] | undefined {
-  if (env.restartCpuProfileDir === undefined) return undefined;
-  return ['--cpu-prof', `--cpu-prof-dir=${resolve(env.restartCpuProfileDir)}`];
+  return childCpuProfileEnv(
+    env.cpuProfileDir,
+    [env.nodeOptions, snapshot].filter(Boolean).join(' ') || undefined,
+  );
 }
 
 /**

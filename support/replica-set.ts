@@ -40,6 +40,24 @@ export class Replica {
     return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
   }
 
+  /**
+   * The unlabelled metrics of /metrics whose names are given, by name; undefined
+   * while the replica does not answer. Reading prom-client's event-loop figures
+   * resets them, so two reads bracket a window (bench:fairness).
+   */
+  async metrics(names: readonly string[]): Promise<Map<string, number> | undefined> {
+    const text = await this.get('/metrics');
+    if (text === undefined) return undefined;
+    const wanted = new Set(names);
+    const values = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const space = line.indexOf(' ');
+      const name = line.slice(0, space);
+      if (space > 0 && wanted.has(name)) values.set(name, Number(line.slice(space + 1)));
+    }
+    return values;
+  }
+
   /** /readyz as its status code and body, or undefined while the server does not answer. */
   async readyz(): Promise<{ status: number; body: string } | undefined> {
     try {
@@ -70,8 +88,6 @@ export interface ReplicaSetOptions {
   kube: KubeApi;
   /** Variables for every replica on top of this process's, e.g. LOG_LEVEL. */
   env?: NodeJS.ProcessEnv;
-  /** Flags for node itself in every replica, e.g. --cpu-prof (which node does not take from NODE_OPTIONS). */
-  nodeArgs?: string[];
 }
 
 export class ReplicaSet {
@@ -179,9 +195,7 @@ export class ReplicaSet {
     const replica = new Replica(
       instance,
       port,
-      new RowkubeProcess(['run', '--config', config, '--instance', instance], this.options.nodeArgs, {
-        env: this.options.env,
-      }),
+      new RowkubeProcess(['run', '--config', config, '--instance', instance], [], { env: this.options.env }),
     );
     this.started.push(replica);
     return replica;

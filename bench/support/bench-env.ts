@@ -373,8 +373,8 @@ export interface ScaleBenchEnv extends StackEnv {
   nodeOptions: string | undefined;
   /** BENCH_SKIP: phases left out, for quicker runs while iterating (`floor`, `drift`). */
   skip: ReadonlySet<ScalePhase>;
-  /** BENCH_RESTART_CPU_PROFILE: a directory for a CPU profile of the restarted process (written when it exits). */
-  restartCpuProfileDir: string | undefined;
+  /** BENCH_CPU_PROFILE: a directory for a CPU profile of each rowkube process, start to exit (support/cpu-profile.ts). */
+  cpuProfileDir: string | undefined;
 }
 
 /** The phases of bench:scale that BENCH_SKIP may leave out. */
@@ -414,7 +414,7 @@ export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchE
     heapSnapshotDir: env.BENCH_HEAP_SNAPSHOT || undefined,
     nodeOptions: env.BENCH_NODE_OPTIONS || undefined,
     skip: scaleSkip(env.BENCH_SKIP),
-    restartCpuProfileDir: env.BENCH_RESTART_CPU_PROFILE || undefined,
+    cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
   };
 }
 
@@ -446,6 +446,10 @@ export interface FairnessBenchEnv extends StackEnv {
   concurrency: number;
   /** The steady stream alone, the floor (BENCH_STEADY_SECONDS, default 20). */
   steadySeconds: number;
+  /** BENCH_NODE_OPTIONS: node flags for the rowkube process only (e.g. --max-old-space-size=256). */
+  nodeOptions: string | undefined;
+  /** BENCH_CPU_PROFILE: a directory for a CPU profile of the rowkube process, start to exit (support/cpu-profile.ts). */
+  cpuProfileDir: string | undefined;
 }
 
 export function fairnessBenchEnv(env: NodeJS.ProcessEnv = process.env): FairnessBenchEnv {
@@ -460,5 +464,7 @@ export function fairnessBenchEnv(env: NodeJS.ProcessEnv = process.env): Fairness
     tenants: envInt(env, 'BENCH_TENANTS', 10_000),
     concurrency: envInt(env, 'BENCH_CONCURRENCY', 16),
     steadySeconds: envInt(env, 'BENCH_STEADY_SECONDS', 20),
+    nodeOptions: env.BENCH_NODE_OPTIONS || undefined,
+    cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
   };
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // BENCH_CPU_PROFILE=<dir>: the throughput phase of each database is recorded
 // as <dir>/<database>-throughput.cpuprofile (open it in Chrome DevTools or
@@ -24,4 +25,25 @@ export async function withCpuProfile<T>(
     await writeFile(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
   }
+}
+
+/**
+ * BENCH_CPU_PROFILE=<dir> for a bench's `rowkube run` child: the variables
+ * that make it profile itself from start to exit (cpu-profile-preload.mjs),
+ * writing <dir>/rowkube-<pid>.cpuprofile. NODE_OPTIONS carries the preload
+ * on top of `nodeOptions`; summarize with bench/cpu-summary.ts.
+ */
+export function childCpuProfileEnv(
+  dir: string | undefined,
+  nodeOptions: string | undefined,
+): NodeJS.ProcessEnv | undefined {
+  const preload =
+    dir === undefined || dir === ''
+      ? undefined
+      : `--import ${fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url))}`;
+  const options = [process.env.NODE_OPTIONS, nodeOptions, preload].filter(Boolean).join(' ');
+  if (options === '') return undefined;
+  return preload === undefined
+    ? { NODE_OPTIONS: options }
+    : { NODE_OPTIONS: options, ROWKUBE_CPU_PROFILE_DIR: resolve(dir as string) };
 }

@@ -12,7 +12,16 @@ export interface CommittedWrite {
   nodeId: string;
   /** Date.now() by the writer: right after COMMIT returned, or (bench:e2e) before the UPDATE was sent. */
   committedAtMs: number;
+  /**
+   * Date.now() when the watch showed the write's revision (bench:fairness).
+   * With it a write is matched to the apply that carried it, even when a
+   * newer write superseded it in flight and no apply of its own exists.
+   */
+  seenAtMs?: number;
 }
+
+/** The watch event may come in before rowkube noted the apply's answer. */
+const SEEN_SLACK_MS = 50;
 
 export interface LatencyFigures {
   /** Writes committed. */
@@ -50,6 +59,17 @@ export function matchedWrites(
   const matched: (CommittedWrite & { appliedAtMs: number })[] = [];
   for (const [nodeId, commits] of byNode) {
     const applied = [...updatesOf(nodeId)].sort((a, b) => a - b);
+    const seen = writes.filter((w) => w.nodeId === nodeId && w.seenAtMs !== undefined);
+    if (seen.length > 0) {
+      // The last apply before the watch showed it, and not before the write.
+      for (const { committedAtMs, seenAtMs } of seen) {
+        const carrier = applied.findLast(
+          (at) => at >= committedAtMs && at <= (seenAtMs as number) + SEEN_SLACK_MS,
+        );
+        if (carrier !== undefined) matched.push({ nodeId, committedAtMs, appliedAtMs: carrier });
+      }
+      continue;
+    }
     let next = 0;
     for (const committedAtMs of commits.sort((a, b) => a - b)) {
       while (next < applied.length && (applied[next] as number) < committedAtMs) next++;

@@ -77,9 +77,8 @@ export class SingleRun {
   /**
    * Starts `rowkube run` with the drift pass every driftIntervalSeconds (0: off)
    * and waits for /readyz; resolves with the seconds from spawn to ready.
-   * nodeArgs: node flags for this process only (e.g. a CPU profile of one start).
    */
-  async start(driftIntervalSeconds: number, timeoutMs = 600_000, nodeArgs?: string[]): Promise<number> {
+  async start(driftIntervalSeconds: number, timeoutMs = 600_000): Promise<number> {
     const document = e2eConfigDocument({
       prefix: this.prefix,
       kafkaBrokers: this.options.kafkaBrokers,
@@ -96,7 +95,6 @@ export class SingleRun {
       lease: { namespace: this.namespace, name: 'unused' },
       kube: this.options.kube,
       env: this.options.env,
-      nodeArgs,
     });
     this.sets.push(set);
     const startedAt = Date.now();

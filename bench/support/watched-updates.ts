@@ -27,6 +27,8 @@ export interface UpdateFigures {
 interface Pending {
   revision: number;
   startedAtMs: number;
+  /** Its entry in `writes`, to note when it was seen. */
+  write: CommittedWrite;
 }
 
 export class WatchedUpdates {
@@ -65,8 +67,9 @@ export class WatchedUpdates {
         const name = `${uid}-config`;
         // Noted before the UPDATE, so that no event can come before its write is known.
         const startedAtMs = Date.now();
-        this.pending.set(name, [...(this.pending.get(name) ?? []), { revision, startedAtMs }]);
-        this.writes.push({ nodeId: `${E2E_FORM}/${uid}`, committedAtMs: startedAtMs });
+        const write: CommittedWrite = { nodeId: `${E2E_FORM}/${uid}`, committedAtMs: startedAtMs };
+        this.pending.set(name, [...(this.pending.get(name) ?? []), { revision, startedAtMs, write }]);
+        this.writes.push(write);
         await this.database.updateTenant(id);
       },
       signal,
@@ -108,6 +111,7 @@ export class WatchedUpdates {
     const kept = list.filter((p) => {
       if (p.revision > revision) return true;
       this.latencies.push(now - p.startedAtMs);
+      p.write.seenAtMs = now;
       return false;
     });
     if (kept.length === 0) this.pending.delete(name);

@@ -12,6 +12,7 @@ import {
 } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
+import { LoopBudget } from '../core/loop-budget.js';
 import {
   type Kafka,
   registryClientFor,
@@ -33,6 +34,14 @@ import { HubShare } from './runner/hub-share.js';
 import { followLookups } from './runner/lookup-follower.js';
 import { readProducedHashes } from './runner/produced-hashes.js';
 import { reconciledUpdates } from './runner/reconcile.js';
+
+/**
+ * How long the processor renders in one event-loop turn before the other
+ * stages' I/O goes first, ms. Longer than the sink's bulk slice: an urgent
+ * update can sit behind the batch being rendered, so the processor keeps the
+ * larger share of the loop, while no turn holds capture for more than this.
+ */
+const RENDER_SLICE_MS = 50;
 
 /** Broker-side limit on an open processor transaction (see where the producer opens). */
 export const PROCESSOR_TRANSACTION_TIMEOUT_MS = 15_000;
@@ -213,6 +222,9 @@ async function openProcessor(
   lookups.done.catch((error) => attempt.crash(error));
 
   const share = new HubShare();
+  // A batch (a bulk transaction: thousands of rows) is rendered in slices, so
+  // that capture and the sink in the same process are not held for seconds.
+  const budget = new LoopBudget(RENDER_SLICE_MS);
   const takeOver = async (assignment: HubAssignment): Promise<void> => {
     const started = Date.now();
     options.metrics?.componentState('processor', false, 'taking over hub partitions');
@@ -275,6 +287,12 @@ async function openProcessor(
       for (const record of batch.records) {
         // Already part of the rebuilt state (a fetch from before the take-over).
         if (record.offset < rebuiltUpTo) continue;
+        const turn = budget.turn();
+        if (turn !== undefined) {
+          await turn;
+          // Another part of the attempt may have failed meanwhile: stop rather than commit.
+          attempt.check();
+        }
         const decoded = await decodeChange(input, record, registry);
         produced.push(...produce(decoded, materializer.apply(decoded.change, 'hub')));
         changes += 1;

@@ -30,6 +30,29 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 describe('sink > node scheduler', () => {
+  it('starts a bulk of new nodes in slices of the event loop, urgent nodes at once', async () => {
+    const started: string[] = [];
+    const { nodes } = scheduler(async (work) => {
+      started.push(work.nodeId);
+      // What a node does before its first request: preparing its objects.
+      const until = performance.now() + 2;
+      while (performance.now() < until) {
+        // holds the loop
+      }
+    });
+    let startedBeforeTimer: number | undefined;
+    setTimeout(() => {
+      startedBeforeTimer = started.length;
+    }, 0);
+    for (let i = 0; i < 40; i++) nodes.submit({ nodeId: `new${i}`, payload: 1, lane: 'bulk' });
+    nodes.submit({ nodeId: 'existing', payload: 1, lane: 'urgent' });
+    await nodes.idle();
+    expect(started).toHaveLength(41);
+    // 40 × 2 ms in one go would run before the timer; the bulk's slices are 10 ms.
+    expect(startedBeforeTimer).toBeLessThan(20);
+    expect(started.indexOf('existing')).toBeLessThan(10);
+  });
+
   it('runs nodes concurrently and one node in order, the newest record superseding the one in progress', async () => {
     const log: string[] = [];
     const { nodes, finished } = scheduler(async (work, signal) => {

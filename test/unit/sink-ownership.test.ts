@@ -175,6 +175,19 @@ describe('Sink > ownership > ownedManifest', () => {
     }
   });
 
+  it('copies the manifest deeply, and keeps an own "__proto__" key of decoded JSON as a plain key', () => {
+    const rendered = JSON.parse(
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"__proto__":"x","list":[{"a":1}]}}',
+    ) as Manifest;
+    const owned = ownedManifest(rendered, owner, provenance, { namespaced: true });
+    const data = owned.data as Record<string, unknown>;
+    expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    expect(Object.keys(data)).toEqual(['__proto__', 'list']);
+    expect(Object.getOwnPropertyDescriptor(data, '__proto__')?.value).toBe('x');
+    ((data.list as { a: number }[])[0] as { a: number }).a = 2;
+    expect((rendered.data as { list: { a: number }[] }).list[0]?.a).toBe(1);
+  });
+
   it('hashes the content without provenance, so only a content change changes the hash', () => {
     const hash = (manifest: Manifest, position: string) =>
       annotationsOf(ownedManifest(manifest, owner, { position, commitTsMs: 1n }, { namespaced: true }))[

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { KubeObject } from '../kube/index.js';
 import { withoutFields } from '../ownership/index.js';
 
@@ -21,7 +21,16 @@ export function fingerprint(object: KubeObject, ignoreFields: readonly string[] 
     Object.entries(metadata.annotations ?? {}).filter(([key]) => !isKubernetesAnnotation(key)),
   );
   const kept = { ...content, labels: metadata.labels ?? {}, annotations };
-  return createHash('sha1').update(stableJson(kept)).digest('base64');
+  return sha1Base64(stableJson(kept));
+}
+
+/** crypto.hash (Node 20.12+): a one-shot digest at half a Hash object's cost; older Node 20 takes the object. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
+
+function sha1Base64(text: string): string {
+  return oneShot === undefined
+    ? crypto.createHash('sha1').update(text).digest('base64')
+    : oneShot('sha1', text, 'base64');
 }
 
 function isKubernetesAnnotation(key: string): boolean {
@@ -30,11 +39,15 @@ function isKubernetesAnnotation(key: string): boolean {
 }
 
 function stableJson(value: unknown): string {
-  // Loops appending to one string, not map/sort/join over entries: every
-  // object of a start-up's LIST goes through here (300,000 for 100,000 nodes).
+  // Loops and appends rather than entries/sort/map/join: every watch event
+  // and every applied object is fingerprinted, a visible share of a bulk's
+  // CPU profile. The text is the same as before (fingerprints compare).
   if (Array.isArray(value)) {
     let text = '[';
-    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + stableJson(value[i]);
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) text += ',';
+      text += stableJson(value[i]);
+    }
     return `${text}]`;
   }
   if (value !== null && typeof value === 'object') {
@@ -43,7 +56,8 @@ function stableJson(value: unknown): string {
     let text = '{';
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      text += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${stableJson(record[key])}`;
+      if (i > 0) text += ',';
+      text += `${JSON.stringify(key)}:${stableJson(record[key])}`;
     }
     return `${text}}`;
   }

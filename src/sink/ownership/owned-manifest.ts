@@ -55,7 +55,7 @@ export function ownedManifest(
   options: OwnedManifestOptions,
 ): Manifest {
   checkOwner(owner);
-  const owned = structuredClone(manifest);
+  const owned = cloneJson(manifest);
   const metadata = plainObject(owned.metadata);
   owned.metadata = metadata;
   if (options.namespaced && options.targetNamespace) metadata.namespace = options.targetNamespace;
@@ -78,6 +78,31 @@ export function ownedManifest(
   }
   annotations[OwnerAnnotation.contentHash] = hash;
   return owned;
+}
+
+/**
+ * A deep copy of JSON data (what a decoded manifest is): a third of
+ * structuredClone's time, which a bulk's CPU profile showed per applied
+ * object. An own "__proto__" key (JSON.parse makes one) stays a plain key.
+ */
+function cloneJson<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const member = cloneJson((value as Record<string, unknown>)[key]);
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: member,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = member;
+  }
+  return copy as T;
 }
 
 /** The labels that mark an object as the owner's (what ownerSelector and nodeSelector select on). */
