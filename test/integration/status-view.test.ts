@@ -19,6 +19,7 @@ import {
   STATUS_KEY_SCHEMA,
   STATUS_VALUE_SCHEMA,
 } from '../../src/kafka/index.js';
+import { StatusPublisher } from '../../src/sink/status/status-publisher.js';
 import { nodeHistory, StatusView } from '../../src/status/index.js';
 import { nodeStatus } from '../../support/node-statuses.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -178,5 +179,39 @@ describe('status > nodeHistory', () => {
     await expect(nodeHistory({ kafka, prefix: uniqueName('rkmissing'), nodeId: 'web/a' })).rejects.toThrow(
       /audit topic 'rkmissing_.*\.audit' does not exist: is the sink running/,
     );
+  });
+});
+
+describe('status > StatusPublisher', () => {
+  it('coalesces a bulk: the latest status per node per send, every waiter answered', async () => {
+    const publisher = await StatusPublisher.open(producer, statusTopic(prefix), schemasTopic(prefix));
+    const admin = await KafkaAdmin.connect(kafka);
+    const before = (await admin.topicEnds(statusTopic(prefix))).reduce((sum, p) => sum + Number(p.high), 0);
+    let built = 0;
+    const waits: Promise<void>[] = [];
+    // 50 nodes, 10 states each, asked for at once: the first send takes the first, the next the latest.
+    for (let round = 0; round < 10; round++)
+      for (let n = 0; n < 50; n++)
+        waits.push(
+          publisher.publish(`web/bulk${n}`, () => {
+            built += 1;
+            return nodeStatus(`bulk${n}`, { state: round === 9 ? 'Ready' : 'Progressing' });
+          }),
+        );
+    await Promise.all(waits);
+    await publisher.idle();
+    const after = (await admin.topicEnds(statusTopic(prefix))).reduce((sum, p) => sum + Number(p.high), 0);
+    await admin.close();
+    expect(after - before).toBe(built);
+    expect(built).toBeLessThanOrEqual(100);
+    const view = await StatusView.open({ kafka, prefix });
+    try {
+      await view.ready();
+      const bulk = view.list().filter((s) => s.nodeId.startsWith('web/bulk'));
+      expect(bulk).toHaveLength(50);
+      expect(bulk.every((s) => s.state === 'Ready')).toBe(true);
+    } finally {
+      await view.close();
+    }
   });
 });
