@@ -22,6 +22,7 @@ import {
 import { StatusPublisher } from '../../src/sink/status/status-publisher.js';
 import { nodeHistory, StatusView } from '../../src/status/index.js';
 import { nodeStatus } from '../../support/node-statuses.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -212,6 +213,40 @@ describe('status > StatusPublisher', () => {
       expect(bulk.every((s) => s.state === 'Ready')).toBe(true);
     } finally {
       await view.close();
+    }
+  });
+});
+
+describe('status > rowkube status --watch', () => {
+  it('prints the nodes, then each change as a JSON line, a removed node with status null', async () => {
+    await writeStatus(nodeStatus('w1'));
+    const cli = new RowkubeProcess([
+      'status',
+      '--brokers',
+      env.kafkaBrokers.join(','),
+      '--prefix',
+      prefix,
+      '--watch',
+      '-o',
+      'json',
+    ]);
+    try {
+      const lines = () =>
+        cli
+          .text()
+          .split('\n')
+          .filter((line) => line.startsWith('{"nodeId"'))
+          .map((line) => JSON.parse(line) as { nodeId: string; status: { state: string } | null });
+      await waitFor('the initial list', () => (cli.text().includes('"web/w1"') ? true : undefined));
+      await writeStatus(nodeStatus('w2', { state: 'Progressing' }));
+      await writeStatus({ tombstone: 'web/w1' });
+      const changes = await waitFor('two changes', () => (lines().length >= 2 ? lines() : undefined));
+      expect(changes.map((c) => [c.nodeId, c.status?.state ?? null])).toEqual([
+        ['web/w2', 'Progressing'],
+        ['web/w1', null],
+      ]);
+    } finally {
+      expect(await cli.stop()).toBe(0);
     }
   });
 });
