@@ -113,7 +113,12 @@ function start(view: FakeView, table: MemoryTable, forms = ['web']) {
     signal: stop.signal,
     retry: { initialMs: 1, maxMs: 2 },
   });
-  return { stop: () => (stop.abort(), done) };
+  return {
+    stop: () => {
+      stop.abort();
+      return done;
+    },
+  };
 }
 
 describe('Status table > sync', () => {
