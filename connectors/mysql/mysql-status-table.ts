@@ -82,12 +82,19 @@ export function mysqlStatusTable(options: MysqlStatusTableOptions): StatusTableS
   return {
     label,
     async prepare() {
-      await run(mysqlStatusTableDdl(table));
-      const [rows] = await run(
-        'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-        [database, options.table],
-      );
-      const have = new Set((rows as { name: string }[]).map((r) => r.name.toLowerCase()));
+      const columns = async () => {
+        const [rows] = await run(
+          'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+          [database, options.table],
+        );
+        return new Set((rows as { name: string }[]).map((r) => r.name.toLowerCase()));
+      };
+      // Created only when missing: a user given the table but not CREATE must not need it.
+      let have = await columns();
+      if (have.size === 0) {
+        await run(mysqlStatusTableDdl(table));
+        have = await columns();
+      }
       const missing = STATUS_TABLE_COLUMNS.filter((c) => !have.has(c));
       if (missing.length > 0) {
         throw new RowkubeError(

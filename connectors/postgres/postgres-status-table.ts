@@ -106,12 +106,19 @@ export function postgresStatusTable(options: PostgresStatusTableOptions): Status
   return {
     label,
     async prepare() {
-      await run(postgresStatusTableDdl(table));
-      const { rows } = await run(
-        'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-        [ref.schema, ref.table],
-      );
-      const have = new Set(rows.map((r: { name: string }) => r.name));
+      const columns = async () => {
+        const { rows } = await run(
+          'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+          [ref.schema, ref.table],
+        );
+        return new Set(rows.map((r: { name: string }) => r.name));
+      };
+      // Created only when missing: a user given the table but not CREATE must not need it.
+      let have = await columns();
+      if (have.size === 0) {
+        await run(postgresStatusTableDdl(table));
+        have = await columns();
+      }
       const missing = STATUS_TABLE_COLUMNS.filter((c) => !have.has(c));
       if (missing.length > 0) {
         throw new RowkubeError(
