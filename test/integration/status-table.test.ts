@@ -164,7 +164,7 @@ forms:
     await db.exec(`INSERT INTO ${tenants} VALUES ('globex', 'basic')`);
     await db.exec(`INSERT INTO ${tenants} VALUES ('Bad_Name', 'basic')`);
     const globex = await untilRow('globex', 'Conflict');
-    expect(globex.error_code).toBe('ROWKUBE_ERR_CONFLICT');
+    expect(globex.error_code).toBe('ROWKUBE_ERR_APPLY_CONFLICT');
     const bad = await untilRow('Bad_Name', 'Failed');
     expect(bad.error_code).toBe('ROWKUBE_ERR_INVALID_NAME');
     expect(String(bad.error_message)).toContain('t-Bad_Name');
