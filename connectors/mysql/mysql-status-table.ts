@@ -126,11 +126,13 @@ export function mysqlStatusTable(options: MysqlStatusTableOptions): StatusTableS
       const incoming = (c: string) =>
         mariadb ? `VALUES(${quoteIdentifier(c)})` : `incoming.${quoteIdentifier(c)}`;
       // updated_at goes last: MySQL assigns left to right, and the guard must read the row's old updated_at.
+      // The row's own columns are qualified: beside MySQL's row alias a bare name is ambiguous.
+      const current = (c: string) => `${quoteIdentifier(options.table)}.${quoteIdentifier(c)}`;
       const assignments = STATUS_TABLE_COLUMNS.filter((c) => c !== 'node_id')
-        .map((c) => {
-          const column = quoteIdentifier(c);
-          return `${column} = IF(${incoming('updated_at')} >= \`updated_at\`, ${incoming(c)}, ${column})`;
-        })
+        .map(
+          (c) =>
+            `${current(c)} = IF(${incoming('updated_at')} >= ${current('updated_at')}, ${incoming(c)}, ${current(c)})`,
+        )
         .join(', ');
       await run(
         `INSERT INTO ${table} (${STATUS_TABLE_COLUMNS.map(quoteIdentifier).join(', ')}) VALUES ${placeholders}` +
