@@ -46,6 +46,13 @@ export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): Re
       }
     });
     if (hub.status) problems.push(...statusTableProblems(hub.status, h, sources));
+    if (hub.status && !config.sink.status) {
+      problems.push({
+        path: ['hubs', h, 'status'],
+        message:
+          'a status table follows the status topic, which sink.status: false turns off; remove one of the two',
+      });
+    }
   });
 
   const statusTables = new Map<string, number>();
