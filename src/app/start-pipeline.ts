@@ -8,6 +8,7 @@ import { type KubeApi, openKubeClient } from '../sink/kube/index.js';
 import { type RunSinkOptions, runSink } from '../sink/sink-runner.js';
 import { type CaptureSourcesOptions, captureSources } from './capture-sources.js';
 import { type PipelineStage, stageComponents, stageLagGroups } from './pipeline-stages.js';
+import { runStatusTables } from './status-tables.js';
 
 // The one place the pipeline is assembled: the CLI commands, the benchmarks,
 // the demo and the tests all start their stages here, so they run what a user
@@ -197,6 +198,13 @@ async function run(
           ...(metrics === undefined ? {} : { metrics }),
           ...options.sink,
         }).then(endedEarly('the sink'), fatal('the sink')),
+      );
+      // A side output: its failures are logged where they happen and never stop the pipeline.
+      const statusTables = kafkaFor('status-table');
+      running.push(
+        runStatusTables({ config, kafka: statusTables.kafka, logger: statusTables.log, signal }).catch(
+          (failure: unknown) => statusTables.log.error({ err: failure }, 'the status tables stopped'),
+        ),
       );
     }
     await Promise.all(running);

@@ -5,4 +5,5 @@
 
 export { type NodeHistoryOptions, nodeHistory } from './node-history.js';
 export { StatusFold, type StatusListener } from './status-fold.js';
+export { type StatusSource, type StatusTableSyncOptions, syncStatusTable } from './status-table-sync.js';
 export { StatusView, type StatusViewOptions } from './status-view.js';

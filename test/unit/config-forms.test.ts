@@ -82,6 +82,24 @@ describe('Config > hubs and forms', () => {
     ]);
   });
 
+  it('refuses a status table that the source captures, or in an unknown source', () => {
+    const withStatus = (source: string, table: string) =>
+      sketch.replace(
+        '    lookups: [{ name: features',
+        `    status:\n      source: ${source}\n      table: ${table}\n    lookups: [{ name: features`,
+      );
+    expect(problemsOf(withStatus('appdb', 'tenant_status'))).toEqual([]);
+    expect(problemsOf(withStatus('appdb', 'feature_flags'))).toEqual([
+      "17: hubs[0].status.table: source 'appdb' captures 'feature_flags' (sources[].tables): a status table must not be captured, or its writes would feed back as changes; use a table of its own",
+    ]);
+    expect(problemsOf(`${withStatus('appdb', 'tenant_status')}sink: { status: false }\n`)).toEqual([
+      '16: hubs[0].status: a status table follows the status topic, which sink.status: false turns off; remove one of the two',
+    ]);
+    expect(problemsOf(withStatus('app', 'tenant_status'))).toEqual([
+      "16: hubs[0].status.source: no source is named 'app'; sources: appdb",
+    ]);
+  });
+
   it('names an unknown hub, an unknown dependency and a duplicate resource id', () => {
     const text = sketch
       .replace('    hub: tenants', '    hub: tenant')

@@ -45,6 +45,28 @@ export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): Re
         });
       }
     });
+    if (hub.status) problems.push(...statusTableProblems(hub.status, h, sources));
+    if (hub.status && !config.sink.status) {
+      problems.push({
+        path: ['hubs', h, 'status'],
+        message:
+          'a status table follows the status topic, which sink.status: false turns off; remove one of the two',
+      });
+    }
+  });
+
+  const statusTables = new Map<string, number>();
+  config.hubs.forEach((hub, h) => {
+    if (!hub.status) return;
+    const key = `${hub.status.source}/${hub.status.table}`;
+    const other = statusTables.get(key);
+    if (other !== undefined) {
+      problems.push({
+        path: ['hubs', h, 'status', 'table'],
+        message: `hubs[${other}] writes its status to the same table '${hub.status.table}' of source '${hub.status.source}'; give each hub a table of its own`,
+      });
+    }
+    statusTables.set(key, h);
   });
 
   const formNames = new Set<string>();
@@ -98,5 +120,41 @@ export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): Re
       });
     }
   });
+  return problems;
+}
+
+/**
+ * A hub's status table must be in a configured source and must not be
+ * captured: rowkube writes it, and a captured table's writes would come back
+ * as changes (a loop through the hub, or noise in the change topics).
+ */
+function statusTableProblems(
+  status: { source: string; table: string },
+  h: number,
+  sources: ReadonlyMap<string, RowkubeConfig['sources'][number]>,
+): ReferenceProblem[] {
+  const source = sources.get(status.source);
+  if (!source) {
+    return [
+      {
+        path: ['hubs', h, 'status', 'source'],
+        message: `no source is named '${status.source}'; sources: ${[...sources.keys()].join(', ') || 'none'}`,
+      },
+    ];
+  }
+  const problems: ReferenceProblem[] = [];
+  const bare = (table: string) => (source.postgres && !table.includes('.') ? `public.${table}` : table);
+  if (source.tables.some((t) => bare(t) === bare(status.table))) {
+    problems.push({
+      path: ['hubs', h, 'status', 'table'],
+      message: `source '${source.name}' captures '${status.table}' (sources[].tables): a status table must not be captured, or its writes would feed back as changes; use a table of its own`,
+    });
+  }
+  if (bare(source.incrementalSnapshots.signalTable) === bare(status.table)) {
+    problems.push({
+      path: ['hubs', h, 'status', 'table'],
+      message: `'${status.table}' is the signal table of source '${source.name}'; use a table of its own`,
+    });
+  }
   return problems;
 }

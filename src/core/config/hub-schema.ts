@@ -17,6 +17,26 @@ export const lookupSchema = z
   })
   .describe('Rows of another table joined to each hub row by key (e.g. feature_flags by tenant_id).');
 
+export const hubStatusTableSchema = z
+  .strictObject({
+    source: z
+      .string()
+      .min(1)
+      .describe('The source whose database holds the status table (any configured source).'),
+    table: z
+      .string()
+      .min(1)
+      .describe(
+        'The status table ("table", or "schema.table" on PostgreSQL). It must not be captured: its writes would ' +
+          'feed back into the hub. rowkube creates it if missing; the source user needs CREATE (or a table made ' +
+          'from docs/status-table.md), INSERT, UPDATE, DELETE and SELECT on it.',
+      ),
+  })
+  .describe(
+    "Opt-in: the sink upserts each of the hub's nodes' state, applied position and last error into this table, " +
+      'for the application to read (docs/status-table.md).',
+  );
+
 export const hubSchema = z
   .strictObject({
     name: identifier.describe('Names the hub; forms refer to it.'),
@@ -41,6 +61,7 @@ export const hubSchema = z
       .default([])
       .describe('Tables joined to each row; a change to one re-renders its nodes.'),
     deletionGuard: hubDeletionGuardSchema.optional(),
+    status: hubStatusTableSchema.optional(),
   })
   .describe('A table whose rows become nodes.');
 

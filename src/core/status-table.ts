@@ -1,0 +1,61 @@
+// The opt-in status table of a hub (`hubs[].status`): one row per node with
+// its state, the source position it reflects and its last error, for the
+// application to read from its own database. src/status/status-table-sync.ts
+// decides what to write; a store of connectors/ writes it in the source's SQL.
+
+/** One row of a status table: a node's status, flattened to columns. */
+export interface StatusTableRow {
+  /** `<form>/<uid>`: the primary key. */
+  nodeId: string;
+  hub: string;
+  form: string;
+  /** The hub row's uid, for the application's own lookups. */
+  uid: string;
+  state: string;
+  objectsReady: number;
+  objectsTotal: number;
+  /** The source position the node reflects, as JSON text. */
+  appliedPosition: string | null;
+  /** Commit time of that row version by the database clock, ms since epoch. */
+  commitTsMs: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  stateSinceMs: number;
+  /** When the sink wrote this status, ms since epoch: a row is only ever replaced by a newer one. */
+  updatedAtMs: number;
+}
+
+/** Writes one status table in its database's SQL. */
+export interface StatusTableStore {
+  /** "source 'app' table 'tenant_status'", for messages. */
+  readonly label: string;
+  /**
+   * Creates the table when it is missing and checks its columns. Throws a
+   * CONFIG RowkubeError naming the table and what is wrong (a missing column,
+   * no privilege) when retrying cannot help.
+   */
+  prepare(): Promise<void>;
+  /** node id → updated_at (ms) of the rows of these forms. */
+  rows(forms: readonly string[]): Promise<Map<string, number>>;
+  /** Inserts or replaces rows; a row whose updated_at is newer than the given one is kept (another writer was ahead). */
+  upsert(rows: readonly StatusTableRow[]): Promise<void>;
+  remove(nodeIds: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The columns a status table has, in its order; the stores create and check exactly these. */
+export const STATUS_TABLE_COLUMNS = [
+  'node_id',
+  'hub',
+  'form',
+  'uid',
+  'state',
+  'objects_ready',
+  'objects_total',
+  'applied_position',
+  'commit_ts',
+  'error_code',
+  'error_message',
+  'state_since',
+  'updated_at',
+] as const;
