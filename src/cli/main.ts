@@ -12,6 +12,7 @@ import { runCommand } from './commands/run.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
+import { waitCommand } from './commands/wait.js';
 import { parseArgs } from './parse-args.js';
 
 const USAGE = `rowkube — database rows as the source of truth for Kubernetes resources
@@ -64,6 +65,12 @@ Usage:
                                       print a rowkube topic's records as JSON lines
                                       (--registry: decode the Confluent wire format
                                       without a config)
+  rowkube wait NODE --config FILE --position P [--timeout SECONDS] [-o json]
+                                      until NODE (<form>/<uid>) reflects the transaction
+                                      committed at P (a GTID, binlog file:pos or LSN;
+                                      docs/read-your-writes.md); default 60 s. Exit 0
+                                      Ready, 1 failed (the reason on stderr), 2 bad
+                                      usage or position, 3 timed out, 4 no such node
   rowkube version                     the installed version
   rowkube help                        this text
 
@@ -109,6 +116,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return kafkaAclsCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
+      case 'wait':
+        return await waitCommand(request, process.stdout, process.stderr);
       case 'error':
         process.stderr.write(`rowkube: ${request.message}\n`);
         return 2;
