@@ -1,5 +1,11 @@
-// Node status as readers see it: the followed status topic (StatusView) and
-// read-your-writes (`rowkube wait`, `/v1/nodes/{id}?position=`).
+// Reading where nodes stand: every node's status from `<prefix>.status`
+// (StatusView, folded and followed) and one node's history from
+// `<prefix>.audit` (nodeHistory). The CLI (`rowkube status`, `rowkube wait`)
+// and the observability server (`/v1/nodes`, `/ui`) read through here.
+// Read-your-writes: positions per database (position.ts), the pipeline
+// barrier, and the wait on one node (node-wait.ts, node-waiter.ts).
+
+export { type NodeHistoryOptions, nodeHistory } from './node-history.js';
 export {
   type NodeWaitOptions,
   type StatusFeed,
@@ -23,5 +29,6 @@ export {
   positionReaches,
   type WantedPosition,
 } from './position.js';
-export { StatusView } from './status-view.js';
+export { StatusFold, type StatusListener } from './status-fold.js';
+export { StatusView, type StatusViewOptions } from './status-view.js';
 export { nodeStatusJson, type WaitOutcomeJson, waitOutcomeJson } from './wait-outcome-json.js';
