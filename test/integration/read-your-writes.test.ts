@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeTopic } from '../../src/contracts/index.js';
+import { createKafka, KafkaAdmin } from '../../src/kafka/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
+import { checkBarrier, newBarrier, parseWantedPosition } from '../../src/status/index.js';
 import {
   type AdminDatabase,
   type DatabaseKind,
@@ -109,7 +112,7 @@ forms:
 
   afterAll(async () => {
     await rowkube?.stop();
-    for (const uid of ['acme', 'globex', 'initech'])
+    for (const uid of ['acme', 'globex', 'initech', 'umbrella'])
       await kube.delete(
         { apiVersion: 'v1', kind: 'Namespace', name: `${base}-${uid}` },
         { propagation: 'Background' },
@@ -118,6 +121,35 @@ forms:
     await db?.exec(`DROP TABLE IF EXISTS ${tenants}`);
     await db?.close();
     if (kind === 'postgres') await dropReplicationSlot(prefix);
+  });
+
+  it('the pipeline barrier holds once every change up to a position is applied, not before', async () => {
+    const kafka = createKafka({ brokers: env.kafkaBrokers });
+    const admin = await KafkaAdmin.connect(kafka);
+    try {
+      await db.exec(`INSERT INTO ${tenants} VALUES ('umbrella', 'basic')`);
+      const wanted = parseWantedPosition(await commitPosition(db, 'log'));
+      const hubTopic = changeTopic(prefix, { source: 'appdb', database: '', table: tenants });
+      const options = { kafka, admin, prefix, source: 'appdb', hubTopic };
+      const progress = newBarrier();
+      await waitFor(
+        'the barrier to hold',
+        async () => ((await checkBarrier({ ...options, wanted }, progress)) ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        },
+      );
+      // The sink handled the row: its objects are there the moment the barrier holds.
+      expect(await namespace('umbrella')).toBeDefined();
+      const far = newBarrier();
+      expect(await checkBarrier({ ...options, wanted: parseWantedPosition(await farPosition()) }, far)).toBe(
+        false,
+      );
+      expect(far.captured).toBe(false);
+    } finally {
+      await admin.close();
+    }
   });
 
   it('rowkube wait returns 0 once the new tenant is applied, and its objects exist', async () => {
