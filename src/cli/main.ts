@@ -70,7 +70,8 @@ Usage:
                                       committed at P (a GTID, binlog file:pos or LSN;
                                       docs/read-your-writes.md); default 60 s. Exit 0
                                       Ready, 1 failed (the reason on stderr), 2 bad
-                                      usage or position, 3 timed out, 4 no such node
+                                      usage or position, 3 timed out, 4 no such node,
+                                      5 Kafka or the status topic unreadable
   rowkube version                     the installed version
   rowkube help                        this text
 

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { RowkubeConfig } from '../../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
 import { checkKafkaAccess, createKafka, registryClientFor, wireFormatFor } from '../../kafka/index.js';
 import {
@@ -26,6 +27,8 @@ export const WAIT_EXIT = {
   timeout: 3,
   /** Every change up to the position is handled and the node has no status: no row renders it. */
   notFound: 4,
+  /** rowkube could not wait: Kafka or the status topic could not be read (the message says why). */
+  error: 5,
 } as const;
 
 /**
@@ -45,6 +48,23 @@ export async function waitCommand(request: WaitRequest, out: Writable, err: Writ
     }
     throw error;
   }
+  try {
+    return await waitFor(request, config, out, err);
+  } catch (error) {
+    if (!(error instanceof RowkubeError)) throw error;
+    err.write(`rowkube: ${error.message}\n`);
+    return error.code === ErrorCode.POSITION || error.code === ErrorCode.CONFIG
+      ? WAIT_EXIT.usage
+      : WAIT_EXIT.error;
+  }
+}
+
+async function waitFor(
+  request: WaitRequest,
+  config: RowkubeConfig,
+  out: Writable,
+  err: Writable,
+): Promise<number> {
   await checkKafkaAccess(config.kafka);
   const signal = shutdownSignal();
   const kafka = createKafka({ ...config.kafka });
@@ -76,12 +96,6 @@ export async function waitCommand(request: WaitRequest, out: Writable, err: Writ
         return WAIT_EXIT.notFound;
     }
     return WAIT_EXIT.failed;
-  } catch (error) {
-    if (error instanceof RowkubeError && error.code === ErrorCode.POSITION) {
-      err.write(`rowkube: ${error.message}\n`);
-      return WAIT_EXIT.usage;
-    }
-    throw error;
   } finally {
     await waiter.close();
     await view.close();
