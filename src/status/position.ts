@@ -154,7 +154,10 @@ export function gtidSetContains(have: GtidSet, wanted: GtidSet): boolean {
 export function positionReaches(recorded: string | Record<string, unknown>, wanted: WantedPosition): boolean {
   const have = typeof recorded === 'string' ? parseRecorded(recorded) : recorded;
   const isPostgres = typeof have.lsn === 'string';
-  const isMysql = typeof have.file === 'string' && typeof have.pos === 'number';
+  // Capture's stored offset has pos as a number; a desired record's provenance
+  // (an Avro long carried as JSON) as a decimal string.
+  const pos = typeof have.pos === 'string' && /^\d+$/.test(have.pos) ? Number(have.pos) : have.pos;
+  const isMysql = typeof have.file === 'string' && typeof pos === 'number';
   const sourceKind = isPostgres ? 'a PostgreSQL source (LSN)' : 'a MySQL/MariaDB source (binlog file/pos)';
   const mismatch = (kind: string) =>
     positionError(
@@ -172,7 +175,7 @@ export function positionReaches(recorded: string | Record<string, unknown>, want
       if (!isMysql) throw mismatch('a binlog position');
       const file = binlogSequence(have.file as string);
       const want = binlogSequence(wanted.file);
-      return file > want || (file === want && (have.pos as number) >= wanted.pos);
+      return file > want || (file === want && (pos as number) >= wanted.pos);
     }
     case 'mariadb-gtid':
     case 'mysql-gtid': {

@@ -43,6 +43,16 @@ describe('Status > position > positionReaches', () => {
     expect(positionReaches(JSON.stringify(mariadb), parseWantedPosition('mariadb-bin.000008:99999'))).toBe(
       true,
     );
+    // A desired record's provenance carries the Avro long as a decimal string.
+    const provenance = JSON.stringify({
+      file: 'mariadb-bin.000009',
+      gtid: '0-1-42',
+      pos: '900',
+      txId: '0-1-42',
+    });
+    expect(positionReaches(provenance, parseWantedPosition('mariadb-bin.000009:900'))).toBe(true);
+    expect(positionReaches(provenance, parseWantedPosition('0-1-42'))).toBe(true);
+    expect(positionReaches(provenance, parseWantedPosition('mariadb-bin.000009:901'))).toBe(false);
   });
 
   it('compares MariaDB GTIDs per domain by sequence number', () => {
