@@ -36,7 +36,7 @@ export interface NodeWaitOptions {
    * One step of the pipeline barrier: true once every change up to the
    * position is handled (pipeline-barrier.ts checkBarrier, bound to its progress).
    */
-  barrier: () => Promise<boolean>;
+  barrier: (signal: AbortSignal) => Promise<boolean>;
   /**
    * The node's status read afresh from the status topic, once the barrier
    * held: a follower may still be a fetch behind what the sink acknowledged.
@@ -82,11 +82,18 @@ export function statusReaches(status: NodeStatus, wanted: WantedPosition): boole
 export async function waitForNode(options: NodeWaitOptions): Promise<WaitOutcome> {
   const { nodeId, wanted, feed } = options;
   const stop = new AbortController();
+  let settled = false;
   let settle: (outcome: WaitOutcome) => void = () => undefined;
   let fail: (error: unknown) => void = () => undefined;
   const result = new Promise<WaitOutcome>((resolve, reject) => {
-    settle = resolve;
-    fail = reject;
+    settle = (outcome) => {
+      settled = true;
+      resolve(outcome);
+    };
+    fail = (error) => {
+      settled = true;
+      reject(error);
+    };
   });
   const onAbort = () => {
     stop.abort();
@@ -123,7 +130,8 @@ export async function waitForNode(options: NodeWaitOptions): Promise<WaitOutcome
   const pollBarrier = async (): Promise<void> => {
     while (!stop.signal.aborted) {
       try {
-        if (await options.barrier()) {
+        if (await options.barrier(stop.signal)) {
+          if (stop.signal.aborted) return;
           const fresh = await options.readCurrent();
           const followed = feed.get(nodeId);
           barrierHeld = true;
@@ -148,7 +156,8 @@ export async function waitForNode(options: NodeWaitOptions): Promise<WaitOutcome
   };
 
   consider(feed.get(nodeId));
-  void pollBarrier();
+  // The barrier only when the node's own status did not answer at once: it costs Kafka requests.
+  const polling = settled ? Promise.resolve() : pollBarrier();
   try {
     return await result;
   } finally {
@@ -156,6 +165,8 @@ export async function waitForNode(options: NodeWaitOptions): Promise<WaitOutcome
     clearTimeout(timer);
     unsubscribe();
     options.signal?.removeEventListener('abort', onAbort);
+    // A barrier check under way ends with the abort; the caller may close what it reads with after this.
+    await polling;
   }
 }
 

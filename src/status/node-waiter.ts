@@ -81,12 +81,9 @@ export class NodeWaiter {
       wanted,
       timeoutMs,
       feed: view,
-      barrier: async () => {
+      barrier: async (stop) => {
         await this.admin.connect();
-        return checkBarrier(
-          { kafka, admin: this.admin, prefix, ...origin, wanted, ...(signal ? { signal } : {}) },
-          progress,
-        );
+        return checkBarrier({ kafka, admin: this.admin, prefix, ...origin, wanted, signal: stop }, progress);
       },
       readCurrent: () => this.readCurrent(nodeId),
       onBarrierError: (error) =>

@@ -132,5 +132,6 @@ async function handledBelow(
       return false;
     },
   });
-  return !pending;
+  // A read cut short by the signal proves nothing.
+  return !pending && options.signal?.aborted !== true;
 }
