@@ -1,6 +1,12 @@
 import ZongJi, { type AnyBinlogEvent, GtidSet, type TableMapEntry } from '@vlasky/zongji';
 import type { Logger } from 'pino';
-import type { ChangeSink, ColumnSpec, SourcePosition, TableSchema } from '../../src/core/change-event.js';
+import type {
+  ChangeSink,
+  ColumnSpec,
+  CommitInfo,
+  SourcePosition,
+  TableSchema,
+} from '../../src/core/change-event.js';
 import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
 import { mysqlConnectionOptions, mysqlSetupError } from './mysql-connection.js';
 import { type MysqlRowsEventName, rowsEventToChanges } from './mysql-emitter.js';
@@ -35,6 +41,8 @@ export interface MysqlStreamOptions {
 }
 
 const ROW_EVENTS = new Set(['writerows', 'updaterows', 'deleterows']);
+/** Queued by the idle timer: store the last safe point that was skipped, if nothing came since. */
+const IDLE_FLUSH = Symbol('idle-flush');
 // Pause the binlog socket while this many events wait for the sink.
 const QUEUE_HIGH = 1_000;
 const QUEUE_LOW = 100;
@@ -57,7 +65,7 @@ const MAX_COMMITS_IN_FLIGHT = 1_000;
 export function streamMysql(options: MysqlStreamOptions): Promise<void> {
   const { source, database, sink, logger, signal, history } = options;
   const zongji = new ZongJi(mysqlConnectionOptions(options.url, options.ssl));
-  const queue: AnyBinlogEvent[] = [];
+  const queue: (AnyBinlogEvent | typeof IDLE_FLUSH)[] = [];
   let paused = false;
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
@@ -76,6 +84,13 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
   let schemaRecorded = false;
   const inFlight: Promise<void>[] = [];
   let lastCommitAt = Date.now();
+  // The last safe point not stored (transactions on tables nobody captures,
+  // closer together than the idle interval). Once the binlog goes quiet, the
+  // idle timer stores it: a position an application waits for
+  // (docs/read-your-writes.md) may lie there, and nothing else would move
+  // the stored position past it.
+  let skipped: { info: CommitInfo } | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
 
   zongji.on('binlog', (event) => {
     queue.push(event);
@@ -150,7 +165,30 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     return resolved.schema;
   };
 
-  const handle = async (event: AnyBinlogEvent): Promise<void> => {
+  const commit = async (info: CommitInfo): Promise<void> => {
+    skipped = undefined;
+    // Not awaited: the sink groups transactions, and waiting for each would
+    // cap throughput at one transaction per Kafka commit. Commits resolve in
+    // order; a failed one stops the stream.
+    const committed = sink.commit(info).catch((error: Error) => {
+      failure ??= error;
+      wake?.();
+    });
+    inFlight.push(committed);
+    committed.finally(() => inFlight.splice(inFlight.indexOf(committed), 1));
+    if (inFlight.length >= MAX_COMMITS_IN_FLIGHT) await inFlight[0];
+    changesInTransaction = 0;
+    schemaRecorded = false;
+    lastCommitAt = Date.now();
+  };
+
+  const handle = async (event: AnyBinlogEvent | typeof IDLE_FLUSH): Promise<void> => {
+    if (event === IDLE_FLUSH) {
+      idleTimer = undefined;
+      // Only between transactions: a transaction under way commits its own position.
+      if (skipped && changesInTransaction === 0 && !schemaRecorded) await commit(skipped.info);
+      return;
+    }
     const name = event.getEventName();
     if (name === 'rotate') {
       file = (event as { binlogName: string }).binlogName;
@@ -216,29 +254,23 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
     // MySQL: this transaction's own GTID; MariaDB: the last GTID seen, which is this transaction's.
     const txId = executed ? transactionGtid : gtid;
     const idleDue = Date.now() - lastCommitAt >= IDLE_COMMIT_INTERVAL_MS;
-    if (changesInTransaction === 0 && !idleDue && !schemaRecorded) return;
     const position: MysqlPosition = gtid
       ? { file, pos: event.nextPosition, gtid }
       : { file, pos: event.nextPosition };
-    // Not awaited: the sink groups transactions, and waiting for each would
-    // cap throughput at one transaction per Kafka commit. Commits resolve in
-    // order; a failed one stops the stream.
-    const committed = sink
-      .commit({
-        position: serializeMysqlPosition(position),
-        ...(txId ? { txId } : {}),
-        commitTsMs: event.timestamp,
-      })
-      .catch((error: Error) => {
-        failure ??= error;
+    const info: CommitInfo = {
+      position: serializeMysqlPosition(position),
+      ...(txId ? { txId } : {}),
+      commitTsMs: event.timestamp,
+    };
+    if (changesInTransaction === 0 && !idleDue && !schemaRecorded) {
+      skipped = { info };
+      idleTimer ??= setTimeout(() => {
+        queue.push(IDLE_FLUSH);
         wake?.();
-      });
-    inFlight.push(committed);
-    committed.finally(() => inFlight.splice(inFlight.indexOf(committed), 1));
-    if (inFlight.length >= MAX_COMMITS_IN_FLIGHT) await inFlight[0];
-    changesInTransaction = 0;
-    schemaRecorded = false;
-    lastCommitAt = Date.now();
+      }, IDLE_COMMIT_INTERVAL_MS);
+      return;
+    }
+    await commit(info);
   };
 
   // A table the history does not know at the start position (a source
@@ -281,6 +313,7 @@ export function streamMysql(options: MysqlStreamOptions): Promise<void> {
         await handle(event);
       }
     } finally {
+      clearTimeout(idleTimer);
       signal.removeEventListener('abort', onAbort);
       zongji.removeAllListeners('binlog');
       zongji.stop();

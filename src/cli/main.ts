@@ -13,6 +13,7 @@ import { snapshotCommand } from './commands/snapshot.js';
 import { statusCommand } from './commands/status.js';
 import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
+import { waitCommand } from './commands/wait.js';
 import { parseArgs } from './parse-args.js';
 
 const USAGE = `rowkube — database rows as the source of truth for Kubernetes resources
@@ -72,6 +73,13 @@ Usage:
                                       Failed, Conflict and Skipped only; NODE (<form>/<uid>):
                                       its objects and its history from <prefix>.audit;
                                       --watch: then print each change
+  rowkube wait NODE --config FILE --position P [--timeout SECONDS] [-o json]
+                                      until NODE (<form>/<uid>) reflects the transaction
+                                      committed at P (a GTID, binlog file:pos or LSN;
+                                      docs/read-your-writes.md); default 60 s. Exit 0
+                                      Ready, 1 failed (the reason on stderr), 2 bad
+                                      usage or position, 3 timed out, 4 no such node,
+                                      5 Kafka or the status topic unreadable
   rowkube version                     the installed version
   rowkube help                        this text
 
@@ -119,6 +127,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await tailCommand(request, process.stdout);
       case 'status':
         return await statusCommand(request, process.stdout);
+      case 'wait':
+        return await waitCommand(request, process.stdout, process.stderr);
       case 'error':
         process.stderr.write(`rowkube: ${request.message}\n`);
         return 2;

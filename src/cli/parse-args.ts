@@ -46,6 +46,7 @@ export type CliRequest =
       watch: boolean;
     }
   | { kind: 'kafka-acls'; config: string; principal?: string }
+  | { kind: 'wait'; config: string; node: string; position: string; timeoutSeconds: number; json: boolean }
   | { kind: 'error'; message: string };
 
 type Options = NonNullable<Parameters<typeof parseNodeArgs>[0]>['options'];
@@ -163,6 +164,39 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           config: requireConfig(command, values.config),
           hub: positionals[0] as string,
           waitSeconds,
+        };
+      }
+      case 'wait': {
+        const { values, positionals } = parse(
+          command,
+          rest,
+          {
+            ...CONFIG,
+            position: { type: 'string', short: 'p' },
+            timeout: { type: 'string' },
+            output: { type: 'string', short: 'o' },
+          },
+          1,
+        );
+        const position = values.position as string | undefined;
+        if (position === undefined || position.trim() === '')
+          throw new Error(
+            "'wait' needs --position P: the position your transaction committed at (docs/read-your-writes.md)",
+          );
+        const timeout = values.timeout ?? String(DEFAULT_WAIT_SECONDS);
+        const timeoutSeconds = Number(timeout);
+        if (String(timeout).trim() === '' || !Number.isFinite(timeoutSeconds) || timeoutSeconds < 0)
+          throw new Error(`--timeout wants a number of seconds, got '${timeout}'`);
+        const output = values.output;
+        if (output !== undefined && output !== 'json')
+          throw new Error(`'wait': -o wants json (the node's status as JSON), got '${output}'`);
+        return {
+          kind: command,
+          config: requireConfig(command, values.config),
+          node: positionals[0] as string,
+          position,
+          timeoutSeconds,
+          json: output === 'json',
         };
       }
       case 'kafka-acls': {
@@ -329,6 +363,9 @@ function parse(
     positionals: parsed.positionals,
   };
 }
+
+/** How long `wait` waits for a node by default. */
+export const DEFAULT_WAIT_SECONDS = 60;
 
 /** How long `release` waits by default for the processor to carry the release out. */
 export const DEFAULT_RELEASE_WAIT_SECONDS = 30;

@@ -55,6 +55,8 @@ export const ErrorCode = {
   READY_TIMEOUT: 'ROWKUBE_ERR_READY_TIMEOUT',
   /** Leader election: this replica lost a source's Lease, so its capture of that source stopped writing. */
   NOT_LEADER: 'ROWKUBE_ERR_NOT_LEADER',
+  /** A position given to `rowkube wait` or `/v1/nodes/{id}?position=` is malformed or does not fit the node's source. */
+  POSITION: 'ROWKUBE_ERR_POSITION',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

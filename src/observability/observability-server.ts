@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
+import { type NodesApi, serveNode } from './nodes-endpoint.js';
 import type { ReadinessReport } from './readiness.js';
 
 // The HTTP endpoints a scraper and an orchestrator look at:
@@ -9,6 +10,7 @@ import type { ReadinessReport } from './readiness.js';
 //   GET /healthz  200 while the process serves requests (its event loop turns)
 //   GET /readyz   200 once every component started in this process runs,
 //                 503 otherwise; the JSON body names each component's state
+//   GET /v1/nodes/{id}[?position=P&wait=S]  a node's status; read-your-writes (nodes-endpoint.ts)
 
 export interface ObservabilityServerOptions {
   host: string;
@@ -17,6 +19,8 @@ export interface ObservabilityServerOptions {
   metrics: { exposition(): Promise<string>; readonly contentType: string };
   readiness: () => ReadinessReport;
   logger: Logger;
+  /** The nodes of the pipeline, for /v1/nodes; without it those paths are 404. */
+  nodes?: NodesApi;
 }
 
 export interface ObservabilityServer {
@@ -69,9 +73,14 @@ async function route(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const path = url.pathname;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+    return;
+  }
+  if (path.startsWith('/v1/nodes/') && options.nodes !== undefined) {
+    await serveNode(options.nodes, url, request, response);
     return;
   }
   switch (path) {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { createKafka } from '../kafka/index.js';
 import { ConsumerLagReader, type WatchedGroup } from './consumer-lag.js';
+import { PipelineNodes } from './nodes-endpoint.js';
 import { type ObservabilityServer, startObservabilityServer } from './observability-server.js';
 import { RowkubeMetrics } from './rowkube-metrics.js';
 
@@ -40,6 +41,7 @@ export async function startObservability(options: StartObservabilityOptions): Pr
   const metrics = new RowkubeMetrics();
   metrics.expect(options.components);
   let server: ObservabilityServer | undefined;
+  const nodes = new PipelineNodes(config, logger);
   try {
     server = await startObservabilityServer({
       host: settings.host,
@@ -47,6 +49,7 @@ export async function startObservability(options: StartObservabilityOptions): Pr
       metrics,
       readiness: () => metrics.readiness.report(),
       logger,
+      nodes,
     });
   } catch (error) {
     logger.error({ err: error }, 'observability server not started: no /metrics, /healthz or /readyz');
@@ -65,6 +68,7 @@ export async function startObservability(options: StartObservabilityOptions): Pr
     close: async () => {
       await lag.close().catch(() => undefined);
       await server?.close();
+      await nodes.close().catch(() => undefined);
     },
   };
 }

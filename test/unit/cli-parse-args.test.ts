@@ -199,4 +199,27 @@ describe('CLI > parseArgs', () => {
       kind: 'error',
     });
   });
+
+  it('reads wait: a node, a position, a timeout (default 60 s) and -o json', () => {
+    expect(parseArgs(['wait', 'web/acme', '-c', 'r.yaml', '--position', '0-1-42'])).toEqual({
+      kind: 'wait',
+      config: 'r.yaml',
+      node: 'web/acme',
+      position: '0-1-42',
+      timeoutSeconds: 60,
+      json: false,
+    });
+    expect(
+      parseArgs(['wait', 'web/acme', '-c', 'r.yaml', '-p', '16/B374D848', '--timeout', '5', '-o', 'json']),
+    ).toMatchObject({ timeoutSeconds: 5, json: true, position: '16/B374D848' });
+    expect(parseArgs(['wait', 'web/acme', '-c', 'r.yaml'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('--position P'),
+    });
+    expect(parseArgs(['wait', '-c', 'r.yaml', '-p', '0-1-1'])).toMatchObject({ kind: 'error' });
+    expect(parseArgs(['wait', 'web/a', '-c', 'r.yaml', '-p', '0-1-1', '--timeout', 'soon'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining("--timeout wants a number of seconds, got 'soon'"),
+    });
+  });
 });
