@@ -9,6 +9,7 @@ import type { ReadinessReport } from './readiness.js';
 //   GET /healthz  200 while the process serves requests (its event loop turns)
 //   GET /readyz   200 once every component started in this process runs,
 //                 503 otherwise; the JSON body names each component's state
+//   GET /ui/      the read-only dashboard (ui/ui-routes.ts), with observability.ui
 
 export interface ObservabilityServerOptions {
   host: string;
@@ -17,6 +18,8 @@ export interface ObservabilityServerOptions {
   metrics: { exposition(): Promise<string>; readonly contentType: string };
   readiness: () => ReadinessReport;
   logger: Logger;
+  /** The dashboard's routes (ui/ui-routes.ts handleUi): true when it answered the path. Absent: no /ui. */
+  ui?: (path: string, query: URLSearchParams, response: ServerResponse) => Promise<boolean>;
 }
 
 export interface ObservabilityServer {
@@ -69,11 +72,13 @@ async function route(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const path = url.pathname;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
     return;
   }
+  if (options.ui !== undefined && (await options.ui(path, url.searchParams, response))) return;
   switch (path) {
     case '/metrics': {
       const body = await options.metrics.exposition();
