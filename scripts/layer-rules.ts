@@ -8,7 +8,8 @@ import { posix } from 'node:path';
 //   connectors → core              contracts → core          kafka → contracts, core
 //   processor, sink → contracts, kafka, core
 //   replay → the sink's facade (src/sink/index.ts), contracts, kafka, core
-//   observability → contracts, kafka, core
+//   status (reading node status and history) → contracts, kafka, core
+//   observability → status, contracts, kafka, core
 //   cluster (leases, in-cluster credentials, RBAC rules) → the sink's facade, contracts, core
 //   cli, app → anything           core → nothing else
 //
@@ -24,7 +25,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   processor: ['contracts', 'kafka', 'core'],
   sink: ['contracts', 'kafka', 'core'],
   replay: ['contracts', 'kafka', 'core'],
-  observability: ['contracts', 'kafka', 'core'],
+  status: ['contracts', 'kafka', 'core'],
+  observability: ['status', 'contracts', 'kafka', 'core'],
   cluster: ['sink', 'contracts', 'core'],
   cli: ['*'],
   app: ['*'],

@@ -63,6 +63,7 @@ export {
 } from './kafka-change-sink.js';
 export { createKafka, type KafkaClientOptions } from './kafka-client.js';
 export { isFenced, kafkaSecurityFailure, toKafkaError } from './kafka-errors.js';
+export { keyPartition } from './key-partition.js';
 export { parsePosition, positionRecord, readLastPosition, readPositions } from './offset-store.js';
 export { OffsetTracker } from './offset-tracker.js';
 export { type PackedValue, packValue, unpackValue } from './packed-value.js';
@@ -90,6 +91,19 @@ export { SchemaPublisher, SchemaRegistry, type SchemaResolver } from './schema-r
 export { SerialQueue } from './serial-queue.js';
 export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
 export { type RequestSnapshotOptions, requestSnapshot } from './snapshot-request.js';
+export {
+  decodeStatus,
+  type EncodedStatus,
+  encodeStatus,
+  encodeStatusTombstone,
+  toNodeStatus,
+} from './status-message.js';
+export {
+  STATUS_KEY_SCHEMA,
+  STATUS_VALUE_SCHEMA,
+  statusKeyCodec,
+  statusValueCodec,
+} from './status-schema.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
 export { headersToText, readTopic, type TopicRecord } from './topic-reader.js';
 export { ensureTopics, type TopicKind, type TopicSpec } from './topics.js';

@@ -69,6 +69,12 @@ export class KafkaAdmin {
     return this.admin.fetchTopicOffsets(topic);
   }
 
+  /** Per partition, the first offset whose record timestamp is at or after `timestampMs` (the end when none is). */
+  async offsetsAtTime(topic: string, timestampMs: number): Promise<Map<number, bigint>> {
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+    return new Map(offsets.map(({ partition, offset }) => [partition, BigInt(offset)]));
+  }
+
   /** The group's committed offsets of one topic, as the broker gives them. */
   async groupOffsets(groupId: string, topic: string): Promise<GroupPartitionOffset[]> {
     const [committed] = await this.admin.fetchOffsets({ groupId, topics: [topic] });

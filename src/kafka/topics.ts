@@ -7,7 +7,15 @@ import { kafkaSecurityFailure } from './kafka-errors.js';
 // src/contracts/topic-names.ts; the table of DESIGN.md lists what each topic
 // holds.
 
-export type TopicKind = 'change' | 'schemas' | 'offsets' | 'history' | 'desired' | 'audit' | 'control';
+export type TopicKind =
+  | 'change'
+  | 'schemas'
+  | 'offsets'
+  | 'history'
+  | 'desired'
+  | 'audit'
+  | 'status'
+  | 'control';
 
 export interface TopicSpec {
   name: string;
@@ -46,6 +54,13 @@ const CONFIG_OF_KIND: Record<TopicKind, ITopicConfig['configEntries']> = {
     { name: 'min.compaction.lag.ms', value: String(DESIRED_HISTORY_MS) },
   ],
   audit: [{ name: 'cleanup.policy', value: 'delete' }],
+  // Every node's latest status (docs/status.md): a reader folds the topic at
+  // start, so the cleaner should keep it near one record per node; the sink
+  // writes many versions of a busy node, hence a lower dirty ratio.
+  status: [
+    { name: 'cleanup.policy', value: 'compact' },
+    { name: 'min.cleanable.dirty.ratio', value: '0.2' },
+  ],
   // Held deletions and release requests (src/contracts/control-record.ts): the
   // latest record per key is the state, and offsets order releases after holds.
   control: [{ name: 'cleanup.policy', value: 'compact' }],
