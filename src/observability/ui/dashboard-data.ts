@@ -23,6 +23,10 @@ export interface KafkaDashboardDataOptions {
 
 /** How many of a node's latest audit events its page shows. */
 const HISTORY_LIMIT = 200;
+/** How long a node's history read is kept while its status does not change. */
+const HISTORY_KEEP_MS = 30_000;
+/** Histories kept at most (the nodes whose pages were opened last). */
+const HISTORIES_KEPT = 50;
 /** After opening the status topic failed, the next request tries again once this has passed. */
 const RETRY_MS = 5_000;
 
@@ -35,6 +39,10 @@ export class KafkaDashboardData implements DashboardData {
   private problem: string | undefined;
   private failedAtMs = 0;
   private closed = false;
+  private readonly histories = new Map<
+    string,
+    { marker: string; atMs: number; events: Promise<readonly DecodedAuditEvent[]> }
+  >();
 
   constructor(private readonly options: KafkaDashboardDataOptions) {
     this.prefix = options.prefix;
@@ -48,15 +56,31 @@ export class KafkaDashboardData implements DashboardData {
     return reading;
   }
 
+  /**
+   * Reading a node's history reads its audit partition, and the page asks
+   * again every few seconds: a read is kept while the node's status has not
+   * changed and it is younger than HISTORY_KEEP_MS, and concurrent asks share one.
+   */
   history(nodeId: string): Promise<readonly DecodedAuditEvent[]> {
+    const marker = String(this.view?.get(nodeId)?.updatedAtMs ?? '');
+    const now = Date.now();
+    const kept = this.histories.get(nodeId);
+    if (kept !== undefined && kept.marker === marker && now - kept.atMs < HISTORY_KEEP_MS) return kept.events;
     const { kafka, prefix, registry } = this.options;
-    return nodeHistory({
+    const events = nodeHistory({
       kafka,
       prefix,
       nodeId,
       limit: HISTORY_LIMIT,
       ...(registry === undefined ? {} : { registry }),
     });
+    this.histories.delete(nodeId);
+    this.histories.set(nodeId, { marker, atMs: now, events });
+    // A failed read is not kept; the oldest entry goes when too many are.
+    events.catch(() => this.histories.delete(nodeId));
+    if (this.histories.size > HISTORIES_KEPT)
+      this.histories.delete(this.histories.keys().next().value as string);
+    return events;
   }
 
   latency(nowMs: number): LatencyMinute[] {

@@ -351,7 +351,11 @@
           {},
           el('td', {}, clock(action.appliedAtMs).slice(11)),
           el('td', { class: `action-${action.action}` }, action.action),
-          el('td', { class: 'mono' }, action.object || '(the node)'),
+          el(
+            'td',
+            { class: 'mono' },
+            action.object || (action.resourceId ? `(resource ${action.resourceId})` : '(the node)'),
+          ),
           el('td', { class: 'num' }, action.latencyMs === null ? '—' : `+${duration(action.latencyMs)}`),
           el(
             'td',
