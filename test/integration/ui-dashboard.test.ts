@@ -144,20 +144,22 @@ forms:
     await db.exec(`INSERT INTO ${tenants} VALUES ('Bad_Tenant', 'gold')`);
     const text = await rowText('web/Bad_Tenant', (t) => t.includes('Failed'));
     expect(text).toContain('ROWKUBE_ERR_INVALID_NAME');
+    // The ids the node list shows, once they are `expected` (the page refreshes after each change of a filter).
+    const listed = (expected: string[]) =>
+      waitFor(`the node list to show only ${expected.join(', ')}`, async () => {
+        const ids = await page
+          .locator('#nodes tbody tr')
+          .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-node')));
+        return JSON.stringify(ids) === JSON.stringify(expected) ? ids : undefined;
+      });
     // State filter: only the failed node is listed.
     await page.selectOption('#filter-state', 'Failed');
-    await waitFor('the state filter to apply', async () =>
-      (await page.locator('#nodes tbody tr').count()) === 1 ? true : undefined,
-    );
-    expect(await page.locator('#nodes tbody tr').getAttribute('data-node')).toBe('web/Bad_Tenant');
+    await listed(['web/Bad_Tenant']);
     expect(page.url()).toContain('state=Failed');
     // Text filter: part of the node id, any case, with no state chosen.
     await page.selectOption('#filter-state', '');
     await page.fill('#filter-text', 'ACME');
-    await waitFor('the text filter to apply', async () =>
-      (await page.locator('#nodes tbody tr').count()) === 1 ? true : undefined,
-    );
-    expect(await page.locator('#nodes tbody tr').getAttribute('data-node')).toBe('web/acme');
+    await listed(['web/acme']);
     expect(await seen(page.locator('#node-count'))).toBe('1 of 2 nodes match');
     await page.fill('#filter-text', '');
     await rowText('web/Bad_Tenant', (t) => t.includes('Failed'));
@@ -170,7 +172,9 @@ forms:
     await page.click('#nodes a[href="#/node/web%2Facme"]');
     await page.locator('#node-page').waitFor({ state: 'visible' });
     expect(await seen(page.locator('#node-title'))).toBe('web/acme');
-    expect(await seen(page.locator('#node-state'))).toBe('Ready');
+    await waitFor('the node page to show the state', async () =>
+      (await seen(page.locator('#node-state'))) === 'Ready' ? true : undefined,
+    );
     const objects = await waitFor('the objects to be listed', async () => {
       const text = await seen(page.locator('#node-objects tbody'));
       return text.includes('ConfigMap') ? text : undefined;

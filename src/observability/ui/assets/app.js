@@ -31,6 +31,12 @@
     return node;
   }
 
+  /** An error's message without the code it starts with (the code is shown beside it). */
+  function errorMessage(error) {
+    const prefix = `${error.code}: `;
+    return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  }
+
   function stateBadge(state) {
     return el('span', { class: `state state-${state}` }, state);
   }
@@ -171,7 +177,7 @@
           'td',
           { class: 'error' },
           node.error ? el('code', {}, node.error.code) : '',
-          node.error ? ` ${node.error.message}` : '',
+          node.error ? ` ${errorMessage(node.error)}` : '',
         ),
       ),
     );
@@ -197,7 +203,9 @@
     const maxMs = Math.max(1, ...minutes.map((m) => m.p95Ms || 0));
     const niceMax = niceCeiling(maxMs);
     const maxCount = Math.max(1, ...minutes.map((m) => m.count));
-    const x = (i) => left + (minutes.length <= 1 ? 0 : (i * plotW) / (minutes.length - 1));
+    // One slot per minute, each point in the middle of its slot, so the bars stay inside the plot.
+    const slot = plotW / Math.max(1, minutes.length);
+    const x = (i) => left + slot * (i + 0.5);
     const y = (ms) => top + plotH - (ms / niceMax) * plotH;
     const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, 'aria-hidden': 'true' });
     for (const fraction of [0, 0.5, 1]) {
@@ -207,7 +215,7 @@
         svg('text', { class: 'label', x: left - 6, y: y(ms) + 4, 'text-anchor': 'end' }, duration(ms)),
       );
     }
-    const barW = Math.max(1, plotW / Math.max(1, minutes.length) - 2);
+    const barW = Math.max(1, slot - 2);
     minutes.forEach((minute, i) => {
       if (minute.count === 0) return;
       const h = (minute.count / maxCount) * plotH * 0.35;
@@ -272,7 +280,8 @@
     return 10 * power;
   }
 
-  async function refreshOverview() {
+  /** Reads the overview's data and draws it, unless a newer refresh started meanwhile (`current()` false). */
+  async function refreshOverview(current) {
     const { filter } = route();
     const query = new URLSearchParams();
     for (const name of ['state', 'form', 'q']) if (filter.get(name)) query.set(name, filter.get(name));
@@ -281,6 +290,7 @@
       getJson(`api/nodes?${query}`),
       getJson('api/latency'),
     ]);
+    if (!current()) return list.generatedAtMs;
     notice(
       summary.problem ||
         (summary.ready
@@ -322,7 +332,12 @@
         ...fact(
           'Last error',
           node.error
-            ? el('span', { class: 'error-text' }, el('code', {}, node.error.code), ` ${node.error.message}`)
+            ? el(
+                'span',
+                { class: 'error-text' },
+                el('code', {}, node.error.code),
+                ` ${errorMessage(node.error)}`,
+              )
             : 'none',
         ),
       );
@@ -409,8 +424,9 @@
     else history.replaceChildren(...blocks);
   }
 
-  async function refreshNode(id) {
+  async function refreshNode(id, current) {
     const answer = await getJson(`api/node?id=${encodeURIComponent(id)}`);
+    if (!current()) return answer.generatedAtMs;
     notice('');
     drawNode(answer, id);
     return answer.generatedAtMs;
@@ -427,8 +443,16 @@
     const where = route();
     $('overview-page').hidden = where.page !== 'overview';
     $('node-page').hidden = where.page !== 'node';
+    if (where.page === 'node' && $('node-title').textContent !== where.id) {
+      // Another node: nothing of the last one stays on screen while this one loads.
+      $('node-title').textContent = where.id;
+      for (const id of ['node-state', 'node-facts', 'node-history']) $(id).replaceChildren();
+      $('node-objects').tBodies[0].replaceChildren();
+    }
     try {
-      const at = where.page === 'node' ? await refreshNode(where.id) : await refreshOverview();
+      const current = () => mine === generation;
+      const at =
+        where.page === 'node' ? await refreshNode(where.id, current) : await refreshOverview(current);
       if (mine === generation) $('updated').textContent = `updated ${clock(at).slice(11, 19)}`;
     } catch (error) {
       if (mine === generation) notice(error.message);
