@@ -97,6 +97,8 @@ function runSections(options: RunOptions, clientId: string) {
       // it overlaps and blur that phase's figure.
       driftIntervalSeconds: 0,
     },
+    // BENCH_SINK_STATUS=off: the sink writes no node status, to measure what <prefix>.status costs.
+    sink: { status: process.env.BENCH_SINK_STATUS !== 'off' },
   };
 }
 

@@ -10,6 +10,7 @@ import { releaseCommand } from './commands/release.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { snapshotCommand } from './commands/snapshot.js';
+import { statusCommand } from './commands/status.js';
 import { tailCommand } from './commands/tail.js';
 import { validateCommand } from './commands/validate.js';
 import { parseArgs } from './parse-args.js';
@@ -64,6 +65,13 @@ Usage:
                                       print a rowkube topic's records as JSON lines
                                       (--registry: decode the Confluent wire format
                                       without a config)
+  rowkube status [NODE] (--config FILE | --brokers HOST:PORT[,…] [--prefix P])
+               [--form F] [--failed] [-o table|json|yaml] [--watch]
+                                      where nodes stand (from <prefix>.status): state,
+                                      objects ready/desired, age, last error; --failed:
+                                      Failed, Conflict and Skipped only; NODE (<form>/<uid>):
+                                      its objects and its history from <prefix>.audit;
+                                      --watch: then print each change
   rowkube version                     the installed version
   rowkube help                        this text
 
@@ -109,6 +117,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return kafkaAclsCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
+      case 'status':
+        return await statusCommand(request, process.stdout);
       case 'error':
         process.stderr.write(`rowkube: ${request.message}\n`);
         return 2;

@@ -31,6 +31,20 @@ export type CliRequest =
       follow: boolean;
       limit?: number;
     }
+  | {
+      kind: 'status';
+      /** One node (`<form>/<uid>`): its objects and history; absent: the table of nodes. */
+      node?: string;
+      config?: string;
+      brokers?: string[];
+      /** The topic prefix with --brokers (default rowkube); a config's kafka.topicPrefix wins. */
+      prefix?: string;
+      registry?: string;
+      form?: string;
+      failed: boolean;
+      output: 'table' | 'json' | 'yaml';
+      watch: boolean;
+    }
   | { kind: 'kafka-acls'; config: string; principal?: string }
   | { kind: 'error'; message: string };
 
@@ -230,6 +244,55 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           ...(limit !== undefined ? { limit } : {}),
         };
       }
+      case 'status': {
+        const { values, positionals } = parse(
+          command,
+          rest,
+          {
+            ...CONFIG,
+            brokers: { type: 'string' },
+            prefix: { type: 'string' },
+            registry: { type: 'string' },
+            form: { type: 'string' },
+            failed: { type: 'boolean', default: false },
+            output: { type: 'string', short: 'o', default: 'table' },
+            watch: { type: 'boolean', short: 'w', default: false },
+          },
+          [0, 1],
+        );
+        const config = values.config as string | undefined;
+        const brokers = (values.brokers as string | undefined)?.split(',').filter(Boolean);
+        if (!config && !brokers) throw new Error("'status' needs --config FILE or --brokers HOST:PORT[,…]");
+        const output = values.output as string;
+        if (output !== 'table' && output !== 'json' && output !== 'yaml')
+          throw new Error(`-o wants table, json or yaml, got '${output}'`);
+        const node = positionals[0];
+        if (node !== undefined && !/^[^/]+\/.+$/.test(node))
+          throw new Error(
+            `'status' wants a node id <form>/<uid> (as 'rowkube status' lists them), got '${node}'`,
+          );
+        if (node !== undefined && (values.form !== undefined || values.failed === true))
+          throw new Error("'status NODE' shows one node: --form and --failed filter the list of nodes");
+        const registry = values.registry as string | undefined;
+        if (registry !== undefined && !/^https?:\/\/./.test(registry))
+          throw new Error(`--registry wants the registry's http:// or https:// URL, got '${registry}'`);
+        const prefix = values.prefix as string | undefined;
+        if (prefix !== undefined && !/^[a-zA-Z0-9._-]+$/.test(prefix))
+          throw new Error(`--prefix wants a topic prefix (letters, digits, ".", "_", "-"), got '${prefix}'`);
+        const form = values.form as string | undefined;
+        return {
+          kind: 'status',
+          ...(node ? { node } : {}),
+          ...(config ? { config } : {}),
+          ...(brokers ? { brokers } : {}),
+          ...(prefix ? { prefix } : {}),
+          ...(registry ? { registry } : {}),
+          ...(form ? { form } : {}),
+          failed: values.failed === true,
+          output,
+          watch: values.watch === true,
+        };
+      }
       default:
         return {
           kind: 'error',
@@ -245,10 +308,18 @@ function parse(
   command: string,
   args: readonly string[],
   options: Options,
-  positionals: number,
+  /** How many positional arguments: exactly n, or [at least, at most]. */
+  positionals: number | [number, number],
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const parsed = parseNodeArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  if (parsed.positionals.length !== positionals) {
+  if (Array.isArray(positionals)) {
+    const [least, most] = positionals;
+    const count = parsed.positionals.length;
+    if (count < least || count > most)
+      throw new Error(
+        `'${command}' takes ${least === 0 ? 'at most' : `${least} to`} ${most} argument${most > 1 ? 's' : ''}, got: ${parsed.positionals.join(' ') || 'none'}`,
+      );
+  } else if (parsed.positionals.length !== positionals) {
     const wanted =
       positionals === 0 ? 'no arguments' : `${positionals} argument${positionals > 1 ? 's' : ''}`;
     throw new Error(`'${command}' takes ${wanted}, got: ${parsed.positionals.join(' ') || 'none'}`);

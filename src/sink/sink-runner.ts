@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { DesiredValue, PipelineMetrics } from '../contracts/index.js';
-import { auditTopic, desiredTopic, schemasTopic, sinkGroupId } from '../contracts/index.js';
+import { auditTopic, desiredTopic, schemasTopic, sinkGroupId, statusTopic } from '../contracts/index.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
   decodeNative,
+  foldCompactedTopic,
   foldPackedTopic,
   type Kafka,
   OffsetTracker,
@@ -15,6 +16,7 @@ import {
   SchemaRegistry,
   type StageAttempt,
   type TrackedHandler,
+  toNodeStatus,
   unpackValue,
   wireFormatFor,
 } from '../kafka/index.js';
@@ -22,18 +24,21 @@ import { AuditPublisher, type KubeApi, type ObjectRef, ResourceManager } from '.
 import { unreachableApiserver } from './runner/apiserver-gate.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
 import { DesiredShare } from './runner/desired-share.js';
-import { desiredSeen } from './runner/desired-work.js';
+import { desiredSeen, nodeParts } from './runner/desired-work.js';
 import { runDriftPasses } from './runner/drift-passes.js';
 import { PartitionCatchUp, readPartitionValues } from './runner/partition-catch-up.js';
+import { StatusPublisher } from './status/status-publisher.js';
+import { StatusTracker } from './status/status-tracker.js';
 
-// `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`.
+// `rowkube apply`: `<prefix>.desired` → Kubernetes, every action → `<prefix>.audit`,
+// every node's state → `<prefix>.status` (status/status-tracker.ts).
 //
 // Records are consumed in a consumer group (instances share the partitions)
 // and handed to a scheduler that runs nodes concurrently, one record per node
 // at a time, retrying a failing node with backoff while the others flow. An
 // offset is committed only when every record before it is fully handled and
-// its audit events are acknowledged, so a crash re-applies (idempotently) and
-// never loses an action.
+// its audit events and its status are acknowledged, so a crash re-applies
+// (idempotently) and never loses an action.
 //
 // At start the sink lists the objects that carry its owner labels and keeps
 // watching them (the cache: the inventory for pruning, readiness, drift), and
@@ -99,6 +104,9 @@ export async function runSink(options: RunSinkOptions): Promise<void> {
       { name: schemasTopic(prefix), kind: 'schemas', replicationFactor },
       { name: desiredTopic(prefix), kind: 'desired', partitions, replicationFactor },
       { name: auditTopic(prefix), kind: 'audit', partitions, replicationFactor },
+      ...(config.sink.status
+        ? [{ name: statusTopic(prefix), kind: 'status' as const, partitions, replicationFactor }]
+        : []),
     ],
     open: (attempt) => openSink(options, attempt),
   });
@@ -115,12 +123,8 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   attempt.onClose(() => producer.close());
   const registryClient = registryClientFor(config.schemaRegistry);
   attempt.onClose(async () => registryClient?.close());
-  const audit = await AuditPublisher.open(
-    producer,
-    auditTopic(prefix),
-    schemasTopic(prefix),
-    wireFormatFor(prefix, registryClient),
-  );
+  const wire = wireFormatFor(prefix, registryClient);
+  const audit = await AuditPublisher.open(producer, auditTopic(prefix), schemasTopic(prefix), wire);
   const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
   const resources = await ResourceManager.open({
     kube,
@@ -151,6 +155,25 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   );
   logger.info({ objects: owned, nodes: share.size }, 'inventory listed and desired state read');
 
+  // Every node's status as last written: the state each continues from, and
+  // the Deleted nodes whose tombstones are still due.
+  let status: StatusTracker | undefined;
+  if (config.sink.status) {
+    const publisher = await StatusPublisher.open(producer, statusTopic(prefix), schemasTopic(prefix), wire);
+    const tracker = new StatusTracker({
+      sink: publisher,
+      deletedRetentionMs: config.sink.statusDeletedRetentionSeconds * 1_000,
+      partsOf: (nodeId, value) => nodeParts(nodeId, value, config.forms),
+      mayRemove: (nodeId) => share.gone(nodeId),
+      logger,
+    });
+    await foldCompactedTopic<unknown>(
+      { kafka, topic: statusTopic(prefix), resolver: registry, signal, allowMissing: true },
+      (entry) => tracker.seed(entry.key, entry.value === null ? null : toNodeStatus(entry.value)),
+    );
+    status = tracker;
+  }
+
   const tracker = new OffsetTracker();
   // Drift seen while its node was busy: checked again when the node is idle,
   // since the work in progress may have been applied before the change.
@@ -180,6 +203,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
     resources,
     kube,
     audit,
+    status,
     logger,
     metrics: options.metrics,
     onHandled: (record) => tracker.done(record.partition, record.offset),
@@ -228,6 +252,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
 
   // Ends with the attempt's signal, which is aborted before onStopping.
   let drifting: Promise<void> | undefined;
+  let removing: Promise<void> | undefined;
   return {
     commits: 'tracked',
     group: { groupId, topics: [topic], sessionTimeoutMs: SESSION_TIMEOUT_MS },
@@ -274,12 +299,15 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
           logger,
           signal,
         });
+      // Tombstones of Deleted nodes, once this replica's partitions are known (mayRemove).
+      removing = status?.run(signal);
       options.onReady?.();
       options.metrics?.componentState('sink', true);
       logger.info({ groupId, topic, concurrency: config.kubernetes.concurrency }, 'sink running');
     },
     onStopping: async () => {
       await drifting;
+      await removing;
       await catchUp.idle();
       await nodes.idle();
     },

@@ -8,6 +8,7 @@ import { kubernetesSchema } from './kubernetes-schema.js';
 import { leaderElectionSchema } from './leader-election-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 import { schemaRegistrySchema } from './schema-registry-schema.js';
+import { sinkSchema } from './sink-schema.js';
 
 // The one definition of rowkube's configuration: it validates a file, fills
 // defaults, and its descriptions are the reference (`rowkube validate`, README).
@@ -167,6 +168,7 @@ export const configSchema = z
       })
       .describe('Databases whose tables rowkube captures; give each exactly one of `mysql` or `postgres`.'),
     kubernetes: kubernetesSchema.prefault({}),
+    sink: sinkSchema.prefault({}),
     hubs: z.array(hubSchema).default([]).describe('Tables whose rows become nodes.'),
     forms: z.array(formSchema).default([]).describe('What each hub row becomes in Kubernetes.'),
     observability: observabilitySchema.prefault({}),

@@ -2,15 +2,14 @@ import type { AuditEvent } from '../../contracts/index.js';
 import {
   AUDIT_KEY_SCHEMA,
   AUDIT_VALUE_SCHEMA,
-  chunksBySize,
   EMBEDDED_WIRE_FORMAT,
   encodeAudit,
   type OutgoingRecord,
   type RecordProducer,
-  SchemaPublisher,
   toKafkaError,
   type WireFormat,
 } from '../../kafka/index.js';
+import { publishTopicSchemas, sendInChunks } from './topic-schemas.js';
 
 // Sends audit events to `<prefix>.audit`. Events recorded while a send is in
 // flight go out together in the next one, so the sink writes few large
@@ -46,28 +45,14 @@ export class AuditPublisher {
     schemasTopic: string,
     wire: WireFormat = EMBEDDED_WIRE_FORMAT,
   ): Promise<AuditPublisher> {
-    await wire.prepare(
+    await publishTopicSchemas(
+      producer,
+      wire,
       topic,
-      [
-        { part: 'key', schema: AUDIT_KEY_SCHEMA },
-        { part: 'value', schema: AUDIT_VALUE_SCHEMA },
-      ],
+      schemasTopic,
+      { key: AUDIT_KEY_SCHEMA, value: AUDIT_VALUE_SCHEMA },
       'the audit events',
     );
-    const schemas = wire.encode(
-      new SchemaPublisher(schemasTopic)
-        .recordsFor([AUDIT_KEY_SCHEMA, AUDIT_VALUE_SCHEMA])
-        .map((s) => ({ topic: schemasTopic, key: s.key, value: s.value })),
-    );
-    try {
-      if (schemas.length > 0)
-        await producer.send(
-          schemasTopic,
-          schemas.map((s) => ({ key: s.key, value: s.value })),
-        );
-    } catch (error) {
-      throw toKafkaError(`publishing the audit schemas to ${schemasTopic}`, error);
-    }
     return new AuditPublisher(producer, topic, wire);
   }
 
@@ -105,13 +90,4 @@ export class AuditPublisher {
         this.pump();
       });
   }
-}
-
-/** In order, in sends the broker accepts: under load many nodes' events queue up for one send. */
-async function sendInChunks(
-  producer: RecordProducer,
-  topic: string,
-  messages: OutgoingRecord[],
-): Promise<void> {
-  for (const chunk of chunksBySize(messages)) await producer.send(topic, chunk);
 }

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { PipelineMetrics } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
+import { ErrorCode } from '../../core/errors.js';
 import { isFinal } from '../apply/apply-resource.js';
 import type { AuditPublisher } from '../audit/audit-publisher.js';
 import type { KubeApi } from '../kube/index.js';
 import type { ResourceManager } from '../resource-manager.js';
+import type { StatusTracker } from '../status/status-tracker.js';
 import { ApiserverGate } from './apiserver-gate.js';
 import type { DesiredWork } from './desired-work.js';
 import { NodeScheduler } from './node-scheduler.js';
@@ -12,8 +14,9 @@ import { inLane } from './request-lane.js';
 
 // The sink's core as one piece: each node's desired state is applied (or the
 // node removed) by the scheduler, every action is published to the audit
-// topic before the record counts as handled, and failures are logged and
-// audited as they happen, retried or final.
+// topic — and the node's status to the status topic — before the record
+// counts as handled, and failures are logged and audited as they happen,
+// retried or final.
 
 export interface DesiredSchedulerOptions {
   config: RowkubeConfig;
@@ -21,6 +24,8 @@ export interface DesiredSchedulerOptions {
   /** Probed after a node failed because the API server did not answer: every node retries once it answers. */
   kube: KubeApi;
   audit: AuditPublisher;
+  /** Node status (`<prefix>.status`); undefined when sink.status is off. */
+  status?: StatusTracker | undefined;
   logger: Logger;
   metrics?: PipelineMetrics | undefined;
   /** A desired-topic record is handled (applied, removed, failed for good, or superseded). */
@@ -34,16 +39,24 @@ export interface DesiredSchedulerOptions {
 }
 
 export function desiredScheduler(options: DesiredSchedulerOptions): NodeScheduler<DesiredWork> {
-  const { config, resources, audit, logger, metrics } = options;
+  const { config, resources, audit, status, logger, metrics } = options;
   const apiserver = ApiserverGate.forSink(options.kube, { logger, signal: options.signal, metrics });
   const handle = async (nodeId: string, work: DesiredWork, nodeSignal: AbortSignal) => {
     const { value } = work;
+    // A new row version (a record) starts; drift re-applies and the start-up clean-up are no new version.
+    if (value !== null && work.record !== undefined) status?.started(nodeId, value);
     const changes =
       value === null
         ? await resources.delete(nodeId)
         : await resources.apply(value, { verify: work.verify, signal: nodeSignal });
     // What was done before a failure happened too: it is reported either way.
-    await audit.publish(changes.events);
+    // The status of a failure is written by onFailure, which knows whether it is retried.
+    await Promise.all([
+      audit.publish(changes.events),
+      changes.failure === undefined
+        ? status?.handled(nodeId, value, changes.events, work.record === undefined)
+        : undefined,
+    ]);
     metrics?.sinkAudited(changes.events);
     if (changes.failure !== undefined) throw changes.failure;
   };
@@ -57,10 +70,17 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
       const log = { node: work.nodeId, err: error, retryInMs };
       if (retryInMs === undefined) logger.error(log, 'node failed');
       else logger.warn(log, 'node failed; retrying');
-      const failed = resources.failed(work.nodeId, work.payload.value, {
-        reason: retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`,
-        errorCode: (error as { code?: string }).code ?? null,
-      });
+      const reason = retryInMs === undefined ? message : `${message}; retrying in ${retryInMs} ms`;
+      const errorCode = (error as { code?: string }).code ?? null;
+      const failed = resources.failed(work.nodeId, work.payload.value, { reason, errorCode });
+      status
+        ?.failed(
+          work.nodeId,
+          work.payload.value,
+          { code: errorCode ?? ErrorCode.KUBERNETES, message: reason },
+          retryInMs === undefined,
+        )
+        .catch((failure) => logger.warn({ err: failure, node: work.nodeId }, 'node status lost'));
       audit
         .publish(failed.events)
         .then(() => metrics?.sinkAudited(failed.events))

@@ -165,6 +165,21 @@ export class DesiredShare<V> {
     return entry.value;
   }
 
+  /**
+   * Whether the node is gone as far as this replica may say (the status
+   * tombstone of a Deleted node): its last record is a tombstone in a
+   * partition assigned here, or it is unknown (a tombstone compacted away
+   * before the read at start).
+   */
+  gone(nodeId: string, nowMs = Date.now()): boolean {
+    const entry = this.nodes.get(nodeId);
+    if (entry === undefined) return true;
+    if (entry.value !== null) return false;
+    if (nowMs - this.aliveAtMs > this.sessionTimeoutMs) return false;
+    const since = this.assignedSince.get(entry.partition);
+    return since !== undefined && entry.generation >= since;
+  }
+
   /** Every node with a value this replica may set back now (the timed drift pass). */
   *correctable(nowMs = Date.now()): IterableIterator<[string, V]> {
     for (const nodeId of this.nodes.keys()) {
