@@ -363,6 +363,29 @@ forms:
     expect(bare.text()).toContain('--registry');
   });
 
+  it('the status topic is in the registry format; rowkube status reads it and the node history', async () => {
+    const statuses = await consumeAll(`${prefix}.status`, 1);
+    expect(statuses.every((record) => record.headers.every((h) => !h.startsWith('rowkube.')))).toBe(true);
+    expect(statuses.map((record) => (record.value as { nodeId?: string } | null)?.nodeId)).toContain(
+      'tenant/acme',
+    );
+    const subjects = (await rest('/subjects')).body as string[];
+    expect(subjects).toEqual(expect.arrayContaining([`${prefix}.status-key`, `${prefix}.status-value`]));
+
+    const cli = (...args: string[]) =>
+      new RowkubeProcess(['status', ...args, '--config', config, '-o', 'json'], [], {
+        env: { ROWKUBE_TEST_REGISTRY_PASSWORD: registryEnv.password },
+      });
+    const list = cli();
+    expect(await list.exited(), list.text()).toBe(0);
+    const listed = JSON.parse(list.text()) as { nodeId: string; state: string }[];
+    expect(listed.find((s) => s.nodeId === 'tenant/acme')?.state).toBe('Ready');
+    const one = cli('tenant/acme');
+    expect(await one.exited(), one.text()).toBe(0);
+    const page = JSON.parse(one.text()) as { status: { state: string }; history: { action: string }[] };
+    expect(page.history.map((e) => e.action)).toContain('created');
+  });
+
   it('rowkube replay reads the registry-format desired topic and writes its audit events in that format', async () => {
     const replayKube = KubeClient.fromKubeconfigFile(replayKubeconfig());
     try {

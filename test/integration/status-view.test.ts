@@ -19,8 +19,10 @@ import {
   STATUS_KEY_SCHEMA,
   STATUS_VALUE_SCHEMA,
 } from '../../src/kafka/index.js';
+import { StatusPublisher } from '../../src/sink/status/status-publisher.js';
 import { nodeHistory, StatusView } from '../../src/status/index.js';
 import { nodeStatus } from '../../support/node-statuses.js';
+import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -178,5 +180,73 @@ describe('status > nodeHistory', () => {
     await expect(nodeHistory({ kafka, prefix: uniqueName('rkmissing'), nodeId: 'web/a' })).rejects.toThrow(
       /audit topic 'rkmissing_.*\.audit' does not exist: is the sink running/,
     );
+  });
+});
+
+describe('status > StatusPublisher', () => {
+  it('coalesces a bulk: the latest status per node per send, every waiter answered', async () => {
+    const publisher = await StatusPublisher.open(producer, statusTopic(prefix), schemasTopic(prefix));
+    const admin = await KafkaAdmin.connect(kafka);
+    const before = (await admin.topicEnds(statusTopic(prefix))).reduce((sum, p) => sum + Number(p.high), 0);
+    let built = 0;
+    const waits: Promise<void>[] = [];
+    // 50 nodes, 10 states each, asked for at once: the first send takes the first, the next the latest.
+    for (let round = 0; round < 10; round++)
+      for (let n = 0; n < 50; n++)
+        waits.push(
+          publisher.publish(`web/bulk${n}`, () => {
+            built += 1;
+            return nodeStatus(`bulk${n}`, { state: round === 9 ? 'Ready' : 'Progressing' });
+          }),
+        );
+    await Promise.all(waits);
+    await publisher.idle();
+    const after = (await admin.topicEnds(statusTopic(prefix))).reduce((sum, p) => sum + Number(p.high), 0);
+    await admin.close();
+    expect(after - before).toBe(built);
+    expect(built).toBeLessThanOrEqual(100);
+    const view = await StatusView.open({ kafka, prefix });
+    try {
+      await view.ready();
+      const bulk = view.list().filter((s) => s.nodeId.startsWith('web/bulk'));
+      expect(bulk).toHaveLength(50);
+      expect(bulk.every((s) => s.state === 'Ready')).toBe(true);
+    } finally {
+      await view.close();
+    }
+  });
+});
+
+describe('status > rowkube status --watch', () => {
+  it('prints the nodes, then each change as a JSON line, a removed node with status null', async () => {
+    await writeStatus(nodeStatus('w1'));
+    const cli = new RowkubeProcess([
+      'status',
+      '--brokers',
+      env.kafkaBrokers.join(','),
+      '--prefix',
+      prefix,
+      '--watch',
+      '-o',
+      'json',
+    ]);
+    try {
+      const lines = () =>
+        cli
+          .text()
+          .split('\n')
+          .filter((line) => line.startsWith('{"nodeId"'))
+          .map((line) => JSON.parse(line) as { nodeId: string; status: { state: string } | null });
+      await waitFor('the initial list', () => (cli.text().includes('"web/w1"') ? true : undefined));
+      await writeStatus(nodeStatus('w2', { state: 'Progressing' }));
+      await writeStatus({ tombstone: 'web/w1' });
+      const changes = await waitFor('two changes', () => (lines().length >= 2 ? lines() : undefined));
+      expect(changes.map((c) => [c.nodeId, c.status?.state ?? null])).toEqual([
+        ['web/w2', 'Progressing'],
+        ['web/w1', null],
+      ]);
+    } finally {
+      expect(await cli.stop()).toBe(0);
+    }
   });
 });
