@@ -129,6 +129,17 @@ export function monitoringCrdsDir(env: NodeJS.ProcessEnv = process.env): string 
   return path;
 }
 
+/** The chromium executable (stack part `browser`) that the dashboard's test drives with playwright-core. */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const path = env.ROWKUBE_CHROMIUM;
+  if (!path)
+    throw new StackEnvError(
+      'ROWKUBE_CHROMIUM is not set: the dashboard test needs the stack part `browser` ' +
+        '(`deploy/local/stack up browser` and export `deploy/local/stack env`)',
+    );
+  return path;
+}
+
 /** The schema registry (stack part `registry`): its Confluent API over HTTP and HTTPS, and its basic-auth user. */
 export interface SchemaRegistryEnv {
   /** `http://…/apis/ccompat/v7`. */

@@ -1,6 +1,6 @@
 // Metrics, health and readiness: the Prometheus registry behind what the
 // stages report (the PipelineMetrics port of src/contracts), the HTTP server, the consumer-lag
-// reader, and progress lines for long operations.
+// reader, progress lines for long operations, and the read-only dashboard (ui/).
 export {
   type CommittedOffset,
   ConsumerLagReader,
@@ -20,3 +20,14 @@ export { type ComponentState, Readiness, type ReadinessReport } from './readines
 export { LATENCY_BUCKETS_SECONDS, MetricName, RowkubeMetrics } from './rowkube-metrics.js';
 export { processorLagGroup, sinkLagGroup } from './stage-groups.js';
 export { type Observability, startObservability } from './start-observability.js';
+export {
+  type DashboardData,
+  filterNodes,
+  handleUi,
+  historyTransactions,
+  KafkaDashboardData,
+  LatencyPerMinute,
+  type NodeFilter,
+  parseNodeFilter,
+  summarizeByHub,
+} from './ui/index.js';

@@ -11,6 +11,7 @@ import type { ReadinessReport } from './readiness.js';
 //   GET /readyz   200 once every component started in this process runs,
 //                 503 otherwise; the JSON body names each component's state
 //   GET /v1/nodes/{id}[?position=P&wait=S]  a node's status; read-your-writes (nodes-endpoint.ts)
+//   GET /ui/      the read-only dashboard (ui/ui-routes.ts), with observability.ui
 
 export interface ObservabilityServerOptions {
   host: string;
@@ -21,6 +22,8 @@ export interface ObservabilityServerOptions {
   logger: Logger;
   /** The nodes of the pipeline, for /v1/nodes; without it those paths are 404. */
   nodes?: NodesApi;
+  /** The dashboard's routes (ui/ui-routes.ts handleUi): true when it answered the path. Absent: no /ui. */
+  ui?: (path: string, query: URLSearchParams, response: ServerResponse) => Promise<boolean>;
 }
 
 export interface ObservabilityServer {
@@ -83,6 +86,7 @@ async function route(
     await serveNode(options.nodes, url, request, response);
     return;
   }
+  if (options.ui !== undefined && (await options.ui(path, url.searchParams, response))) return;
   switch (path) {
     case '/metrics': {
       const body = await options.metrics.exposition();

@@ -54,6 +54,8 @@ export interface RowkubeMetricsOptions {
   processMetrics?: boolean;
   /** Clock for the age of the last applied commit, ms since epoch. */
   now?: () => number;
+  /** Also hands the sink's audit events here (the dashboard's latency chart, ui/latency-per-minute.ts). */
+  onSinkAudited?: (events: readonly AuditEvent[]) => void;
 }
 
 /** How often the event-loop lag is sampled, ms. */
@@ -63,6 +65,7 @@ export class RowkubeMetrics implements PipelineMetrics {
   readonly registry = new Registry();
   readonly readiness = new Readiness();
   private readonly now: () => number;
+  private readonly onSinkAudited: ((events: readonly AuditEvent[]) => void) | undefined;
   /** Commit time of the newest change the sink applied, ms since epoch. */
   private lastAppliedCommitMs: number | undefined;
 
@@ -86,6 +89,7 @@ export class RowkubeMetrics implements PipelineMetrics {
 
   constructor(options: RowkubeMetricsOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.onSinkAudited = options.onSinkAudited;
     const registers = [this.registry];
     // The event-loop lag histogram samples on a timer: prom-client's default
     // of 10 ms wakes an idle process 100 times a second; 100 ms still sees
@@ -257,6 +261,7 @@ export class RowkubeMetrics implements PipelineMetrics {
       if (APPLIED.has(event.action) && commitMs !== null)
         this.lastAppliedCommitMs = Math.max(this.lastAppliedCommitMs ?? 0, Number(commitMs));
     }
+    this.onSinkAudited?.(events);
   }
 
   /** Each stage whose bounds the event knows; a negative share (clocks of two hosts) counts as 0. */

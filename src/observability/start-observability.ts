@@ -1,14 +1,17 @@
 import type { Logger } from 'pino';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
-import { createKafka } from '../kafka/index.js';
+import { createKafka, registryClientFor } from '../kafka/index.js';
 import { ConsumerLagReader, type WatchedGroup } from './consumer-lag.js';
 import { PipelineNodes } from './nodes-endpoint.js';
 import { type ObservabilityServer, startObservabilityServer } from './observability-server.js';
 import { RowkubeMetrics } from './rowkube-metrics.js';
+import { KafkaDashboardData } from './ui/dashboard-data.js';
+import { LatencyPerMinute } from './ui/latency-per-minute.js';
+import { handleUi } from './ui/ui-routes.js';
 
 // What a long-running command starts besides its stages: the metrics the
-// stages report to, the HTTP server that exposes them, and the lag reader
-// (read when /metrics is scraped).
+// stages report to, the HTTP server that exposes them, the lag reader
+// (read when /metrics is scraped) and the dashboard (observability.ui).
 
 export interface StartObservabilityOptions {
   config: RowkubeConfig;
@@ -38,8 +41,23 @@ export async function startObservability(options: StartObservabilityOptions): Pr
   const { config, logger } = options;
   const settings = config.observability;
   if (settings.port === 0) return { metrics: undefined, port: undefined, close: async () => undefined };
-  const metrics = new RowkubeMetrics();
+  const kafka = createKafka({ ...config.kafka, logger });
+  // The chart shows the writes of this process's sink since it started.
+  const latency = options.components.includes('sink') ? new LatencyPerMinute() : undefined;
+  const metrics = new RowkubeMetrics(
+    latency === undefined ? {} : { onSinkAudited: (events) => latency.addEvents(events) },
+  );
   metrics.expect(options.components);
+  const registry = settings.ui ? registryClientFor(config.schemaRegistry) : undefined;
+  const dashboard = settings.ui
+    ? new KafkaDashboardData({
+        kafka,
+        prefix: config.kafka.topicPrefix,
+        ...(registry === undefined ? {} : { registry }),
+        ...(latency === undefined ? {} : { latency }),
+        logger: logger.child({ part: 'ui' }),
+      })
+    : undefined;
   let server: ObservabilityServer | undefined;
   const nodes = new PipelineNodes(config, logger);
   try {
@@ -50,12 +68,15 @@ export async function startObservability(options: StartObservabilityOptions): Pr
       readiness: () => metrics.readiness.report(),
       logger,
       nodes,
+      ...(dashboard === undefined
+        ? {}
+        : { ui: (path, query, response) => handleUi(dashboard, path, query, response) }),
     });
   } catch (error) {
     logger.error({ err: error }, 'observability server not started: no /metrics, /healthz or /readyz');
   }
   const lag = new ConsumerLagReader({
-    kafka: createKafka({ ...config.kafka, logger }),
+    kafka,
     groups: options.lagGroups,
     intervalMs: settings.lagIntervalSeconds * 1_000,
     report: (stage, topic, records) => metrics.setConsumerLag(stage, topic, records),
@@ -69,6 +90,8 @@ export async function startObservability(options: StartObservabilityOptions): Pr
       await lag.close().catch(() => undefined);
       await server?.close();
       await nodes.close().catch(() => undefined);
+      await dashboard?.close();
+      registry?.close();
     },
   };
 }

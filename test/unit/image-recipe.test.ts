@@ -52,5 +52,8 @@ describe('the image recipes agree', () => {
     }
     expect(build).toContain('npm ci --omit=dev');
     expect(dockerfile).toContain('npm ci --omit=dev');
+    // The dashboard's files, where the compiled server looks for them.
+    expect(build).toContain('cp -a src/observability/ui/assets "$stage/src/observability/ui/"');
+    expect(dockerfile).toContain('COPY src/observability/ui/assets /app/src/observability/ui/assets');
   });
 });

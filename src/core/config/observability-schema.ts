@@ -24,7 +24,15 @@ export const observabilitySchema = z
       .describe(
         "The processor's and the sink's consumer lag (end offsets minus committed offsets) is read from Kafka when /metrics is scraped, at most once per this many seconds.",
       ),
+    ui: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Serve the read-only dashboard at /ui/ on the same server: node counts by hub, form and state, ' +
+          "the node list, each node's objects and history, and the COMMIT→applied latency of the last hour. " +
+          'It reads <prefix>.status only once someone opens it.',
+      ),
   })
-  .describe('Metrics, health and readiness over HTTP (docs/observability.md).');
+  .describe('Metrics, health, readiness and the dashboard over HTTP (docs/observability.md).');
 
 export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
