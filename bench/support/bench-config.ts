@@ -29,6 +29,8 @@ interface RunOptions {
   /** Where the sink applies every object; the only namespace it is allowed to write to. */
   namespace: string;
   concurrency: number;
+  /** Whether the sink writes `<prefix>.status`; default: unless BENCH_SINK_STATUS=off. */
+  status?: boolean;
 }
 
 export function sinkBenchConfig(options: RunOptions): RowkubeConfig {
@@ -98,7 +100,7 @@ function runSections(options: RunOptions, clientId: string) {
       driftIntervalSeconds: 0,
     },
     // BENCH_SINK_STATUS=off: the sink writes no node status, to measure what <prefix>.status costs.
-    sink: { status: process.env.BENCH_SINK_STATUS !== 'off' },
+    sink: { status: options.status ?? process.env.BENCH_SINK_STATUS !== 'off' },
   };
 }
 
