@@ -22,13 +22,13 @@
 import { loadavg } from 'node:os';
 import { accountChanges, type ChangeAccounting, takeoverMs } from '../support/failover-figures.js';
 import { type ClusterCheck, HA_FORM, HA_RESOURCE, HaRun } from '../support/ha-run.js';
+import { deleteTopicsWithPrefix } from '../support/kafka-cleanup.js';
 import { percentile } from '../support/percentiles.js';
 import { waitFor } from '../support/wait-for.js';
 import { type FailoverBenchEnv, failoverBenchEnv } from './support/bench-env.js';
 import { notRun, Phases, runBench, say } from './support/bench-main.js';
 import { type LatencyFigures, latencyFigures, matchWrites } from './support/e2e-latency.js';
 import { once, onInterrupt } from './support/interrupt.js';
-import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
 import { machineInfo, round2 } from './support/report.js';
 
 /** Issue 12's aim for the slowest takeover. */

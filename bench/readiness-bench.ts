@@ -14,11 +14,11 @@
 import { cpus, loadavg } from 'node:os';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
+import { deleteTopicsWithPrefix } from '../support/kafka-cleanup.js';
 import { uniqueName } from '../support/stack-env.js';
 import { type ReadinessBenchEnv, readinessBenchEnv } from './support/bench-env.js';
 import { benchLogger, notRun, Phases, runBench, say } from './support/bench-main.js';
 import { once, onInterrupt } from './support/interrupt.js';
-import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
 import { OBJECTS_PER_TENANT, readinessConfig, renderReadinessNodes } from './support/readiness-config.js';
 import {
   benchReadyFloor,

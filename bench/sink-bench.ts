@@ -13,12 +13,12 @@
 import { cpus, loadavg } from 'node:os';
 import { createKafka } from '../src/kafka/index.js';
 import { KubeClient } from '../src/sink/kube/index.js';
+import { deleteTopicsWithPrefix } from '../support/kafka-cleanup.js';
 import { uniqueName } from '../support/stack-env.js';
 import { OBJECTS_PER_NODE, sinkBenchConfig } from './support/bench-config.js';
 import { type SinkBenchEnv, sinkBenchEnv } from './support/bench-env.js';
 import { benchLogger, notRun, Phases, runBench, say } from './support/bench-main.js';
 import { once, onInterrupt } from './support/interrupt.js';
-import { deleteTopicsWithPrefix } from './support/kafka-cleanup.js';
 import { machineInfo } from './support/report.js';
 import { cpuLine } from './support/sink-cpu.js';
 import { benchApplyFloor, type FloorFigures, floorObjects } from './support/sink-floor.js';

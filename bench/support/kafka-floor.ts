@@ -6,11 +6,11 @@ import {
   ensureTopics,
   openTransactionalProducer,
 } from '../../src/kafka/index.js';
+import { deleteTopicsWithPrefix } from '../../support/kafka-cleanup.js';
 import { type LatencySummary, summarize } from '../../support/percentiles.js';
 import { uniqueName } from '../../support/stack-env.js';
 import { benchRow, benchTableSchema } from './bench-rows.js';
 import { once, onInterrupt } from './interrupt.js';
-import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
 import { type LatencyProbe, measureLatency } from './latency-phase.js';
 import { TopicWatcher } from './topic-watcher.js';
 

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Pipeline } from '../../src/app/start-pipeline.js';
 import { processorGroupId, sinkGroupId } from '../../src/contracts/index.js';
-import { deleteConsumerGroups } from './kafka-cleanup.js';
+import { deleteConsumerGroups } from '../../support/kafka-cleanup.js';
 
 // The end of a bench's pipeline: its stages are asked to stop and commit
 // their positions, then the run's consumer groups are removed. A stage that

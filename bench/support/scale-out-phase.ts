@@ -2,13 +2,13 @@ import { auditTopic, captureLeaseName, processorGroupId, sinkGroupId } from '../
 import type { Kafka } from '../../src/kafka/index.js';
 import type { KubeApi } from '../../src/sink/kube/index.js';
 import { AuditFollower } from '../../support/audit-follower.js';
+import { deleteTopicsWithPrefix } from '../../support/kafka-cleanup.js';
 import { ReplicaSet } from '../../support/replica-set.js';
 import { uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
 import { e2eConfigDocument, OBJECTS_PER_TENANT } from './bench-config.js';
 import { type BulkFigures, runBulk } from './e2e-bulk.js';
 import { type E2eDatabase, openE2eDatabase } from './e2e-database.js';
-import { deleteTopicsWithPrefix } from './kafka-cleanup.js';
 import { createNamespaces } from './sink-namespaces.js';
 
 // One phase of bench:scale-out: a fresh table, topic prefix and namespace,

@@ -1,12 +1,12 @@
 import { processorGroupId, sinkGroupId } from '../../src/contracts/index.js';
 import type { Kafka } from '../../src/kafka/index.js';
 import type { KubeApi } from '../../src/sink/kube/index.js';
+import { deleteConsumerGroups, deleteTopicsWithPrefix } from '../../support/kafka-cleanup.js';
 import { type Replica, ReplicaSet } from '../../support/replica-set.js';
 import { uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
 import { e2eConfigDocument } from './bench-config.js';
 import { type E2eDatabase, openE2eDatabase } from './e2e-database.js';
-import { deleteConsumerGroups, deleteTopicsWithPrefix } from './kafka-cleanup.js';
 import { createNamespaces, deleteNamespaces } from './sink-namespaces.js';
 
 // One `rowkube run` process of the e2e bench's form (support/bench-config.ts:

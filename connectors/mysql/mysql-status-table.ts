@@ -1,6 +1,7 @@
 import type { MysqlSslConfig } from '../../src/core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import {
+  missingColumnsError,
   STATUS_TABLE_COLUMNS,
   type StatusTableRow,
   type StatusTableStore,
@@ -95,14 +96,8 @@ export function mysqlStatusTable(options: MysqlStatusTableOptions): StatusTableS
         await run(mysqlStatusTableDdl(table));
         have = await columns();
       }
-      const missing = STATUS_TABLE_COLUMNS.filter((c) => !have.has(c));
-      if (missing.length > 0) {
-        throw new RowkubeError(
-          ErrorCode.CONFIG,
-          `${label} (hubs[].status) lacks the column(s) ${missing.join(', ')}; ` +
-            'drop it to let rowkube create it, or add them as docs/status-table.md shows',
-        );
-      }
+      const shape = missingColumnsError(label, have);
+      if (shape) throw shape;
     },
     async rows(forms) {
       if (forms.length === 0) return new Map();

@@ -1,3 +1,5 @@
+import { ErrorCode, RowkubeError } from './errors.js';
+
 // The opt-in status table of a hub (`hubs[].status`): one row per node with
 // its state, the source position it reflects and its last error, for the
 // application to read from its own database. src/status/status-table-sync.ts
@@ -23,6 +25,20 @@ export interface StatusTableRow {
   stateSinceMs: number;
   /** When the sink wrote this status, ms since epoch: a row is only ever replaced by a newer one. */
   updatedAtMs: number;
+}
+
+/**
+ * The CONFIG error for a status table that lacks some of STATUS_TABLE_COLUMNS
+ * (`have`: its column names, lower case), naming them; undefined when none is missing.
+ */
+export function missingColumnsError(label: string, have: ReadonlySet<string>): RowkubeError | undefined {
+  const missing = STATUS_TABLE_COLUMNS.filter((c) => !have.has(c));
+  if (missing.length === 0) return undefined;
+  return new RowkubeError(
+    ErrorCode.CONFIG,
+    `${label} (hubs[].status) lacks the column(s) ${missing.join(', ')}; ` +
+      'drop it to let rowkube create it, or add them as docs/status-table.md shows',
+  );
 }
 
 /** Writes one status table in its database's SQL. */

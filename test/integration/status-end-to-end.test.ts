@@ -10,6 +10,7 @@ import {
   sourceKey,
 } from '../../support/admin-database.js';
 import { writeConfigFile } from '../../support/config-file.js';
+import { removePipelineLeftovers } from '../../support/pipeline-leftovers.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -150,21 +151,7 @@ forms:
     kube.close();
     await db?.exec(`DROP TABLE IF EXISTS ${tenants}`);
     await db?.close();
-    if (kind === 'postgres') {
-      const admin = await openAdminDatabase('postgres');
-      await admin
-        .exec(
-          `SELECT pg_drop_replication_slot('${prefix}') FROM pg_replication_slots WHERE slot_name = '${prefix}'`,
-        )
-        .catch(() => undefined);
-      await admin.exec(`DROP PUBLICATION IF EXISTS ${prefix}`).catch(() => undefined);
-      await admin.close();
-    }
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
+    await removePipelineLeftovers(kafka, prefix, kind);
   });
 
   it('a new tenant goes Progressing → Ready, every object ready, with its row version', async () => {

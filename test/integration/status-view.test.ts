@@ -21,6 +21,7 @@ import {
 } from '../../src/kafka/index.js';
 import { StatusPublisher } from '../../src/sink/status/status-publisher.js';
 import { nodeHistory, StatusView } from '../../src/status/index.js';
+import { deleteTopicsWithPrefix } from '../../support/kafka-cleanup.js';
 import { nodeStatus } from '../../support/node-statuses.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -54,11 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await producer?.close();
-  const admin = kafka.admin();
-  await admin.connect();
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
+  await deleteTopicsWithPrefix(kafka, prefix);
 });
 
 async function writeStatus(status: NodeStatus | { tombstone: string }): Promise<void> {
