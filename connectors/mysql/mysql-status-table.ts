@@ -3,8 +3,8 @@ import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import {
   missingColumnsError,
   STATUS_TABLE_COLUMNS,
-  type StatusTableRow,
   type StatusTableStore,
+  statusRowValues,
 } from '../../src/core/status-table.js';
 import { connectMysql, type MysqlConnection, mysqlUrlDatabase } from './mysql-connection.js';
 import { quoteIdentifier } from './mysql-snapshot.js';
@@ -132,7 +132,7 @@ export function mysqlStatusTable(options: MysqlStatusTableOptions): StatusTableS
       await run(
         `INSERT INTO ${table} (${STATUS_TABLE_COLUMNS.map(quoteIdentifier).join(', ')}) VALUES ${placeholders}` +
           `${mariadb ? '' : ' AS incoming'} ON DUPLICATE KEY UPDATE ${assignments}`,
-        rows.flatMap(values),
+        rows.flatMap(statusRowValues),
       );
     },
     async remove(nodeIds) {
@@ -145,24 +145,6 @@ export function mysqlStatusTable(options: MysqlStatusTableOptions): StatusTableS
       if (current) await (await current.catch(() => undefined))?.connection.end().catch(() => undefined);
     },
   };
-}
-
-function values(row: StatusTableRow): unknown[] {
-  return [
-    row.nodeId,
-    row.hub,
-    row.form,
-    row.uid,
-    row.state,
-    row.objectsReady,
-    row.objectsTotal,
-    row.appliedPosition,
-    row.commitTsMs,
-    row.errorCode,
-    row.errorMessage,
-    row.stateSinceMs,
-    row.updatedAtMs,
-  ];
 }
 
 const DENIED = new Set([

@@ -4,8 +4,8 @@ import { ErrorCode, RowkubeError } from '../../src/core/errors.js';
 import {
   missingColumnsError,
   STATUS_TABLE_COLUMNS,
-  type StatusTableRow,
   type StatusTableStore,
+  statusRowValues,
 } from '../../src/core/status-table.js';
 import {
   clientConfig,
@@ -147,7 +147,7 @@ export function postgresStatusTable(options: PostgresStatusTableOptions): Status
       await run(
         `INSERT INTO ${table} AS t (${STATUS_TABLE_COLUMNS.map(quoteIdent).join(', ')}) VALUES ${tuples.join(', ')} ` +
           `ON CONFLICT (node_id) DO UPDATE SET ${assignments} WHERE t.updated_at <= EXCLUDED.updated_at`,
-        rows.flatMap(values),
+        rows.flatMap(statusRowValues),
       );
     },
     async remove(nodeIds) {
@@ -160,22 +160,4 @@ export function postgresStatusTable(options: PostgresStatusTableOptions): Status
       if (current) await (await current.catch(() => undefined))?.end().catch(() => undefined);
     },
   };
-}
-
-function values(row: StatusTableRow): unknown[] {
-  return [
-    row.nodeId,
-    row.hub,
-    row.form,
-    row.uid,
-    row.state,
-    row.objectsReady,
-    row.objectsTotal,
-    row.appliedPosition,
-    row.commitTsMs,
-    row.errorCode,
-    row.errorMessage,
-    row.stateSinceMs,
-    row.updatedAtMs,
-  ];
 }

@@ -75,3 +75,22 @@ export const STATUS_TABLE_COLUMNS = [
   'state_since',
   'updated_at',
 ] as const;
+
+/** A row's values in the order of STATUS_TABLE_COLUMNS, for the stores' multi-row statements. */
+export function statusRowValues(row: StatusTableRow): unknown[] {
+  return [
+    row.nodeId,
+    row.hub,
+    row.form,
+    row.uid,
+    row.state,
+    row.objectsReady,
+    row.objectsTotal,
+    row.appliedPosition,
+    row.commitTsMs,
+    row.errorCode,
+    row.errorMessage,
+    row.stateSinceMs,
+    row.updatedAtMs,
+  ];
+}
