@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   'refused',
   /** The object was deleted because its node is gone (row deleted or deactivated). */
   'deleted',
+  /** recreatePolicy OnImmutableChange: the apiserver refused a change as immutable, so the object was deleted and applied again. */
+  'recreated',
   /** The processor (mass-deletion guard): the node's removal is held until `rowkube release`; node-level. */
   'held',
   /** The processor: a held removal was carried out by `rowkube release` (the node's tombstone follows). */

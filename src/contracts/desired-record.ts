@@ -36,6 +36,11 @@ export interface DesiredValue {
   error: { code: string; message: string; resourceId: string | null; path: string | null } | null;
   contentHash: string;
   provenance: Provenance;
+  /**
+   * The version of the form definition the node was rendered with
+   * (formVersion in form-version.ts); null in records written before the field.
+   */
+  formVersion?: string | null;
 }
 
 export interface DesiredResourceValue {
@@ -51,4 +56,6 @@ export interface DesiredResourceValue {
   conflictPolicy: string;
   targetNamespace: string | null;
   ignoreFields: string[];
+  /** Never | OnImmutableChange; records written before the field decode with Never. */
+  recreatePolicy?: string;
 }

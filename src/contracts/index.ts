@@ -26,6 +26,7 @@ export {
   releaseKey,
 } from './control-record.js';
 export type { DesiredResourceValue, DesiredValue, Provenance } from './desired-record.js';
+export { FORM_VERSION_ANNOTATION, formVersion, type VersionedForm } from './form-version.js';
 export { type InputTopic, inputTopics } from './input-topics.js';
 export {
   isNodeState,

@@ -58,4 +58,6 @@ export interface NodeStatus {
   contentHash: string;
   /** The last error: a ROWKUBE_ERR_* code and its message; null when the node has none. */
   error: { code: string; message: string; at: bigint } | null;
+  /** The form version of that row version (the desired record's formVersion); null when unknown. */
+  formVersion?: string | null;
 }

@@ -77,5 +77,6 @@ export function toNodeStatus(value: unknown): NodeStatus {
     commitTsMs: v.commitTsMs ?? null,
     contentHash: v.contentHash,
     error: v.error == null ? null : { code: v.error.code, message: v.error.message, at: v.error.at },
+    formVersion: v.formVersion ?? null,
   };
 }

@@ -35,6 +35,8 @@ export interface RenderedResource {
   /** Rendered; only present when the form sets it. */
   targetNamespace?: string;
   ignoreFields: string[];
+  /** Only present when not Never, so that forms without it hash as before the field existed. */
+  recreatePolicy?: ResourceConfig['recreatePolicy'];
 }
 
 export type RenderedNode =
@@ -118,6 +120,7 @@ function renderOne(
       ? {}
       : { targetNamespace: renderNamespace(resource.targetNamespace, variables, site) }),
     ignoreFields: [...resource.ignoreFields],
+    ...(resource.recreatePolicy === 'Never' ? {} : { recreatePolicy: resource.recreatePolicy }),
   };
 }
 

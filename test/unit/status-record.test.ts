@@ -31,6 +31,7 @@ describe('status > record', () => {
       position: null,
       commitTsMs: null,
       error: { code: 'ROWKUBE_ERR_INVALID_NAME', message: "field 'slug': 'Acme!' is not a name", at: 5n },
+      formVersion: '0123456789abcdef',
     });
     const { message, schemas } = encodeStatus('rk.status', status);
     expect(message.topic).toBe('rk.status');

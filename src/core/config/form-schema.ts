@@ -47,8 +47,40 @@ export const resourceSchema = z
       .array(z.string())
       .default([])
       .describe('Dotted paths rowkube never sets after creation (e.g. spec.replicas under an autoscaler).'),
+    recreatePolicy: z
+      .enum(['Never', 'OnImmutableChange'])
+      .default('Never')
+      .describe(
+        'OnImmutableChange: when the apiserver refuses a change as "field is immutable", delete the object, wait until it is gone and apply it again; Never: report the error.',
+      ),
   })
   .describe('One Kubernetes object of a form, with its policies.');
+
+export const rolloutSchema = z
+  .strictObject({
+    maxInProgress: z
+      .number()
+      .int()
+      .min(1)
+      .describe('At most this many nodes are changed to a new form version and not yet Ready at once.'),
+    failureThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe(
+        'After this many nodes fail on the new form version, the rollout pauses until `rowkube rollout resume`.',
+      ),
+    pause: z
+      .boolean()
+      .default(false)
+      .describe(
+        'true: a new form version waits for `rowkube rollout resume FORM` before its first node changes.',
+      ),
+  })
+  .describe(
+    'How a change of the form itself reaches the existing nodes. A new or updated row is never held back: it is rendered at once with the form version current for its node.',
+  );
 
 export const formSchema = z
   .strictObject({
@@ -58,8 +90,10 @@ export const formSchema = z
       .describe('Names the form; node ids are <form>/<uid>.'),
     hub: z.string().min(1).describe('The hub whose rows this form renders.'),
     resources: z.array(resourceSchema).min(1),
+    rollout: rolloutSchema.optional(),
   })
   .describe('The resources rendered for each row of a hub.');
 
 export type FormConfig = z.infer<typeof formSchema>;
 export type ResourceConfig = z.infer<typeof resourceSchema>;
+export type RolloutConfig = z.infer<typeof rolloutSchema>;

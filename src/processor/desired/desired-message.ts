@@ -43,6 +43,7 @@ export function desiredValue(
       error: { code, message, resourceId: resourceId ?? null, path: path ?? null },
       contentHash: update.hash,
       provenance,
+      formVersion: update.formVersion ?? null,
     };
   }
   return {
@@ -59,10 +60,12 @@ export function desiredValue(
       conflictPolicy: r.conflictPolicy,
       targetNamespace: r.targetNamespace ?? null,
       ignoreFields: r.ignoreFields,
+      recreatePolicy: r.recreatePolicy ?? 'Never',
     })),
     error: null,
     contentHash: update.hash,
     provenance,
+    formVersion: update.formVersion ?? null,
   };
 }
 

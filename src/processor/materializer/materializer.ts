@@ -1,4 +1,4 @@
-import { contentHash } from '../../contracts/index.js';
+import { contentHash, formVersion } from '../../contracts/index.js';
 import { affectedNodes, type MaterializerConfig } from './affected-nodes.js';
 import { type DesiredNode, desiredFor } from './desired-for.js';
 import { MaterializedState, type TableRole } from './materialized-state.js';
@@ -15,6 +15,11 @@ export interface NodeUpdate {
   hash: string;
   /** The hash last produced (or seeded) before this update; undefined for a node never seen. */
   previous?: string;
+  /**
+   * The version of the form definition rendered (form-version.ts); not part
+   * of `hash`, so that records written before versions existed stay unchanged.
+   */
+  formVersion?: string;
 }
 
 export class Materializer {
@@ -25,8 +30,12 @@ export class Materializer {
   private readonly live = new Set<string>();
   private readonly liveByForm = new Map<string, number>();
 
+  /** Each configured form's version, by form name. */
+  private readonly formVersions: ReadonlyMap<string, string>;
+
   constructor(private readonly config: MaterializerConfig) {
     this.state = new MaterializedState(config.hubs);
+    this.formVersions = new Map(config.forms.map((form) => [form.name, formVersion(form)]));
   }
 
   apply(change: TableChange, role: TableRole = 'any'): NodeUpdate[] {
@@ -122,9 +131,14 @@ export class Materializer {
       if (previous === hash) continue;
       this.remember(ref.id, hash, result.kind !== 'absent');
       if (unknownAbsentHeld && previous === undefined && result.kind === 'absent') continue;
-      updates.push(
-        previous === undefined ? { id: ref.id, result, hash } : { id: ref.id, result, hash, previous },
-      );
+      const version = this.formVersions.get(ref.form);
+      updates.push({
+        id: ref.id,
+        result,
+        hash,
+        ...(previous === undefined ? {} : { previous }),
+        ...(version === undefined ? {} : { formVersion: version }),
+      });
     }
     return updates;
   }

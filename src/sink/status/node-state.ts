@@ -167,6 +167,7 @@ export function buildNodeStatus(parts: StatusParts): NodeStatus {
     commitTsMs: provenance?.commitTsMs ?? null,
     contentHash: value?.contentHash ?? '',
     error: parts.error === null ? null : { ...parts.error, at: parts.nowMs },
+    formVersion: value?.formVersion ?? null,
   };
 }
 
