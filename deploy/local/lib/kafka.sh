@@ -24,7 +24,11 @@ KAFKA_LOG=$LOG_DIR/kafka.log
 # Seconds. Measured on a loaded 2-core machine: ~4-5 s for a normal start, ~18 s
 # after a kill -9 (the dead process's broker registration must expire first,
 # broker.session.timeout.ms = 9 s); the rest is headroom for a much busier machine.
+# A broker that keeps logging is loading its partitions (thousands of them on a
+# machine where the tests have run many times: over a minute), so the timeout
+# counts from its last log line, up to KAFKA_START_LIMIT in all.
 KAFKA_START_TIMEOUT=90
+KAFKA_START_LIMIT=600
 
 # The secure listener: SASL_SSL with SCRAM-SHA-512 and OAUTHBEARER (signed
 # JWTs checked against the JWKS file of oauth.sh), its certificate from the
@@ -345,12 +349,18 @@ kafka_up() {
   # locked data dir, ...) must fail at once, not after the whole timeout.
   # (pid_alive, not kafka_pid: for a moment after start_bg the process is
   # still the forked shell, not yet java, and its command line says so.)
-  local started=$SECONDS
+  local started=$SECONDS progressed=$SECONDS reported=$SECONDS size=0 now_size
   until kafka_probe; do
     pid_alive kafka || fail_part kafka "$KAFKA_LOG" "the broker exited during startup"
-    if [ $((SECONDS - started)) -ge "$KAFKA_START_TIMEOUT" ]; then
+    now_size=$(stat -c %s "$KAFKA_LOG" 2>/dev/null || echo 0)
+    if [ "$now_size" != "$size" ]; then size=$now_size; progressed=$SECONDS; fi
+    if [ $((SECONDS - progressed)) -ge "$KAFKA_START_TIMEOUT" ] || [ $((SECONDS - started)) -ge "$KAFKA_START_LIMIT" ]; then
       stop_pid kafka
-      fail_part kafka "$KAFKA_LOG" "not answering on 127.0.0.1:$KAFKA_PORT after ${KAFKA_START_TIMEOUT}s"
+      fail_part kafka "$KAFKA_LOG" "not answering on 127.0.0.1:$KAFKA_PORT after $((SECONDS - started))s"
+    fi
+    if [ $((SECONDS - reported)) -ge 15 ]; then
+      reported=$SECONDS
+      log "kafka: still starting after $((SECONDS - started))s ($(find "$KAFKA_DATA_DIR" -maxdepth 1 -type d | wc -l) partition directories to load)"
     fi
     sleep 0.5
   done
