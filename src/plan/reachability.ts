@@ -64,7 +64,10 @@ async function bounded(
   try {
     outcome = await Promise.race([work, late]);
   } catch (error) {
-    throw failure(error instanceof Error ? error.message : String(error));
+    // The inner error's code would repeat the outer one's: its words are what is kept.
+    const reason =
+      error instanceof Error ? error.message.replace(/^ROWKUBE_ERR_[A-Z_]+: /, '') : String(error);
+    throw failure(reason);
   } finally {
     clearTimeout(timer);
   }
