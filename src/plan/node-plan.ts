@@ -85,7 +85,7 @@ async function leaving(
         throw error;
       }
       if (kept.has(refKey(ref))) return undefined;
-      const live = await request(context, () => context.kube.get(ref));
+      const live = await request(context, () => context.live.get(ref));
       const owner = live === undefined ? undefined : ownerOf(live);
       // Only what carries this node's marks is ever removed (the sink's rule).
       if (owner === undefined || owner.nodeId !== node.id || owner.prefix !== context.prefix)

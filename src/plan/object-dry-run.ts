@@ -28,7 +28,7 @@ export async function dryRunObject(
 ): Promise<DryRunOutcome> {
   const { resource, object, ref } = prepared;
   const base = { resourceId: resource.id, ref, changes: [] };
-  const live = await request(context, () => context.kube.get(ref));
+  const live = await request(context, () => context.live.get(ref));
   if (live !== undefined && resource.creationPolicy === 'Once')
     return {
       plan: {

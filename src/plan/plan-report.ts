@@ -20,21 +20,15 @@ export function planText(result: PlanResult, summary: PlanSummary): string {
     lines.push('', 'No nodes: the configuration renders none and the desired topic holds none.');
   for (const form of summary.forms) lines.push('', ...formLines(form));
   const t = summary.totals;
-  lines.push(
-    '',
-    `Plan: ${t.change} to change, ${t.create} to create, ${t.delete} to delete, ${t.unchanged} unchanged, ${t.error} with errors.`,
-  );
+  lines.push('', `Plan: ${counts(t)}.`);
   return `${lines.join('\n')}\n`;
 }
 
 function formLines(form: FormSummary): string[] {
-  const n = form.nodes;
-  const lines = [
-    `form ${form.form}: ${n.change} to change, ${n.create} to create, ${n.delete} to delete, ${n.unchanged} unchanged, ${n.error} with errors`,
-  ];
+  const lines = [`form ${form.form}: ${counts(form.nodes)}`];
   const objects = Object.entries(form.objects)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([action, number]) => `${number} ${action}`);
+    .map(([action, number]) => `${num(number)} ${action}`);
   if (objects.length > 0) lines.push(`  objects: ${objects.join(', ')}`);
   if (form.fields.length > 0) {
     lines.push('  fields that change:');
@@ -129,6 +123,15 @@ export function planJson(result: PlanResult, summary: PlanSummary): string {
   )}\n`;
 }
 
+function counts(n: PlanSummary['totals']): string {
+  return `${num(n.change)} to change, ${num(n.create)} to create, ${num(n.delete)} to delete, ${num(n.unchanged)} unchanged, ${num(n.error)} with errors`;
+}
+
 function count(value: number, noun: string): string {
-  return `${value.toLocaleString('en-US')} ${noun}${value === 1 ? '' : 's'}`;
+  return `${num(value)} ${noun}${value === 1 ? '' : 's'}`;
+}
+
+/** 1,000 rather than 1000: plans are of thousands of nodes. */
+function num(value: number): string {
+  return value.toLocaleString('en-US');
 }

@@ -4,8 +4,9 @@ import type { Kafka } from '../kafka/index.js';
 import type { KubeApi } from '../sink/kube/index.js';
 import { namespaceMatcher } from '../sink/ownership/index.js';
 import { RequestLimiter } from '../sink/runner/request-limiter.js';
+import { LiveObjects } from './live-objects.js';
 import { planNode } from './node-plan.js';
-import { nodeTargets } from './node-renders.js';
+import { type NodeTarget, nodeTargets } from './node-renders.js';
 import type { NodePlan, PlanResult } from './plan-types.js';
 import { readPlanState } from './read-state.js';
 
@@ -50,10 +51,15 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
   }
   // The sink's own limit on requests in flight (kubernetes.concurrency), so a
   // plan loads the API server no more than the sink does.
+  const base = { kube, limiter: new RequestLimiter(config.kubernetes.concurrency), prefix };
+  const kinds = kindsOf(targets);
+  const live = await LiveObjects.list(base, kinds, config.kubernetes.allowedNamespaces);
+  options.onProgress?.(
+    `listed ${live.size} live objects of ${kinds.length} kinds; planning ${targets.length} nodes`,
+  );
   const context = {
-    kube,
-    limiter: new RequestLimiter(config.kubernetes.concurrency),
-    prefix,
+    ...base,
+    live,
     fieldManager: config.kubernetes.fieldManager,
     namespaceAllowed: namespaceMatcher(config.kubernetes.allowedNamespaces),
   };
@@ -91,4 +97,21 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
     read: { changeRecords: state.changeRecords, desiredNodes: state.desired.latest.size },
     nodes,
   };
+}
+
+/** The kinds of every object the targets render now or their records name. */
+function kindsOf(targets: readonly NodeTarget[]): { apiVersion: string; kind: string }[] {
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const target of targets) {
+    const resources = [
+      ...(target.next.kind === 'node' ? target.next.value.resources : []),
+      ...(target.current?.resources ?? []),
+    ];
+    for (const resource of resources) {
+      const { apiVersion, kind } = JSON.parse(resource.manifest) as { apiVersion?: unknown; kind?: unknown };
+      if (typeof apiVersion === 'string' && typeof kind === 'string')
+        kinds.set(`${apiVersion}|${kind}`, { apiVersion, kind });
+    }
+  }
+  return [...kinds.values()];
 }
