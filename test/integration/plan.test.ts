@@ -54,6 +54,10 @@ describe('rowkube plan > a form change across 1,000 tenants', () => {
     sideRecreate?: boolean;
     replicas?: string;
     configLabels?: string;
+    /** The hub's row filter. */
+    filter?: string;
+    /** Leave the `side` resource out of the form. */
+    withoutSide?: boolean;
   }) =>
     writeConfigFile(`kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
 kubernetes:
@@ -64,7 +68,12 @@ sources:
     mysql: { url: "${db.captureUrl}" }
     tables: [${table}]
 hubs:
-  - { name: tenants, source: appdb, table: ${table}, uid: tenant_id, values: { plan: plan, replicas: replicas } }
+  - name: tenants
+    source: appdb
+    table: ${table}
+    uid: tenant_id
+    values: { plan: plan, replicas: replicas }
+    ${options.filter ? `filter: "${options.filter}"` : ''}
 forms:
   - name: web
     hub: tenants
@@ -87,7 +96,10 @@ forms:
             template:
               metadata: { labels: { app: "{{ uid }}-app" } }
               spec: { containers: [{ name: web, image: "${options.image}" }] }
-      - id: side
+${
+  options.withoutSide
+    ? ''
+    : `      - id: side
         ${options.sideRecreate ? 'recreatePolicy: OnImmutableChange' : ''}
         manifest:
           apiVersion: apps/v1
@@ -100,7 +112,8 @@ forms:
             template:
               metadata: { labels: { app: "{{ uid }}-${options.sideSelector}" } }
               spec: { containers: [{ name: side, image: "${options.image}" }] }
-`);
+`
+}`);
 
   /** No object written by rowkube's field manager or in its spec; status writes of the controllers are only counted. */
   const expectNothingWritten = (after: Map<string, ObjectWitness>) => {
@@ -258,6 +271,25 @@ forms:
     expect(result.stdout).toMatch(new RegExp(`web/${UNRENDERABLE}: ROWKUBE_ERR_INVALID_NAME: .*Gold Plan`));
     // Every other node gains the plan label on its ConfigMap and nothing else.
     expect(result.stdout).toContain('ConfigMap metadata.labels.plan: 999 nodes');
+  }, 300_000);
+
+  it('finds the nodes a filter removes and the objects a removed resource prunes', async () => {
+    const smaller = config({
+      image: 'nginx:1.27',
+      sideSelector: 'side',
+      filter: "uid != 't0009'",
+      withoutSide: true,
+    });
+    const result = await plan(['--config', smaller, '-o', 'json']);
+    expect(result.code, result.output.slice(-3000)).toBe(2);
+    const report = JSON.parse(result.stdout) as {
+      totals: Record<string, number>;
+      forms: { objects: Record<string, number>; deleted: { node: string; reason: string }[] }[];
+    };
+    expect(report.totals).toEqual({ change: TENANTS - 1, create: 0, delete: 1, unchanged: 0, error: 0 });
+    // 999 side Deployments pruned, and the filtered node's three objects.
+    expect(report.forms[0]?.objects).toEqual({ delete: TENANTS + 2, unchanged: 2 * (TENANTS - 1) });
+    expect(report.forms[0]?.deleted).toEqual([{ node: 'web/t0009', reason: 'filtered' }]);
   }, 300_000);
 
   it('the configuration that runs plans no change and exits 0; nothing was written by any plan', async () => {
