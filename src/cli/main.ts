@@ -140,7 +140,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await waitCommand(request, process.stdout, process.stderr);
       case 'error':
         process.stderr.write(`rowkube: ${request.message}\n`);
-        return 2;
+        // plan's 2 means "changes" (terraform plan -detailed-exitcode): bad usage is an error there.
+        return argv[0] === 'plan' ? 1 : 2;
     }
   } catch (error) {
     // Known errors carry their code and a message written for the user; anything
