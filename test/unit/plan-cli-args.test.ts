@@ -28,3 +28,17 @@ describe('CLI > parseArgs > plan', () => {
     });
   });
 });
+
+describe('CLI > main > plan', () => {
+  it('exits 1 on bad usage, since 2 means changes', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const write = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      expect(await main(['plan', '--config', 'new.yaml', '--node', 'acme'])).toBe(1);
+      expect(await main(['status', '--bogus'])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+  });
+});
