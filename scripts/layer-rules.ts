@@ -11,6 +11,9 @@ import { posix } from 'node:path';
 //   status (reading node status and history) → contracts, kafka, core
 //   observability → status, contracts, kafka, core
 //   cluster (leases, in-cluster credentials, RBAC rules) → the sink's facade, contracts, core
+//   plan (`rowkube plan`) → the processor's rendering (materializer, desired,
+//     render) and the sink's apply, kube, ownership and request limiter, so a
+//     plan renders and applies exactly as they do; contracts, kafka, core
 //   cli, app → anything           core → nothing else
 //
 // A folder of src/ that is not listed is refused until it gets its arrows:
@@ -28,6 +31,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   status: ['contracts', 'kafka', 'core'],
   observability: ['status', 'contracts', 'kafka', 'core'],
   cluster: ['sink', 'contracts', 'core'],
+  plan: ['processor', 'sink', 'contracts', 'kafka', 'core'],
   cli: ['*'],
   app: ['*'],
 };
@@ -35,6 +39,25 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 /** Parts that others may reach only through one file: their facade. */
 export const FACADE_ONLY: Readonly<Record<string, { file: string; from: readonly string[] }>> = {
   sink: { file: 'src/sink/index.ts', from: ['replay', 'cluster'] },
+};
+
+/**
+ * Parts that may reach into another part only at some of its files or
+ * folders (a path ending in "/" is a folder): plan renders as the processor
+ * renders and applies as the sink applies, and must not grow into running
+ * either (their runners, their producers, the audit).
+ */
+export const REACH_ONLY: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  plan: {
+    processor: ['src/processor/materializer/', 'src/processor/desired/', 'src/processor/render/'],
+    sink: [
+      'src/sink/apply/prepared-resource.ts',
+      'src/sink/kube/',
+      'src/sink/ownership/',
+      'src/sink/inventory.ts',
+      'src/sink/runner/request-limiter.ts',
+    ],
+  },
 };
 
 /** Packages only one part may import: the rest of the code goes through that part. */
@@ -95,6 +118,15 @@ export function importProblem(from: string, specifier: string): ImportProblem | 
       message: `${fromPart} imports ${target}: ${fromPart} may use ${toPart} only through ${facade.file}`,
     };
   }
+  const reach = REACH_ONLY[fromPart]?.[toPart];
+  if (
+    reach !== undefined &&
+    !reach.some((place) => (place.endsWith('/') ? target.startsWith(place) : target === place))
+  )
+    return {
+      kind: 'layer',
+      message: `${fromPart} imports ${target}: ${fromPart} may reach ${toPart} only at ${reach.join(', ')}`,
+    };
   if (allowed.includes('*') || allowed.includes(toPart)) return undefined;
   const may = allowed.length === 0 ? 'nothing else' : allowed.join(', ');
   return { kind: 'layer', message: `${fromPart} → ${toPart} (${target}): ${fromPart} may import ${may}` };

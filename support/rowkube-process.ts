@@ -15,6 +15,8 @@ export interface LogLine {
  */
 export class RowkubeProcess {
   readonly output: string[] = [];
+  /** What went to stdout alone (a command's report, JSON), without the logs and progress on stderr. */
+  readonly stdout: string[] = [];
   private readonly child: ChildProcess;
 
   /**
@@ -39,7 +41,10 @@ export class RowkubeProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
     });
-    this.child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      this.output.push(chunk.toString());
+      this.stdout.push(chunk.toString());
+    });
     this.child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
   }
 

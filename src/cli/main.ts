@@ -4,6 +4,7 @@ import { RowkubeError } from '../core/errors.js';
 import { applyCommand } from './commands/apply.js';
 import { captureCommand } from './commands/capture.js';
 import { kafkaAclsCommand } from './commands/kafka-acls.js';
+import { planCommand } from './commands/plan.js';
 import { processCommand } from './commands/process.js';
 import { rbacCommand } from './commands/rbac.js';
 import { releaseCommand } from './commands/release.js';
@@ -39,6 +40,12 @@ Usage:
                                       <prefix>.desired, now or as of TIME (ISO or ms);
                                       --wait: then wait until their objects are ready
                                       (default 300 s), exit 1 if some are not
+  rowkube plan --config NEW.yaml [--node FORM/UID] [-o text|json]
+                                      what NEW would do to every node, from the topics
+                                      and server-side dry runs against the cluster; writes
+                                      nothing (docs/plan.md). --node: that node's full diff.
+                                      Exit 0 no changes, 2 changes, 1 errors (render or
+                                      validation failures, or the plan failed)
   rowkube snapshot --config FILE --table TABLE [--source NAME] [--wait]
                                       snapshot TABLE again while capture streams on
                                       (incremental, through the source's signal table);
@@ -123,6 +130,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await rbacCommand(request);
       case 'kafka-acls':
         return kafkaAclsCommand(request);
+      case 'plan':
+        return await planCommand(request);
       case 'tail':
         return await tailCommand(request, process.stdout);
       case 'status':
@@ -131,7 +140,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await waitCommand(request, process.stdout, process.stderr);
       case 'error':
         process.stderr.write(`rowkube: ${request.message}\n`);
-        return 2;
+        // plan's 2 means "changes" (terraform plan -detailed-exitcode): bad usage is an error there.
+        return argv[0] === 'plan' ? 1 : 2;
     }
   } catch (error) {
     // Known errors carry their code and a message written for the user; anything

@@ -46,6 +46,7 @@ export type CliRequest =
       watch: boolean;
     }
   | { kind: 'kafka-acls'; config: string; principal?: string }
+  | { kind: 'plan'; config: string; node?: string; output: 'text' | 'json' }
   | { kind: 'wait'; config: string; node: string; position: string; timeoutSeconds: number; json: boolean }
   | { kind: 'error'; message: string };
 
@@ -197,6 +198,26 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           position,
           timeoutSeconds,
           json: output === 'json',
+        };
+      }
+      case 'plan': {
+        const { values } = parse(
+          command,
+          rest,
+          { ...CONFIG, node: { type: 'string' }, output: { type: 'string', short: 'o', default: 'text' } },
+          0,
+        );
+        const output = values.output;
+        if (output !== 'text' && output !== 'json')
+          throw new Error(`'plan': -o wants text or json, got '${output}'`);
+        const node = values.node as string | undefined;
+        if (node !== undefined && !/^[^/]+\/.+$/.test(node))
+          throw new Error(`'plan': --node wants a node id <form>/<uid>, got '${node}'`);
+        return {
+          kind: command,
+          config: requireConfig(command, values.config),
+          ...(node === undefined ? {} : { node }),
+          output,
         };
       }
       case 'kafka-acls': {

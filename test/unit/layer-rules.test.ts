@@ -69,3 +69,24 @@ describe('Layers > importProblem', () => {
     ).toBeUndefined();
   });
 });
+
+describe('Layers > importProblem > plan', () => {
+  it('lets plan render as the processor does and apply as the sink does', () => {
+    expect(importProblem('src/plan/node-renders.ts', '../processor/materializer/index.js')).toBeUndefined();
+    expect(importProblem('src/plan/read-state.ts', '../processor/desired/change-input.js')).toBeUndefined();
+    expect(importProblem('src/plan/node-plan.ts', '../sink/apply/prepared-resource.js')).toBeUndefined();
+    expect(importProblem('src/plan/run-plan.ts', '../sink/runner/request-limiter.js')).toBeUndefined();
+    expect(importProblem('src/plan/object-dry-run.ts', '../sink/kube/index.js')).toBeUndefined();
+  });
+
+  it('keeps plan out of the runners, the producers and the audit', () => {
+    expect(importProblem('src/plan/run-plan.ts', '../processor/process-runner.js')).toEqual({
+      kind: 'layer',
+      message:
+        'plan imports src/processor/process-runner.ts: plan may reach processor only at src/processor/materializer/, src/processor/desired/, src/processor/render/',
+    });
+    expect(importProblem('src/plan/node-plan.ts', '../sink/apply/apply-resource.js')?.kind).toBe('layer');
+    expect(importProblem('src/plan/node-plan.ts', '../sink/audit/audit-publisher.js')?.kind).toBe('layer');
+    expect(importProblem('src/plan/node-plan.ts', '../observability/index.js')?.kind).toBe('layer');
+  });
+});

@@ -15,8 +15,11 @@ export interface PreparedResource {
   ref: ObjectRef;
 }
 
+/** What preparing needs of the sink's context (`rowkube plan` prepares objects the same way). */
+export type PrepareContext = Pick<SinkContext, 'kube' | 'limiter' | 'prefix' | 'namespaceAllowed'>;
+
 export async function prepareResource(
-  context: SinkContext,
+  context: PrepareContext,
   node: DesiredValue,
   resource: DesiredResourceValue,
 ): Promise<PreparedResource> {
@@ -39,7 +42,11 @@ export async function prepareResource(
 }
 
 /** A Namespace is checked by its own name: creating it is writing to it. */
-export function checkNamespace(context: SinkContext, ref: ObjectRef, namespaced: boolean): void {
+export function checkNamespace(
+  context: Pick<SinkContext, 'namespaceAllowed'>,
+  ref: ObjectRef,
+  namespaced: boolean,
+): void {
   const namespace = ref.kind === 'Namespace' && ref.apiVersion === 'v1' ? ref.name : ref.namespace;
   if (!namespaced && namespace === undefined) return;
   if (namespace !== undefined && context.namespaceAllowed(namespace)) return;
