@@ -52,6 +52,10 @@ interface FormRollout {
   previous: FormConfig | undefined;
   /** Failures already counted (failureKey). */
   counted: Set<string>;
+  /** False until the first step after a take-over took the failures already there as counted. */
+  seeded: boolean;
+  /** The state last reported to metrics, for a form that no longer steps. */
+  reported?: RolloutState;
 }
 
 export class FormRollouts {
@@ -155,7 +159,20 @@ export class FormRollouts {
     const out = emptyOutput();
     for (const rollout of this.forms.values()) {
       const { record, settings } = rollout;
+      if (record.state !== 'rolling' && record.state !== 'paused') {
+        if (rollout.reported !== record.state)
+          this.options.metrics?.formRollout?.(rollout.form.name, record.state, {});
+        rollout.reported = record.state;
+        continue;
+      }
       const nodes = this.nodesOf(rollout.form);
+      // Failures there at a take-over were counted by the run that saw them
+      // (the record has the count): the first step, with the sink's reports
+      // read, takes them as counted.
+      if (!rollout.seeded) {
+        for (const node of nodes) rollout.counted.add(failureKey(node));
+        rollout.seeded = true;
+      }
       const decision = decideRollout({
         state: record.state,
         failures: record.failures,
@@ -167,6 +184,7 @@ export class FormRollouts {
       });
       for (const key of decision.newlyFailed) rollout.counted.add(key);
       this.options.metrics?.formRollout?.(rollout.form.name, decision.state, decision.counts);
+      rollout.reported = decision.state;
       if (decision.state !== record.state) {
         const action: AuditAction = decision.state === 'paused' ? 'rollout_paused' : 'rollout_complete';
         this.transition(out, rollout, decision.state, decision.reason ?? '', action, decision.failures);
@@ -220,10 +238,14 @@ export class FormRollouts {
     const previous = definitionOf(record.previous);
     // A previous definition of another hub cannot render this form's nodes: the change applies at once.
     const usable = previous !== undefined && previous.hub === form.hub ? previous : undefined;
-    this.forms.set(form.name, { form, settings: form.rollout, record, previous: usable, counted: new Set() });
-    // Failures already there at a restart were counted by the run that saw them.
-    if (record.state === 'rolling' || record.state === 'paused')
-      for (const node of this.nodesOf(form)) this.forms.get(form.name)?.counted.add(failureKey(node));
+    this.forms.set(form.name, {
+      form,
+      settings: form.rollout,
+      record,
+      previous: usable,
+      counted: new Set(),
+      seeded: false,
+    });
   }
 
   private request(out: HoldOutput, entry: ControlEntry): void {
