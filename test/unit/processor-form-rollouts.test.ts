@@ -237,6 +237,28 @@ describe('processor > FormRollouts', () => {
     expect(later.record().state).toBe('aborted');
   });
 
+  it('counts a failure that comes after a restart, not those already counted before it', () => {
+    const { control, desired } = startOnV1();
+    const tolerant = configWith('app:2', { maxInProgress: 2, failureThreshold: 2 });
+    const run = new Run(tolerant, control, desired);
+    run.takeOver(IDS.map((id) => row(id)));
+    run.report('Ready');
+    expect(run.step()).toEqual(['web/a', 'web/b']);
+    run.report('Failed', ['web/a']);
+    run.step();
+    expect(run.record()).toMatchObject({ state: 'rolling', failures: 1 });
+    // Restarted with a still in progress: its failure later is the second one.
+    const again = new Run(tolerant, control, desired);
+    again.takeOver(IDS.map((id) => row(id)));
+    again.report('Ready', ['web/c', 'web/d', 'web/e']);
+    again.report('Failed', ['web/a']);
+    again.step();
+    expect(again.record()).toMatchObject({ state: 'rolling', failures: 1 });
+    again.report('Failed', ['web/b']);
+    again.step();
+    expect(again.record()).toMatchObject({ state: 'paused', failures: 2 });
+  });
+
   it('starts paused with pause: true, and a form without rollout changes every node at once', () => {
     const { control, desired } = startOnV1();
     const paused = new Run(configWith('app:2', { maxInProgress: 2, pause: true }), control, desired);

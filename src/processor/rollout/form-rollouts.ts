@@ -16,7 +16,7 @@ import type { Materializer, NodeRef, NodeUpdate } from '../materializer/index.js
 import type { ControlEntry } from '../runner/deletion-hold.js';
 import type { ProducedUpdate } from '../runner/desired-output.js';
 import { emptyOutput, type HoldOutput } from '../runner/hold-records.js';
-import { decideRollout, failureKey, type RolloutNode } from './rollout-admission.js';
+import { decideRollout, failureKey, phaseOf, type RolloutNode } from './rollout-admission.js';
 import { definitionOf, formRecordOut, recorded, rolloutAudit } from './rollout-records.js';
 
 // The processor's side of progressive rollouts (docs/rollout.md); the
@@ -170,7 +170,8 @@ export class FormRollouts {
       // (the record has the count): the first step, with the sink's reports
       // read, takes them as counted.
       if (!rollout.seeded) {
-        for (const node of nodes) rollout.counted.add(failureKey(node));
+        for (const node of nodes)
+          if (phaseOf(node, record.current.version) === 'failed') rollout.counted.add(failureKey(node));
         rollout.seeded = true;
       }
       const decision = decideRollout({
