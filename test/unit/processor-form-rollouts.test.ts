@@ -259,6 +259,32 @@ describe('processor > FormRollouts', () => {
     expect(again.record()).toMatchObject({ state: 'paused', failures: 2 });
   });
 
+  it('follows a pause another instance wrote, and not a pause it resumed from', () => {
+    const { control, desired } = startOnV1();
+    const a = new Run(v2, control, desired);
+    a.takeOver(IDS.map((id) => row(id)));
+    const b = new Run(v2, control, desired);
+    b.takeOver(IDS.map((id) => row(id)));
+    const seen = control.length;
+    a.report('Ready');
+    a.step();
+    a.report('Failed', ['web/a']);
+    a.step();
+    expect(a.record().state).toBe('paused');
+    for (const entry of control.slice(seen)) b.rollouts.onControl(entry);
+    b.report('Ready', ['web/b', 'web/c', 'web/d', 'web/e']);
+    b.report('Failed', ['web/a']);
+    expect(b.step()).toEqual([]);
+    // Resumed: the older pause record read again changes nothing.
+    b.request('resume');
+    const pauseRecord = control
+      .slice(seen)
+      .filter((entry) => entry.key === 'form/web')
+      .at(-1);
+    if (pauseRecord !== undefined) b.rollouts.onControl({ ...pauseRecord, offset: BigInt(control.length) });
+    expect(b.step()).not.toEqual([]);
+  });
+
   it('starts paused with pause: true, and a form without rollout changes every node at once', () => {
     const { control, desired } = startOnV1();
     const paused = new Run(configWith('app:2', { maxInProgress: 2, pause: true }), control, desired);

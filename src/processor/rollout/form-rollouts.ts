@@ -28,9 +28,9 @@ import { definitionOf, formRecordOut, recorded, rolloutAudit } from './rollout-r
 // what the sink reports on `<prefix>.status`. Everything here returns the
 // records to commit; the caller commits them in one transaction.
 //
-// The state is this instance's: with several processor instances, each
-// admits up to maxInProgress of the nodes it renders, and a pause or an abort
-// written by one is followed by the others at their next take-over.
+// The admission is this instance's: with several processor instances, each
+// admits up to maxInProgress of the nodes it renders; a pause written by one
+// is followed by the others at once, and requests reach every instance.
 
 export interface FormRolloutsOptions {
   config: RowkubeConfig;
@@ -137,8 +137,15 @@ export class FormRollouts {
     return out;
   }
 
-  /** A control record met while following the topic: a resume or abort request. */
+  /**
+   * A control record met while following the topic: a resume or abort
+   * request, or a form record another instance wrote (a pause is followed).
+   */
   onControl(entry: ControlEntry): HoldOutput | undefined {
+    if (entry.key.startsWith('form/')) {
+      this.followPause(entry);
+      return undefined;
+    }
     if (!entry.key.startsWith('rollout/') || entry.value === null) return undefined;
     if (this.controlEnd === undefined) {
       this.early.push(entry);
@@ -148,6 +155,27 @@ export class FormRollouts {
     const out = emptyOutput();
     this.request(out, entry);
     return out;
+  }
+
+  /**
+   * Another instance paused the rollout: this one stops admitting too, at
+   * once rather than at its next take-over. Only a pause is followed: each
+   * instance completes its own share, and requests reach every instance.
+   */
+  private followPause(entry: ControlEntry): void {
+    if (this.controlEnd === undefined || entry.offset < this.controlEnd || entry.value === null) return;
+    const record = decodeControl(entry.key, entry.value);
+    if (record.kind !== 'form' || record.state !== 'paused') return;
+    const rollout = this.forms.get(record.form);
+    if (rollout === undefined || rollout.record.state !== 'rolling') return;
+    if (rollout.record.current.version !== record.current.version) return;
+    // A pause this instance already resumed from is older than its resume request.
+    if (BigInt(record.handledRequest) < BigInt(rollout.record.handledRequest)) return;
+    rollout.record = { ...rollout.record, state: 'paused', reason: record.reason, sinceMs: record.sinceMs };
+    this.options.logger.warn(
+      { form: record.form, reason: record.reason },
+      'form rollout paused by another instance',
+    );
   }
 
   /**
@@ -293,7 +321,8 @@ export class FormRollouts {
     rollout.record = { ...rollout.record, state, reason, failures, sinceMs: this.now() };
     formRecordOut(out, this.options.controlTopic, rollout.record);
     this.audit(out, rollout.form, action, reason);
-    this.options.logger.info({ form: rollout.form.name, state, reason }, `form rollout ${state}`);
+    const log = state === 'paused' || state === 'aborted' ? 'warn' : 'info';
+    this.options.logger[log]({ form: rollout.form.name, state, reason }, `form rollout ${state}`);
   }
 
   private admit(out: HoldOutput, rollout: FormRollout, ids: readonly string[]): void {
