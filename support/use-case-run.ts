@@ -75,7 +75,15 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
       },
       { timeoutMs, intervalMs: 200 },
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\nrowkube run said:\n${rowkube.lastOutput(30)}`);
+      // Its warnings and errors first: the last lines are often only the routine ones.
+      const problems = rowkube
+        .logLines(undefined, 40)
+        .slice(-10)
+        .map((line) => JSON.stringify(line));
+      throw new Error(
+        `${error.message}\nrowkube run's last warnings and errors:\n${problems.join('\n')}\n` +
+          `its last output:\n${rowkube.lastOutput(15)}`,
+      );
     });
 
   const stop = async () => {
@@ -129,7 +137,8 @@ export function sqlStatements(text: string): string[] {
 /**
  * The example's configuration as the run uses it: its topic prefix and slot,
  * no metrics port (runs go side by side), and every `tenant-` that starts a
- * namespace name (in allowedNamespaces and in the forms) made the run's own.
+ * namespace name (`tenant-{{ … }}` in the forms, `tenant-*` in
+ * allowedNamespaces) made the run's own.
  */
 function runConfig(text: string, kind: DatabaseKind, prefix: string, namespacePrefix: string): string {
   const document = parseDocument(text);
@@ -141,7 +150,9 @@ function runConfig(text: string, kind: DatabaseKind, prefix: string, namespacePr
       for (const source of sources.items)
         if (isMap(source) && source.has('postgres')) source.setIn(['postgres', 'slot'], prefix);
   }
-  const swap = new RegExp(`(^|[^a-z0-9-])${EXAMPLE_NAMESPACE_PREFIX}`, 'g');
+  // Only where a tenant's name follows (a template) or any name may (a wildcard):
+  // an object merely named `tenant-quota` keeps its name.
+  const swap = new RegExp(`(^|[^a-z0-9-])${EXAMPLE_NAMESPACE_PREFIX}(?=\\{\\{|\\*)`, 'g');
   for (const section of ['kubernetes', 'forms'])
     visit(document.get(section, true) as never, {
       Scalar(_key, node) {
