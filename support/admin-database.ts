@@ -41,15 +41,22 @@ export interface AdminDatabase {
   close(): Promise<void>;
 }
 
-/** Connects as the application user, who creates tables and writes rows. */
-export async function openAdminDatabase(kind: DatabaseKind): Promise<AdminDatabase> {
+/**
+ * Connects as the application user, who creates tables and writes rows.
+ * options.database: another database of the same server than the stack's
+ * own (both URLs, the admin's and the capture user's, then name it).
+ */
+export async function openAdminDatabase(
+  kind: DatabaseKind,
+  options: { database?: string } = {},
+): Promise<AdminDatabase> {
   const [captureVariable, adminVariable] = URL_VARIABLES[kind];
   const env = stackEnv({ needs: URL_VARIABLES[kind] });
-  const adminUrl = env.urls[adminVariable];
+  const adminUrl = withDatabase(env.urls[adminVariable], options.database);
   const exec = kind === 'postgres' ? await postgresExec(adminUrl) : await mysqlExec(adminUrl);
   return {
     kind,
-    captureUrl: env.urls[captureVariable],
+    captureUrl: withDatabase(env.urls[captureVariable], options.database),
     exec: exec.run,
     query: exec.query,
     transaction: async (body) => {
@@ -64,6 +71,14 @@ export async function openAdminDatabase(kind: DatabaseKind): Promise<AdminDataba
     },
     close: exec.close,
   };
+}
+
+/** `url` with its path (the database) replaced by `database`, when one is given. */
+export function withDatabase(url: string, database: string | undefined): string {
+  if (database === undefined) return url;
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
 }
 
 /**
