@@ -6,7 +6,8 @@ import { posix } from 'node:path';
 // parts below it:
 //
 //   connectors → core              contracts → core          kafka → contracts, core
-//   processor, sink → contracts, kafka, core
+//   processor → status (a rollout admits nodes on the sink's reports), contracts, kafka, core
+//   sink → contracts, kafka, core
 //   replay → the sink's facade (src/sink/index.ts), contracts, kafka, core
 //   status (reading node status and history) → contracts, kafka, core
 //   observability → status, contracts, kafka, core
@@ -22,7 +23,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   connectors: ['core'],
   contracts: ['core'],
   kafka: ['contracts', 'core'],
-  processor: ['contracts', 'kafka', 'core'],
+  processor: ['status', 'contracts', 'kafka', 'core'],
   sink: ['contracts', 'kafka', 'core'],
   replay: ['contracts', 'kafka', 'core'],
   status: ['contracts', 'kafka', 'core'],

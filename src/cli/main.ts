@@ -8,6 +8,7 @@ import { processCommand } from './commands/process.js';
 import { rbacCommand } from './commands/rbac.js';
 import { releaseCommand } from './commands/release.js';
 import { replayCommand } from './commands/replay.js';
+import { rolloutCommand } from './commands/rollout.js';
 import { runCommand } from './commands/run.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { statusCommand } from './commands/status.js';
@@ -51,6 +52,12 @@ Usage:
   rowkube release HUB --config FILE [--wait-timeout SECONDS]
                                       carry out the deletions the mass-deletion guard
                                       holds for HUB; waits for the processor (default 30 s)
+  rowkube rollout status|resume|abort FORM --config FILE [--wait-timeout SECONDS]
+                                      a form's progressive rollout (docs/rollout.md): its
+                                      versions, state and nodes by phase; resume a paused
+                                      one; abort: changed nodes go back to the previous
+                                      version. Exit 0 done, 1 not carried out in time,
+                                      3 (status) paused or aborted
   rowkube rbac --config FILE [--kubeconfig FILE]
                [-o values | -o manifests --service-account NS/NAME]
                                       print the least-privilege RBAC rules the configuration
@@ -119,6 +126,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await snapshotCommand(request);
       case 'release':
         return await releaseCommand(request);
+      case 'rollout':
+        return await rolloutCommand(request);
       case 'rbac':
         return await rbacCommand(request);
       case 'kafka-acls':

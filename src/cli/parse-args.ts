@@ -14,6 +14,13 @@ export type CliRequest =
   | { kind: 'replay'; config: string; kubeconfig: string; at?: number; waitTimeoutSeconds?: number }
   | { kind: 'release'; config: string; hub: string; waitSeconds: number }
   | {
+      kind: 'rollout';
+      action: 'status' | 'resume' | 'abort';
+      config: string;
+      form: string;
+      waitSeconds: number;
+    }
+  | {
       kind: 'rbac';
       config: string;
       kubeconfig?: string;
@@ -163,6 +170,28 @@ export function parseArgs(argv: readonly string[]): CliRequest {
           kind: command,
           config: requireConfig(command, values.config),
           hub: positionals[0] as string,
+          waitSeconds,
+        };
+      }
+      case 'rollout': {
+        const { values, positionals } = parse(
+          command,
+          rest,
+          { ...CONFIG, 'wait-timeout': { type: 'string' } },
+          2,
+        );
+        const action = positionals[0] as string;
+        if (action !== 'status' && action !== 'resume' && action !== 'abort')
+          throw new Error(`'rollout' wants status, resume or abort, then the form's name; got '${action}'`);
+        const timeout = values['wait-timeout'];
+        const waitSeconds = timeout === undefined ? DEFAULT_RELEASE_WAIT_SECONDS : Number(timeout);
+        if (String(timeout ?? '0').trim() === '' || !Number.isFinite(waitSeconds) || waitSeconds < 0)
+          throw new Error(`--wait-timeout wants a number of seconds (0 does not wait), got '${timeout}'`);
+        return {
+          kind: command,
+          action,
+          config: requireConfig(command, values.config),
+          form: positionals[1] as string,
           waitSeconds,
         };
       }

@@ -40,6 +40,19 @@ export const AUDIT_ACTIONS = [
   'released',
   /** The processor: a held removal was dropped because the row came back. */
   'cancelled',
+  /**
+   * The processor (progressive rollout, docs/rollout.md): a new form version
+   * started rolling out; form-level, keyed `rollout/<form>` (nodeId), no object.
+   */
+  'rollout_started',
+  /** The rollout stopped admitting nodes: failureThreshold reached, or `pause: true`. */
+  'rollout_paused',
+  /** `rowkube rollout resume`: a paused rollout admits nodes again. */
+  'rollout_resumed',
+  /** `rowkube rollout abort`: the nodes already changed go back to the previous version. */
+  'rollout_aborted',
+  /** Every node of the form is on the new version and Ready. */
+  'rollout_complete',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

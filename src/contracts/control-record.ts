@@ -7,6 +7,13 @@
 //                         releases it or finds the row restored (cancelled).
 //   key `release/<hub>`   `rowkube release HUB`: every held record of the hub
 //                         at a lower offset is to be carried out.
+//   key `form/<form>`     the form's versions (current and previous, with their
+//                         definitions) and its rollout's state; written by the
+//                         processor when the configured version differs from the
+//                         recorded one, and at each rollout transition.
+//   key `rollout/<form>`  `rowkube rollout resume|abort FORM`: a request the
+//                         processor carries out once (the form record names the
+//                         offset of the last request it handled).
 //
 // Kafka offsets of the one partition order holds and releases without clocks:
 // a release covers exactly the holds that were in the log before it, whether
@@ -43,7 +50,39 @@ export interface ReleaseRecord {
   requestedAtMs: number;
 }
 
-export type ControlRecord = HeldRecord | ReleaseRecord;
+/** A form version as recorded: its hash (form-version.ts) and the definition it hashes (a FormConfig). */
+export interface RecordedFormVersion {
+  version: string;
+  definition: unknown;
+}
+
+export const ROLLOUT_STATES = ['rolling', 'paused', 'aborted', 'complete'] as const;
+export type RolloutState = (typeof ROLLOUT_STATES)[number];
+
+export interface FormRecord {
+  kind: 'form';
+  form: string;
+  current: RecordedFormVersion;
+  /** The version nodes are on until admitted (or go back to on abort); null when none was recorded. */
+  previous: RecordedFormVersion | null;
+  state: RolloutState;
+  /** Nodes that failed on the current version since the rollout started or was resumed. */
+  failures: number;
+  sinceMs: number;
+  /** Why the state is what it is, for people (the failures that paused it, who aborted it). */
+  reason: string;
+  /** Requests (`rollout/<form>`) at or below this offset of the control topic are handled or stale; decimal text. */
+  handledRequest: string;
+}
+
+export interface RolloutRequestRecord {
+  kind: 'rollout-request';
+  form: string;
+  action: 'resume' | 'abort';
+  requestedAtMs: number;
+}
+
+export type ControlRecord = HeldRecord | ReleaseRecord | FormRecord | RolloutRequestRecord;
 
 export function heldKey(node: string): string {
   return `held/${node}`;
@@ -51,6 +90,14 @@ export function heldKey(node: string): string {
 
 export function releaseKey(hub: string): string {
   return `release/${hub}`;
+}
+
+export function formKey(form: string): string {
+  return `form/${form}`;
+}
+
+export function rolloutKey(form: string): string {
+  return `rollout/${form}`;
 }
 
 export function encodeControl(record: ControlRecord): string {
@@ -69,5 +116,13 @@ export function decodeControl(key: string, value: string): ControlRecord {
   if (record?.kind === 'held' && typeof record.node === 'string' && typeof record.hub === 'string')
     return record as HeldRecord;
   if (record?.kind === 'release' && typeof record.hub === 'string') return record as ReleaseRecord;
+  if (record?.kind === 'form' && typeof record.form === 'string' && typeof record.current === 'object')
+    return record as FormRecord;
+  if (
+    record?.kind === 'rollout-request' &&
+    typeof record.form === 'string' &&
+    (record.action === 'resume' || record.action === 'abort')
+  )
+    return record as RolloutRequestRecord;
   throw new Error(`control record '${key}': unknown record ${value.slice(0, 200)}`);
 }

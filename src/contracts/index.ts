@@ -20,10 +20,17 @@ export {
   type ControlRecord,
   decodeControl,
   encodeControl,
+  type FormRecord,
+  formKey,
   type HeldRecord,
   heldKey,
+  type RecordedFormVersion,
   type ReleaseRecord,
+  ROLLOUT_STATES,
+  type RolloutRequestRecord,
+  type RolloutState,
   releaseKey,
+  rolloutKey,
 } from './control-record.js';
 export type { DesiredResourceValue, DesiredValue, Provenance } from './desired-record.js';
 export { FORM_VERSION_ANNOTATION, formVersion, type VersionedForm } from './form-version.js';

@@ -47,6 +47,11 @@ export interface PipelineMetrics {
   sinkAudited(events: readonly AuditEvent[]): void;
   /** Removals the processor's mass-deletion guard holds for the hub now (0 when none). */
   deletionsHeld?(hub: string, nodes: number): void;
+  /**
+   * A form's progressive rollout now (docs/rollout.md): its state and how many
+   * of the nodes this processor renders are pending, in progress, ready or failed.
+   */
+  formRollout?(form: string, state: string, nodes: Readonly<Record<string, number>>): void;
   /** A failure of a stage (a restart, a source that stopped), by its ROWKUBE_ERR_* code. */
   stageFailed(stage: StageName, error: unknown): void;
 }

@@ -4,6 +4,7 @@ import {
   type CommittedDesired,
   errorCodeOf,
   type PipelineMetrics,
+  ROLLOUT_STATES,
   type StageName,
   stageDurations,
 } from '../contracts/index.js';
@@ -24,6 +25,8 @@ export const MetricName = {
   LAST_APPLIED_COMMIT_AGE: 'rowkube_sink_last_applied_commit_age_seconds',
   COMPONENT_READY: 'rowkube_component_ready',
   DELETIONS_HELD: 'rowkube_deletions_held',
+  ROLLOUT_STATE: 'rowkube_rollout_state',
+  ROLLOUT_NODES: 'rowkube_rollout_nodes',
   SNAPSHOT_ROWS: 'rowkube_snapshot_rows_total',
   SNAPSHOT_ROWS_ESTIMATED: 'rowkube_snapshot_rows_estimated',
   CAPTURE_LEADER: 'rowkube_capture_leader',
@@ -80,6 +83,8 @@ export class RowkubeMetrics implements PipelineMetrics {
   private readonly refreshers: (() => Promise<void>)[] = [];
   private readonly componentReady: Gauge<'component'>;
   private readonly deletionsHeldGauge: Gauge<'hub'>;
+  private readonly rolloutStateGauge: Gauge<'form' | 'state'>;
+  private readonly rolloutNodesGauge: Gauge<'form' | 'phase'>;
   private readonly snapshotRows: Gauge<'source'>;
   private readonly snapshotEstimated: Gauge<'source'>;
   private readonly captureLeaderGauge: Gauge<'source'>;
@@ -175,6 +180,18 @@ export class RowkubeMetrics implements PipelineMetrics {
       labelNames: ['hub'],
       registers,
     });
+    this.rolloutStateGauge = new Gauge({
+      name: MetricName.ROLLOUT_STATE,
+      help: "A form's progressive rollout: 1 for its current state (rolling, paused, aborted, complete), 0 for the others.",
+      labelNames: ['form', 'state'],
+      registers,
+    });
+    this.rolloutNodesGauge = new Gauge({
+      name: MetricName.ROLLOUT_NODES,
+      help: "The nodes of a form's rollout this processor renders, by phase (pending, inProgress, ready, failed).",
+      labelNames: ['form', 'phase'],
+      registers,
+    });
     // Gauges, though one is named _total: a resumed snapshot starts from the rows its earlier attempts committed.
     this.snapshotRows = new Gauge({
       name: MetricName.SNAPSHOT_ROWS,
@@ -221,6 +238,12 @@ export class RowkubeMetrics implements PipelineMetrics {
 
   deletionsHeld(hub: string, nodes: number): void {
     this.deletionsHeldGauge.set({ hub }, nodes);
+  }
+
+  formRollout(form: string, state: string, nodes: Readonly<Record<string, number>>): void {
+    for (const candidate of ROLLOUT_STATES)
+      this.rolloutStateGauge.set({ form, state: candidate }, candidate === state ? 1 : 0);
+    for (const [phase, count] of Object.entries(nodes)) this.rolloutNodesGauge.set({ form, phase }, count);
   }
 
   snapshotProgress(source: string, rows: number, estimated: number): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PipelineMetrics } from '../contracts/index.js';
+import type { NodeStatus, PipelineMetrics } from '../contracts/index.js';
 import {
   auditTopic,
   controlTopic,
@@ -26,13 +26,15 @@ import {
 } from '../kafka/index.js';
 import { type DecodedChange, decodeChange } from './desired/change-input.js';
 import { Materializer, type NodeUpdate } from './materializer/index.js';
+import { FormRollouts } from './rollout/form-rollouts.js';
+import { followRolloutStatus } from './rollout/rollout-status.js';
 import { followControl, readControl } from './runner/control-follower.js';
-import { DeletionHold, type HoldOutput, merge } from './runner/deletion-hold.js';
+import { DeletionHold, emptyOutput, type HoldOutput, merge } from './runner/deletion-hold.js';
 import { DesiredOutput, type ProducedUpdate } from './runner/desired-output.js';
 import { type HubAssignment, rebuildHubRows } from './runner/hub-rebuild.js';
 import { HubShare } from './runner/hub-share.js';
 import { followLookups } from './runner/lookup-follower.js';
-import { readProducedHashes } from './runner/produced-hashes.js';
+import { readProduced } from './runner/produced-hashes.js';
 import { reconciledUpdates } from './runner/reconcile.js';
 
 /**
@@ -164,9 +166,23 @@ async function openProcessor(
     outputTopic,
     config.forms,
   );
+  // Progressive rollouts (docs/rollout.md): which definition each node
+  // renders with, and admission on the sink's status reports.
+  const statusOf: { get: (id: string) => NodeStatus | undefined } = { get: () => undefined };
+  const rollouts = new FormRollouts({
+    config,
+    materializer,
+    logger,
+    metrics: options.metrics,
+    controlTopic: controlTopic(prefix),
+    auditTopic: auditTopic(prefix),
+    statusOf: (id) => statusOf.get(id),
+  });
+  materializer.setFormResolver(rollouts.formFor);
   const desired = {
     commit: async (...args: Parameters<DesiredOutput['commit']>) => {
       const records = await output.commit(...args);
+      rollouts.noteProduced(args[0]);
       options.metrics?.desiredCommitted(args[0].map((produced) => produced.update.result));
       return records;
     },
@@ -193,7 +209,7 @@ async function openProcessor(
     onEntry: (entry) =>
       attempt.serially(async () => {
         attempt.check();
-        await commitHold(hold.onControl(entry));
+        await commitHold(merge(hold.onControl(entry) ?? emptyOutput(), rollouts.onControl(entry)));
       }),
   });
   control.catch((error) => attempt.crash(error));
@@ -243,16 +259,16 @@ async function openProcessor(
       materializer,
       signal,
     });
-    const produced = await readProducedHashes(kafka, outputTopic, registry, signal);
+    const { hashes: produced, versions } = await readProduced(kafka, outputTopic, registry, signal);
     materializer.seedProduced(produced);
+    const controlEntries = await readControl(kafka, controlTopic(prefix), signal);
+    // Before the reconcile: it renders each node with the version its rollout gives it.
+    const rolloutStart = rollouts.restore(controlEntries, versions);
     // Held removals survive the restart: read back from the control topic,
     // and a reconcile that would remove many nodes is screened like a batch.
-    const restored = hold.restore(
-      await readControl(kafka, controlTopic(prefix), signal),
-      (topic, partition) => share.owns(topic, partition),
-    );
+    const restored = hold.restore(controlEntries, (topic, partition) => share.owns(topic, partition));
     const reconciled = reconciledUpdates(config, materializer, produced);
-    const step = merge(hold.screen(reconciled, { topic: '', partition: -1 }), restored);
+    const step = merge(merge(hold.screen(reconciled, { topic: '', partition: -1 }), restored), rolloutStart);
     await desired.commit(step.produced, undefined, step);
     logger.info(
       {
@@ -265,7 +281,23 @@ async function openProcessor(
     );
     options.metrics?.componentState('processor', true);
     hold.report();
+    rolloutStatus.start();
   };
+  const rolloutStatus = followRolloutStatus({
+    config,
+    kafka,
+    registry: registryClient,
+    logger,
+    signal,
+    attempt,
+    onView: (view) => {
+      statusOf.get = (id) => view.get(id);
+    },
+    step: async () => {
+      attempt.check();
+      await commitHold(rollouts.step());
+    },
+  });
 
   return {
     commits: 'transactional',

@@ -100,6 +100,28 @@ describe('CLI > parseArgs', () => {
     });
   });
 
+  it('rollout takes an action, a form and a config, and an optional wait', () => {
+    expect(parseArgs(['rollout', 'abort', 'web', '-c', 'r.yaml'])).toEqual({
+      kind: 'rollout',
+      action: 'abort',
+      config: 'r.yaml',
+      form: 'web',
+      waitSeconds: 30,
+    });
+    expect(parseArgs(['rollout', 'status', 'web', '-c', 'r.yaml', '--wait-timeout', '0'])).toMatchObject({
+      action: 'status',
+      waitSeconds: 0,
+    });
+    expect(parseArgs(['rollout', 'undo', 'web', '-c', 'r.yaml'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining("'rollout' wants status, resume or abort"),
+    });
+    expect(parseArgs(['rollout', 'web', '-c', 'r.yaml'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining("'rollout' takes 2 arguments"),
+    });
+  });
+
   it('release takes a hub and a config, and an optional wait', () => {
     expect(parseArgs(['release', 'tenants', '-c', 'r.yaml'])).toEqual({
       kind: 'release',

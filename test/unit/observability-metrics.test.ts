@@ -147,6 +147,16 @@ describe('Observability > RowkubeMetrics', () => {
     expect(m.readiness.report()).toMatchObject({ ready: true, components: { processor: { ready: true } } });
   });
 
+  it("shows a form's rollout: its state, and its nodes by phase", async () => {
+    const m = metrics();
+    m.formRollout('web', 'paused', { pending: 190, inProgress: 0, ready: 7, failed: 3 });
+    const text = await m.exposition();
+    expect(text).toContain(`${MetricName.ROLLOUT_STATE}{form="web",state="paused"} 1`);
+    expect(text).toContain(`${MetricName.ROLLOUT_STATE}{form="web",state="rolling"} 0`);
+    expect(text).toContain(`${MetricName.ROLLOUT_NODES}{form="web",phase="failed"} 3`);
+    expect(text).toContain(`${MetricName.ROLLOUT_NODES}{form="web",phase="pending"} 190`);
+  });
+
   it('includes the process metrics unless told not to', async () => {
     expect(await new RowkubeMetrics().exposition()).toContain('process_cpu_user_seconds_total');
     expect(await metrics().exposition()).not.toContain('process_cpu_user_seconds_total');

@@ -92,6 +92,19 @@ describe('Sink > ownership > ownedManifest', () => {
     ]);
   });
 
+  it('records the form version like provenance: outside the content hash', () => {
+    const plain = ownedManifest(deployment(), owner, provenance, { namespaced: true });
+    const versioned = ownedManifest(deployment(), owner, provenance, {
+      namespaced: true,
+      formVersion: '0123456789abcdef',
+    });
+    expect(annotationsOf(versioned)['rowkube.io/form-version']).toBe('0123456789abcdef');
+    expect(annotationsOf(plain)['rowkube.io/form-version']).toBeUndefined();
+    expect(annotationsOf(versioned)['rowkube.io/content-hash']).toBe(
+      annotationsOf(plain)['rowkube.io/content-hash'],
+    );
+  });
+
   it('sets metadata.namespace from targetNamespace for a namespaced kind', () => {
     const owned = ownedManifest(deployment({ namespace: 'default' }), owner, provenance, {
       namespaced: true,
@@ -331,6 +344,7 @@ describe('Sink > ownership > orphan and adoption patches', () => {
           'rowkube.io/commit-time': null,
           'rowkube.io/content-hash': null,
           'rowkube.io/deletion-policy': null,
+          'rowkube.io/form-version': null,
           'rowkube.io/orphaned-at': '2025-01-15T10:30:00.000Z',
           'rowkube.io/orphaned-reason': 'NodeDeleted',
         },

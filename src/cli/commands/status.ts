@@ -1,13 +1,15 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'yaml';
-import { type NodeStatus, statusTopic } from '../../contracts/index.js';
+import { controlTopic, type NodeStatus, statusTopic } from '../../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
 import { checkKafkaAccess, createKafka, SchemaRegistryClient, toJsonValue } from '../../kafka/index.js';
+import { readControl } from '../../processor/runner/control-follower.js';
 import { nodeHistory, StatusView } from '../../status/index.js';
 import { loadConfig } from '../load-config.js';
 import type { CliRequest } from '../parse-args.js';
 import { shutdownSignal } from '../shutdown-signal.js';
+import { formRecords, rolloutLines } from '../status/rollout-lines.js';
 import { nodeDetail, statusMatches, statusRow, statusTable } from '../status/status-format.js';
 
 export type StatusRequest = Extract<CliRequest, { kind: 'status' }>;
@@ -57,6 +59,12 @@ export async function statusCommand(request: StatusRequest, out: Writable): Prom
     } else {
       const statuses = view.list().filter((s) => statusMatches(s, request));
       await print(formatList(request.output, statuses));
+      // A line per form whose rollout is under way, paused or aborted (docs/rollout.md).
+      if (request.output === 'table') {
+        const records = formRecords(await readControl(kafka, controlTopic(prefix), signal));
+        const lines = rolloutLines(records, view.list(), Date.now());
+        if (lines.length > 0) await print(`\n${lines.join('\n')}\n`);
+      }
     }
     if (request.watch) await watch(view, request, print, signal);
     return 0;

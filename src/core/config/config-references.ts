@@ -71,6 +71,12 @@ export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): Re
 
   const formNames = new Set<string>();
   config.forms.forEach((form, f) => {
+    // Admission waits for the sink's Ready reports: without them no node would ever count as done.
+    if (form.rollout !== undefined && !config.sink.status)
+      problems.push({
+        path: ['forms', f, 'rollout'],
+        message: `form '${form.name}' has a rollout, which admits nodes on the sink's status reports: set sink.status to true, or remove forms[].rollout`,
+      });
     if (formNames.has(form.name))
       problems.push({ path: ['forms', f, 'name'], message: `form '${form.name}' is defined twice` });
     formNames.add(form.name);

@@ -11,9 +11,15 @@ import type { NodeRef } from './table-change.js';
 /** A render result, or 'deleted' when no hub row has the uid any more (→ tombstone). */
 export type DesiredNode = RenderedNode | { kind: 'absent'; id: string; reason: 'deleted' };
 
-export function desiredFor(config: MaterializerConfig, state: MaterializedState, ref: NodeRef): DesiredNode {
+/** `definition`: the form definition to render with, when not the configured one (a rollout's previous version). */
+export function desiredFor(
+  config: MaterializerConfig,
+  state: MaterializedState,
+  ref: NodeRef,
+  definition?: FormConfig,
+): DesiredNode {
   const hub = config.hubs.find((candidate) => candidate.name === ref.hub);
-  const form = config.forms.find((candidate) => candidate.name === ref.form);
+  const form = definition ?? config.forms.find((candidate) => candidate.name === ref.form);
   if (hub === undefined || form === undefined) throw new Error(`desiredFor: unknown node ${ref.id}`);
 
   const keys = state.hubKeys(hub.name, ref.uid);

@@ -7,7 +7,7 @@ export {
   type RowEffect,
   type TableRole,
 } from './materialized-state.js';
-export { absentHash, Materializer, type NodeUpdate } from './materializer.js';
+export { absentHash, type FormResolver, Materializer, type NodeUpdate } from './materializer.js';
 export {
   type ChangeRecord,
   keyText,

@@ -1,4 +1,5 @@
 import { contentHash, formVersion } from '../../contracts/index.js';
+import type { FormConfig } from '../../core/config/form-schema.js';
 import { affectedNodes, type MaterializerConfig } from './affected-nodes.js';
 import { type DesiredNode, desiredFor } from './desired-for.js';
 import { MaterializedState, type TableRole } from './materialized-state.js';
@@ -22,6 +23,12 @@ export interface NodeUpdate {
   formVersion?: string;
 }
 
+/**
+ * Which definition of its form a node is rendered with (a progressive
+ * rollout, docs/rollout.md): undefined means the configured one.
+ */
+export type FormResolver = (ref: NodeRef) => FormConfig | undefined;
+
 export class Materializer {
   readonly state: MaterializedState;
   /** Last hash produced per node id. Absent nodes stay, so a second delete yields no second tombstone. */
@@ -32,6 +39,9 @@ export class Materializer {
 
   /** Each configured form's version, by form name. */
   private readonly formVersions: ReadonlyMap<string, string>;
+  /** Versions of the other definitions a resolver hands out, computed once per definition. */
+  private readonly resolvedVersions = new WeakMap<FormConfig, string>();
+  private resolver: FormResolver | undefined;
 
   constructor(private readonly config: MaterializerConfig) {
     this.state = new MaterializedState(config.hubs);
@@ -50,6 +60,26 @@ export class Materializer {
    */
   restoreHubRow(change: TableChange): void {
     this.state.apply(change, 'hub');
+  }
+
+  /** Renders each node from then on with the definition the resolver picks (undefined: the configured one). */
+  setFormResolver(resolver: FormResolver | undefined): void {
+    this.resolver = resolver;
+  }
+
+  /**
+   * Renders the given nodes again (a rollout admits them, or an abort sends
+   * them back) and returns those whose rendering differs from what was produced.
+   */
+  rerender(ids: readonly string[]): NodeUpdate[] {
+    const refs: NodeRef[] = [];
+    for (const id of ids) {
+      const slash = id.indexOf('/');
+      const form = this.config.forms.find((candidate) => candidate.name === id.slice(0, slash));
+      if (form === undefined) continue;
+      refs.push({ id, form: form.name, hub: form.hub, uid: id.slice(slash + 1) });
+    }
+    return this.render(refs);
   }
 
   /** Whether the last hash produced for the node is a live record (not a tombstone). */
@@ -80,7 +110,7 @@ export class Materializer {
 
   /** What the node renders to now, from the rows held (a held removal: still absent, or restored). */
   current(ref: NodeRef): DesiredNode {
-    return desiredFor(this.config, this.state, ref);
+    return desiredFor(this.config, this.state, ref, this.resolver?.(ref));
   }
 
   /** Forgets the hub rows and what was produced: the processor is about to rebuild another share of the hubs. */
@@ -113,6 +143,15 @@ export class Materializer {
     return this.render(refs, true);
   }
 
+  private versionOf(form: FormConfig): string {
+    let version = this.resolvedVersions.get(form);
+    if (version === undefined) {
+      version = formVersion(form);
+      this.resolvedVersions.set(form, version);
+    }
+    return version;
+  }
+
   private remember(id: string, hash: string, live: boolean): void {
     this.lastHash.set(id, hash);
     if (this.live.has(id) === live) return;
@@ -125,13 +164,14 @@ export class Materializer {
   private render(refs: readonly NodeRef[], unknownAbsentHeld = false): NodeUpdate[] {
     const updates: NodeUpdate[] = [];
     for (const ref of refs) {
-      const result = desiredFor(this.config, this.state, ref);
+      const resolved = this.resolver?.(ref);
+      const result = desiredFor(this.config, this.state, ref, resolved);
       const hash = hashOf(result);
       const previous = this.lastHash.get(ref.id);
       if (previous === hash) continue;
       this.remember(ref.id, hash, result.kind !== 'absent');
       if (unknownAbsentHeld && previous === undefined && result.kind === 'absent') continue;
-      const version = this.formVersions.get(ref.form);
+      const version = resolved === undefined ? this.formVersions.get(ref.form) : this.versionOf(resolved);
       updates.push({
         id: ref.id,
         result,

@@ -216,6 +216,8 @@ export class DeletionHold {
         releases.set(record.hub, entry.offset);
         continue;
       }
+      // Form versions and rollout requests are form-rollouts.ts's.
+      if (record.kind !== 'held') continue;
       if (record.partition !== -1 && !owns(record.topic, record.partition)) continue;
       if (!materializer.isLive(record.node)) {
         // Its node has no live record any more: nothing is held for it.
@@ -252,6 +254,7 @@ export class DeletionHold {
       return undefined;
     const record = decodeControl(entry.key, entry.value);
     if (record.kind === 'release') return this.release(record.hub, entry.offset);
+    if (record.kind !== 'held') return undefined;
     const node = this.held.get(record.node);
     if (node !== undefined && node.offset === undefined && node.tx === record.tx) node.offset = entry.offset;
     return undefined;

@@ -33,6 +33,7 @@ export async function prepareResource(
       namespaced,
       targetNamespace: resource.targetNamespace,
       deletionPolicy: resource.deletionPolicy === 'Retain' ? 'Retain' : 'Delete',
+      formVersion: node.formVersion ?? null,
     },
   ) as KubeObject;
   const ref = refOf(object);

@@ -30,6 +30,12 @@ export interface OwnedManifestOptions {
    * all that is left to say whether pruning deletes or retains it.
    */
   readonly deletionPolicy?: 'Delete' | 'Retain';
+  /**
+   * The form version of the node's desired record: recorded like provenance,
+   * outside the content hash, so that an object whose content is unchanged is
+   * not written again just for it.
+   */
+  readonly formVersion?: string | null;
 }
 
 /**
@@ -76,6 +82,7 @@ export function ownedManifest(
   if (provenance.commitTsMs !== null) {
     annotations[OwnerAnnotation.commitTime] = new Date(Number(provenance.commitTsMs)).toISOString();
   }
+  if (options.formVersion) annotations[OwnerAnnotation.formVersion] = options.formVersion;
   annotations[OwnerAnnotation.contentHash] = hash;
   return owned;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { FORM_VERSION_ANNOTATION } from '../../contracts/index.js';
 
 // The one definition of the marks rowkube puts on the objects it writes. They
 // are how the sink finds a node's objects again (label selectors) and how it
@@ -40,6 +41,8 @@ export const OwnerAnnotation = {
   deletionPolicy: 'rowkube.io/deletion-policy',
   /** sha256 of what rowkube applies, provenance aside: equal hashes mean nothing to write. */
   contentHash: 'rowkube.io/content-hash',
+  /** The form version the node was rendered with (FORM_VERSION_ANNOTATION, src/contracts/form-version.ts). */
+  formVersion: FORM_VERSION_ANNOTATION,
 } as const;
 
 /** Set on an object rowkube stopped managing but kept (deletionPolicy Retain). */
