@@ -99,8 +99,9 @@ async function main(env: RolloutBenchEnv): Promise<number> {
     await deleteNamespaces(kube, [floorNamespace]);
   });
   const unregister = onInterrupt(cleanUp);
-  // Generous: a stuck rollout fails the phase, a slow one does not.
-  const timeoutMs = Math.max(600_000, env.tenants * 200);
+  // Generous: a stuck rollout fails the phase, a slow one does not (the stack's
+  // controller manager rolls out 2.6–5 Deployments a second, README).
+  const timeoutMs = Math.max(600_000, env.tenants * 1_000);
   const phases = new Phases(say);
   let floor = notRun<FloorFigures>();
   let seed = notRun<{ seconds: number }>();
