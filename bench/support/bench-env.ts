@@ -382,16 +382,7 @@ export const SCALE_SKIPPABLE = ['floor', 'drift'] as const;
 export type ScalePhase = (typeof SCALE_SKIPPABLE)[number];
 
 function scaleSkip(text: string | undefined): ReadonlySet<ScalePhase> {
-  const names = (text ?? '')
-    .split(',')
-    .map((n) => n.trim())
-    .filter((n) => n !== '');
-  for (const name of names)
-    if (!(SCALE_SKIPPABLE as readonly string[]).includes(name))
-      throw new BenchEnvError(
-        `BENCH_SKIP: '${name}' is not a phase that can be skipped (${SCALE_SKIPPABLE.join(', ')})`,
-      );
-  return new Set(names as ScalePhase[]);
+  return skipList(text, SCALE_SKIPPABLE);
 }
 
 export function scaleBenchEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchEnv {
@@ -467,4 +458,61 @@ export function fairnessBenchEnv(env: NodeJS.ProcessEnv = process.env): Fairness
     nodeOptions: env.BENCH_NODE_OPTIONS || undefined,
     cpuProfileDir: env.BENCH_CPU_PROFILE || undefined,
   };
+}
+
+export interface RolloutBenchEnv extends StackEnv {
+  /** Tenants, one Deployment each, that the form change rolls out to (BENCH_TENANTS, default 10,000). */
+  tenants: number;
+  /** kubernetes.concurrency of the run and the floor's requests in flight (BENCH_CONCURRENCY, default 16). */
+  concurrency: number;
+  /** forms[].rollout.maxInProgress of the limited mode (BENCH_MAX_IN_PROGRESS, default 100). */
+  maxInProgress: number;
+  /**
+   * Pods per Deployment (BENCH_REPLICAS, default 0): with pods, the stack's
+   * controller manager, scheduler and kwok replace one per tenant at each
+   * rollout, at a few per second.
+   */
+  replicas: number;
+  /** BENCH_SKIP: phases left out, for quicker runs while iterating (`floor`, `limited`). */
+  skip: ReadonlySet<RolloutPhase>;
+}
+
+/** The phases of bench:rollout that BENCH_SKIP may leave out. */
+export const ROLLOUT_SKIPPABLE = ['floor', 'limited'] as const;
+export type RolloutPhase = (typeof ROLLOUT_SKIPPABLE)[number];
+
+export function rolloutBenchEnv(env: NodeJS.ProcessEnv = process.env): RolloutBenchEnv {
+  const stack = stackEnv({
+    needs: ['MYSQL_URL', 'MYSQL_ADMIN_URL', 'KAFKA_BROKERS', 'KUBECONFIG'],
+    what: 'the rollout benchmark',
+    rerun: 'npm run bench:rollout',
+    env,
+  });
+  const concurrency = envInt(env, 'BENCH_CONCURRENCY', 16);
+  if (concurrency > MAX_CONCURRENCY)
+    throw new BenchEnvError(
+      `BENCH_CONCURRENCY: ${concurrency} is above ${MAX_CONCURRENCY}, the most the sink allows`,
+    );
+  return {
+    ...stack,
+    tenants: envInt(env, 'BENCH_TENANTS', 10_000),
+    concurrency,
+    maxInProgress: envInt(env, 'BENCH_MAX_IN_PROGRESS', 100),
+    replicas: env.BENCH_REPLICAS === '0' ? 0 : envInt(env, 'BENCH_REPLICAS', 0),
+    skip: skipList(env.BENCH_SKIP, ROLLOUT_SKIPPABLE),
+  };
+}
+
+/** BENCH_SKIP: a comma-separated list of phases, each one of `skippable`. */
+function skipList<P extends string>(text: string | undefined, skippable: readonly P[]): ReadonlySet<P> {
+  const names = (text ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const name of names)
+    if (!(skippable as readonly string[]).includes(name))
+      throw new BenchEnvError(
+        `BENCH_SKIP: '${name}' is not a phase that can be skipped (${skippable.join(', ')})`,
+      );
+  return new Set(names as P[]);
 }

@@ -22,6 +22,8 @@ export interface E2eFloorOptions {
   /** Owner prefix of the floor's objects: not the pipeline's, so the sink's inventory never finds them. */
   ownerPrefix: string;
   namespace: string;
+  /** The form whose objects are applied; default bench:e2e's. */
+  form?: string;
 }
 
 export async function benchE2eFloor(kube: KubeApi, options: E2eFloorOptions): Promise<FloorFigures> {
@@ -29,7 +31,7 @@ export async function benchE2eFloor(kube: KubeApi, options: E2eFloorOptions): Pr
     for (let first = options.firstId; first < options.firstId + options.count; first += RENDER_CHUNK) {
       const count = Math.min(RENDER_CHUNK, options.firstId + options.count - first);
       yield* floorObjects(
-        renderTenants(options.config, first, count),
+        renderTenants(options.config, options.form ?? E2E_FORM, first, count),
         options.ownerPrefix,
         options.namespace,
       );
@@ -41,7 +43,7 @@ export async function benchE2eFloor(kube: KubeApi, options: E2eFloorOptions): Pr
   });
 }
 
-function renderTenants(config: RowkubeConfig, firstId: number, count: number): BenchNode[] {
+function renderTenants(config: RowkubeConfig, form: string, firstId: number, count: number): BenchNode[] {
   const rows = Array.from({ length: count }, (_, i) => ({ ...tenantRow(firstId + i) }));
-  return renderRows(config, E2E_FORM, rows, Date.now());
+  return renderRows(config, form, rows, Date.now());
 }

@@ -77,8 +77,13 @@ export class SingleRun {
   /**
    * Starts `rowkube run` with the drift pass every driftIntervalSeconds (0: off)
    * and waits for /readyz; resolves with the seconds from spawn to ready.
+   * `forms`: the run's forms instead of the e2e form (bench:rollout's
+   * Deployment per tenant), e.g. a changed form for the run after a stop.
    */
-  async start(driftIntervalSeconds: number, timeoutMs = 600_000): Promise<number> {
+  async start(
+    driftIntervalSeconds: number,
+    { timeoutMs = 600_000, forms }: { timeoutMs?: number; forms?: readonly object[] } = {},
+  ): Promise<number> {
     const document = e2eConfigDocument({
       prefix: this.prefix,
       kafkaBrokers: this.options.kafkaBrokers,
@@ -90,7 +95,11 @@ export class SingleRun {
       concurrency: this.options.concurrency,
     });
     const set = new ReplicaSet({
-      config: { ...document, kubernetes: { ...document.kubernetes, driftIntervalSeconds } },
+      config: {
+        ...document,
+        kubernetes: { ...document.kubernetes, driftIntervalSeconds },
+        ...(forms === undefined ? {} : { forms }),
+      },
       name: `${this.options.name}${this.sets.length}`,
       lease: { namespace: this.namespace, name: 'unused' },
       kube: this.options.kube,

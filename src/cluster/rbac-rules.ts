@@ -13,7 +13,8 @@ import { builtInKind, type KindResource } from './kube-kinds.js';
 //   patch            the merge patch that orphans a Retain object or adopts it back
 //   get              the live object: readiness, drift, creationPolicy Once, ignoreFields
 //   list             the inventory of owned objects, listed at start (labels)
-//   delete           pruning, only for kinds some resource deletes (deletionPolicy Delete)
+//   delete           pruning, only for kinds some resource deletes (deletionPolicy
+//                    Delete), and recreating (recreatePolicy OnImmutableChange)
 //   leases           get, create, update of the capture Lease per source
 //
 // Namespaced kinds go in a Role per namespace when kubernetes.allowedNamespaces
@@ -102,7 +103,9 @@ export function deriveRbac(config: RbacConfig, resources: KindResources = new Ma
         deletes: false,
       };
       use.forms.add(form.name);
-      if (resource.deletionPolicy === 'Delete') use.deletes = true;
+      // A Retain object is still deleted to recreate it when a change is immutable.
+      if (resource.deletionPolicy === 'Delete' || resource.recreatePolicy === 'OnImmutableChange')
+        use.deletes = true;
       uses.set(key, use);
     }
   }
@@ -120,7 +123,7 @@ export function deriveRbac(config: RbacConfig, resources: KindResources = new Ma
       : 'cluster-scoped';
     reasons.push(
       `${use.kind} (${group || 'core'}) from form${use.forms.size > 1 ? 's' : ''} ${[...use.forms].join(', ')}: ` +
-        `${plural} ${verbs.join(', ')}, ${where}${use.deletes ? '' : '; no delete: every resource of it is Retain'}`,
+        `${plural} ${verbs.join(', ')}, ${where}${use.deletes ? '' : '; no delete: every resource of it is Retain, none OnImmutableChange'}`,
     );
     if (!known)
       warnings.push(

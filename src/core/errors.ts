@@ -43,6 +43,8 @@ export const ErrorCode = {
   KUBERNETES: 'ROWKUBE_ERR_KUBERNETES',
   /** The API server rejected an object as invalid (HTTP 400/422): a bad name, a missing field, a wrong type. */
   KUBERNETES_INVALID: 'ROWKUBE_ERR_KUBERNETES_INVALID',
+  /** The API server refused to change a field that cannot change in place (a Deployment's selector, a Service's clusterIP): recreatePolicy OnImmutableChange deletes and recreates the object. */
+  IMMUTABLE_FIELD: 'ROWKUBE_ERR_IMMUTABLE_FIELD',
   /** The API server refused the request for rowkube's credentials (HTTP 401/403): grant the verb in RBAC. */
   KUBERNETES_FORBIDDEN: 'ROWKUBE_ERR_KUBERNETES_FORBIDDEN',
   /** The API server serves no resource of this apiVersion and kind: a typo, or a CRD that is not installed. */

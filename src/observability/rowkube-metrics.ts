@@ -41,11 +41,12 @@ export const LATENCY_BUCKETS_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 export const STAGE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Actions that wrote the desired state to the cluster: what the latency histogram measures. */
-const WRITES: ReadonlySet<AuditAction> = new Set(['created', 'configured']);
+const WRITES: ReadonlySet<AuditAction> = new Set(['created', 'configured', 'recreated']);
 /** Actions after which the cluster holds the commit's desired state (nothing left to do for it). */
 const APPLIED: ReadonlySet<AuditAction> = new Set([
   'created',
   'configured',
+  'recreated',
   'unchanged',
   'pruned',
   'retained',

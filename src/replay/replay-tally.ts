@@ -13,7 +13,7 @@ export const FAILURE_ACTIONS: ReadonlySet<AuditAction> = new Set([
 ]);
 
 /** Actions on an object that leave it as desired in the cluster. */
-const OBJECT_ACTIONS: ReadonlySet<AuditAction> = new Set(['created', 'configured', 'unchanged']);
+const OBJECT_ACTIONS: ReadonlySet<AuditAction> = new Set(['created', 'configured', 'unchanged', 'recreated']);
 
 export interface NodeFailure {
   nodeId: string;

@@ -54,6 +54,16 @@ describe('Cluster > RBAC rules > deriveRbac', () => {
     expect(reasons.find((r) => r.startsWith('Deployment'))).toMatch(/no delete/);
   });
 
+  it('gives delete to a Retain kind when a resource of it may be recreated (recreatePolicy OnImmutableChange)', () => {
+    const extra = `      - id: worker
+        deletionPolicy: Retain
+        recreatePolicy: OnImmutableChange
+        manifest: { apiVersion: apps/v1, kind: Deployment, metadata: { name: "w-{{ uid }}", namespace: tenant-a } }`;
+    const { values, reasons } = deriveRbac(config({ allowed: '["tenant-*"]', extra }));
+    expect(values.clusterRules.find((r) => r.apiGroups[0] === 'apps')?.verbs).toEqual([...APPLY, 'delete']);
+    expect(reasons.find((r) => r.startsWith('Deployment'))).not.toMatch(/no delete/);
+  });
+
   it('gives a Role per literal namespace and restricts Namespace writes to their names', () => {
     const { values } = deriveRbac(config({ allowed: '[tenant-a, tenant-b]' }));
     const rules = [

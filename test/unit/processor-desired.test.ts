@@ -93,6 +93,25 @@ describe('processor > desired records', () => {
     expect(value.resources[1]).toMatchObject({ creationPolicy: 'WhenNeeded', deletionPolicy: 'Delete' });
   });
 
+  it('carries recreatePolicy from the form to the sink, Never unless set', () => {
+    const recreating = formSchema.parse({
+      ...form,
+      resources: form.resources.map((r) =>
+        r.id === 'config' ? { ...r, recreatePolicy: 'OnImmutableChange' } : r,
+      ),
+    });
+    const m = new Materializer({ hubs: [hub], forms: [recreating] });
+    const [update] = apply(m, { tenant_id: 'acme', plan: 'gold', active: 1 });
+    if (update === undefined) throw new Error('no update');
+    const value = valueCodec.decode(
+      encodeDesired('rk.desired', update, [recreating], provenance).message.value as Buffer,
+    ) as DesiredValue;
+    expect(value.resources.map((r) => [r.id, r.recreatePolicy])).toEqual([
+      ['ns', 'Never'],
+      ['config', 'OnImmutableChange'],
+    ]);
+  });
+
   it('encodes an absent node as a tombstone', () => {
     const m = new Materializer({ hubs: [hub], forms: [form] });
     apply(m, { tenant_id: 'acme', plan: 'gold', active: 1 });

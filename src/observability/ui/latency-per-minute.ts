@@ -20,7 +20,7 @@ export interface LatencyMinute {
 }
 
 /** The actions that write an object, as the latency histogram of /metrics counts them. */
-const WRITES: ReadonlySet<AuditAction> = new Set(['created', 'configured']);
+const WRITES: ReadonlySet<AuditAction> = new Set(['created', 'configured', 'recreated']);
 
 const MINUTE_MS = 60_000;
 /** Bins per doubling: bin b holds latencies up to 2^(b/4) ms. */

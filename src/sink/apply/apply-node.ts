@@ -69,7 +69,13 @@ export async function applyNode(
       try {
         const ready = prepared.get(id) ?? (await prepareResource(context, node, resource));
         prepared.set(id, ready);
-        const { outcome, owned: ours } = await applyResource(context, ready, audit, options.verify);
+        const { outcome, owned: ours } = await applyResource(
+          context,
+          ready,
+          audit,
+          options.verify,
+          options.signal,
+        );
         if (ours) owned.add(id);
         markApplied(outcome);
         if (outcome !== 'ok' || !resource.waitForReady) return outcome;

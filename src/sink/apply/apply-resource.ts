@@ -1,6 +1,6 @@
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
 import { refKey } from '../inventory.js';
-import { ApplyConflictError, type KubeObject } from '../kube/index.js';
+import { ApplyConflictError, ImmutableFieldError, type KubeObject } from '../kube/index.js';
 import {
   adoptionPatch,
   type NodeOwner,
@@ -10,10 +10,12 @@ import {
   withIgnoredFields,
 } from '../ownership/index.js';
 import type { PreparedResource } from './prepared-resource.js';
+import { onImmutableChange } from './recreate-object.js';
 import type { NodeAudit, SinkContext } from './sink-context.js';
 
 // One resource's server-side apply, with its policies: creationPolicy Once,
-// ignoreFields, conflictPolicy Stuck | Force. Writes only when the content
+// ignoreFields, conflictPolicy Stuck | Force, recreatePolicy Never |
+// OnImmutableChange (recreate-object.ts). Writes only when the content
 // differs from what rowkube last applied (the content-hash annotation), unless
 // asked to verify (drift correction), where an apply of unchanged content is
 // a no-op on the server anyway.
@@ -36,6 +38,8 @@ export async function applyResource(
   prepared: PreparedResource,
   audit: NodeAudit,
   verify: boolean,
+  /** Stops a wait for a deleted object to go (recreatePolicy); the resource is then retried. */
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<ResourceResult> {
   const { resource, object, ref } = prepared;
   const key = refKey(ref);
@@ -48,7 +52,7 @@ export async function applyResource(
       audit.record('unchanged', { ...details, reason: 'same content as last applied' });
       return { outcome: 'ok', owned: true };
     }
-    return applyWithoutLooking(context, prepared, audit, hash);
+    return applyWithoutLooking(context, prepared, audit, hash, signal);
   }
   const live = await context.limiter.run(() => context.kube.get(ref));
   if (live !== undefined && resource.creationPolicy === 'Once') {
@@ -83,6 +87,8 @@ export async function applyResource(
       });
       return { outcome: 'failed', owned: false };
     }
+    if (error instanceof ImmutableFieldError)
+      return onImmutableChange(context, prepared, audit, error, hash, signal);
     throw error;
   }
   context.cache?.wrote(applied, resource.ignoreFields);
@@ -111,6 +117,7 @@ async function applyWithoutLooking(
   prepared: PreparedResource,
   audit: NodeAudit,
   hash: string,
+  signal: AbortSignal,
 ): Promise<ResourceResult> {
   const { resource, object, ref } = prepared;
   const details = { resourceId: resource.id, ref };
@@ -125,6 +132,8 @@ async function applyWithoutLooking(
     );
   } catch (error) {
     if (error instanceof ApplyConflictError) return conflict(audit, details, error);
+    if (error instanceof ImmutableFieldError)
+      return onImmutableChange(context, prepared, audit, error, hash, signal);
     throw error;
   }
   context.cache?.wrote(applied.object, resource.ignoreFields);

@@ -11,6 +11,8 @@ import type { SinkContext } from './sink-context.js';
 
 export interface PreparedResource {
   resource: DesiredResourceValue;
+  /** The node's form, for messages that name the setting to change. */
+  form: string;
   object: KubeObject;
   ref: ObjectRef;
 }
@@ -39,7 +41,7 @@ export async function prepareResource(
   ) as KubeObject;
   const ref = refOf(object);
   checkNamespace(context, ref, namespaced);
-  return { resource, object, ref };
+  return { resource, form: node.form, object, ref };
 }
 
 /** A Namespace is checked by its own name: creating it is writing to it. */

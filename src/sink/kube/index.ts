@@ -18,8 +18,12 @@ export { DEFAULT_LIST_PAGE_SIZE, KubeClient, type KubeClientOptions } from './ku
 export type { KubeResource } from './kube-discovery.js';
 export {
   ApplyConflictError,
+  describeImmutable,
   type FieldConflict,
   fieldConflicts,
+  type ImmutableField,
+  ImmutableFieldError,
+  immutableFields,
   KubeApiError,
   type KubeVerb,
 } from './kube-errors.js';

@@ -27,10 +27,20 @@ export type DeletePropagation = 'Background' | 'Foreground';
 export interface DeleteOptions {
   /** Background: dependents are removed after the owner; Foreground: the owner waits for them. */
   propagation: DeletePropagation;
+  /**
+   * Delete only this very object: the server refuses when the object of that
+   * name has another uid (a newer object) or, if given, another
+   * resourceVersion (changed since it was read). Outcome 'changed'.
+   */
+  preconditions?: { uid: string; resourceVersion?: string };
 }
 
-/** 'deleted': the server accepted the deletion (finalizers may keep the object a while); 'absent': it did not exist. */
-export type DeleteOutcome = 'deleted' | 'absent';
+/**
+ * 'deleted': the server accepted the deletion (finalizers may keep the object
+ * a while); 'absent': it did not exist; 'changed': the preconditions did not
+ * hold, nothing was deleted.
+ */
+export type DeleteOutcome = 'deleted' | 'absent' | 'changed';
 
 export interface ListOptions {
   /** Objects per request; the list follows `continue` tokens until the end. Default 500. */

@@ -128,16 +128,22 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     throw this.failed(failure, response);
   }
 
-  async delete(ref: ObjectRef, { propagation }: DeleteOptions): Promise<DeleteOutcome> {
+  async delete(ref: ObjectRef, { propagation, preconditions }: DeleteOptions): Promise<DeleteOutcome> {
     const failure: KubeFailure = { verb: 'delete', subject: { ref } };
     const resource = await this.discovery.resource(ref.apiVersion, ref.kind, failure.verb, ref);
     const response = await this.send(failure, {
       method: 'DELETE',
       path: objectPath(resource, ref),
       query: { propagationPolicy: propagation },
+      // Preconditions exist only in the DeleteOptions body, not as query parameters.
+      ...(preconditions === undefined
+        ? {}
+        : { body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions }) }),
     });
     if (isSuccess(response)) return 'deleted';
     if (response.status === 404) return 'absent';
+    // "Precondition failed: UID in precondition: …, UID in object meta: …"
+    if (response.status === 409 && preconditions !== undefined) return 'changed';
     throw this.failed(failure, response);
   }
 

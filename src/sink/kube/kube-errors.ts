@@ -100,6 +100,87 @@ export class ApplyConflictError extends KubeApiError {
   }
 }
 
+/** One field the API server refused to change in place, with its words for why. */
+export interface ImmutableField {
+  /** The field path as the server prints it, e.g. `spec.selector`, `spec.clusterIPs[0]`. */
+  field: string;
+  /** The end of the server's message, without the value it dumps: `field is immutable`, `may not change once set`. */
+  message: string;
+}
+
+/**
+ * The API server refused an update because fields it changes cannot change
+ * in place (HTTP 422 Invalid, every cause an immutability rule): a
+ * Deployment's selector, a Service's clusterIP, a Job's template, an
+ * immutable ConfigMap's data. Not retriable: only deleting the object and
+ * creating it again (recreatePolicy OnImmutableChange), or reverting the
+ * change, gets the apply through.
+ */
+export class ImmutableFieldError extends KubeApiError {
+  constructor(
+    ref: ObjectRef,
+    verb: KubeVerb,
+    readonly fields: readonly ImmutableField[],
+  ) {
+    super(
+      ErrorCode.IMMUTABLE_FIELD,
+      `${describeRef(ref)}: ${verb} failed (HTTP 422 Invalid): ${describeImmutable(fields)}`,
+      false,
+      { verb, subject: { ref }, status: 422, reason: 'Invalid' },
+    );
+    this.name = 'ImmutableFieldError';
+  }
+}
+
+/** `spec.selector: field is immutable; spec.template: field is immutable`. */
+export function describeImmutable(fields: readonly ImmutableField[]): string {
+  return fields.map((f) => (f.field === '' ? f.message : `${f.field}: ${f.message}`)).join('; ');
+}
+
+/**
+ * How the API server words an immutability rule, as kube-apiserver 1.33
+ * answers (probed): `field is immutable` (Deployment and Job selector, Job
+ * template, ConfigMap data with `immutable: true`, CEL rules written as
+ * `self == oldSelf` usually say "is immutable"), `may not change once set`
+ * (a Service's clusterIP), `updates to statefulset spec for fields other
+ * than …` (a StatefulSet's volumeClaimTemplates, serviceName, selector),
+ * `may not change fields other than` (a Pod's spec).
+ */
+const IMMUTABLE_CAUSE =
+  /\bimmutable\b|may not change once set|may not change fields other than|updates to statefulset spec for fields other than/i;
+
+/**
+ * The fields a 422 Invalid Status refuses as immutable; undefined unless
+ * every cause is an immutability rule, since recreating an object that is
+ * invalid for another reason as well would only delete it.
+ */
+export function immutableFields(status: number, body: unknown): ImmutableField[] | undefined {
+  const parsed = asStatus(body);
+  if (status !== 422 || parsed?.reason !== 'Invalid') return undefined;
+  const causes = parsed.details?.causes ?? [];
+  if (causes.length === 0) return undefined;
+  const fields: ImmutableField[] = [];
+  for (const cause of causes) {
+    const message = typeof cause.message === 'string' ? cause.message : '';
+    if (!IMMUTABLE_CAUSE.test(message)) return undefined;
+    fields.push({
+      field: typeof cause.field === 'string' ? cause.field : '',
+      message: withoutValue(message),
+    });
+  }
+  return fields;
+}
+
+/**
+ * The server's message without the refused value it prints first (`Invalid
+ * value: core.PodTemplateSpec{…}: field is immutable`, several KB for a Job's
+ * template): the words after the last `: `.
+ */
+function withoutValue(message: string): string {
+  const at = message.lastIndexOf(': ');
+  return at === -1 ? message : message.slice(at + 2);
+}
+
 /** The parts of a metav1.Status the classification reads. */
 interface StatusBody {
   kind?: unknown;
@@ -140,6 +221,10 @@ export function kubeStatusError(failure: KubeFailure & { status: number }, body:
   if (failure.status === 409 && 'ref' in failure.subject) {
     const conflicts = fieldConflicts(body);
     if (conflicts.length > 0) return new ApplyConflictError(failure.subject.ref, conflicts, serverMessage);
+  }
+  if ('ref' in failure.subject) {
+    const immutable = immutableFields(failure.status, body);
+    if (immutable !== undefined) return new ImmutableFieldError(failure.subject.ref, failure.verb, immutable);
   }
   const { code, retriable } = classify(failure.status, body);
   // The server's words name the identity and the namespace; the hint says where the rules come from.

@@ -31,7 +31,7 @@ export type StatusPhase =
   | { kind: 'failed'; final: boolean; error: { code: string; message: string } };
 
 /** Actions after which an object is as desired (readiness was waited for where asked: a wait that fails adds its own event). */
-const DONE_ACTIONS: ReadonlySet<string> = new Set(['created', 'configured', 'unchanged']);
+const DONE_ACTIONS: ReadonlySet<string> = new Set(['created', 'configured', 'unchanged', 'recreated']);
 const FAILED_ACTIONS: ReadonlySet<string> = new Set(['failed', 'timed_out', 'refused']);
 /** An object no longer part of the node: not listed. */
 const GONE_ACTIONS: ReadonlySet<string> = new Set(['pruned']);
