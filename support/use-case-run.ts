@@ -52,10 +52,25 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
   const kube = KubeClient.fromKubeconfigFile(env.kubeconfig);
 
   await execOnce(options.kind, `CREATE DATABASE ${prefix}`);
+  const dropDatabase = () =>
+    execOnce(
+      options.kind,
+      options.kind === 'postgres'
+        ? `DROP DATABASE IF EXISTS ${prefix} WITH (FORCE)`
+        : `DROP DATABASE IF EXISTS ${prefix}`,
+    );
   const db = await openAdminDatabase(options.kind, { database: prefix });
-  for (const statement of sqlStatements(readFileSync(join(folder, 'schema.sql'), 'utf8')))
-    await db.exec(statement);
-  for (const file of options.install ?? []) await install(kube, join(folder, file));
+  try {
+    for (const statement of sqlStatements(readFileSync(join(folder, 'schema.sql'), 'utf8')))
+      await db.exec(statement);
+    for (const file of options.install ?? []) await install(kube, join(folder, file));
+  } catch (error) {
+    // Nothing runs yet: the database is all there is to take back.
+    await db.close();
+    await dropDatabase();
+    kube.close();
+    throw error;
+  }
 
   const config = writeConfigFile(
     runConfig(readFileSync(join(folder, 'rowkube.yaml'), 'utf8'), options.kind, prefix, namespacePrefix),
@@ -87,7 +102,11 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
     });
 
   const stop = async () => {
-    await rowkube.stop();
+    // A rowkube that hangs on SIGTERM is reported, after the clean-up below.
+    const stopped = await rowkube.stop().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const namespaces = await kube.list('v1', 'Namespace', '');
     for (const namespace of namespaces)
       if (namespace.metadata.name?.startsWith(namespacePrefix))
@@ -100,12 +119,8 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
     const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'use-case-cleanup' });
     // The slot first: PostgreSQL refuses to drop a database a slot is on.
     await removePipelineLeftovers(kafka, prefix, options.kind);
-    await execOnce(
-      options.kind,
-      options.kind === 'postgres'
-        ? `DROP DATABASE IF EXISTS ${prefix} WITH (FORCE)`
-        : `DROP DATABASE IF EXISTS ${prefix}`,
-    );
+    await dropDatabase();
+    if (stopped !== undefined) throw stopped;
   };
 
   return {

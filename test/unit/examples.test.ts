@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/load-config.js';
@@ -38,5 +38,55 @@ describe('examples', () => {
 
   it.each(files)('%s: rowkube rbac knows every kind its forms create', (file) => {
     expect(deriveRbac(loadConfig(join(directory, file), env)).warnings).toEqual([]);
+  });
+});
+
+// examples/use-cases/<pattern>/rowkube.yaml: one folder per pattern of
+// docs/use-cases, each with the schema.sql its page runs.
+const useCases = join(directory, 'use-cases');
+/** What `rowkube rbac` rightly warns about in a use case, by folder: nothing else may come up. */
+const expectedRbacWarnings: Record<string, RegExp[]> = {
+  // The claim's kind is a custom resource: its plural is asked of the API server.
+  'database-per-tenant': [/^PostgreSQLInstance \(database\.example\.org\) is not in the built-in table/],
+  // Binding `edit` needs rowkube to hold what `edit` grants.
+  'namespace-isolation': [/^RoleBinding: to create RBAC objects/],
+};
+
+describe('examples > use cases', () => {
+  const patterns = readdirSync(useCases, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+
+  it('has the patterns that need no new feature', () => {
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        'multi-tier',
+        'blue-green',
+        'database-per-tenant',
+        'single-active',
+        'namespace-isolation',
+      ]),
+    );
+  });
+
+  it.each(patterns)('%s has its configuration, its schema.sql and its page', (pattern) => {
+    for (const file of [
+      join(useCases, pattern, 'rowkube.yaml'),
+      join(useCases, pattern, 'schema.sql'),
+      join('docs', 'use-cases', `${pattern}.md`),
+    ])
+      expect(existsSync(file), file).toBe(true);
+  });
+
+  it.each(patterns)('%s/rowkube.yaml is a valid configuration', (pattern) => {
+    const config = loadConfig(join(useCases, pattern, 'rowkube.yaml'), env);
+    expect(config.forms.length).toBeGreaterThan(0);
+  });
+
+  it.each(patterns)('%s: rowkube rbac warns only about what the pattern needs', (pattern) => {
+    const { warnings } = deriveRbac(loadConfig(join(useCases, pattern, 'rowkube.yaml'), env));
+    const expected = expectedRbacWarnings[pattern] ?? [];
+    expect(warnings).toHaveLength(expected.length);
+    for (const [index, warning] of warnings.entries()) expect(warning).toMatch(expected[index] as RegExp);
   });
 });

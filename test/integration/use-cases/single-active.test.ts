@@ -68,15 +68,34 @@ describe('use cases > a single active component per tenant', () => {
   });
 
   it('a new version replaces the worker without ever running two', async () => {
-    let most = 0;
-    let watching = true;
-    // Pods sampled throughout the rollout, as `kubectl get pods -w` would show them.
-    const watch = (async () => {
-      while (watching) {
-        most = Math.max(most, (await livePods()).length);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every change to the worker's pods from now on, as `kubectl get pods -w`
+    // shows them: a watch from the list's version misses no moment.
+    const isLive = (pod: KubeObject) => {
+      const phase = (pod.status as { phase?: string } | undefined)?.phase;
+      return phase !== 'Succeeded' && phase !== 'Failed';
+    };
+    const listed = await run.kube.listVersioned('v1', 'Pod', 'app=worker', { namespace: namespace() });
+    const live = new Set(listed.items.filter(isLive).map((pod) => pod.metadata.name as string));
+    let most = live.size;
+    const seen = new Set(live);
+    const stop = new AbortController();
+    const events = await run.kube.watch('v1', 'Pod', 'app=worker', {
+      namespace: namespace(),
+      resourceVersion: listed.resourceVersion,
+      timeoutSeconds: 120,
+      signal: stop.signal,
+    });
+    const watched = (async () => {
+      for await (const event of events) {
+        const name = event.object.metadata.name as string;
+        seen.add(name);
+        if (event.type === 'DELETED' || !isLive(event.object)) live.delete(name);
+        else if (event.type === 'ADDED' || event.type === 'MODIFIED') live.add(name);
+        most = Math.max(most, live.size);
       }
-    })();
+    })().catch((error: unknown) => {
+      if (!stop.signal.aborted) throw error;
+    });
     try {
       await run.db.exec(`UPDATE tenants SET worker_version = '1.5.0' WHERE tenant_id = 'acme'`);
       await run.until('the acme worker pod on 1.5.0, Ready', async () => {
@@ -85,9 +104,11 @@ describe('use cases > a single active component per tenant', () => {
         return ready && (await leaderEndpoints()).length === 1 ? true : undefined;
       });
     } finally {
-      watching = false;
-      await watch;
+      stop.abort();
+      await watched;
     }
+    // The old pod and its successor both went by, never side by side.
+    expect(seen.size).toBeGreaterThanOrEqual(2);
     expect(most).toBe(1);
   });
 
