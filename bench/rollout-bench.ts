@@ -8,7 +8,7 @@
 //   form created with image A in a namespace of their own (not timed), then
 //   the same N with image B applied (timed), `concurrency` requests in flight
 //   (support/e2e-floor.ts). They are paused, so that the controller manager
-//   (20 requests/s on the stack) does not spend the pipeline's phases rolling
+//   (its API budget on the stack) does not spend the pipeline's phases rolling
 //   them out;
 // - seed: one `rowkube run` process (a child, support/single-run.ts) with the
 //   form at image A, N tenants committed, until every Deployment is rolled out;
