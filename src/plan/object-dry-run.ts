@@ -1,9 +1,14 @@
 import type { DesiredResourceValue } from '../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import { ApplyConflictError, KubeApiError, type KubeObject, type ObjectRef } from '../sink/kube/index.js';
+import {
+  ApplyConflictError,
+  ImmutableFieldError,
+  KubeApiError,
+  type KubeObject,
+  type ObjectRef,
+} from '../sink/kube/index.js';
 import { withIgnoredFields } from '../sink/ownership/index.js';
 import { desiredChanges, fieldChanges } from './field-diff.js';
-import { immutableFields, isImmutableRefusal } from './immutable-fields.js';
 import type { PlanContext } from './plan-context.js';
 import type { ObjectPlan } from './plan-types.js';
 
@@ -64,21 +69,22 @@ export async function dryRunObject(
         return { plan: { ...base, action: 'error', error: error.message } };
       throw error;
     }
-    if (error.code === ErrorCode.KUBERNETES_INVALID) {
-      if (live !== undefined && isImmutableRefusal(error.message)) {
-        const recreate = resource.recreatePolicy === 'OnImmutableChange';
-        return {
-          plan: {
-            ...base,
-            action: recreate ? 'recreate' : 'immutable',
-            changes: desiredChanges(live, desired, resource.ignoreFields),
-            immutableFields: immutableFields(error.message),
-            error: error.message,
-          },
-        };
-      }
-      return { plan: { ...base, action: 'invalid', error: error.message } };
+    // The sink's kube client tells an update refused for immutable fields
+    // alone (kube-errors.ts) from one that is invalid for another reason.
+    if (error instanceof ImmutableFieldError && live !== undefined) {
+      const recreate = resource.recreatePolicy === 'OnImmutableChange';
+      return {
+        plan: {
+          ...base,
+          action: recreate ? 'recreate' : 'immutable',
+          changes: desiredChanges(live, desired, resource.ignoreFields),
+          immutableFields: error.fields.map((f) => f.field),
+          error: error.message,
+        },
+      };
     }
+    if (error.code === ErrorCode.KUBERNETES_INVALID || error.code === ErrorCode.IMMUTABLE_FIELD)
+      return { plan: { ...base, action: 'invalid', error: error.message } };
     const namespace = missingNamespace(error, ref);
     if (live === undefined && namespace !== undefined)
       return {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { childPath, desiredChanges, fieldChanges } from '../../src/plan/field-diff.js';
-import { immutableFields, isImmutableRefusal } from '../../src/plan/immutable-fields.js';
 
 const live = {
   apiVersion: 'apps/v1',
@@ -85,31 +84,6 @@ describe('Plan > childPath', () => {
     expect(childPath('spec.containers', 0)).toBe('spec.containers[0]');
     expect(childPath('metadata.labels', 'app.kubernetes.io/name')).toBe(
       'metadata.labels["app.kubernetes.io/name"]',
-    );
-  });
-});
-
-describe('Plan > immutableFields', () => {
-  it('names each field the server calls immutable', () => {
-    const message =
-      'ROWKUBE_ERR_KUBERNETES_INVALID: Deployment/t/web: dry-run apply failed (HTTP 422 Invalid): Deployment.apps "web" is invalid: ' +
-      '[spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable, ' +
-      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`]';
-    expect(isImmutableRefusal(message)).toBe(true);
-    expect(immutableFields(message)).toEqual(['spec.selector']);
-  });
-
-  it('reads Forbidden causes (an immutable ConfigMap) and nothing from other refusals', () => {
-    expect(
-      immutableFields(
-        'ConfigMap "c" is invalid: data: Forbidden: field is immutable when `immutable` is set',
-      ),
-    ).toEqual(['data']);
-    expect(immutableFields('spec.replicas: Invalid value: -1: must be greater than or equal to 0')).toEqual(
-      [],
-    );
-    expect(isImmutableRefusal('spec.replicas: Invalid value: -1: must be greater than or equal to 0')).toBe(
-      false,
     );
   });
 });
