@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeTopic } from '../../src/contracts/index.js';
+import { parseWantedPosition } from '../../src/core/wanted-position.js';
 import { createKafka, KafkaAdmin } from '../../src/kafka/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
-import { checkBarrier, newBarrier, parseWantedPosition } from '../../src/status/index.js';
+import { checkBarrier, newBarrier } from '../../src/status/index.js';
 import {
   type AdminDatabase,
   type DatabaseKind,

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeStatus } from '../../src/contracts/index.js';
-import { createKafka } from '../../src/kafka/index.js';
+import { createKafka, StatusView } from '../../src/kafka/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
-import { StatusView } from '../../src/status/index.js';
 import {
   type AdminDatabase,
   type DatabaseKind,
