@@ -9,10 +9,9 @@ import {
   type DatabaseKind,
   dropReplicationSlot,
   openAdminDatabase,
-  sourceKey,
 } from '../../support/admin-database.js';
 import { commitPosition } from '../../support/commit-position.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { namespacePerTenantResources, oneHubYaml, writeConfigFile } from '../../support/config-file.js';
 import { freePort } from '../../support/free-port.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -75,30 +74,15 @@ describe.each<DatabaseKind>(['mariadb', 'mysql', 'postgres'])('read-your-writes 
     if (kind === 'postgres') await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}`);
     port = await freePort();
     config = writeConfigFile(
-      `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
-kubernetes:
-  kubeconfig: ${env.kubeconfig}
-  allowedNamespaces: ["${base}-*"]
-observability: { port: ${port} }
-sources:
-  - name: appdb
-    ${sourceKey(kind)}: { url: "${db.captureUrl}"${kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : ''} }
-    tables: [${tenants}]
-hubs:
-  - { name: tenants, source: appdb, table: ${tenants}, uid: tenant_id, values: { plan: plan } }
-forms:
-  - name: web
-    hub: tenants
-    resources:
-      - id: ns
-        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: settings, namespace: "${base}-{{ uid }}" }
-          data: { plan: "{{ plan }}" }
-`,
+      oneHubYaml({
+        prefix,
+        namespaces: `${base}-*`,
+        kind,
+        captureUrl: db.captureUrl,
+        tables: [tenants],
+        sections: `observability: { port: ${port} }`,
+        resources: namespacePerTenantResources(base),
+      }),
     );
     rowkube = new RowkubeProcess(['run', '--config', config]);
     await waitFor(
