@@ -7,7 +7,7 @@ import {
   openAdminDatabase,
   sourceKey,
 } from '../../support/admin-database.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { namespacePerTenantResources, writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { untilRunning } from '../../support/until-running.js';
@@ -66,15 +66,7 @@ forms:
   - name: web
     hub: tenants
     resources:
-      - id: ns
-        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: settings, namespace: "${base}-{{ uid }}" }
-          data: { plan: "{{ plan }}" }
-      - id: keep
+${namespacePerTenantResources(base)}      - id: keep
         deletionPolicy: Retain
         manifest: { apiVersion: v1, kind: ConfigMap, metadata: { name: "keep-{{ uid }}", namespace: "${base}-shared" } }
       - id: app
