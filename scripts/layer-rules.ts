@@ -6,16 +6,21 @@ import { posix } from 'node:path';
 // parts below it:
 //
 //   connectors → core              contracts → core          kafka → contracts, core
-//   processor → status (a rollout admits nodes on the sink's reports), contracts, kafka, core
+//   processor → contracts, kafka, core
 //   sink → contracts, kafka, core
 //   replay → the sink's facade (src/sink/index.ts), contracts, kafka, core
-//   status (reading node status and history) → contracts, kafka, core
-//   observability → status, contracts, kafka, core
+//   status (read-your-writes waits, the barrier, status tables) → contracts, kafka, core
+//   observability → contracts, kafka, core
 //   cluster (leases, in-cluster credentials, RBAC rules) → the sink's facade, contracts, core
 //   plan (`rowkube plan`) → the processor's rendering (materializer, desired,
 //     render) and the sink's apply, kube, ownership and request limiter, so a
 //     plan renders and applies exactly as they do; contracts, kafka, core
 //   cli, app → anything           core → nothing else
+//
+// Stages meet only through the lower layers: the status topic's reader
+// (StatusView) and a node's history are topic readers in src/kafka, so a
+// rollout (processor) and the dashboard (observability) read them there; the
+// waits of src/status reach /v1/nodes through a port that src/app fills.
 //
 // A folder of src/ that is not listed is refused until it gets its arrows:
 // a new part must say where it sits.
@@ -26,11 +31,11 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   connectors: ['core'],
   contracts: ['core'],
   kafka: ['contracts', 'core'],
-  processor: ['status', 'contracts', 'kafka', 'core'],
+  processor: ['contracts', 'kafka', 'core'],
   sink: ['contracts', 'kafka', 'core'],
   replay: ['contracts', 'kafka', 'core'],
   status: ['contracts', 'kafka', 'core'],
-  observability: ['status', 'contracts', 'kafka', 'core'],
+  observability: ['contracts', 'kafka', 'core'],
   cluster: ['sink', 'contracts', 'core'],
   plan: ['processor', 'sink', 'contracts', 'kafka', 'core'],
   cli: ['*'],

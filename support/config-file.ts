@@ -85,3 +85,59 @@ forms:
           data: { plan: "{{ plan }}" }
 `;
 }
+
+/** What oneHubYaml needs: the pipeline `<prefix>` that captures `tables` and renders the hub `tenants`. */
+export interface OneHubSetting {
+  prefix: string;
+  /** The one entry of kubernetes.allowedNamespaces, e.g. `<base>-*`. */
+  namespaces: string;
+  kind: DatabaseKind;
+  captureUrl: string;
+  /** The captured tables; the first is the hub's table (`tenant_id`, `plan`). */
+  tables: string[];
+  /** Top-level sections between kubernetes and sources (observability, sink), as YAML lines. */
+  sections?: string;
+  /** The resources of the form `web`: YAML list items indented by six spaces. */
+  resources: string;
+}
+
+/**
+ * One source, one hub `tenants` (uid tenant_id, the value plan) and one form
+ * `web`, as YAML, so a test writes only what it is about (its sections and
+ * resources). PostgreSQL gets a slot and publication named `<prefix>`.
+ */
+export function oneHubYaml(setting: OneHubSetting): string {
+  const env = stackEnv({ needs: ['KAFKA_BROKERS', 'KUBECONFIG'] });
+  const { kind, prefix } = setting;
+  const slot = kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : '';
+  const table = setting.tables[0];
+  return `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
+kubernetes:
+  kubeconfig: ${env.kubeconfig}
+  allowedNamespaces: ["${setting.namespaces}"]
+${setting.sections === undefined ? '' : `${setting.sections.trimEnd()}\n`}sources:
+  - name: appdb
+    ${sourceKey(kind)}: { url: "${setting.captureUrl}"${slot} }
+    tables: [${setting.tables.join(', ')}]
+hubs:
+  - { name: tenants, source: appdb, table: ${table}, uid: tenant_id, values: { plan: plan } }
+forms:
+  - name: web
+    hub: tenants
+    resources:
+${setting.resources.replace(/^\n+/, '').trimEnd()}
+`;
+}
+
+/** The resources of a tenant's own namespace `<base>-<uid>` and its ConfigMap `settings` (data.plan). */
+export function namespacePerTenantResources(base: string): string {
+  return `      - id: ns
+        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
+      - id: config
+        manifest:
+          apiVersion: v1
+          kind: ConfigMap
+          metadata: { name: settings, namespace: "${base}-{{ uid }}" }
+          data: { plan: "{{ plan }}" }
+`;
+}

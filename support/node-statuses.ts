@@ -29,6 +29,8 @@ export function nodeStatus(uid: string, overrides: Partial<NodeStatus> = {}): No
     position: '{"file":"bin.000001","pos":42}',
     commitTsMs: 1_699_999_999_900n,
     contentHash: `hash-${uid}`,
+    // As the status topic decodes a record written without one (a sink before form versions).
+    formVersion: null,
     error: null,
     ...overrides,
   };

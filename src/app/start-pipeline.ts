@@ -6,6 +6,7 @@ import { startObservability } from '../observability/index.js';
 import { type RunProcessorOptions, runProcessor } from '../processor/process-runner.js';
 import { type KubeApi, openKubeClient } from '../sink/kube/index.js';
 import { type RunSinkOptions, runSink } from '../sink/sink-runner.js';
+import { PipelineNodes } from '../status/index.js';
 import { type CaptureSourcesOptions, captureSources } from './capture-sources.js';
 import { type PipelineStage, stageComponents, stageLagGroups } from './pipeline-stages.js';
 import { runStatusTables } from './status-tables.js';
@@ -116,13 +117,15 @@ async function run(
 ): Promise<PipelineResult> {
   const logger = options.logger ?? pino({ name: 'rowkube' });
   const stages = new Set(options.stages);
+  const observabilityLog = logger.child({ component: 'observability' });
   const observability =
     options.metrics === undefined
       ? await startObservability({
           config,
           components: stageComponents(config, stages),
           lagGroups: stageLagGroups(config, stages),
-          logger: logger.child({ component: 'observability' }),
+          logger: observabilityLog,
+          nodes: new PipelineNodes(config, observabilityLog),
         })
       : undefined;
   const metrics = options.metrics === undefined ? observability?.metrics : options.metrics || undefined;

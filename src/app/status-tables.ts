@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { statusTableStore } from '../../connectors/status-table-store.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
-import { type Kafka, registryClientFor } from '../kafka/index.js';
-import { StatusView, syncStatusTable } from '../status/index.js';
+import { type Kafka, registryClientFor, StatusView } from '../kafka/index.js';
+import { syncStatusTable } from '../status/index.js';
 
 // The status tables of the hubs that ask for one (`hubs[].status`): one
 // follower of the status topic feeds every table. It runs beside the sink and

@@ -1,6 +1,6 @@
 // What crosses a stage boundary: the desired record, the audit event, topic
 // names, consumer groups and transactional ids, canonical JSON and the content
-// hash, and the metrics port the stages report to. Plain types and pure
+// hash, the metrics port the stages report to and a wait's outcome. Plain types and pure
 // functions only; the Avro codecs of these records are in src/kafka.
 export {
   AUDIT_ACTIONS,
@@ -70,3 +70,4 @@ export {
   statusTopic,
   topicNameProblem,
 } from './topic-names.js';
+export { nodeStatusJson, type WaitOutcome, type WaitOutcomeJson, waitOutcomeJson } from './wait-outcome.js';

@@ -1,6 +1,7 @@
 // The Kafka side of rowkube: Avro change envelopes, the codecs of the desired
 // and audit records, the schema and offsets topics, the transactional change
-// sink, the stages' consumer loop, the compacted-topic reader and `tail`.
+// sink, the stages' consumer loop, the compacted-topic reader, the status
+// topic's reader (StatusView) and a node's history (nodeHistory), and `tail`.
 // Other folders import from here; this folder is the only one that imports
 // kafkajs. Topic names are in src/contracts.
 
@@ -64,6 +65,7 @@ export {
 export { createKafka, type KafkaClientOptions } from './kafka-client.js';
 export { isFenced, kafkaSecurityFailure, toKafkaError } from './kafka-errors.js';
 export { keyPartition } from './key-partition.js';
+export { type NodeHistoryOptions, nodeHistory } from './node-history.js';
 export { parsePosition, positionRecord, readLastPosition, readPositions } from './offset-store.js';
 export { OffsetTracker } from './offset-tracker.js';
 export { type PackedValue, packValue, unpackValue } from './packed-value.js';
@@ -97,6 +99,7 @@ export { SchemaPublisher, SchemaRegistry, type SchemaResolver } from './schema-r
 export { SerialQueue } from './serial-queue.js';
 export { chunksBySize, MAX_SEND_BYTES } from './size-chunks.js';
 export { type RequestSnapshotOptions, requestSnapshot } from './snapshot-request.js';
+export { StatusFold, type StatusListener } from './status-fold.js';
 export {
   decodeStatus,
   type EncodedStatus,
@@ -110,6 +113,7 @@ export {
   statusKeyCodec,
   statusValueCodec,
 } from './status-schema.js';
+export { StatusView, type StatusViewOptions } from './status-view.js';
 export { type TailOptions, type TailRecord, tailTopic, tailToStream } from './tail.js';
 export { headersToText, readTopic, type TopicRecord } from './topic-reader.js';
 export { ensureTopics, type TopicKind, type TopicSpec } from './topics.js';

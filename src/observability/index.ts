@@ -9,6 +9,7 @@ export {
   topicLag,
   type WatchedGroup,
 } from './consumer-lag.js';
+export type { NodesApi } from './nodes-endpoint.js';
 export {
   type ObservabilityServer,
   type ObservabilityServerOptions,

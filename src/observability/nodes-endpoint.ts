@@ -1,17 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import type { NodeStatus } from '../contracts/index.js';
-import type { RowkubeConfig } from '../core/config/config-schema.js';
+import { type NodeStatus, nodeStatusJson, type WaitOutcome, waitOutcomeJson } from '../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import { createKafka, registryClientFor, wireFormatFor } from '../kafka/index.js';
-import {
-  NodeWaiter,
-  nodeStatusJson,
-  parseWantedPosition,
-  StatusView,
-  type WaitOutcome,
-  waitOutcomeJson,
-} from '../status/index.js';
+import { parseWantedPosition } from '../core/wanted-position.js';
 
 // GET /v1/nodes/{id}                       the node's status (200), or 404
 // GET /v1/nodes/{id}?position=P[&wait=S]   read-your-writes: 200 with the status once the node is
@@ -20,7 +10,11 @@ import {
 //                                          for a bad position (docs/read-your-writes.md)
 // The node id is `<form>/<uid>`: its slash may stay as is or be sent as %2F.
 
-/** What the endpoint needs of the pipeline. */
+/**
+ * What the endpoint needs of the pipeline: a port, so observability does not
+ * import the read-your-writes machinery of src/status (PipelineNodes there
+ * implements it; src/app passes it in).
+ */
 export interface NodesApi {
   status(nodeId: string): Promise<NodeStatus | undefined>;
   wait(nodeId: string, position: string, timeoutMs: number, signal: AbortSignal): Promise<WaitOutcome>;
@@ -82,60 +76,5 @@ export async function serveNode(
     if (error instanceof RowkubeError && error.code === ErrorCode.CONFIG)
       return send(404, { node: nodeId, error: error.message });
     throw error;
-  }
-}
-
-/**
- * The pipeline's nodes, opened on the first request: a process nobody asks
- * about nodes follows no status topic.
- */
-export class PipelineNodes implements NodesApi {
-  private opening: Promise<{ view: StatusView; waiter: NodeWaiter }> | undefined;
-  private closeRegistry: (() => void) | undefined;
-
-  constructor(
-    private readonly config: RowkubeConfig,
-    private readonly logger: Logger,
-  ) {}
-
-  async status(nodeId: string): Promise<NodeStatus | undefined> {
-    const { view } = await this.open();
-    return view.get(nodeId);
-  }
-
-  async wait(nodeId: string, position: string, timeoutMs: number, signal: AbortSignal): Promise<WaitOutcome> {
-    const { waiter } = await this.open();
-    return waiter.wait(nodeId, position, timeoutMs, signal);
-  }
-
-  async close(): Promise<void> {
-    const opened = await this.opening?.catch(() => undefined);
-    await opened?.waiter.close();
-    await opened?.view.close();
-    this.closeRegistry?.();
-  }
-
-  private open(): Promise<{ view: StatusView; waiter: NodeWaiter }> {
-    this.opening ??= (async () => {
-      const { config, logger } = this;
-      const kafka = createKafka({ ...config.kafka, logger });
-      const registry = registryClientFor(config.schemaRegistry);
-      this.closeRegistry = () => registry?.close();
-      const wire = wireFormatFor(config.kafka.topicPrefix, registry);
-      const view = await StatusView.open({
-        kafka,
-        prefix: config.kafka.topicPrefix,
-        wire,
-        logger,
-        waitForTopic: true,
-      });
-      await view.ready();
-      return { view, waiter: new NodeWaiter({ config, kafka, view, wire, logger }) };
-    })();
-    // A failed open (broker away) is tried again by the next request.
-    this.opening.catch(() => {
-      this.opening = undefined;
-    });
-    return this.opening;
   }
 }

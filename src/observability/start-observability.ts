@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { createKafka, registryClientFor } from '../kafka/index.js';
 import { ConsumerLagReader, type WatchedGroup } from './consumer-lag.js';
-import { PipelineNodes } from './nodes-endpoint.js';
+import type { NodesApi } from './nodes-endpoint.js';
 import { type ObservabilityServer, startObservabilityServer } from './observability-server.js';
 import { RowkubeMetrics } from './rowkube-metrics.js';
 import { KafkaDashboardData } from './ui/dashboard-data.js';
@@ -20,6 +20,11 @@ export interface StartObservabilityOptions {
   /** The consumer groups whose lag to read (stage-groups.ts). */
   lagGroups: readonly WatchedGroup[];
   logger: Logger;
+  /**
+   * What /v1/nodes answers from (src/status's PipelineNodes); closed with
+   * the server. Without it those paths are 404.
+   */
+  nodes?: NodesApi & { close(): Promise<void> };
 }
 
 export interface Observability {
@@ -59,7 +64,7 @@ export async function startObservability(options: StartObservabilityOptions): Pr
       })
     : undefined;
   let server: ObservabilityServer | undefined;
-  const nodes = new PipelineNodes(config, logger);
+  const { nodes } = options;
   try {
     server = await startObservabilityServer({
       host: settings.host,
@@ -67,7 +72,7 @@ export async function startObservability(options: StartObservabilityOptions): Pr
       metrics,
       readiness: () => metrics.readiness.report(),
       logger,
-      nodes,
+      ...(nodes === undefined ? {} : { nodes }),
       ...(dashboard === undefined
         ? {}
         : { ui: (path, query, response) => handleUi(dashboard, path, query, response) }),
@@ -89,7 +94,7 @@ export async function startObservability(options: StartObservabilityOptions): Pr
     close: async () => {
       await lag.close().catch(() => undefined);
       await server?.close();
-      await nodes.close().catch(() => undefined);
+      await nodes?.close().catch(() => undefined);
       await dashboard?.close();
       registry?.close();
     },

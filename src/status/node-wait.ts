@@ -1,7 +1,7 @@
-import type { NodeStatus } from '../contracts/index.js';
+import type { NodeStatus, WaitOutcome } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import { RowkubeError } from '../core/errors.js';
-import { positionReaches, type WantedPosition } from './position.js';
+import { positionReaches, type WantedPosition } from '../core/wanted-position.js';
 
 // `rowkube wait` and `GET /v1/nodes/{id}?position=P&wait=S`: until a node
 // reflects an application's commit at position P (docs/read-your-writes.md).
@@ -13,13 +13,6 @@ import { positionReaches, type WantedPosition } from './position.js';
 // had no change since, so the answer waits for the pipeline barrier
 // (pipeline-barrier.ts): once every change up to P has been handled, the
 // node's status as of then is the answer, whatever its position.
-
-/** How a wait ended. */
-export type WaitOutcome =
-  | { kind: 'ready'; status: NodeStatus }
-  | { kind: 'failed'; status: NodeStatus; reason: string }
-  | { kind: 'not-found'; reason: string }
-  | { kind: 'timeout'; status: NodeStatus | undefined; reason: string };
 
 /** Where statuses come from: a StatusView that follows the status topic. */
 export interface StatusFeed {

@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
-import { inputTopics } from '../contracts/index.js';
+import { inputTopics, type WaitOutcome } from '../contracts/index.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import { type Kafka, KafkaAdmin, type WireFormat } from '../kafka/index.js';
-import { type NodeWaitOptions, type WaitOutcome, waitForNode } from './node-wait.js';
+import { parseWantedPosition } from '../core/wanted-position.js';
+import { type Kafka, KafkaAdmin, StatusView, type WireFormat } from '../kafka/index.js';
+import { type NodeWaitOptions, waitForNode } from './node-wait.js';
 import { checkBarrier, newBarrier } from './pipeline-barrier.js';
-import { parseWantedPosition } from './position.js';
-import { StatusView } from './status-view.js';
 
 // Read-your-writes for one pipeline: binds node-wait.ts to a configuration,
 // a followed status topic and the Kafka admin the barrier reads. One per

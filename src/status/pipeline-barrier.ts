@@ -1,8 +1,8 @@
 import { desiredTopic, processorGroupId, sinkGroupId } from '../contracts/index.js';
 import type { SourcePosition } from '../core/change-event.js';
 import { SNAPSHOT_FIELD, SNAPSHOT_REQUESTED_FIELD } from '../core/snapshot-progress.js';
+import { positionReaches, type WantedPosition } from '../core/wanted-position.js';
 import { type Kafka, type KafkaAdmin, readLastPosition, readTopic } from '../kafka/index.js';
-import { positionReaches, type WantedPosition } from './position.js';
 
 // Has the pipeline handled every change of a source up to a position? Asked
 // when a node's own status is behind the position an application waits for:

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readiness, startObservabilityServer } from '../../src/observability/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { namespacePerTenantResources, oneHubYaml, writeConfigFile } from '../../support/config-file.js';
 import { freePort } from '../../support/free-port.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
-import { waitFor } from '../../support/wait-for.js';
+import { untilRunning } from '../../support/until-running.js';
 
 // `rowkube run` with its HTTP server on: /healthz answers at once, /readyz
 // turns 200 once capture streams, the processor took its partitions and the
@@ -43,16 +43,7 @@ describe('Observability > rowkube run serves /metrics, /healthz and /readyz', ()
     return { status: response.status, body: await response.text() };
   };
   const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
-    waitFor(
-      what,
-      async () => {
-        if (rowkube.exitCode !== null) throw new Error(`rowkube run exited:\n${rowkube.lastOutput(40)}`);
-        return probe();
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\nrowkube run said:\n${rowkube.lastOutput(30)}`);
-    });
+    untilRunning(() => rowkube, what, probe, { intervalMs: 250 });
 
   beforeAll(async () => {
     db = await openAdminDatabase('mariadb');
@@ -60,34 +51,15 @@ describe('Observability > rowkube run serves /metrics, /healthz and /readyz', ()
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const config = writeConfigFile(
-      `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
-kubernetes:
-  kubeconfig: ${env.kubeconfig}
-  allowedNamespaces: ["${base}-*"]
-observability: { port: ${port}, lagIntervalSeconds: 1 }
-sources:
-  - name: appdb
-    mysql: { url: "${db.captureUrl}" }
-    tables: [${tenants}]
-hubs:
-  - name: tenants
-    source: appdb
-    table: ${tenants}
-    uid: tenant_id
-    values: { plan: plan }
-forms:
-  - name: web
-    hub: tenants
-    resources:
-      - id: ns
-        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: settings, namespace: "${base}-{{ uid }}" }
-          data: { plan: "{{ plan }}" }
-`,
+      oneHubYaml({
+        prefix,
+        namespaces: `${base}-*`,
+        kind: 'mariadb',
+        captureUrl: db.captureUrl,
+        tables: [tenants],
+        sections: `observability: { port: ${port}, lagIntervalSeconds: 1 }`,
+        resources: namespacePerTenantResources(base),
+      }),
     );
     rowkube = new RowkubeProcess(['run', '--config', config]);
   });

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeTopic } from '../../src/contracts/index.js';
+import { parseWantedPosition } from '../../src/core/wanted-position.js';
 import { createKafka, KafkaAdmin } from '../../src/kafka/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
-import { checkBarrier, newBarrier, parseWantedPosition } from '../../src/status/index.js';
+import { checkBarrier, newBarrier } from '../../src/status/index.js';
 import {
   type AdminDatabase,
   type DatabaseKind,
   dropReplicationSlot,
   openAdminDatabase,
-  sourceKey,
 } from '../../support/admin-database.js';
 import { commitPosition } from '../../support/commit-position.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { namespacePerTenantResources, oneHubYaml, writeConfigFile } from '../../support/config-file.js';
 import { freePort } from '../../support/free-port.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -74,30 +74,15 @@ describe.each<DatabaseKind>(['mariadb', 'mysql', 'postgres'])('read-your-writes 
     if (kind === 'postgres') await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}`);
     port = await freePort();
     config = writeConfigFile(
-      `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
-kubernetes:
-  kubeconfig: ${env.kubeconfig}
-  allowedNamespaces: ["${base}-*"]
-observability: { port: ${port} }
-sources:
-  - name: appdb
-    ${sourceKey(kind)}: { url: "${db.captureUrl}"${kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : ''} }
-    tables: [${tenants}]
-hubs:
-  - { name: tenants, source: appdb, table: ${tenants}, uid: tenant_id, values: { plan: plan } }
-forms:
-  - name: web
-    hub: tenants
-    resources:
-      - id: ns
-        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: settings, namespace: "${base}-{{ uid }}" }
-          data: { plan: "{{ plan }}" }
-`,
+      oneHubYaml({
+        prefix,
+        namespaces: `${base}-*`,
+        kind,
+        captureUrl: db.captureUrl,
+        tables: [tenants],
+        sections: `observability: { port: ${port} }`,
+        resources: namespacePerTenantResources(base),
+      }),
     );
     rowkube = new RowkubeProcess(['run', '--config', config]);
     await waitFor(

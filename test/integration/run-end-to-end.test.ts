@@ -7,10 +7,10 @@ import {
   openAdminDatabase,
   sourceKey,
 } from '../../support/admin-database.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { namespacePerTenantResources, writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
-import { waitFor } from '../../support/wait-for.js';
+import { untilRunning } from '../../support/until-running.js';
 
 // The whole journey through `rowkube run` (capture, process and apply in one
 // process), for each database: INSERT a tenant → its namespace, config,
@@ -33,16 +33,7 @@ describe.each<DatabaseKind>(['mariadb', 'mysql', 'postgres'])('rowkube run > end
   const configMap = (uid: string, name: string) =>
     kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: `${base}-${uid}`, name });
   const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
-    waitFor(
-      what,
-      async () => {
-        if (rowkube.exitCode !== null) throw new Error(`rowkube run exited:\n${rowkube.lastOutput(40)}`);
-        return probe();
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\nrowkube run said:\n${rowkube.lastOutput(30)}`);
-    });
+    untilRunning(() => rowkube, what, probe);
 
   beforeAll(async () => {
     db = await openAdminDatabase(kind);
@@ -75,15 +66,7 @@ forms:
   - name: web
     hub: tenants
     resources:
-      - id: ns
-        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: settings, namespace: "${base}-{{ uid }}" }
-          data: { plan: "{{ plan }}" }
-      - id: keep
+${namespacePerTenantResources(base)}      - id: keep
         deletionPolicy: Retain
         manifest: { apiVersion: v1, kind: ConfigMap, metadata: { name: "keep-{{ uid }}", namespace: "${base}-shared" } }
       - id: app

@@ -11,6 +11,7 @@ import {
 import { writeConfigFile } from '../../support/config-file.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { replayKubeconfig, schemaRegistryEnv, stackEnv, uniqueName } from '../../support/stack-env.js';
+import { untilRunning } from '../../support/until-running.js';
 import { waitFor } from '../../support/wait-for.js';
 
 // `schemaRegistry` set: a whole pipeline (`rowkube run`) writes every topic in
@@ -56,16 +57,7 @@ describe.each<DatabaseKind>(['mariadb', 'postgres'])('schema registry > pipeline
   const dataOf = async (name: string) =>
     ((await configMap(name))?.data as Record<string, string> | undefined) ?? {};
   const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
-    waitFor(
-      what,
-      async () => {
-        if (rowkube.exitCode !== null) throw new Error(`rowkube run exited:\n${rowkube.lastOutput(40)}`);
-        return probe();
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\nrowkube run said:\n${rowkube.lastOutput(30)}`);
-    });
+    untilRunning(() => rowkube, what, probe);
 
   /** The registry's REST API, for what the Node client does not offer (versions, per-subject config). */
   const rest = async (path: string, init: { method?: string; body?: unknown } = {}) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
-import { StatusView } from '../../src/status/index.js';
+import { StatusView } from '../../src/kafka/index.js';
 import { node, resource, SinkHarness } from '../../support/sink-harness.js';
 import { waitFor } from '../../support/wait-for.js';
 

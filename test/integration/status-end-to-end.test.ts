@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeStatus } from '../../src/contracts/index.js';
-import { createKafka } from '../../src/kafka/index.js';
+import { createKafka, StatusView } from '../../src/kafka/index.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
-import { StatusView } from '../../src/status/index.js';
-import {
-  type AdminDatabase,
-  type DatabaseKind,
-  openAdminDatabase,
-  sourceKey,
-} from '../../support/admin-database.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { type AdminDatabase, type DatabaseKind, openAdminDatabase } from '../../support/admin-database.js';
+import { namespacePerTenantResources, oneHubYaml, writeConfigFile } from '../../support/config-file.js';
 import { removePipelineLeftovers } from '../../support/pipeline-leftovers.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -67,34 +61,14 @@ describe.each<DatabaseKind>(['mariadb', 'postgres'])('status > end to end on %s'
     await db.exec(`CREATE TABLE ${tenants} (tenant_id VARCHAR(63) PRIMARY KEY, plan VARCHAR(20))`);
     if (kind === 'postgres') await db.exec(`CREATE PUBLICATION ${prefix} FOR TABLE ${tenants}`);
     config = writeConfigFile(
-      `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
-kubernetes:
-  kubeconfig: ${env.kubeconfig}
-  allowedNamespaces: ["${base}-*"]
-sink: { statusDeletedRetentionSeconds: 2 }
-sources:
-  - name: appdb
-    ${sourceKey(kind)}: { url: "${db.captureUrl}"${kind === 'postgres' ? `, slot: ${prefix}, publication: ${prefix}` : ''} }
-    tables: [${tenants}]
-hubs:
-  - name: tenants
-    source: appdb
-    table: ${tenants}
-    uid: tenant_id
-    values: { plan: plan }
-forms:
-  - name: web
-    hub: tenants
-    resources:
-      - id: ns
-        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: settings, namespace: "${base}-{{ uid }}" }
-          data: { plan: "{{ plan }}" }
-      - id: app
+      oneHubYaml({
+        prefix,
+        namespaces: `${base}-*`,
+        kind,
+        captureUrl: db.captureUrl,
+        tables: [tenants],
+        sections: 'sink: { statusDeletedRetentionSeconds: 2 }',
+        resources: `${namespacePerTenantResources(base)}      - id: app
         dependIds: [config]
         waitForReady: true
         timeoutSeconds: 60
@@ -116,6 +90,7 @@ forms:
           metadata: { name: "claim-{{ uid }}", namespace: "${base}-shared" }
           data: { owner: rowkube }
 `,
+      }),
     );
     await kube.apply(
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `${base}-shared` } },

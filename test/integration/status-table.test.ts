@@ -13,7 +13,7 @@ import { writeConfigFile } from '../../support/config-file.js';
 import { removePipelineLeftovers } from '../../support/pipeline-leftovers.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
-import { waitFor } from '../../support/wait-for.js';
+import { untilRunning } from '../../support/until-running.js';
 
 // The status table (hubs[].status, docs/status-table.md) through `rowkube run`
 // on each database. The capture user may not create the table at first: the
@@ -35,16 +35,7 @@ describe.each<DatabaseKind>(['mariadb', 'mysql', 'postgres'])('status table on %
   let rowkube: RowkubeProcess;
 
   const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
-    waitFor(
-      what,
-      async () => {
-        if (rowkube.exitCode !== null) throw new Error(`rowkube run exited:\n${rowkube.lastOutput(40)}`);
-        return probe();
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\nrowkube run said:\n${rowkube.lastOutput(30)}`);
-    });
+    untilRunning(() => rowkube, what, probe);
   const row = async (uid: string) =>
     (await db.query(`SELECT * FROM ${statusTable} WHERE form = 'web' AND uid = '${uid}'`))[0];
   const untilRow = (uid: string, state: string) =>

@@ -14,13 +14,14 @@ import {
   encodeStatus,
   encodeStatusTombstone,
   KafkaAdmin,
+  nodeHistory,
   RecordProducer,
   SchemaPublisher,
   STATUS_KEY_SCHEMA,
   STATUS_VALUE_SCHEMA,
+  StatusView,
 } from '../../src/kafka/index.js';
 import { StatusPublisher } from '../../src/sink/status/status-publisher.js';
-import { nodeHistory, StatusView } from '../../src/status/index.js';
 import { deleteTopicsWithPrefix } from '../../support/kafka-cleanup.js';
 import { nodeStatus } from '../../support/node-statuses.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';

@@ -8,7 +8,7 @@ import { Readiness, startObservabilityServer } from '../../src/observability/ind
 import { type DashboardData, handleUi } from '../../src/observability/ui/ui-routes.js';
 import { KubeClient } from '../../src/sink/kube/index.js';
 import { type AdminDatabase, openAdminDatabase } from '../../support/admin-database.js';
-import { writeConfigFile } from '../../support/config-file.js';
+import { namespacePerTenantResources, oneHubYaml, writeConfigFile } from '../../support/config-file.js';
 import { freePort } from '../../support/free-port.js';
 import { launchHeadlessBrowser } from '../../support/headless-browser.js';
 import { RowkubeProcess } from '../../support/rowkube-process.js';
@@ -66,34 +66,15 @@ describe('Dashboard > /ui in a headless browser against rowkube run', () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const config = writeConfigFile(
-      `kafka: { brokers: [${env.kafkaBrokers.join(', ')}], topicPrefix: ${prefix} }
-kubernetes:
-  kubeconfig: ${env.kubeconfig}
-  allowedNamespaces: ["${base}-*"]
-observability: { port: ${port}, ui: true }
-sources:
-  - name: appdb
-    mysql: { url: "${db.captureUrl}" }
-    tables: [${tenants}]
-hubs:
-  - name: tenants
-    source: appdb
-    table: ${tenants}
-    uid: tenant_id
-    values: { plan: plan }
-forms:
-  - name: web
-    hub: tenants
-    resources:
-      - id: ns
-        manifest: { apiVersion: v1, kind: Namespace, metadata: { name: "${base}-{{ uid }}" } }
-      - id: config
-        manifest:
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: { name: settings, namespace: "${base}-{{ uid }}" }
-          data: { plan: "{{ plan }}" }
-`,
+      oneHubYaml({
+        prefix,
+        namespaces: `${base}-*`,
+        kind: 'mariadb',
+        captureUrl: db.captureUrl,
+        tables: [tenants],
+        sections: `observability: { port: ${port}, ui: true }`,
+        resources: namespacePerTenantResources(base),
+      }),
     );
     rowkube = new RowkubeProcess(['run', '--config', config]);
     browser = await launchHeadlessBrowser();

@@ -37,6 +37,17 @@ describe('Layers > importProblem', () => {
     expect(importProblem('src/contracts/index.ts', '../kafka/index.js')?.kind).toBe('layer');
   });
 
+  it('keeps the stages from reading each other through src/status', () => {
+    expect(importProblem('src/processor/rollout/rollout-status.ts', '../../kafka/index.js')).toBeUndefined();
+    expect(importProblem('src/processor/rollout/rollout-status.ts', '../../status/index.js')).toEqual({
+      kind: 'layer',
+      message: 'processor → status (src/status/index.ts): processor may import contracts, kafka, core',
+    });
+    expect(importProblem('src/observability/nodes-endpoint.ts', '../status/index.js')?.kind).toBe('layer');
+    expect(importProblem('src/status/node-waiter.ts', '../kafka/index.js')).toBeUndefined();
+    expect(importProblem('src/app/start-pipeline.ts', '../status/index.js')).toBeUndefined();
+  });
+
   it('lets replay use the sink through its facade only', () => {
     expect(importProblem('src/replay/replay-runner.ts', '../sink/index.js')).toBeUndefined();
     expect(importProblem('src/replay/replay-runner.ts', '../sink/apply/apply-node.js')?.message).toBe(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeStatus } from '../../src/contracts/index.js';
+import { parseWantedPosition } from '../../src/core/wanted-position.js';
 import { type StatusFeed, waitForNode } from '../../src/status/node-wait.js';
-import { parseWantedPosition } from '../../src/status/position.js';
 
 function status(state: NodeStatus['state'], lsn: string, extra: Partial<NodeStatus> = {}): NodeStatus {
   return {

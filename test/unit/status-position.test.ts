@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWantedPosition, positionReaches } from '../../src/status/position.js';
+import { parseWantedPosition, positionReaches } from '../../src/core/wanted-position.js';
 
 const UUID = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const OTHER = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';

@@ -7,10 +7,10 @@ import {
   KEY_SCHEMA_HEADER,
   STATUS_KEY_SCHEMA,
   STATUS_VALUE_SCHEMA,
+  StatusFold,
   statusKeyCodec,
   VALUE_SCHEMA_HEADER,
 } from '../../src/kafka/index.js';
-import { StatusFold } from '../../src/status/index.js';
 import { nodeStatus } from '../../support/node-statuses.js';
 
 describe('status > record', () => {

@@ -13,9 +13,9 @@ import {
   type Kafka,
   RecordProducer,
   SchemaRegistryClient,
+  StatusView,
 } from '../../kafka/index.js';
 import { readControl } from '../../processor/runner/control-follower.js';
-import { StatusView } from '../../status/index.js';
 import { loadConfig } from '../load-config.js';
 import type { CliRequest } from '../parse-args.js';
 import { shutdownSignal } from '../shutdown-signal.js';

@@ -3,9 +3,15 @@ import type { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { controlTopic, type NodeStatus, statusTopic } from '../../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
-import { checkKafkaAccess, createKafka, SchemaRegistryClient, toJsonValue } from '../../kafka/index.js';
+import {
+  checkKafkaAccess,
+  createKafka,
+  nodeHistory,
+  SchemaRegistryClient,
+  StatusView,
+  toJsonValue,
+} from '../../kafka/index.js';
 import { readControl } from '../../processor/runner/control-follower.js';
-import { nodeHistory, StatusView } from '../../status/index.js';
 import { loadConfig } from '../load-config.js';
 import type { CliRequest } from '../parse-args.js';
 import { shutdownSignal } from '../shutdown-signal.js';

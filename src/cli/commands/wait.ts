@@ -1,14 +1,16 @@
 import type { Writable } from 'node:stream';
+import { waitOutcomeJson } from '../../contracts/index.js';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
 import { ErrorCode, RowkubeError } from '../../core/errors.js';
-import { checkKafkaAccess, createKafka, registryClientFor, wireFormatFor } from '../../kafka/index.js';
+import { parseWantedPosition } from '../../core/wanted-position.js';
 import {
-  NodeWaiter,
-  nodeOrigin,
-  parseWantedPosition,
+  checkKafkaAccess,
+  createKafka,
+  registryClientFor,
   StatusView,
-  waitOutcomeJson,
-} from '../../status/index.js';
+  wireFormatFor,
+} from '../../kafka/index.js';
+import { NodeWaiter, nodeOrigin } from '../../status/index.js';
 import { loadConfig } from '../load-config.js';
 import type { CliRequest } from '../parse-args.js';
 import { shutdownSignal } from '../shutdown-signal.js';

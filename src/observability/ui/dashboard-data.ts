@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { DecodedAuditEvent } from '../../contracts/index.js';
-import type { Kafka, SchemaRegistryClient } from '../../kafka/index.js';
-import { nodeHistory, StatusView } from '../../status/index.js';
+import { type Kafka, nodeHistory, type SchemaRegistryClient, StatusView } from '../../kafka/index.js';
 import type { LatencyMinute, LatencyPerMinute } from './latency-per-minute.js';
 import type { DashboardData, StatusReading } from './ui-routes.js';
 

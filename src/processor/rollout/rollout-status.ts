@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { RowkubeConfig } from '../../core/config/config-schema.js';
-import type { Kafka, SchemaRegistryClient, StageAttempt } from '../../kafka/index.js';
-import { StatusView } from '../../status/index.js';
+import { type Kafka, type SchemaRegistryClient, type StageAttempt, StatusView } from '../../kafka/index.js';
 
 // A rollout admits nodes on what the sink reports on `<prefix>.status`: this
 // follows that topic (only when a form has a rollout) and runs an admission

@@ -1,5 +1,11 @@
-import type { NodeStatus } from '../contracts/index.js';
-import type { WaitOutcome } from './node-wait.js';
+import type { NodeStatus } from './node-status.js';
+
+/** How a wait on a node ended (src/status/node-wait.ts). */
+export type WaitOutcome =
+  | { kind: 'ready'; status: NodeStatus }
+  | { kind: 'failed'; status: NodeStatus; reason: string }
+  | { kind: 'not-found'; reason: string }
+  | { kind: 'timeout'; status: NodeStatus | undefined; reason: string };
 
 // A wait's outcome as JSON, the same for `rowkube wait -o json` and the HTTP
 // answer of `/v1/nodes/{id}?position=`: the outcome, its reason and the

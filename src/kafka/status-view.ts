@@ -1,17 +1,15 @@
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { type NodeStatus, statusTopic } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import {
-  decodeNative,
-  type Kafka,
-  readTopic,
-  SchemaRegistry,
-  type SchemaRegistryClient,
-  toNodeStatus,
-  type WireFormat,
-} from '../kafka/index.js';
+import { decodeNative } from './record-decoder.js';
+import type { SchemaRegistryClient } from './registry/registry-client.js';
+import { SchemaRegistry } from './schema-registry.js';
 import { StatusFold, type StatusListener } from './status-fold.js';
+import { toNodeStatus } from './status-message.js';
+import { readTopic } from './topic-reader.js';
+import type { WireFormat } from './wire-format.js';
 
 // Every node's status, as `<prefix>.status` holds it: the compacted topic is
 // read from its beginning (the state as of the open), then followed, so a

@@ -1,15 +1,13 @@
+import type { Kafka } from 'kafkajs';
 import { auditTopic, type DecodedAuditEvent } from '../contracts/index.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
-import {
-  auditKeyCodec,
-  decodeNative,
-  type Kafka,
-  KafkaAdmin,
-  keyPartition,
-  readTopic,
-  SchemaRegistry,
-  type SchemaRegistryClient,
-} from '../kafka/index.js';
+import { auditKeyCodec } from './audit-schema.js';
+import { KafkaAdmin } from './kafka-admin.js';
+import { keyPartition } from './key-partition.js';
+import { decodeNative } from './record-decoder.js';
+import type { SchemaRegistryClient } from './registry/registry-client.js';
+import { SchemaRegistry } from './schema-registry.js';
+import { readTopic } from './topic-reader.js';
 
 // One node's recent history from `<prefix>.audit`: the events the sink wrote
 // for it, oldest first (`rowkube status NODE`, the dashboard's node page). The
