@@ -45,12 +45,18 @@ export const kubernetesSchema = z
         'How often every node is re-applied as a safety net; changes made by others (a deleted object, a changed field) are set back as their watch event arrives, this pass catches what no event shows (changes made while the sink was down). 0 turns it off.',
       ),
     clusters: z
-      .record(
-        z.string().regex(CLUSTER_NAME, 'a cluster name is a DNS label: lowercase letters, digits and "-"'),
-        clusterSchema,
-      )
-      .refine((clusters) => Object.keys(clusters).length > 0, {
-        message: 'name at least one cluster, or leave clusters out',
+      .record(z.string(), clusterSchema)
+      .superRefine((clusters, context) => {
+        const names = Object.keys(clusters);
+        if (names.length === 0)
+          context.addIssue({ code: 'custom', message: 'name at least one cluster, or leave clusters out' });
+        for (const name of names)
+          if (!CLUSTER_NAME.test(name))
+            context.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `cluster name '${name}' is no DNS label: use lowercase letters, digits and "-" (at most 63)`,
+            });
       })
       .optional()
       .describe(
