@@ -42,9 +42,12 @@ describe('use cases > sharding over two clusters', () => {
       expect(await sharding.shards[other].get(namespace)).toBeUndefined();
     }
     // Audit events name the cluster they were taken on.
-    const created = audit.events.filter(
-      (event) => event.nodeId === 'sharded/globex' && event.action === 'created',
-    );
+    const created = await run.until('globex created in the audit', async () => {
+      const events = audit.events.filter(
+        (event) => event.nodeId === 'sharded/globex' && event.action === 'created',
+      );
+      return events.length === 3 ? events : undefined;
+    });
     expect(created.map((event) => event.cluster)).toEqual(['shard-b', 'shard-b', 'shard-b']);
   });
 
