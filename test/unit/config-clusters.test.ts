@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/cli/load-config.js';
+import { loadConfig, parseConfig } from '../../src/cli/load-config.js';
 import { ConfigError } from '../../src/core/config/load-config.js';
 
 // kubernetes.clusters and forms[].cluster, checked at load: a form may pick
@@ -89,5 +89,16 @@ describe('Config > clusters', () => {
     expect(problemsOf(configWith('{ clusters: {} }', undefined))).toEqual(
       expect.arrayContaining([expect.stringMatching(/kubernetes\.clusters: name at least one cluster/)]),
     );
+  });
+
+  it('loads examples/use-cases/sharding with its two clusters from the environment', () => {
+    const config = loadConfig('examples/use-cases/sharding/rowkube.yaml', {
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      MYSQL_URL: 'mysql://cdc:secret@127.0.0.1:3306/app',
+      SHARD_A_KUBECONFIG: '/k/a',
+      SHARD_B_KUBECONFIG: '/k/b',
+    });
+    expect(Object.keys(config.kubernetes.clusters ?? {})).toEqual(['shard-a', 'shard-b']);
+    expect(config.forms[0]?.cluster).toBe('{{ shard }}');
   });
 });
