@@ -13,7 +13,7 @@ const run = promisify(execFile);
 const STACK = 'deploy/local/stack';
 const LOCK = '/tmp/rowkube-stack.lock';
 
-export type StackPart = 'mariadb' | 'mysql' | 'postgres' | 'kafka' | 'kube';
+export type StackPart = 'mariadb' | 'mysql' | 'postgres' | 'kafka' | 'kube' | 'kube-replay';
 
 /** The part that runs the given database kind. */
 export function databasePart(kind: DatabaseKind): StackPart {

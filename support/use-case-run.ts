@@ -27,6 +27,12 @@ export interface UseCaseOptions {
   kind: DatabaseKind;
   /** YAML files of the example folder applied before rowkube starts (CRDs the example needs), awaited until established. */
   install?: string[];
+  /** More of the example's ${env:…} references (another cluster's kubeconfig). */
+  env?: Record<string, string>;
+  /** Other clusters the example writes to (kubeconfig files): stop() removes the run's namespaces there too. */
+  otherClusters?: string[];
+  /** Serve /metrics and /readyz on this port (default: no observability server). */
+  observabilityPort?: number;
 }
 
 export interface UseCaseRun {
@@ -73,12 +79,18 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
   }
 
   const config = writeConfigFile(
-    runConfig(readFileSync(join(folder, 'rowkube.yaml'), 'utf8'), options.kind, prefix, namespacePrefix),
+    runConfig(
+      readFileSync(join(folder, 'rowkube.yaml'), 'utf8'),
+      options.kind,
+      prefix,
+      namespacePrefix,
+      options.observabilityPort ?? 0,
+    ),
   );
   // The example's ${env:…} references, pointed at the run's database.
   const urlVariable = options.kind === 'postgres' ? 'PG_URL' : 'MYSQL_URL';
   const rowkube = new RowkubeProcess(['run', '--config', config], [], {
-    env: { [urlVariable]: db.captureUrl },
+    env: { ...options.env, [urlVariable]: db.captureUrl },
   });
 
   const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
@@ -107,13 +119,17 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
       () => undefined,
       (error: unknown) => error,
     );
-    const namespaces = await kube.list('v1', 'Namespace', '');
-    for (const namespace of namespaces)
-      if (namespace.metadata.name?.startsWith(namespacePrefix))
-        await kube.delete(
-          { apiVersion: 'v1', kind: 'Namespace', name: namespace.metadata.name },
-          { propagation: 'Background' },
-        );
+    const others = (options.otherClusters ?? []).map((file) => KubeClient.fromKubeconfigFile(file));
+    for (const cluster of [kube, ...others]) {
+      const namespaces = await cluster.list('v1', 'Namespace', '');
+      for (const namespace of namespaces)
+        if (namespace.metadata.name?.startsWith(namespacePrefix))
+          await cluster.delete(
+            { apiVersion: 'v1', kind: 'Namespace', name: namespace.metadata.name },
+            { propagation: 'Background' },
+          );
+    }
+    for (const other of others) other.close();
     kube.close();
     await db.close();
     const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: 'use-case-cleanup' });
@@ -151,14 +167,20 @@ export function sqlStatements(text: string): string[] {
 
 /**
  * The example's configuration as the run uses it: its topic prefix and slot,
- * no metrics port (runs go side by side), and every `tenant-` that starts a
+ * no metrics port unless the test asks for one (runs go side by side), and every `tenant-` that starts a
  * namespace name (`tenant-{{ … }}` in the forms, `tenant-*` in
  * allowedNamespaces) made the run's own.
  */
-function runConfig(text: string, kind: DatabaseKind, prefix: string, namespacePrefix: string): string {
+function runConfig(
+  text: string,
+  kind: DatabaseKind,
+  prefix: string,
+  namespacePrefix: string,
+  port: number,
+): string {
   const document = parseDocument(text);
   document.setIn(['kafka', 'topicPrefix'], prefix);
-  document.setIn(['observability', 'port'], 0);
+  document.setIn(['observability', 'port'], port);
   if (kind === 'postgres') {
     const sources = document.get('sources');
     if (isSeq(sources))

@@ -150,13 +150,24 @@ async function run(
     };
   };
   let kube: KubeApi | undefined;
-  let ownKube: { close(): void } | undefined;
+  const ownKube: { close(): void }[] = [];
+  let clusters: Map<string, KubeApi> | undefined;
   try {
     if (stages.has('apply')) {
-      if (options.kube === undefined) {
+      const configured = config.kubernetes.clusters;
+      if (configured !== undefined) {
+        // A client per cluster, each with its own connection pool (docs/clusters.md).
+        clusters = new Map();
+        for (const [name, cluster] of Object.entries(configured)) {
+          const opened = openKubeClient(cluster.kubeconfig, config.kubernetes.concurrency * 2);
+          ownKube.push(opened);
+          clusters.set(name, opened);
+        }
+        kube = options.kube ?? (clusters.values().next().value as KubeApi);
+      } else if (options.kube === undefined) {
         const opened = openKubeClient(config.kubernetes.kubeconfig, config.kubernetes.concurrency * 2);
         kube = opened;
-        ownKube = opened;
+        ownKube.push(opened);
       } else kube = options.kube;
     }
     const running: Promise<void>[] = [];
@@ -196,6 +207,7 @@ async function run(
           config,
           kafka: sink.kafka,
           kube,
+          clusters,
           logger: sink.log,
           signal,
           ...(metrics === undefined ? {} : { metrics }),
@@ -212,7 +224,7 @@ async function run(
     }
     await Promise.all(running);
   } finally {
-    ownKube?.close();
+    for (const client of ownKube) client.close();
     await observability?.close();
   }
   return {

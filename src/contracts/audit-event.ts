@@ -107,6 +107,8 @@ export interface AuditEvent {
   fieldManager: string;
   /** Where the change was on its way, for the per-stage latency; absent or null when unknown. */
   stages?: StageTimes | null;
+  /** The cluster the action was taken on (a name of kubernetes.clusters); absent or null with a single cluster. */
+  cluster?: string | null;
 }
 
 /**

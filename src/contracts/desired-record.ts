@@ -41,6 +41,11 @@ export interface DesiredValue {
    * (formVersion in form-version.ts); null in records written before the field.
    */
   formVersion?: string | null;
+  /**
+   * The cluster the node is applied to (a name of kubernetes.clusters,
+   * rendered from forms[].cluster); null or absent: the default cluster.
+   */
+  cluster?: string | null;
 }
 
 export interface DesiredResourceValue {

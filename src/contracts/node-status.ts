@@ -60,4 +60,6 @@ export interface NodeStatus {
   error: { code: string; message: string; at: bigint } | null;
   /** The form version of that row version (the desired record's formVersion); null when unknown. */
   formVersion?: string | null;
+  /** The cluster the node is on (the desired record's cluster); absent or null for the default cluster. */
+  cluster?: string | null;
 }

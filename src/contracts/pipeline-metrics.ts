@@ -52,6 +52,11 @@ export interface PipelineMetrics {
    * of the nodes this processor renders are pending, in progress, ready or failed.
    */
   formRollout?(form: string, state: string, nodes: Readonly<Record<string, number>>): void;
+  /**
+   * With several clusters (kubernetes.clusters): whether the cluster's API
+   * server answers (rowkube_cluster_up). Optional.
+   */
+  clusterUp?(cluster: string, up: boolean): void;
   /** A failure of a stage (a restart, a source that stopped), by its ROWKUBE_ERR_* code. */
   stageFailed(stage: StageName, error: unknown): void;
 }

@@ -78,5 +78,6 @@ export function toNodeStatus(value: unknown): NodeStatus {
     contentHash: v.contentHash,
     error: v.error == null ? null : { code: v.error.code, message: v.error.message, at: v.error.at },
     formVersion: v.formVersion ?? null,
+    ...(v.cluster ? { cluster: v.cluster } : {}),
   };
 }

@@ -24,6 +24,7 @@ export const MetricName = {
   LAST_APPLIED_COMMIT: 'rowkube_sink_last_applied_commit_timestamp_seconds',
   LAST_APPLIED_COMMIT_AGE: 'rowkube_sink_last_applied_commit_age_seconds',
   COMPONENT_READY: 'rowkube_component_ready',
+  CLUSTER_UP: 'rowkube_cluster_up',
   DELETIONS_HELD: 'rowkube_deletions_held',
   ROLLOUT_STATE: 'rowkube_rollout_state',
   ROLLOUT_NODES: 'rowkube_rollout_nodes',
@@ -82,6 +83,7 @@ export class RowkubeMetrics implements PipelineMetrics {
   private readonly lag: Gauge<'stage' | 'topic'>;
   private readonly refreshers: (() => Promise<void>)[] = [];
   private readonly componentReady: Gauge<'component'>;
+  private readonly clusterUpGauge: Gauge<'cluster'>;
   private readonly deletionsHeldGauge: Gauge<'hub'>;
   private readonly rolloutStateGauge: Gauge<'form' | 'state'>;
   private readonly rolloutNodesGauge: Gauge<'form' | 'phase'>;
@@ -174,6 +176,12 @@ export class RowkubeMetrics implements PipelineMetrics {
       labelNames: ['component'],
       registers,
     });
+    this.clusterUpGauge = new Gauge({
+      name: MetricName.CLUSTER_UP,
+      help: "With several clusters (kubernetes.clusters): whether the cluster's API server answers the sink (1) or not (0).",
+      labelNames: ['cluster'],
+      registers,
+    });
     this.deletionsHeldGauge = new Gauge({
       name: MetricName.DELETIONS_HELD,
       help: "Node removals the processor's mass-deletion guard holds until `rowkube release HUB`, by hub.",
@@ -260,6 +268,10 @@ export class RowkubeMetrics implements PipelineMetrics {
   componentState(component: string, ready: boolean, reason?: string): void {
     this.readiness.set(component, ready, reason);
     this.componentReady.set({ component }, ready ? 1 : 0);
+  }
+
+  clusterUp(cluster: string, up: boolean): void {
+    this.clusterUpGauge.set({ cluster }, up ? 1 : 0);
   }
 
   changesCaptured(source: string, table: string, events: number): void {

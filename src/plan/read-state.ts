@@ -1,4 +1,5 @@
 import { type DesiredValue, desiredTopic, inputTopics } from '../contracts/index.js';
+import { clusterNames } from '../core/config/cluster-references.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
   type Kafka,
@@ -39,7 +40,11 @@ export async function readPlanState(options: {
   const registryClient = registryClientFor(config.schemaRegistry);
   try {
     const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
-    const materializer = new Materializer({ hubs: config.hubs, forms: config.forms });
+    const materializer = new Materializer({
+      hubs: config.hubs,
+      forms: config.forms,
+      clusters: clusterNames(config.kubernetes),
+    });
     let changeRecords = 0;
     for (const input of inputTopics(prefix, config.hubs)) {
       // Whole, to the end as of now: the plan owns every partition, and a

@@ -11,6 +11,7 @@ import {
   schemasTopic,
 } from '../contracts/index.js';
 import { abortableSleep } from '../core/abortable-sleep.js';
+import { clusterNames } from '../core/config/cluster-references.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import { LoopBudget } from '../core/loop-budget.js';
 import {
@@ -159,7 +160,11 @@ async function openProcessor(
   });
   attempt.onClose(() => transactional.close());
   const registry = await SchemaRegistry.open({ kafka, prefix, registry: registryClient });
-  const materializer = new Materializer({ hubs: config.hubs, forms: config.forms });
+  const materializer = new Materializer({
+    hubs: config.hubs,
+    forms: config.forms,
+    clusters: clusterNames(config.kubernetes),
+  });
   const output = new DesiredOutput(
     transactional,
     new SchemaPublisher(schemasTopic(prefix)),

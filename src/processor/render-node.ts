@@ -13,6 +13,7 @@ import {
   renderManifest,
   renderResource,
 } from './render/index.js';
+import { renderCluster } from './render-cluster.js';
 import { evaluateFilter } from './row-filter.js';
 
 // One row × one form → what the desired topic should hold for that node: its
@@ -40,7 +41,8 @@ export interface RenderedResource {
 }
 
 export type RenderedNode =
-  | { kind: 'node'; id: string; resources: RenderedResource[] }
+  /** cluster: only present when the form sets one, so that nodes without it hash as before the field existed. */
+  | { kind: 'node'; id: string; resources: RenderedResource[]; cluster?: string }
   /** Not a node (any more): the processor writes a tombstone for the id. */
   | { kind: 'absent'; id: string; reason: 'inactive' | 'filtered' }
   /**
@@ -55,6 +57,8 @@ export interface RenderNodeInput {
   row: Row;
   /** Rows of each lookup table that match this row, by lookup name. */
   lookups: LookupRows;
+  /** The configured cluster names the form's cluster must render one of (kubernetes.clusters). */
+  clusters?: readonly string[] | undefined;
 }
 
 /**
@@ -62,7 +66,7 @@ export interface RenderNodeInput {
  * else can be reported for it), then activation, then the hub's filter, then
  * each resource in form order; the first failure is the node's error.
  */
-export function renderNode({ form, hub, row, lookups }: RenderNodeInput): RenderedNode {
+export function renderNode({ form, hub, row, lookups, clusters }: RenderNodeInput): RenderedNode {
   const vars = nodeVariables(hub, row, lookups);
   if (!vars.ok) return { kind: 'error', id: null, error: withForm(vars.error, form.name) };
   const id = `${form.name}/${vars.uid}`;
@@ -96,7 +100,10 @@ export function renderNode({ form, hub, row, lookups }: RenderNodeInput): Render
       return { kind: 'error', id, error: nodeErr };
     }
   }
-  return { kind: 'node', id, resources };
+  if (form.cluster === undefined) return { kind: 'node', id, resources };
+  const cluster = renderCluster(form.cluster, vars.variables, form.name, clusters ?? []);
+  if (!cluster.ok) return { kind: 'error', id, error: cluster.error };
+  return { kind: 'node', id, resources, cluster: cluster.name };
 }
 
 function renderOne(

@@ -32,6 +32,8 @@ export interface ResourceManagerOptions {
   watch?: boolean;
   /** The cache's list or watch failed; it tries again by itself after retryInMs. */
   onWatchError?: (where: string, error: unknown, retryInMs: number) => void;
+  /** The cluster's name, with several clusters (kubernetes.clusters): every audit event names it. */
+  cluster?: string;
 }
 
 /** An owned object someone else changed or deleted: the node it belongs to, and the object. */
@@ -46,6 +48,8 @@ export class ResourceManager {
     private readonly config: ResourceManagerOptions['config'],
     /** Objects of this prefix found in the cluster when the manager opened. */
     readonly objectsFound: number,
+    /** The cluster's name with several clusters; undefined with one. */
+    readonly cluster?: string,
   ) {}
 
   /**
@@ -80,7 +84,7 @@ export class ResourceManager {
       });
       context.appliedHashes = context.cache.appliedHashes;
       const found = context.inventory.seedFrom(context.cache.objects(), prefix, context.appliedHashes);
-      return new ResourceManager(context, config, found);
+      return new ResourceManager(context, config, found, options.cluster);
     }
     const found = await context.inventory.seed(
       kube,
@@ -90,7 +94,7 @@ export class ResourceManager {
       context.appliedHashes,
       namespaces,
     );
-    return new ResourceManager(context, config, found);
+    return new ResourceManager(context, config, found, options.cluster);
   }
 
   /** Whether readiness and drift come from watches (the cache is open). */
@@ -202,7 +206,7 @@ export class ResourceManager {
   }
 
   private auditFor(nodeId: string, node: DesiredValue | null): NodeAudit {
-    return nodeAuditFor(nodeId, node, this.config);
+    return nodeAuditFor(nodeId, node, this.config, this.cluster);
   }
 }
 

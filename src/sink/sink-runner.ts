@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DesiredValue, PipelineMetrics } from '../contracts/index.js';
 import { auditTopic, desiredTopic, schemasTopic, sinkGroupId, statusTopic } from '../contracts/index.js';
+import { DEFAULT_CLUSTER } from '../core/config/cluster-references.js';
 import type { RowkubeConfig } from '../core/config/config-schema.js';
 import {
   decodeNativeKey,
@@ -20,7 +21,8 @@ import {
   unpackValue,
   wireFormatFor,
 } from '../kafka/index.js';
-import { AuditPublisher, type KubeApi, type ObjectRef, ResourceManager } from './index.js';
+import { ClusterSet, type SinkCluster } from './clusters/cluster-set.js';
+import { AuditPublisher, type KubeApi, type ObjectRef } from './index.js';
 import { unreachableApiserver } from './runner/apiserver-gate.js';
 import { desiredScheduler } from './runner/desired-scheduler.js';
 import { DesiredShare } from './runner/desired-share.js';
@@ -55,7 +57,10 @@ import { StatusTracker } from './status/status-tracker.js';
 export interface RunSinkOptions {
   config: RowkubeConfig;
   kafka: Kafka;
+  /** The cluster, without kubernetes.clusters (it is named `default`). */
   kube: KubeApi;
+  /** With kubernetes.clusters: a client per configured cluster, by name; `kube` is then unused. */
+  clusters?: ReadonlyMap<string, KubeApi> | undefined;
   logger: Logger;
   /** Stops the sink: work in progress stops, handled offsets are committed. */
   signal: AbortSignal;
@@ -112,6 +117,24 @@ export async function runSink(options: RunSinkOptions): Promise<void> {
   });
 }
 
+/**
+ * The clusters the sink applies to: each of kubernetes.clusters with its
+ * client, or the one cluster, named `default`.
+ */
+function sinkClusters(
+  config: RowkubeConfig,
+  kube: KubeApi,
+  clients: ReadonlyMap<string, KubeApi> | undefined,
+): SinkCluster[] {
+  const configured = config.kubernetes.clusters;
+  if (configured === undefined) return [{ name: DEFAULT_CLUSTER, kube }];
+  return Object.entries(configured).map(([name, cluster]) => {
+    const client = clients?.get(name);
+    if (client === undefined) throw new Error(`runSink: no client for cluster '${name}'`);
+    return { name, kube: client, allowedNamespaces: cluster.allowedNamespaces };
+  });
+}
+
 /** One attempt's state: audit producer, inventory, desired state, scheduler; and the handler feeding it. */
 async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise<TrackedHandler> {
   const { config, kafka, kube, logger } = options;
@@ -135,14 +158,18 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   // The inventory's LIST and the desired topic's read at once: each waits on
   // its server (the apiserver's encoding, Kafka's fetches) while the other runs.
   const [opened, folded] = await Promise.allSettled([
-    ResourceManager.open({
-      kube,
+    ClusterSet.open({
+      clusters: sinkClusters(config, kube, options.clusters),
+      named: config.kubernetes.clusters !== undefined,
       config,
       readinessPollMs: options.readinessPollMs,
       watch: true,
-      onWatchError: (where, error, retryInMs) =>
+      logger,
+      metrics: options.metrics,
+      signal,
+      onWatchError: (cluster, where, error, retryInMs) =>
         logger.warn(
-          { err: error, retryInMs },
+          { err: error, retryInMs, cluster },
           `watch of ${where} failed; the cache is behind until it runs again`,
         ),
     }),
@@ -191,7 +218,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   const tracker = new OffsetTracker();
   // Drift seen while its node was busy: checked again when the node is idle,
   // since the work in progress may have been applied before the change.
-  const driftWhileBusy = new Map<string, ObjectRef[]>();
+  const driftWhileBusy = new Map<string, { cluster: string; ref: ObjectRef }[]>();
   // Only nodes of the partitions assigned to this replica, with the value it
   // got for them: another replica's newer write is no drift here (desired-share.ts).
   const correct = (nodeId: string) => {
@@ -215,7 +242,6 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   const nodes = desiredScheduler({
     config,
     resources,
-    kube,
     audit,
     status,
     logger,
@@ -227,15 +253,15 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       const refs = driftWhileBusy.get(nodeId);
       if (refs === undefined) return;
       driftWhileBusy.delete(nodeId);
-      if (refs.some((ref) => resources.drifted(ref))) correct(nodeId);
+      if (refs.some(({ cluster, ref }) => resources.drifted(cluster, ref))) correct(nodeId);
     },
   });
   // An owned object changed or deleted by someone else: its node is applied
   // again, looking at the live objects, as the timed drift pass would.
-  const stopDrift = resources.onDrift(({ nodeId, ref }) => {
+  const stopDrift = resources.onDrift(({ nodeId, ref, cluster }) => {
     if (share.correction(nodeId) === null) return;
     if (!nodes.isBusy(nodeId)) return correct(nodeId);
-    driftWhileBusy.set(nodeId, [...(driftWhileBusy.get(nodeId) ?? []), ref]);
+    driftWhileBusy.set(nodeId, [...(driftWhileBusy.get(nodeId) ?? []), { cluster, ref }]);
   });
   attempt.onClose(async () => stopDrift());
   // A partition taken over: its nodes are corrected once read (or their records arrive).
@@ -263,6 +289,15 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
   else
     for (const nodeId of gone)
       nodes.submit({ nodeId, lane: 'bulk', payload: { value: null, verify: false } });
+  // A move a crash interrupted: objects on a cluster the node no longer
+  // belongs on. Applying the node again finishes the move in order (created
+  // on its cluster, then removed from the old one).
+  if (config.kubernetes.clusters !== undefined)
+    for (const nodeId of resources.nodes()) {
+      const value = unpacked(nodeId, share.seeded(nodeId));
+      if (value !== null && resources.misplaced(value))
+        nodes.submit({ nodeId, lane: 'bulk', payload: { value, verify: false } });
+    }
 
   // Ends with the attempt's signal, which is aborted before onStopping.
   let drifting: Promise<void> | undefined;
@@ -316,6 +351,7 @@ async function openSink(options: RunSinkOptions, attempt: StageAttempt): Promise
       // Tombstones of Deleted nodes, once this replica's partitions are known (mayRemove).
       removing = status?.run(signal);
       options.onReady?.();
+      resources.reportUp();
       options.metrics?.componentState('sink', true);
       logger.info({ groupId, topic, concurrency: config.kubernetes.concurrency }, 'sink running');
     },

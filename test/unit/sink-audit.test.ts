@@ -42,6 +42,8 @@ function event(action: AuditAction): AuditEvent {
       changeSeenAtMs: 1_700_000_000_090n,
       desiredSeenAtMs: null,
     },
+    // A single cluster: no name (kubernetes.clusters names them).
+    cluster: null,
   };
 }
 
@@ -82,6 +84,18 @@ describe('sink > audit > codec', () => {
     const { stages: _stages, ...older } = event('configured');
     const { message } = encodeAudit('rk.audit', older);
     expect(decodeAudit(message.value as Buffer)).toEqual({ ...older, stages: null });
+  });
+
+  it('decodes an event written without a cluster (a single cluster, an older writer) with cluster null', () => {
+    const { cluster: _cluster, ...older } = event('configured');
+    const { message } = encodeAudit('rk.audit', older);
+    expect(decodeAudit(message.value as Buffer)).toEqual({ ...older, cluster: null });
+  });
+
+  it('round-trips the cluster of an event on one of several clusters', () => {
+    const original: AuditEvent = { ...event('deleted'), cluster: 'eu-2' };
+    const { message } = encodeAudit('rk.audit', original);
+    expect(decodeAudit(message.value as Buffer)).toEqual(original);
   });
 
   it('keeps a cluster-scoped object without namespace, and longs beyond 2^53 exact', () => {

@@ -1,4 +1,5 @@
 import { findCycle } from '../dependency-cycle.js';
+import { clusterProblems } from './cluster-references.js';
 import type { RowkubeConfig } from './config-schema.js';
 import type { ConfigChecks } from './template-check.js';
 
@@ -126,6 +127,7 @@ export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): Re
       });
     }
   });
+  problems.push(...clusterProblems(config, checks));
   return problems;
 }
 

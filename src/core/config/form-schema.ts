@@ -89,6 +89,13 @@ export const formSchema = z
       .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: lowercase letters, digits and "-"')
       .describe('Names the form; node ids are <form>/<uid>.'),
     hub: z.string().min(1).describe('The hub whose rows this form renders.'),
+    cluster: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The cluster of each node, a template over the node\'s variables (e.g. "{{ shard }}") rendering a name of kubernetes.clusters; a node moved to another cluster is created there, then removed from the old one.',
+      ),
     resources: z.array(resourceSchema).min(1),
     rollout: rolloutSchema.optional(),
   })

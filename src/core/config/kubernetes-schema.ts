@@ -1,5 +1,22 @@
 import { z } from 'zod';
 
+/** A cluster's name: what forms[].cluster renders, and the `cluster` label of metrics and audit events. */
+export const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const clusterSchema = z
+  .strictObject({
+    kubeconfig: z.string().min(1).describe('Kubeconfig file of this cluster.'),
+    allowedNamespaces: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Namespaces rowkube may write to and prune in on this cluster; default: kubernetes.allowedNamespaces.',
+      ),
+  })
+  .describe('One cluster the sink applies to.');
+
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+
 export const kubernetesSchema = z
   .strictObject({
     kubeconfig: z
@@ -26,6 +43,24 @@ export const kubernetesSchema = z
       .default(3600)
       .describe(
         'How often every node is re-applied as a safety net; changes made by others (a deleted object, a changed field) are set back as their watch event arrives, this pass catches what no event shows (changes made while the sink was down). 0 turns it off.',
+      ),
+    clusters: z
+      .record(z.string(), clusterSchema)
+      .superRefine((clusters, context) => {
+        const names = Object.keys(clusters);
+        if (names.length === 0)
+          context.addIssue({ code: 'custom', message: 'name at least one cluster, or leave clusters out' });
+        for (const name of names)
+          if (!CLUSTER_NAME.test(name))
+            context.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `cluster name '${name}' is no DNS label: use lowercase letters, digits and "-" (at most 63)`,
+            });
+      })
+      .optional()
+      .describe(
+        "Several clusters, by name (docs/clusters.md): forms[].cluster picks each node's cluster; a form without it goes to the cluster named `default`. Without this the sink applies to one cluster (kubeconfig above), named `default`.",
       ),
     retry: z
       .strictObject({

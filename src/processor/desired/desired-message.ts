@@ -66,6 +66,8 @@ export function desiredValue(
     contentHash: update.hash,
     provenance,
     formVersion: update.formVersion ?? null,
+    // Left out for the default cluster: such records read as before the field existed.
+    ...(result.cluster === undefined ? {} : { cluster: result.cluster }),
   };
 }
 

@@ -11,6 +11,8 @@ import { keyText, type NodeRef } from './table-change.js';
 export interface MaterializerConfig {
   hubs: readonly HubConfig[];
   forms: readonly FormConfig[];
+  /** The configured cluster names (kubernetes.clusters) a form's cluster may render; undefined: none configured. */
+  clusters?: readonly string[] | undefined;
 }
 
 export function affectedNodes(

@@ -31,7 +31,13 @@ export function desiredFor(
 
   const row = state.hubRow(hub.name, key);
   if (row === undefined) throw new Error(`desiredFor: index and rows disagree for ${ref.id}`);
-  return renderNode({ form, hub, row, lookups: state.lookupRows(hub.name, ref.uid) });
+  return renderNode({
+    form,
+    hub,
+    row,
+    lookups: state.lookupRows(hub.name, ref.uid),
+    clusters: config.clusters,
+  });
 }
 
 function duplicateUid(form: FormConfig, hub: HubConfig, ref: NodeRef, keys: string[]): DesiredNode {

@@ -39,7 +39,8 @@ export class NodeAudit {
   readonly events: AuditEvent[] = [];
 
   constructor(
-    private readonly base: Pick<AuditEvent, 'nodeId' | 'hub' | 'form' | 'fieldManager'>,
+    /** cluster: only with several clusters (kubernetes.clusters); left out, events read as before the field. */
+    private readonly base: Pick<AuditEvent, 'nodeId' | 'hub' | 'form' | 'fieldManager' | 'cluster'>,
     private readonly provenance: AuditProvenance,
     /** The change's way through the stages; null when this handling is no change's (drift, clean-up). */
     private readonly stages: StageTimes | null = null,

@@ -4,10 +4,8 @@ import type { RowkubeConfig } from '../../core/config/config-schema.js';
 import { ErrorCode } from '../../core/errors.js';
 import { isFinal } from '../apply/apply-resource.js';
 import type { AuditPublisher } from '../audit/audit-publisher.js';
-import type { KubeApi } from '../kube/index.js';
-import type { ResourceManager } from '../resource-manager.js';
+import type { ClusterSet } from '../clusters/cluster-set.js';
 import type { StatusTracker } from '../status/status-tracker.js';
-import { ApiserverGate } from './apiserver-gate.js';
 import { type DesiredWork, desiredOf } from './desired-work.js';
 import { NodeScheduler } from './node-scheduler.js';
 import { inLane } from './request-lane.js';
@@ -20,9 +18,8 @@ import { inLane } from './request-lane.js';
 
 export interface DesiredSchedulerOptions {
   config: RowkubeConfig;
-  resources: ResourceManager;
-  /** Probed after a node failed because the API server did not answer: every node retries once it answers. */
-  kube: KubeApi;
+  /** The clusters; a node failed because its cluster's API server did not answer retries once it answers. */
+  resources: ClusterSet;
   audit: AuditPublisher;
   /** Node status (`<prefix>.status`); undefined when sink.status is off. */
   status?: StatusTracker | undefined;
@@ -49,7 +46,6 @@ function decodedOrNull(work: DesiredWork): ReturnType<typeof desiredOf> {
 
 export function desiredScheduler(options: DesiredSchedulerOptions): NodeScheduler<DesiredWork> {
   const { config, resources, audit, status, logger, metrics } = options;
-  const apiserver = ApiserverGate.forSink(options.kube, { logger, signal: options.signal, metrics });
   const handle = async (nodeId: string, work: DesiredWork, nodeSignal: AbortSignal) => {
     const value = desiredOf(work);
     // A new row version (a record) starts; drift re-applies and the start-up clean-up are no new version.
@@ -104,7 +100,7 @@ export function desiredScheduler(options: DesiredSchedulerOptions): NodeSchedule
     ...(options.maxStarted !== undefined ? { maxStarted: options.maxStarted } : {}),
     retryInitialMs: config.kubernetes.retry.initialSeconds * 1_000,
     retryMaxMs: config.kubernetes.retry.maxSeconds * 1_000,
-    beforeRetry: (error, nodeSignal) => apiserver.beforeRetry(error, nodeSignal),
+    beforeRetry: (error, nodeSignal) => resources.beforeRetry(error, nodeSignal),
     signal: options.signal,
   });
 }

@@ -86,6 +86,11 @@ export class DesiredShare<V> {
     return value !== undefined && value !== null;
   }
 
+  /** A node's newest value known, whatever the assignment; null when unknown or deleted. */
+  seeded(nodeId: string): V | null {
+    return this.nodes.get(nodeId)?.value ?? null;
+  }
+
   /** A node's newest value as read from the whole topic at start. */
   seed(nodeId: string, partition: number, value: V | null): void {
     this.nodes.set(nodeId, { partition, value, generation: 0 });

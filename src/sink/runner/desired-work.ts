@@ -95,10 +95,17 @@ export function nodeAuditFor(
   nodeId: string,
   value: DesiredValue | null,
   config: Pick<RowkubeConfig, 'forms'> & { kubernetes: Pick<RowkubeConfig['kubernetes'], 'fieldManager'> },
+  /** The cluster the events are about, with several clusters; undefined with one. */
+  cluster?: string,
 ): NodeAudit {
   const provenance = value?.provenance;
   return new NodeAudit(
-    { nodeId, ...nodeParts(nodeId, value, config.forms), fieldManager: config.kubernetes.fieldManager },
+    {
+      nodeId,
+      ...nodeParts(nodeId, value, config.forms),
+      fieldManager: config.kubernetes.fieldManager,
+      ...(cluster === undefined ? {} : { cluster }),
+    },
     {
       source: provenance?.source ?? '',
       table: provenance?.table ?? '',

@@ -168,6 +168,7 @@ export function buildNodeStatus(parts: StatusParts): NodeStatus {
     contentHash: value?.contentHash ?? '',
     error: parts.error === null ? null : { ...parts.error, at: parts.nowMs },
     formVersion: value?.formVersion ?? null,
+    ...(value?.cluster ? { cluster: value.cluster } : {}),
   };
 }
 
