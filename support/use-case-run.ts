@@ -40,6 +40,8 @@ export interface UseCaseRun {
   tenantNamespace(uid: string): string;
   /** waitFor with rowkube's last output in the failure, ended at once when rowkube exits. */
   until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  /** Stops rowkube, runs `whileStopped`, and starts it again with the same configuration. */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   /** Stops rowkube and removes what the run left: namespaces, database, topics, slot. */
   stop(): Promise<void>;
 }
@@ -62,9 +64,9 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
   );
   // The example's ${env:…} references, pointed at the run's database.
   const urlVariable = options.kind === 'postgres' ? 'PG_URL' : 'MYSQL_URL';
-  const rowkube = new RowkubeProcess(['run', '--config', config], [], {
-    env: { [urlVariable]: db.captureUrl },
-  });
+  const launch = () =>
+    new RowkubeProcess(['run', '--config', config], [], { env: { [urlVariable]: db.captureUrl } });
+  let rowkube = launch();
 
   const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
     waitFor(
@@ -108,13 +110,22 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
     );
   };
 
+  const restart = async (whileStopped?: () => Promise<void>) => {
+    await rowkube.stop();
+    await whileStopped?.();
+    rowkube = launch();
+  };
+
   return {
     db,
     kube,
-    rowkube,
+    get rowkube() {
+      return rowkube;
+    },
     prefix,
     tenantNamespace: (uid) => `${namespacePrefix}${uid}`,
     until,
+    restart,
     stop,
   };
 }
