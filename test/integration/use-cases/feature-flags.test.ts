@@ -36,7 +36,12 @@ describe('use cases > feature flags', () => {
   });
 
   it('each app sees its flags; only the tenant with the cache flag has Redis', async () => {
-    const acme = env(await run.until('acme app', () => app('acme')));
+    // The tenants table's snapshot may come before the flags': wait for the flags to be in.
+    const withFlags = (uid: string, flag: string) => async () => {
+      const object = await app(uid);
+      return object && env(object)[flag] === 'true' ? env(object) : undefined;
+    };
+    const acme = await run.until('acme app with its flags', withFlags('acme', 'FEATURE_NEW_CHECKOUT'));
     expect(acme).toMatchObject({ FEATURE_NEW_CHECKOUT: 'true', FEATURE_DARK_MODE: 'false' });
     expect(acme.FEATURE_FLAGS?.trim()).toBe('new_checkout');
     expect(acme.REDIS_URL).toBe(`redis://redis.${run.tenantNamespace('acme')}.svc:6379`);
@@ -44,7 +49,7 @@ describe('use cases > feature flags', () => {
     expect(container(cache).args).toEqual(['--maxmemory', '512mb', '--maxmemory-policy', 'allkeys-lru']);
     expect(await run.until('acme Redis Service', () => redisService('acme'))).toBeDefined();
 
-    const globex = env(await run.until('globex app', () => app('globex')));
+    const globex = await run.until('globex app with its flags', withFlags('globex', 'FEATURE_DARK_MODE'));
     expect(globex).toMatchObject({ FEATURE_NEW_CHECKOUT: 'false', FEATURE_DARK_MODE: 'true', REDIS_URL: '' });
     expect(await redis('globex')).toBeUndefined();
     expect(await redisService('globex')).toBeUndefined();
