@@ -46,6 +46,8 @@ export interface UseCaseRun {
   tenantNamespace(uid: string): string;
   /** waitFor with rowkube's last output in the failure, ended at once when rowkube exits. */
   until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  /** Stops rowkube, runs `whileStopped`, and starts it again with the same configuration. */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   /** Stops rowkube and removes what the run left: namespaces, database, topics, slot. */
   stop(): Promise<void>;
 }
@@ -89,9 +91,11 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
   );
   // The example's ${env:…} references, pointed at the run's database.
   const urlVariable = options.kind === 'postgres' ? 'PG_URL' : 'MYSQL_URL';
-  const rowkube = new RowkubeProcess(['run', '--config', config], [], {
-    env: { ...options.env, [urlVariable]: db.captureUrl },
-  });
+  const launch = () =>
+    new RowkubeProcess(['run', '--config', config], [], {
+      env: { ...options.env, [urlVariable]: db.captureUrl },
+    });
+  let rowkube = launch();
 
   const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
     waitFor(
@@ -139,13 +143,22 @@ export async function startUseCase(options: UseCaseOptions): Promise<UseCaseRun>
     if (stopped !== undefined) throw stopped;
   };
 
+  const restart = async (whileStopped?: () => Promise<void>) => {
+    await rowkube.stop();
+    await whileStopped?.();
+    rowkube = launch();
+  };
+
   return {
     db,
     kube,
-    rowkube,
+    get rowkube() {
+      return rowkube;
+    },
     prefix,
     tenantNamespace: (uid) => `${namespacePrefix}${uid}`,
     until,
+    restart,
     stop,
   };
 }

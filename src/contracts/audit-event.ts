@@ -41,6 +41,12 @@ export const AUDIT_ACTIONS = [
   /** The processor: a held removal was dropped because the row came back. */
   'cancelled',
   /**
+   * The processor: the row's expireAt time passed (hubs[].expireAt), so the
+   * node is removed as if deactivated; node-level, its tombstone follows.
+   * provenance.commitTsMs is the expiry time.
+   */
+  'expired',
+  /**
    * The processor (progressive rollout, docs/rollout.md): a new form version
    * started rolling out; form-level, keyed `rollout/<form>` (nodeId), no object.
    */

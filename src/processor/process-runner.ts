@@ -32,6 +32,8 @@ import { followRolloutStatus } from './rollout/rollout-status.js';
 import { followControl, readControl } from './runner/control-follower.js';
 import { DeletionHold, emptyOutput, type HoldOutput, merge } from './runner/deletion-hold.js';
 import { DesiredOutput, type ProducedUpdate } from './runner/desired-output.js';
+import { expiredUpdates, expiryAudits } from './runner/expiry-records.js';
+import { ExpiryTimer } from './runner/expiry-timer.js';
 import { type HubAssignment, rebuildHubRows } from './runner/hub-rebuild.js';
 import { HubShare } from './runner/hub-share.js';
 import { followLookups } from './runner/lookup-follower.js';
@@ -184,11 +186,45 @@ async function openProcessor(
     statusOf: (id) => statusOf.get(id),
   });
   materializer.setFormResolver(rollouts.formFor);
+  // Expiring rows (hubs[].expireAt): one timer for the earliest expiry of
+  // the nodes held; when it fires, the due nodes render absent and go
+  // through the guard like a deactivation.
+  const expiryTimer = new ExpiryTimer(
+    () => materializer.nextExpiry(),
+    () => {
+      attempt
+        .serially(async () => {
+          attempt.check();
+          const produced = expiredUpdates(config, materializer.expire(), Date.now());
+          await commitHold(hold.screen(produced, { topic: '', partition: -1 }));
+          expiryTimer.arm();
+        })
+        .catch((error) => attempt.crash(error));
+    },
+  );
+  attempt.onClose(async () => expiryTimer.stop());
   const desired = {
     commit: async (...args: Parameters<DesiredOutput['commit']>) => {
-      const records = await output.commit(...args);
-      rollouts.noteProduced(args[0]);
-      options.metrics?.desiredCommitted(args[0].map((produced) => produced.update.result));
+      const [produced, offsets, extra] = args;
+      // Every path that removes a node may remove an expired one (a batch, a take-over, the timer).
+      const audits = expiryAudits(config, materializer, produced, {
+        auditTopic: auditTopic(prefix),
+        nowMs: Date.now(),
+      });
+      const records = await output.commit(
+        produced,
+        offsets,
+        audits.records.length === 0
+          ? extra
+          : {
+              records: [...(extra?.records ?? []), ...audits.records],
+              schemas: [...(extra?.schemas ?? []), ...audits.schemas],
+            },
+      );
+      rollouts.noteProduced(produced);
+      options.metrics?.desiredCommitted(produced.map((item) => item.update.result));
+      // The rows may have moved the earliest expiry (or a take-over rebuilt them all).
+      expiryTimer.arm();
       return records;
     },
   };

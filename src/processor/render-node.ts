@@ -3,7 +3,8 @@ import type { FormConfig, ResourceConfig } from '../core/config/form-schema.js';
 import type { HubConfig } from '../core/config/hub-schema.js';
 import { ErrorCode, RowkubeError } from '../core/errors.js';
 import { isActive } from './activation.js';
-import { type NodeError, nodeError, nodeErrorFrom } from './node-error.js';
+import { expiryTime } from './expiry/index.js';
+import { type NodeError, nodeError, nodeErrorFrom, ROW_ERROR_CODE } from './node-error.js';
 import { type LookupRows, nodeVariables } from './node-variables.js';
 import {
   dns1123Label,
@@ -14,7 +15,7 @@ import {
   renderResource,
 } from './render/index.js';
 import { renderCluster } from './render-cluster.js';
-import { evaluateFilter } from './row-filter.js';
+import { evaluateCondition, evaluateFilter } from './row-filter.js';
 
 // One row × one form → what the desired topic should hold for that node: its
 // rendered resources, a reason it is absent (→ tombstone), or an error that
@@ -44,7 +45,7 @@ export type RenderedNode =
   /** cluster: only present when the form sets one, so that nodes without it hash as before the field existed. */
   | { kind: 'node'; id: string; resources: RenderedResource[]; cluster?: string }
   /** Not a node (any more): the processor writes a tombstone for the id. */
-  | { kind: 'absent'; id: string; reason: 'inactive' | 'filtered' }
+  | { kind: 'absent'; id: string; reason: 'inactive' | 'filtered' | 'expired' }
   /**
    * The node cannot be rendered from this row. id is null only when the row
    * has no usable uid, so there is no node id to report under.
@@ -59,14 +60,21 @@ export interface RenderNodeInput {
   lookups: LookupRows;
   /** The configured cluster names the form's cluster must render one of (kubernetes.clusters). */
   clusters?: readonly string[] | undefined;
+  /**
+   * The time to render at, ms since epoch: a row whose expireAt is at or
+   * before it is absent. Passed in, so that rendering stays a function of its
+   * inputs; required when the hub has expireAt.
+   */
+  nowMs?: number;
 }
 
 /**
  * Order of checks: variables (a row without a uid has no node id, so nothing
- * else can be reported for it), then activation, then the hub's filter, then
- * each resource in form order; the first failure is the node's error.
+ * else can be reported for it), then activation, then expiry, then the hub's
+ * filter, then each resource in form order (its includeWhen, then its
+ * manifest); the first failure is the node's error.
  */
-export function renderNode({ form, hub, row, lookups, clusters }: RenderNodeInput): RenderedNode {
+export function renderNode({ form, hub, row, lookups, clusters, nowMs }: RenderNodeInput): RenderedNode {
   const vars = nodeVariables(hub, row, lookups);
   if (!vars.ok) return { kind: 'error', id: null, error: withForm(vars.error, form.name) };
   const id = `${form.name}/${vars.uid}`;
@@ -81,6 +89,21 @@ export function renderNode({ form, hub, row, lookups, clusters }: RenderNodeInpu
     if (!isActive(row[hub.activate])) return { kind: 'absent', id, reason: 'inactive' };
   }
 
+  if (hub.expireAt !== undefined) {
+    if (nowMs === undefined)
+      throw new Error(`renderNode: hub '${hub.name}' has expireAt, and no time was given`);
+    if (!Object.hasOwn(row, hub.expireAt)) {
+      const message = `form '${form.name}' hub '${hub.name}': the row has no column '${hub.expireAt}' (expireAt)`;
+      return { kind: 'error', id, error: nodeError(ErrorCode.CONFIG, message) };
+    }
+    const expiry = expiryTime(row[hub.expireAt]);
+    if (!expiry.ok) {
+      const message = `form '${form.name}' hub '${hub.name}' expireAt column '${hub.expireAt}': ${expiry.reason}`;
+      return { kind: 'error', id, error: nodeError(ROW_ERROR_CODE, message) };
+    }
+    if (expiry.atMs !== null && expiry.atMs <= nowMs) return { kind: 'absent', id, reason: 'expired' };
+  }
+
   if (hub.filter !== undefined) {
     const filtered = evaluateFilter(hub.filter, vars.variables, hub.name);
     if (!filtered.ok) return { kind: 'error', id, error: withForm(filtered.error, form.name) };
@@ -88,8 +111,18 @@ export function renderNode({ form, hub, row, lookups, clusters }: RenderNodeInpu
   }
 
   const resources: RenderedResource[] = [];
+  const excluded = new Set<string>();
   for (const resource of form.resources) {
     const site: RenderSite = { form: form.name, resourceId: resource.id };
+    if (resource.includeWhen !== undefined) {
+      const where = `form '${form.name}' resource '${resource.id}' includeWhen ${JSON.stringify(resource.includeWhen)}`;
+      const included = evaluateCondition(resource.includeWhen, vars.variables, where);
+      if (!included.ok) return { kind: 'error', id, error: { ...included.error, resourceId: resource.id } };
+      if (!included.keep) {
+        excluded.add(resource.id);
+        continue;
+      }
+    }
     try {
       resources.push(renderOne(resource, vars.variables, site));
     } catch (error) {
@@ -100,6 +133,11 @@ export function renderNode({ form, hub, row, lookups, clusters }: RenderNodeInpu
       return { kind: 'error', id, error: nodeErr };
     }
   }
+  // A left-out resource is not there to wait for: its dependents go ahead
+  // (the sink would refuse a dependId naming no resource of the node).
+  // Nothing changes for a form without includeWhen, so its hashes stay.
+  if (excluded.size > 0)
+    for (const resource of resources) resource.dependIds = resource.dependIds.filter((d) => !excluded.has(d));
   if (form.cluster === undefined) return { kind: 'node', id, resources };
   const cluster = renderCluster(form.cluster, vars.variables, form.name, clusters ?? []);
   if (!cluster.ok) return { kind: 'error', id, error: cluster.error };

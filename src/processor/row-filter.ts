@@ -31,8 +31,20 @@ export function evaluateFilter(
   variables: Readonly<Record<string, unknown>>,
   hubName: string,
 ): FilterResult {
-  const where = `hub '${hubName}' filter ${JSON.stringify(filter)}`;
-  const source = `{% if ${filter} %}true{% else %}false{% endif %}`;
+  return evaluateCondition(filter, variables, `hub '${hubName}' filter ${JSON.stringify(filter)}`);
+}
+
+/**
+ * Evaluates any Liquid condition of the configuration (a hub's filter, a
+ * resource's includeWhen) with the filter's strictness; `where` starts every
+ * error message and names the setting to fix.
+ */
+export function evaluateCondition(
+  condition: string,
+  variables: Readonly<Record<string, unknown>>,
+  where: string,
+): FilterResult {
+  const source = conditionTemplate(condition);
   let template: ReturnType<typeof compileTemplate>;
   let segments: readonly (readonly unknown[])[];
   try {
@@ -59,6 +71,33 @@ export function evaluateFilter(
   if (output === 'false') return { ok: true, keep: false };
   // Only possible when the filter text closes the tag itself ("a %}x{% if b").
   return { ok: false, error: nodeError(ErrorCode.TEMPLATE, `${where}: is not a single condition`) };
+}
+
+function conditionTemplate(condition: string): string {
+  return `{% if ${condition} %}true{% else %}false{% endif %}`;
+}
+
+/**
+ * What can be known of a condition before any row exists, for config load:
+ * that it parses, and that each variable it reads starts with a name the hub
+ * defines (`uid`, `row`, a value or a lookup). Columns under `row.` depend on
+ * the table and are checked at render. Returns the problem, or undefined.
+ */
+export function conditionProblem(condition: string, names: ReadonlySet<string>): string | undefined {
+  const source = conditionTemplate(condition);
+  let segments: readonly (readonly unknown[])[];
+  try {
+    compileTemplate(source);
+    segments = variableSegments(source);
+  } catch (error) {
+    if (!(error instanceof TemplateSyntaxError)) throw error;
+    return `the condition ${JSON.stringify(condition)} does not parse: ${error.reason}`;
+  }
+  for (const [first] of segments) {
+    if (typeof first === 'string' && !names.has(first))
+      return `the condition ${JSON.stringify(condition)} reads the unknown variable '${first}'; variables: ${[...names].join(', ')}`;
+  }
+  return undefined;
 }
 
 function variableSegments(source: string): readonly (readonly unknown[])[] {

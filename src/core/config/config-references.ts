@@ -47,6 +47,10 @@ export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): Re
       }
     });
     if (hub.status) problems.push(...statusTableProblems(hub.status, h, sources));
+    const filterProblem =
+      hub.filter === undefined ? undefined : checks.conditions?.(hub.filter, hubVariables(hub));
+    if (filterProblem !== undefined)
+      problems.push({ path: ['hubs', h, 'filter'], message: `hub '${hub.name}' filter: ${filterProblem}` });
     if (hub.status && !config.sink.status) {
       problems.push({
         path: ['hubs', h, 'status'],
@@ -106,6 +110,16 @@ export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): Re
           });
         }
       });
+      const hub = config.hubs.find((candidate) => candidate.name === form.hub);
+      const includeProblem =
+        resource.includeWhen === undefined || hub === undefined
+          ? undefined
+          : checks.conditions?.(resource.includeWhen, hubVariables(hub));
+      if (includeProblem !== undefined)
+        problems.push({
+          path: ['forms', f, 'resources', r, 'includeWhen'],
+          message: `form '${form.name}' resource '${resource.id}' includeWhen: ${includeProblem}`,
+        });
       for (const problem of checks.templates(resource.manifest, {
         form: form.name,
         resourceId: resource.id,
@@ -129,6 +143,11 @@ export function checkReferences(config: RowkubeConfig, checks: ConfigChecks): Re
   });
   problems.push(...clusterProblems(config, checks));
   return problems;
+}
+
+/** The variable names a hub's templates and conditions see (node-variables.ts builds them). */
+function hubVariables(hub: RowkubeConfig['hubs'][number]): ReadonlySet<string> {
+  return new Set(['uid', 'row', ...Object.keys(hub.values), ...hub.lookups.map((lookup) => lookup.name)]);
 }
 
 /**

@@ -47,6 +47,13 @@ export const resourceSchema = z
       .array(z.string())
       .default([])
       .describe('Dotted paths rowkube never sets after creation (e.g. spec.replicas under an autoscaler).'),
+    includeWhen: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A Liquid condition over the node's variables (like a hub's filter, e.g. \"plan == 'enterprise'\"): while it is false the resource is not part of the node, so its object is pruned (or orphaned under deletionPolicy Retain); when it turns true the object is created. A dependId on a left-out resource is dropped from its dependents, which are not blocked. Unset: always included.",
+      ),
     recreatePolicy: z
       .enum(['Never', 'OnImmutableChange'])
       .default('Never')

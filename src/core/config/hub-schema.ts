@@ -56,6 +56,11 @@ export const hubSchema = z
       .string()
       .optional()
       .describe("A Liquid condition over the hub's variables; rows where it is false are not nodes."),
+    expireAt: column
+      .optional()
+      .describe(
+        'Column holding the time the row expires: a DATETIME/TIMESTAMP (MySQL, MariaDB), timestamp/timestamptz (PostgreSQL), epoch milliseconds or ISO 8601 text. From that time on the node is gone as if deactivated, even when no change arrives; moving the value later extends its life; NULL never expires. DATETIME and timestamp without a time zone are read as UTC.',
+      ),
     lookups: z
       .array(lookupSchema)
       .default([])

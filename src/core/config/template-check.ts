@@ -18,7 +18,15 @@ export type TemplateCheck = (
   site: { form: string; resourceId: string },
 ) => readonly ManifestTemplateProblem[];
 
+/**
+ * Checks a Liquid condition (a hub's filter, a resource's includeWhen) given
+ * the variable names its hub defines; returns what is wrong, or undefined.
+ */
+export type ConditionCheck = (condition: string, variables: ReadonlySet<string>) => string | undefined;
+
 /** What validation needs from outside core. */
 export interface ConfigChecks {
   templates: TemplateCheck;
+  /** Optional, so that callers with only a template checker keep working; then conditions are checked at render only. */
+  conditions?: ConditionCheck;
 }

@@ -11,12 +11,17 @@ import type { NodeRef } from './table-change.js';
 /** A render result, or 'deleted' when no hub row has the uid any more (→ tombstone). */
 export type DesiredNode = RenderedNode | { kind: 'absent'; id: string; reason: 'deleted' };
 
-/** `definition`: the form definition to render with, when not the configured one (a rollout's previous version). */
+/**
+ * `definition`: the form definition to render with, when not the configured
+ * one (a rollout's previous version). `nowMs`: the time expireAt is compared
+ * with (renderNode).
+ */
 export function desiredFor(
   config: MaterializerConfig,
   state: MaterializedState,
   ref: NodeRef,
   definition?: FormConfig,
+  nowMs?: number,
 ): DesiredNode {
   const hub = config.hubs.find((candidate) => candidate.name === ref.hub);
   const form = definition ?? config.forms.find((candidate) => candidate.name === ref.form);
@@ -37,6 +42,7 @@ export function desiredFor(
     row,
     lookups: state.lookupRows(hub.name, ref.uid),
     clusters: config.clusters,
+    ...(nowMs === undefined ? {} : { nowMs }),
   });
 }
 

@@ -7,7 +7,14 @@ export {
   type RowEffect,
   type TableRole,
 } from './materialized-state.js';
-export { absentHash, type FormResolver, Materializer, type NodeUpdate } from './materializer.js';
+export {
+  absentHash,
+  type ExpiredUpdate,
+  type FormResolver,
+  Materializer,
+  type MaterializerOptions,
+  type NodeUpdate,
+} from './materializer.js';
 export {
   type ChangeRecord,
   keyText,

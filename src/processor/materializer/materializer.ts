@@ -1,5 +1,6 @@
 import { contentHash, formVersion } from '../../contracts/index.js';
 import type { FormConfig } from '../../core/config/form-schema.js';
+import { ExpiryQueue, expiryTime } from '../expiry/index.js';
 import { affectedNodes, type MaterializerConfig } from './affected-nodes.js';
 import { type DesiredNode, desiredFor } from './desired-for.js';
 import { MaterializedState, type TableRole } from './materialized-state.js';
@@ -29,6 +30,18 @@ export interface NodeUpdate {
  */
 export type FormResolver = (ref: NodeRef) => FormConfig | undefined;
 
+export interface MaterializerOptions {
+  /** The clock expireAt is compared with, ms since epoch. Default Date.now. */
+  now?: () => number;
+}
+
+/** A node taken off by its expiry time (hubs[].expireAt), with the update it renders to now. */
+export interface ExpiredUpdate {
+  update: NodeUpdate;
+  /** The time it expired at, ms since epoch. */
+  expiredAtMs: number;
+}
+
 export class Materializer {
   readonly state: MaterializedState;
   /** Last hash produced per node id. Absent nodes stay, so a second delete yields no second tombstone. */
@@ -42,8 +55,19 @@ export class Materializer {
   /** Versions of the other definitions a resolver hands out, computed once per definition. */
   private readonly resolvedVersions = new WeakMap<FormConfig, string>();
   private resolver: FormResolver | undefined;
+  /**
+   * When each live node of an expiring hub goes away: kept up to date by
+   * every render, so a take-over (which renders every node) rebuilds it from
+   * the rows, and a moved value moves its node's time.
+   */
+  private readonly expiries = new ExpiryQueue();
+  private readonly now: () => number;
 
-  constructor(private readonly config: MaterializerConfig) {
+  constructor(
+    private readonly config: MaterializerConfig,
+    options: MaterializerOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
     this.state = new MaterializedState(config.hubs);
     this.formVersions = new Map(config.forms.map((form) => [form.name, formVersion(form)]));
   }
@@ -110,12 +134,43 @@ export class Materializer {
 
   /** What the node renders to now, from the rows held (a held removal: still absent, or restored). */
   current(ref: NodeRef): DesiredNode {
-    return desiredFor(this.config, this.state, ref, this.resolver?.(ref));
+    return desiredFor(this.config, this.state, ref, this.resolver?.(ref), this.now());
+  }
+
+  /** The earliest time a node held here expires, ms since epoch; undefined when none will. */
+  nextExpiry(): number | undefined {
+    return this.expiries.next();
+  }
+
+  /** The expiry time the node's hub row holds now (undefined: none, not a time, or no single row). */
+  rowExpiry(id: string): number | undefined {
+    const slash = id.indexOf('/');
+    const form = this.config.forms.find((candidate) => candidate.name === id.slice(0, slash));
+    const hub = this.config.hubs.find((candidate) => candidate.name === form?.hub);
+    if (hub?.expireAt === undefined) return undefined;
+    const keys = this.state.hubKeys(hub.name, id.slice(slash + 1));
+    const row = keys.length === 1 ? this.state.hubRow(hub.name, keys[0] as string) : undefined;
+    const expiry = row === undefined ? undefined : expiryTime(row[hub.expireAt]);
+    return expiry?.ok && expiry.atMs !== null ? expiry.atMs : undefined;
+  }
+
+  /**
+   * Renders the nodes whose expiry time has come (they render absent now)
+   * and returns their updates; a node already produced absent yields none.
+   */
+  expire(): ExpiredUpdate[] {
+    const due = this.expiries.takeDue(this.now());
+    const at = new Map(due.map(({ id, atMs }) => [id, atMs]));
+    return this.rerender(due.map(({ id }) => id)).map((update) => ({
+      update,
+      expiredAtMs: at.get(update.id) as number,
+    }));
   }
 
   /** Forgets the hub rows and what was produced: the processor is about to rebuild another share of the hubs. */
   resetHubs(): void {
     this.state.clearHubRows();
+    this.expiries.clear();
     this.lastHash.clear();
     this.live.clear();
     this.liveByForm.clear();
@@ -152,6 +207,14 @@ export class Materializer {
     return version;
   }
 
+  /** Schedules the node's expiry while it has a record to take away (live or an error), else forgets it. */
+  private trackExpiry(ref: NodeRef, result: DesiredNode): void {
+    if (this.config.hubs.find((candidate) => candidate.name === ref.hub)?.expireAt === undefined) return;
+    const atMs = result.kind === 'absent' ? undefined : this.rowExpiry(ref.id);
+    if (atMs === undefined) this.expiries.cancel(ref.id);
+    else this.expiries.schedule(ref.id, atMs);
+  }
+
   private remember(id: string, hash: string, live: boolean): void {
     this.lastHash.set(id, hash);
     if (this.live.has(id) === live) return;
@@ -163,9 +226,12 @@ export class Materializer {
 
   private render(refs: readonly NodeRef[], unknownAbsentHeld = false): NodeUpdate[] {
     const updates: NodeUpdate[] = [];
+    const nowMs = this.now();
     for (const ref of refs) {
       const resolved = this.resolver?.(ref);
-      const result = desiredFor(this.config, this.state, ref, resolved);
+      const result = desiredFor(this.config, this.state, ref, resolved, nowMs);
+      // Before the hash check: a later expiry renders the same record, and still moves the timer.
+      this.trackExpiry(ref, result);
       const hash = hashOf(result);
       const previous = this.lastHash.get(ref.id);
       if (previous === hash) continue;

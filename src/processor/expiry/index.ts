@@ -1,0 +1,2 @@
+export { ExpiryQueue } from './expiry-queue.js';
+export { type ExpiryTime, expiryTime } from './expiry-time.js';
