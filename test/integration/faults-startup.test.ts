@@ -5,6 +5,7 @@ import {
   FaultPipeline,
   type OutageWatch,
   reasonsOf,
+  WARN,
   watchOutage,
 } from '../../support/fault-pipeline.js';
 import {
@@ -13,6 +14,7 @@ import {
   startStackParts,
   stopStackParts,
 } from '../../support/stack-control.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Issue 10, "start-up that waits": a dependency (the databases, or Kafka) is
 // down when `rowkube run` starts and comes up 20 s later. rowkube must keep
@@ -71,6 +73,20 @@ describe.each(DEPENDENCIES.map((dependency) => [dependency.name, dependency] as 
       outage.from = Date.now();
       for (const pipeline of pipelines.values()) pipeline.start();
       const seen = await watchOutage([...pipelines.values()], OUTAGE_MS);
+      // A cold start (the first rowkube of a fresh clone compiles every
+      // module, beside other tests) may not have reached its first attempt
+      // within the window: the dependency stays down until each process has
+      // met the outage and said so.
+      await waitFor(
+        'each rowkube run to log the outage',
+        () =>
+          [...pipelines.values()].every(
+            (pipeline) => pipeline.logLines(WARN, outage.from, Date.now()).length > 0,
+          )
+            ? true
+            : undefined,
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
       outage.to = Date.now();
       for (const [i, kind] of KINDS.entries()) watches.set(kind, seen[i] as OutageWatch);
       await startStackParts(dependency.parts);
