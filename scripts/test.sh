@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Tests start from an empty stack: topics, namespaces and tables that earlier
+# runs and benchmarks left behind slow Kafka's start and the apiserver for every
+# test. The builds in ~/.cache/rowkube stay; only the stack's data goes.
+deploy/local/stack down --purge
 deploy/local/stack up
 # The container image the image tests run (a warm rebuild redoes only the app layer).
 deploy/image/build
