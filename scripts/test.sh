@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The run empties the stack and the fault tests stop and start its parts: the
+# whole run holds the stack's lock, so that no other run on this machine uses
+# the stack meanwhile (-o: the daemons `stack up` starts do not inherit it).
+if [ -z "${ROWKUBE_STACK_LOCKED:-}" ]; then
+  ROWKUBE_STACK_LOCKED=1 exec flock -o /tmp/rowkube-stack.lock "$0" "$@"
+fi
+
 # Tests start from an empty stack: topics, namespaces and tables that earlier
 # runs and benchmarks left behind slow Kafka's start and the apiserver for every
 # test. The builds in ~/.cache/rowkube stay; only the stack's data goes.
@@ -23,9 +30,7 @@ echo '== layers (scripts/check-layers.ts)'; node --import tsx scripts/check-laye
 echo '== tests (vitest)'
 mkdir -p .vitest
 rc=0
-# The fault tests stop and start stack parts: the run holds the stack's lock so
-# that no other run on this machine uses the stack meanwhile.
-flock -o /tmp/rowkube-stack.lock npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/results.json "$@" || rc=$?
+npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/results.json "$@" || rc=$?
 # A closing line any CI reads, whatever the runner: "N passed, N failed".
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".vitest/results.json", "utf8"));
